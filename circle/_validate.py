@@ -1,0 +1,195 @@
+"""Checks on input layers: every problem named with its file and row, reported at once."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import CircleWarning, InputDataError
+
+__all__ = ["CENTRE_TYPES", "natural_key", "validate_layer"]
+
+CENTRE_TYPES = (
+    "community",
+    "village",
+    "enterprise",
+    "industrial_park",
+    "college",
+    "business_district",
+    "other",
+)
+
+_MAX_LISTED = 5
+
+
+def natural_key(value: str) -> tuple:
+    """Sort key that orders ``"c2"`` before ``"c10"``."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", str(value))
+        if part
+    )
+
+
+def _rows(mask: np.ndarray, label: str) -> str:
+    rows = (np.flatnonzero(mask) + 1).tolist()
+    shown = ", ".join(str(r) for r in rows[:_MAX_LISTED])
+    more = f" and {len(rows) - _MAX_LISTED} more" if len(rows) > _MAX_LISTED else ""
+    return f"{label} {shown}{more}"
+
+
+def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label: str = "row"):
+    """Check and normalise a centres or communities layer.
+
+    Refuses (with one `InputDataError` naming `source` and the rows): an empty layer, null or
+    empty geometries, wrong geometry types, duplicate or missing ids, non-numeric or negative
+    population, coordinates out of range or apparently swapped. Repairs invalid polygons with
+    ``make_valid`` when the result is still a polygon, and counts them.
+
+    Parameters
+    ----------
+    layer
+        The layer with ``id`` and ``geometry`` columns (``name``, ``type``, ``population``
+        optional), in any CRS.
+    kind
+        {"centres", "communities", "candidates"}
+    source
+        File name used in messages.
+    row_label
+        How rows are named in messages ("row" for tables, "feature" for vector files).
+
+    Returns
+    -------
+    layer, repaired
+        A normalised copy (string ids, names, types, float population, WGS84 unchanged CRS)
+        and the number of repaired geometries.
+    """
+    if len(layer) == 0:
+        msg = f"{source}: the {kind} layer is empty; it needs at least one feature"
+        raise InputDataError(msg)
+    layer = layer.copy()
+    problems: list[str] = []
+    geom = layer.geometry.values
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    if missing.any():
+        problems.append(f"empty or missing geometry in {_rows(missing, row_label)}")
+    types = shapely.get_type_id(geom)
+    points = np.isin(types, [0, 4])  # Point, MultiPoint
+    polys = np.isin(types, [3, 6])  # Polygon, MultiPolygon
+    wrong = ~missing & ~points & ~polys
+    if wrong.any():
+        problems.append(
+            f"{kind} must be points or polygons; lines or collections in {_rows(wrong, row_label)}"
+        )
+    # ids
+    if layer["id"].isna().any():
+        problems.append(f"missing id in {_rows(layer['id'].isna().to_numpy(), row_label)}")
+    ids = layer["id"].map(_id_text)
+    dup = ids.duplicated(keep=False) & layer["id"].notna()
+    if dup.any():
+        values = sorted(set(ids[dup]), key=natural_key)[:_MAX_LISTED]
+        problems.append(
+            f"duplicate ids {values!r} in {_rows(dup.to_numpy(), row_label)}; ids must be unique"
+        )
+    layer["id"] = ids
+    # population
+    if "population" in layer.columns:
+        raw = layer["population"]
+        num = pd.to_numeric(raw, errors="coerce")
+        bad = (raw.notna() & num.isna()) | ~np.isfinite(num.fillna(0).to_numpy(float))
+        if bad.any():
+            problems.append(f"non-numeric population in {_rows(bad.to_numpy(), row_label)}")
+        neg = (num < 0).fillna(False).to_numpy()
+        if neg.any():
+            problems.append(f"negative population in {_rows(neg, row_label)}")
+        layer["population"] = num.astype(float)
+    # coordinates
+    if layer.crs is not None and layer.crs.is_geographic and not missing.all():
+        b = shapely.bounds(geom)
+        minx, miny, maxx, maxy = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+        with np.errstate(invalid="ignore"):
+            lat_bad = (np.abs(miny) > 90) | (np.abs(maxy) > 90)
+            lon_bad = (np.abs(minx) > 180) | (np.abs(maxx) > 180)
+        if lat_bad.any() and not lon_bad.any() and (np.abs(b[:, [0, 2]]) <= 90).all():
+            problems.append(
+                f"latitude beyond ±90° in {_rows(lat_bad, row_label)} while every longitude is "
+                "within ±90°: longitude and latitude look swapped (give lon first, or name the "
+                "columns with --lon-column/--lat-column)"
+            )
+        elif (lat_bad | lon_bad).any():
+            problems.append(
+                f"coordinates out of range for longitude/latitude in "
+                f"{_rows(lat_bad | lon_bad, row_label)}; is the CRS right?"
+            )
+    if problems:
+        msg = f"{source}: " + "; ".join(problems)
+        raise InputDataError(msg)
+
+    # repair invalid polygons where it is safe: the repaired shape must still be a polygon
+    repaired = 0
+    invalid = polys & ~shapely.is_valid(geom)
+    if invalid.any():
+        fixed = shapely.make_valid(geom[invalid])
+        fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
+        refused = np.array([g is None or g.is_empty for g in fixed])
+        if refused.any():
+            rows = np.zeros(len(layer), bool)
+            rows[np.flatnonzero(invalid)[refused]] = True
+            msg = (
+                f"{source}: invalid polygon that cannot be repaired in {_rows(rows, row_label)}; "
+                "fix it in a GIS (e.g. QGIS 'Fix geometries')"
+            )
+            raise InputDataError(msg)
+        new_geom = geom.copy()
+        new_geom[invalid] = fixed
+        layer = layer.set_geometry(gpd.GeoSeries(new_geom, index=layer.index, crs=layer.crs))
+        repaired = int(invalid.sum())
+        warnings.warn(
+            f"{source}: repaired {repaired} invalid polygon(s) with make_valid",
+            CircleWarning,
+            stacklevel=2,
+        )
+    # text columns
+    layer["name"] = layer["name"].map(_text) if "name" in layer.columns else ""
+    if kind != "communities":
+        if "type" in layer.columns:
+            layer["type"] = layer["type"].map(_centre_type)
+        else:
+            layer["type"] = "other"
+    return layer, repaired
+
+
+def _polygonal(g):
+    if g is None:
+        return None
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    parts = [p for p in getattr(g, "geoms", []) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return None
+    return shapely.union_all(parts)
+
+
+def _id_text(value) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _centre_type(value) -> str:
+    text = _text(value).strip().lower().replace(" ", "_").replace("-", "_")
+    return text if text in CENTRE_TYPES else ("other" if not text else text)

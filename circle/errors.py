@@ -1,0 +1,41 @@
+"""Exception and warning classes raised to circle's users."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CircleError",
+    "CircleWarning",
+    "ConfigError",
+    "InputDataError",
+    "NetworkError",
+    "OutputError",
+    "SolverError",
+]
+
+
+class CircleError(Exception):
+    """Root of every error a user can cause and fix (bad file, bad option, bad data)."""
+
+
+class InputDataError(CircleError, ValueError):
+    """An input layer cannot be used: missing file or column, bad geometry, bad values."""
+
+
+class ConfigError(CircleError, ValueError):
+    """A run parameter is out of range (a usage error: the CLI exits with code 2)."""
+
+
+class NetworkError(CircleError):
+    """The street network cannot serve the run (no walkable ways, nothing snaps to it)."""
+
+
+class SolverError(CircleError, RuntimeError):
+    """An optimisation could not be solved."""
+
+
+class OutputError(CircleError):
+    """An output cannot be written (exists already, unwritable folder)."""
+
+
+class CircleWarning(UserWarning):
+    """A recoverable condition the user should know about (repaired geometry, assumed CRS)."""

@@ -1,0 +1,508 @@
+"""The walking network: built from OSM files or osmnx graphs, projected, de-fragmented, cached."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pyproj
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components
+
+from .errors import InputDataError, NetworkError
+from .osm import OSM_SUFFIXES, read_walk_ways
+
+__all__ = [
+    "WalkNetwork",
+    "cache_dir",
+    "load_network",
+    "local_utm_crs",
+    "network_from_arrays",
+    "network_from_graph",
+    "network_from_osm",
+]
+
+logger = logging.getLogger(__name__)
+
+#: bump when the cached arrays or the walk filter change, so old caches are not reused
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class WalkNetwork:
+    """A two-way walking network as arrays, in a projected metric CRS.
+
+    Every edge is a straight segment between two nodes (OSM ways are kept unsimplified, so the
+    segment *is* the street's geometry); its length is the segment's length in metres in `crs`.
+
+    Attributes
+    ----------
+    node_ids
+        OSM node ids (int64; generated negative ids for vertices added when exploding a graph's
+        curved edges).
+    xy
+        Node coordinates in `crs`, metres, shape (n, 2).
+    edge_u, edge_v
+        Node positions of each undirected edge, with ``edge_u < edge_v``; parallel edges are
+        collapsed to the shortest.
+    edge_length_m
+        Edge lengths in metres.
+    edge_way
+        OSM way id of each edge (0 when unknown).
+    edge_highway
+        OSM highway value of each edge ("" when unknown).
+    crs
+        The projected CRS, e.g. ``"EPSG:32635"``.
+    source
+        Provenance: file name, sha256, newest edit, counts of dropped fragments.
+    """
+
+    node_ids: np.ndarray
+    xy: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length_m: np.ndarray
+    edge_way: np.ndarray
+    edge_highway: np.ndarray
+    crs: str
+    source: dict = field(default_factory=dict)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.node_ids.size)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected edges."""
+        return int(self.edge_u.size)
+
+    @property
+    def total_length_m(self) -> float:
+        """Total street length in metres."""
+        return float(self.edge_length_m.sum())
+
+    @cached_property
+    def csr(self) -> sp.csr_array:
+        """Symmetric sparse adjacency matrix of edge lengths (metres)."""
+        return _symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
+
+    @cached_property
+    def component(self) -> np.ndarray:
+        """Connected-component label of every node."""
+        return connected_components(self.csr, directed=False)[1]
+
+    @cached_property
+    def segments(self) -> np.ndarray:
+        """Edges as shapely LineStrings (for spatial queries)."""
+        return shapely.linestrings(
+            np.stack([self.xy[self.edge_u], self.xy[self.edge_v]], axis=1)
+        )
+
+    @cached_property
+    def edge_tree(self) -> shapely.STRtree:
+        """Spatial index over `segments`."""
+        return shapely.STRtree(self.segments)
+
+    @cached_property
+    def to_wgs84(self) -> pyproj.Transformer:
+        """Transformer from `crs` to WGS84 lon/lat."""
+        return pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The network as an osmnx-style MultiDiGraph (both directions, ``length`` in metres).
+
+        Nodes carry ``x``, ``y`` in `crs`; edges carry ``length``, ``osmid``, ``highway`` and
+        ``oneway=False``. The graph's ``crs`` attribute makes it usable with osmnx functions
+        (``ox.graph_to_gdfs``, ``ox.plot_graph``).
+
+        Returns
+        -------
+        G
+        """
+        G = nx.MultiDiGraph(crs=self.crs)
+        ids = self.node_ids.tolist()
+        G.add_nodes_from(
+            (n, {"x": float(x), "y": float(y)}) for n, (x, y) in zip(ids, self.xy.tolist())
+        )
+        for u, v, length, way, hw in zip(
+            self.edge_u.tolist(),
+            self.edge_v.tolist(),
+            self.edge_length_m.tolist(),
+            self.edge_way.tolist(),
+            self.edge_highway.tolist(),
+        ):
+            attrs = {"length": length, "osmid": way, "highway": hw, "oneway": False}
+            G.add_edge(ids[u], ids[v], reversed=False, **attrs)
+            G.add_edge(ids[v], ids[u], reversed=True, **attrs)
+        return G
+
+    def bounds_wgs84(self) -> tuple[float, float, float, float]:
+        """Bounding box (min_lon, min_lat, max_lon, max_lat) of the nodes."""
+        lon, lat = self.to_wgs84.transform(self.xy[:, 0], self.xy[:, 1])
+        return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+
+
+def _symmetric_csr(u, v, w, n) -> sp.csr_array:
+    # both directions; duplicates were removed beforehand, so nothing is summed here
+    rows = np.concatenate([u, v])
+    cols = np.concatenate([v, u])
+    data = np.concatenate([w, w])
+    return sp.csr_array((data, (rows, cols)), shape=(n, n))
+
+
+def local_utm_crs(lon: float, lat: float) -> str:
+    """The WGS84 / UTM zone CRS containing a point.
+
+    Parameters
+    ----------
+    lon, lat
+        WGS84 degrees.
+
+    Returns
+    -------
+    str
+        ``"EPSG:326zz"`` north of the equator, ``"EPSG:327zz"`` south of it.
+    """
+    zone = min(60, int(math.floor((lon + 180.0) / 6.0)) + 1)
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
+def network_from_arrays(
+    xy: np.ndarray,
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    *,
+    crs: str,
+    node_ids: np.ndarray | None = None,
+    edge_way: np.ndarray | None = None,
+    edge_highway: np.ndarray | None = None,
+    min_component_m: float = 250.0,
+    source: dict | None = None,
+) -> WalkNetwork:
+    """Build a network from node coordinates and edge end positions (already projected).
+
+    Self-loops are dropped, parallel edges collapse to the shortest, and connected pieces with
+    less than `min_component_m` of street are dropped as fragments.
+
+    Parameters
+    ----------
+    xy
+        Node coordinates in `crs` (metres), shape (n, 2).
+    edge_u, edge_v
+        Positions into `xy` of each edge's ends.
+    crs
+        A projected metric CRS.
+    node_ids
+        Node ids (default ``0..n-1``).
+    edge_way, edge_highway
+        Optional OSM way id and highway value per edge.
+    min_component_m
+        Fragments smaller than this (total street metres) are dropped.
+    source
+        Provenance recorded on the network.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    n = len(xy)
+    node_ids = np.arange(n, dtype=np.int64) if node_ids is None else np.asarray(node_ids, np.int64)
+    u = np.asarray(edge_u, dtype=np.int64)
+    v = np.asarray(edge_v, dtype=np.int64)
+    way = np.zeros(u.size, np.int64) if edge_way is None else np.asarray(edge_way, np.int64)
+    hw = np.full(u.size, "", object) if edge_highway is None else np.asarray(edge_highway, object)
+    source = dict(source or {})
+    if u.size == 0:
+        msg = f"{source.get('file', 'network')}: no walkable edges"
+        raise NetworkError(msg)
+
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    length = np.hypot(*(xy[b] - xy[a]).T)
+    keep = a != b
+    a, b, length, way, hw = a[keep], b[keep], length[keep], way[keep], hw[keep]
+    order = np.lexsort((way, length, b, a))  # shortest parallel edge first; ties by way id
+    a, b, length, way, hw = a[order], b[order], length[order], way[order], hw[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    a, b, length, way, hw = a[first], b[first], length[first], way[first], hw[first]
+
+    # fragments: components whose total street length is below the minimum
+    _, label = connected_components(_symmetric_csr(a, b, length, n), directed=False)
+    comp_len = np.bincount(label[a], weights=length, minlength=label.max() + 1)
+    keep_edge = comp_len[label[a]] >= min_component_m
+    used = np.zeros(n, bool)
+    used[a] = used[b] = True
+    dropped = np.unique(label[a][~keep_edge])
+    source["fragments_dropped"] = int(dropped.size)
+    source["fragment_m_dropped"] = round(float(comp_len[dropped].sum()), 3)
+    a, b, length, way, hw = a[keep_edge], b[keep_edge], length[keep_edge], way[keep_edge], hw[
+        keep_edge
+    ]
+    if a.size == 0:
+        msg = (
+            f"{source.get('file', 'network')}: every piece of the walking network is shorter than "
+            f"min_component_m={min_component_m:g} m; use a larger extract or lower the minimum"
+        )
+        raise NetworkError(msg)
+
+    # renumber the nodes still in use
+    keep_node = np.zeros(n, bool)
+    keep_node[a] = keep_node[b] = True
+    new_pos = np.cumsum(keep_node) - 1
+    net = WalkNetwork(
+        node_ids=node_ids[keep_node],
+        xy=xy[keep_node],
+        edge_u=new_pos[a],
+        edge_v=new_pos[b],
+        edge_length_m=length,
+        edge_way=way,
+        edge_highway=hw.astype(str).astype(object),
+        crs=crs,
+        source=source,
+    )
+    logger.info(
+        "network: %d nodes, %d edges, %.1f km of street; %d fragments (%.0f m) dropped",
+        net.n_nodes,
+        net.n_edges,
+        net.total_length_m / 1000,
+        source["fragments_dropped"],
+        source["fragment_m_dropped"],
+    )
+    return net
+
+
+def network_from_osm(
+    path: str | Path,
+    *,
+    min_component_m: float = 250.0,
+    crs: str | None = None,
+    use_cache: bool = True,
+) -> WalkNetwork:
+    """Build the walking network of an OSM file, reusing a cached copy when one exists.
+
+    Parameters
+    ----------
+    path
+        An .osm, .osm.bz2, .osm.gz or .osm.pbf file.
+    min_component_m
+        Fragments with less street than this (metres) are dropped.
+    crs
+        Projected CRS to work in; default: the UTM zone of the network's centre.
+    use_cache
+        Read and write the prepared arrays in `cache_dir()`.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: file not found; give an existing .osm, .osm.bz2 or .osm.pbf file"
+        raise InputDataError(msg)
+    digest = file_sha256(path)
+    key = hashlib.sha256(
+        json.dumps([CACHE_VERSION, digest, min_component_m, crs]).encode()
+    ).hexdigest()[:24]
+    cached = cache_dir() / f"network-{key}.npz"
+    if use_cache and cached.exists():
+        try:
+            net = _load_npz(cached)
+            logger.info("network: loaded the cached network of %s", path.name)
+            return net
+        except (OSError, ValueError, KeyError) as err:  # corrupt cache: rebuild it
+            logger.warning("network: ignoring unreadable cache %s (%s)", cached, err)
+
+    ways = read_walk_ways(path)
+    lon, lat = ways.lonlat[:, 0], ways.lonlat[:, 1]
+    if crs is None:
+        crs = local_utm_crs(float((lon.min() + lon.max()) / 2), float((lat.min() + lat.max()) / 2))
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    source = {
+        "file": path.name,
+        "sha256": digest,
+        "ways_cut_by_extract_edge": ways.cut_ways,
+        "min_component_m": min_component_m,
+    }
+    net = network_from_arrays(
+        np.column_stack([x, y]),
+        ways.seg_u,
+        ways.seg_v,
+        crs=crs,
+        node_ids=ways.node_ids,
+        edge_way=ways.seg_way,
+        edge_highway=ways.seg_highway,
+        min_component_m=min_component_m,
+        source=source,
+    )
+    if use_cache:
+        _save_npz(net, cached)
+    return net
+
+
+def network_from_graph(
+    G: nx.MultiDiGraph, *, min_component_m: float = 250.0, crs: str | None = None
+) -> WalkNetwork:
+    """Convert an osmnx graph (projected or in lon/lat) to a `WalkNetwork`.
+
+    Curved edges (with a ``geometry``) are exploded into their straight segments; the inner
+    vertices get negative ids. Direction is ignored: walking is two-way.
+
+    Parameters
+    ----------
+    G
+        An osmnx-style graph with node ``x``/``y`` and a ``crs`` graph attribute.
+    min_component_m
+        Fragments with less street than this (metres) are dropped.
+    crs
+        Projected CRS to work in; default: the UTM zone of the graph's centre.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    if G.number_of_edges() == 0:
+        msg = "the graph has no edges"
+        raise NetworkError(msg)
+    graph_crs = pyproj.CRS.from_user_input(G.graph.get("crs", "EPSG:4326"))
+    ids = np.array(list(G.nodes), dtype=np.int64)
+    gx = np.array([G.nodes[n]["x"] for n in ids.tolist()], dtype=np.float64)
+    gy = np.array([G.nodes[n]["y"] for n in ids.tolist()], dtype=np.float64)
+    to_ll = pyproj.Transformer.from_crs(graph_crs, "EPSG:4326", always_xy=True)
+    if crs is None:
+        lon, lat = to_ll.transform(gx, gy)
+        crs = local_utm_crs(float((lon.min() + lon.max()) / 2), float((lat.min() + lat.max()) / 2))
+    project = pyproj.Transformer.from_crs(graph_crs, crs, always_xy=True)
+    pos = {n: i for i, n in enumerate(ids.tolist())}
+    xs, ys = list(gx), list(gy)
+    node_ids = list(ids.tolist())
+    us, vs, ways, hws = [], [], [], []
+    next_id = -1
+    for u, v, data in G.edges(data=True):
+        way = data.get("osmid", 0)
+        way = way[0] if isinstance(way, list) else way
+        hw = data.get("highway", "")
+        hw = hw[0] if isinstance(hw, list) else hw
+        chain = [pos[u]]
+        geom = data.get("geometry")
+        if geom is not None:
+            for px, py in list(geom.coords)[1:-1]:
+                xs.append(px)
+                ys.append(py)
+                node_ids.append(next_id)
+                chain.append(len(xs) - 1)
+                next_id -= 1
+        chain.append(pos[v])
+        us.extend(chain[:-1])
+        vs.extend(chain[1:])
+        ways.extend([int(way or 0)] * (len(chain) - 1))
+        hws.extend([str(hw or "")] * (len(chain) - 1))
+    px, py = project.transform(np.array(xs), np.array(ys))
+    return network_from_arrays(
+        np.column_stack([px, py]),
+        np.array(us),
+        np.array(vs),
+        crs=crs,
+        node_ids=np.array(node_ids, dtype=np.int64),
+        edge_way=np.array(ways),
+        edge_highway=np.array(hws, dtype=object),
+        min_component_m=min_component_m,
+        source={"file": "osmnx graph"},
+    )
+
+
+def load_network(
+    path: str | Path, *, min_component_m: float = 250.0, use_cache: bool = True
+) -> WalkNetwork:
+    """Load a walking network from an OSM file or a saved osmnx graph (.graphml).
+
+    Parameters
+    ----------
+    path
+        .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml.
+    min_component_m
+        Fragments with less street than this (metres) are dropped.
+    use_cache
+        Reuse the prepared network of an OSM file from `cache_dir()`.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: file not found; give an existing .osm, .osm.pbf or .graphml file"
+        raise InputDataError(msg)
+    if path.suffix.lower() == ".graphml":
+        import osmnx as ox
+
+        try:
+            G = ox.load_graphml(path)
+        except Exception as err:  # osmnx raises assorted parser errors
+            msg = f"{path}: cannot read as an osmnx GraphML file ({err})"
+            raise InputDataError(msg) from err
+        net = network_from_graph(G, min_component_m=min_component_m)
+        net.source.update({"file": path.name, "sha256": file_sha256(path)})
+        return net
+    if path.name.lower().endswith(OSM_SUFFIXES):
+        return network_from_osm(path, min_component_m=min_component_m, use_cache=use_cache)
+    msg = f"{path}: unknown network format; use .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml"
+    raise InputDataError(msg)
+
+
+def cache_dir() -> Path:
+    """Folder for prepared networks: ``$CIRCLE_CACHE_DIR``, else ``~/.cache/circle``."""
+    env = os.environ.get("CIRCLE_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "circle"
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _save_npz(net: WalkNetwork, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        np.savez(
+            f,
+            node_ids=net.node_ids,
+            xy=net.xy,
+            edge_u=net.edge_u,
+            edge_v=net.edge_v,
+            edge_length_m=net.edge_length_m,
+            edge_way=net.edge_way,
+            edge_highway=net.edge_highway.astype(str),
+            meta=np.array(json.dumps({"crs": net.crs, "source": net.source})),
+        )
+    os.replace(tmp, target)
+
+
+def _load_npz(path: Path) -> WalkNetwork:
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        return WalkNetwork(
+            node_ids=z["node_ids"],
+            xy=z["xy"],
+            edge_u=z["edge_u"],
+            edge_v=z["edge_v"],
+            edge_length_m=z["edge_length_m"],
+            edge_way=z["edge_way"],
+            edge_highway=z["edge_highway"].astype(object),
+            crs=meta["crs"],
+            source=meta["source"],
+        )

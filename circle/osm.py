@@ -1,0 +1,258 @@
+"""Reading OpenStreetMap files (.osm, .osm.bz2, .osm.gz, .osm.pbf): walkable ways and tagged features."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import osmium
+import shapely
+from shapely import wkb
+
+from .errors import InputDataError
+
+__all__ = ["OSM_SUFFIXES", "WalkWays", "is_walkable", "read_tagged_features", "read_walk_ways"]
+
+logger = logging.getLogger(__name__)
+
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
+
+# osmnx 2.1's "walk" network filter (osmnx/_overpass.py::_get_network_filter) with its default
+# access rule ["access"!~"private"]. Overpass semantics: a rule passes when the key is absent or
+# its value does not *search*-match the unanchored, case-sensitive regex.
+_WALK_EXCLUDE = [
+    (k, re.compile(p))
+    for k, p in [
+        ("area", "yes"),
+        ("access", "private"),
+        (
+            "highway",
+            "abandoned|bus_guideway|construction|cycleway|motor|no|planned|"
+            "platform|proposed|raceway|razed|rest_area|services",
+        ),
+        ("foot", "no"),
+        ("service", "private"),
+        ("sidewalk", "separate"),
+        ("sidewalk:both", "separate"),
+        ("sidewalk:left", "separate"),
+        ("sidewalk:right", "separate"),
+    ]
+]
+
+
+def is_walkable(tags) -> bool:
+    """Whether a way's tags pass osmnx's ``walk`` filter.
+
+    Parameters
+    ----------
+    tags
+        A mapping of OSM tags (a dict or an osmium TagList).
+
+    Returns
+    -------
+    bool
+    """
+    if "highway" not in tags:
+        return False
+    for key, pattern in _WALK_EXCLUDE:
+        value = tags.get(key)
+        if value is not None and pattern.search(value):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class WalkWays:
+    """Walkable ways of an OSM file as runs of present nodes.
+
+    Attributes
+    ----------
+    node_ids
+        Sorted OSM ids of every node used by a run (int64).
+    lonlat
+        WGS84 coordinates of those nodes, shape (n, 2).
+    seg_u, seg_v
+        Positions (into `node_ids`) of the two ends of every segment of every run.
+    seg_way
+        OSM way id of each segment.
+    seg_highway
+        The way's `highway` value for each segment.
+    cut_ways
+        Number of ways cut by the extract's edge (split into runs of present nodes).
+    """
+
+    node_ids: np.ndarray
+    lonlat: np.ndarray
+    seg_u: np.ndarray
+    seg_v: np.ndarray
+    seg_way: np.ndarray
+    seg_highway: np.ndarray
+    cut_ways: int
+
+
+def _check_osm_path(path: Path) -> None:
+    if not path.exists():
+        msg = f"{path}: file not found; give an existing .osm, .osm.bz2 or .osm.pbf file"
+        raise InputDataError(msg)
+    if not path.name.lower().endswith(OSM_SUFFIXES):
+        msg = (
+            f"{path}: not an OpenStreetMap file name; use .osm, .osm.bz2, .osm.gz or .osm.pbf "
+            "(or .graphml for a saved osmnx graph)"
+        )
+        raise InputDataError(msg)
+
+
+class _WalkHandler(osmium.SimpleHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.coords: dict[int, tuple[float, float]] = {}
+        self.runs: list[list[int]] = []
+        self.run_way: list[int] = []
+        self.run_highway: list[str] = []
+        self.cut = 0
+
+    def way(self, w) -> None:
+        if not is_walkable(w.tags):
+            return
+        highway = w.tags.get("highway")
+        run: list[int] = []
+        runs = []
+        located: dict[int, tuple[float, float]] = {}
+        cut = False
+        for ref in w.nodes:
+            if ref.location.valid():
+                if not run or run[-1] != ref.ref:  # osmnx drops consecutive duplicate refs
+                    run.append(ref.ref)
+                    located[ref.ref] = (ref.location.lon, ref.location.lat)
+            else:  # node cut away by the extract's clip: split here, never bridge the gap
+                cut = True
+                if run:
+                    runs.append(run)
+                    run = []
+        if run:
+            runs.append(run)
+        self.cut += cut
+        for r in runs:
+            if len(r) >= 2:  # a one-node run makes no segment
+                self.coords.update((n, located[n]) for n in r)
+                self.runs.append(r)
+                self.run_way.append(w.id)
+                self.run_highway.append(highway)
+
+
+def read_walk_ways(path: str | Path) -> WalkWays:
+    """Read the walkable ways of an OSM file in one streaming pass.
+
+    Ways are kept when they pass osmnx's ``walk`` filter. Ways cut by the extract's bounding box
+    (referencing nodes that are not in the file) keep their runs of present nodes.
+
+    Parameters
+    ----------
+    path
+        An .osm, .osm.bz2, .osm.gz or .osm.pbf file.
+
+    Returns
+    -------
+    WalkWays
+    """
+    path = Path(path)
+    _check_osm_path(path)
+    handler = _WalkHandler()
+    try:
+        handler.apply_file(
+            str(path), locations=True, filters=[osmium.filter.KeyFilter("highway")]
+        )
+    except RuntimeError as err:
+        msg = f"{path}: cannot read as OpenStreetMap data ({_first_line(err)}); is the file complete?"
+        raise InputDataError(msg) from err
+    if not handler.runs:
+        msg = (
+            f"{path}: no walkable ways (OSM highway=* ways passing osmnx's walk filter); "
+            "is this the street network of the study area?"
+        )
+        raise InputDataError(msg)
+    node_ids = np.array(sorted(handler.coords), dtype=np.int64)
+    lonlat = np.array([handler.coords[i] for i in node_ids.tolist()], dtype=np.float64)
+    lengths = np.array([len(r) - 1 for r in handler.runs])
+    flat = np.fromiter((n for r in handler.runs for n in r), dtype=np.int64)
+    starts = np.r_[0, np.cumsum(lengths + 1)[:-1]]
+    first = np.ones(flat.size, dtype=bool)
+    first[starts] = False  # every node but the first of a run ends a segment
+    v_ids = flat[first]
+    last = np.ones(flat.size, dtype=bool)
+    last[np.cumsum(lengths + 1) - 1] = False
+    u_ids = flat[last]
+    return WalkWays(
+        node_ids=node_ids,
+        lonlat=lonlat,
+        seg_u=np.searchsorted(node_ids, u_ids),
+        seg_v=np.searchsorted(node_ids, v_ids),
+        seg_way=np.repeat(np.array(handler.run_way, dtype=np.int64), lengths),
+        seg_highway=np.repeat(np.array(handler.run_highway, dtype=object), lengths),
+        cut_ways=handler.cut,
+    )
+
+
+def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
+    """Read nodes and areas (closed ways, multipolygons) carrying any of `keys`.
+
+    Parameters
+    ----------
+    path
+        An OSM file.
+    keys
+        Tag keys to keep, e.g. ``("amenity", "office", "landuse", "building")``.
+
+    Returns
+    -------
+    list of dict
+        One dict per feature with ``osm_id`` (``"node/1"``, ``"way/2"``, ``"relation/3"``),
+        ``tags`` and a WGS84 shapely ``geometry`` (Point or MultiPolygon). Ways that are not
+        closed (for example cut by the extract's edge) have no area and are left out.
+    """
+    path = Path(path)
+    _check_osm_path(path)
+    factory = osmium.geom.WKBFactory()
+    out = []
+    try:
+        processor = (
+            osmium.FileProcessor(str(path))
+            .with_locations()
+            .with_areas(osmium.filter.KeyFilter(*keys))
+            .with_filter(osmium.filter.KeyFilter(*keys))
+        )
+        for obj in processor:
+            if obj.is_node():
+                if not obj.location.valid():
+                    continue
+                geom = shapely.Point(obj.location.lon, obj.location.lat)
+                osm_id = f"node/{obj.id}"
+            elif obj.is_area():
+                try:
+                    geom = wkb.loads(factory.create_multipolygon(obj), hex=True)
+                except RuntimeError:  # broken ring in the source data
+                    continue
+                osm_id = f"{'way' if obj.from_way() else 'relation'}/{obj.orig_id()}"
+            elif obj.is_way():
+                # a way that makes no area (open, or an outline cut by the extract's edge):
+                # the line of its present nodes; complete closed ways arrive as areas instead
+                coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                if len(coords) < 2 or (obj.is_closed() and len(coords) == len(obj.nodes)):
+                    continue
+                geom = shapely.LineString(coords)
+                osm_id = f"way/{obj.id}"
+            else:
+                continue
+            out.append({"osm_id": osm_id, "tags": dict(obj.tags), "geometry": geom})
+    except RuntimeError as err:
+        msg = f"{path}: cannot read as OpenStreetMap data ({_first_line(err)}); is the file complete?"
+        raise InputDataError(msg) from err
+    return out
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__

@@ -1,0 +1,5 @@
+"""``python -m circle``: the same application as the `circle` command."""
+
+from circle.cli import main
+
+main()

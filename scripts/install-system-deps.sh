@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# System packages the test suite needs (Debian). Idempotent: installs only what is missing, so a
+# fresh machine gets everything and a prepared one spends no time. Part of the README's test
+# command (and so of .ci/run): a green CI can never hide a missing install step.
+set -euo pipefail
+PACKAGES=()
+need() { dpkg -s "$1" >/dev/null 2>&1 || PACKAGES+=("$1"); }
+# (each feature adds the Debian packages its tests need here)
+if [ ${#PACKAGES[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+fi

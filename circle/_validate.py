@@ -79,6 +79,11 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     if missing.any():
         problems.append(f"empty or missing geometry in {_rows(missing, row_label)}")
+    coords, owner = shapely.get_coordinates(geom, return_index=True)
+    nonfinite = np.zeros(len(layer), bool)
+    nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
+    if nonfinite.any():
+        problems.append(f"NaN or infinite coordinates in {_rows(nonfinite, row_label)}")
     types = shapely.get_type_id(geom)
     points = np.isin(types, [0, 4])  # Point, MultiPoint
     polys = np.isin(types, [3, 6])  # Polygon, MultiPolygon
@@ -116,6 +121,8 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
         with np.errstate(invalid="ignore"):
             lat_bad = (np.abs(miny) > 90) | (np.abs(maxy) > 90)
             lon_bad = (np.abs(minx) > 180) | (np.abs(maxx) > 180)
+        lat_bad &= ~nonfinite
+        lon_bad &= ~nonfinite
         if lat_bad.any() and not lon_bad.any() and (np.abs(b[:, [0, 2]]) <= 90).all():
             problems.append(
                 f"latitude beyond ±90° in {_rows(lat_bad, row_label)} while every longitude is "

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +22,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from ._limits import check_layer_size, max_features as default_max_features, too_many_features
 from .errors import CircleWarning, InputDataError, OutputError
 
 __all__ = [
@@ -62,6 +67,7 @@ def read_layer(
     columns: LayerColumns | None = None,
     crs: str | None = None,
     layer: str | None = None,
+    max_features: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a centres, communities or candidates layer from a file.
 
@@ -75,6 +81,9 @@ def read_layer(
         CRS of the coordinates when the file does not declare one (CSV default: EPSG:4326).
     layer
         Layer name inside a multi-layer file (GeoPackage).
+    max_features
+        Refuse a layer with more features than this, checked before loading (a streaming line
+        count for CSV). Default: ``$CIRCLE_MAX_FEATURES``, else 1,000,000.
 
     Returns
     -------
@@ -92,10 +101,13 @@ def read_layer(
         msg = f"{path}: is a folder; give a layer file (GeoJSON, GeoPackage, GeoParquet, CSV, …)"
         raise InputDataError(msg)
     suffix = path.suffix.lower()
+    limit = default_max_features() if max_features is None else max_features
     if suffix in TABLE_SUFFIXES:
+        check_layer_size(path, "table", limit)
         gdf = _read_table(path, columns, crs)
         row_label = "row"
     elif suffix in VECTOR_SUFFIXES:
+        check_layer_size(path, "vector", limit, layer)
         gdf = _read_vector(path, crs, layer)
         row_label = "feature"
     else:
@@ -104,6 +116,8 @@ def read_layer(
             "Shapefile, FlatGeobuf or CSV with lon/lat columns"
         )
         raise InputDataError(msg)
+    if len(gdf) > limit:  # a count the pre-check could not know (e.g. quoted line breaks)
+        raise too_many_features(path, limit)
     gdf = _rename(gdf, columns, path)
     gdf.attrs["source"] = path.name
     gdf.attrs["row_label"] = row_label
@@ -155,11 +169,14 @@ def _assume_wgs84(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
 
 def _read_table(path: Path, columns: LayerColumns, crs: str | None) -> gpd.GeoDataFrame:
     try:
-        table = pd.read_csv(path, dtype={columns.id: str}, encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        msg = f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); save it as UTF-8 CSV"
-        raise InputDataError(msg) from err
+        try:
+            table = pd.read_csv(path, dtype={columns.id: str}, encoding="utf-8-sig")
+        except UnicodeDecodeError as err:
+            text = _decode_chinese_excel(path, err)
+            table = pd.read_csv(io.StringIO(text), dtype={columns.id: str})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
+        if isinstance(err, InputDataError):
+            raise
         msg = f"{path}: cannot read as CSV ({_first_line(err)})"
         raise InputDataError(msg) from err
     lon = _find_column(table, columns.lon, LON_NAMES)
@@ -189,6 +206,38 @@ def _read_table(path: Path, columns: LayerColumns, crs: str | None) -> gpd.GeoDa
     return gpd.GeoDataFrame(
         table, geometry=gpd.points_from_xy(x, y), crs=crs or "EPSG:4326"
     )
+
+
+def _decode_chinese_excel(path: Path, utf8_error: UnicodeDecodeError) -> str:
+    """Text of a CSV that is not UTF-8: GBK (GB18030) as Chinese Excel saves it, or a refusal.
+
+    GB18030 is accepted only when every character decodes into the common GB2312 set, so that
+    Latin-1 text (``Töölö``) is refused rather than read as wrong Chinese characters.
+    """
+    raw = path.read_bytes()
+    how = (
+        "save it as UTF-8 CSV (Excel: Save As, 'CSV UTF-8 (Comma delimited)' / "
+        "'CSV UTF-8 (逗号分隔)')"
+    )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        msg = f"{path}: UTF-16 text (Excel's 'Unicode text'), not a UTF-8 CSV; {how}"
+        raise InputDataError(msg) from utf8_error
+    try:
+        text = raw.decode("gb18030")
+        text.encode("gb2312")
+    except UnicodeError:
+        msg = (
+            f"{path}: not UTF-8 text ({utf8_error.reason} at byte {utf8_error.start}); {how}"
+        )
+        raise InputDataError(msg) from utf8_error
+    warnings.warn(
+        f"{path}: not UTF-8; read as GBK (GB18030), the encoding Chinese Excel gives CSV "
+        "files. Check the names in the report, or save the file as 'CSV UTF-8' to avoid this "
+        "guess",
+        CircleWarning,
+        stacklevel=4,
+    )
+    return text
 
 
 def _find_column(table: pd.DataFrame, name: str | None, candidates: tuple[str, ...]) -> str | None:
@@ -225,12 +274,22 @@ def _rename(gdf: gpd.GeoDataFrame, columns: LayerColumns, path: Path) -> gpd.Geo
     return gdf
 
 
+#: testing hook (not for production use): seconds to pause once every output file is staged and
+#: before any is moved into place, so the interruption tests can signal a run at that moment
+PAUSE_BEFORE_RENAME_ENV = "CIRCLE_TEST_PAUSE_BEFORE_RENAME"
+
+
 @contextlib.contextmanager
 def atomic_output_dir(out_dir: str | Path, names: list[str], *, overwrite: bool) -> Iterator[Path]:
     """Write output files into a staging folder, then move them into `out_dir` together.
 
     Nothing appears in `out_dir` unless the whole block succeeds; files already there are
-    replaced only with `overwrite`, and files circle did not write are never touched.
+    replaced only with `overwrite`, and files circle did not write are never touched. Each file
+    is flushed to disk and then renamed over its target, so a reader sees the old file or the
+    new one, never a truncated one. In the main thread, SIGTERM and SIGHUP unwind the block like
+    Ctrl-C (SIGINT) does, so an interrupted run removes its staging folder; the renames at the
+    end are shielded from those signals, which take effect once the files are in place. An
+    output folder the block created is removed again when it fails.
 
     Parameters
     ----------
@@ -250,22 +309,108 @@ def atomic_output_dir(out_dir: str | Path, names: list[str], *, overwrite: bool)
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"{out_dir}: exists and is not a folder; give a folder for --out"
         raise OutputError(msg)
-    clash = [n for n in names if (out_dir / n).exists()]
-    if clash and not overwrite:
-        msg = f"{out_dir}: {', '.join(clash)} already exist; pass --overwrite to replace them"
-        raise OutputError(msg)
+    _check_clashes(out_dir, names, overwrite)
+    created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         msg = f"{out_dir}: cannot create the output folder ({err.strerror})"
         raise OutputError(msg) from err
     staging = Path(tempfile.mkdtemp(prefix=".circle-", dir=out_dir))
+    committed = False
     try:
-        yield staging
-        for name in names:
-            os.replace(staging / name, out_dir / name)
+        with _unwind_on_termination():
+            yield staging
+            for name in names:
+                _fsync(staging / name)
+            pause = os.environ.get(PAUSE_BEFORE_RENAME_ENV)
+            if pause:
+                time.sleep(float(pause))
+            with _signals_deferred():
+                _check_clashes(out_dir, names, overwrite)  # a file may have appeared meanwhile
+                try:
+                    for name in names:
+                        os.replace(staging / name, out_dir / name)
+                except OSError as err:
+                    msg = f"{out_dir}: cannot move {name} into place ({err.strerror})"
+                    raise OutputError(msg) from err
+                committed = True
+                _fsync(out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not committed:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only when empty: never removes a file
+
+
+def _check_clashes(out_dir: Path, names: list[str], overwrite: bool) -> None:
+    clash = [n for n in names if os.path.lexists(out_dir / n)]
+    if clash and not overwrite:
+        msg = f"{out_dir}: {', '.join(clash)} already exist; pass --overwrite to replace them"
+        raise OutputError(msg)
+    folders = [n for n in clash if (out_dir / n).is_dir()]
+    if folders:
+        msg = f"{out_dir}: {', '.join(folders)} is a folder; circle replaces only files"
+        raise OutputError(msg)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk."""
+    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() and hasattr(os, "O_DIRECTORY") else 0)
+    with contextlib.suppress(OSError):  # e.g. folders on Windows; the rename still happens
+        fd = os.open(path, flags)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+_TERMINATION_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _raise_system_exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _unwind_on_termination() -> Iterator[None]:
+    """SIGTERM/SIGHUP raise SystemExit(128 + signal) instead of killing the process outright,
+    so `finally` blocks run. Only where the default action is in force, in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for sig in _TERMINATION_SIGNALS:
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, _raise_system_exit)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP while the block runs; deliver them when it ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: received.append(signum))
+        for sig in (signal.SIGINT, *_TERMINATION_SIGNALS)
+        if signal.getsignal(sig) is not None  # None: set outside Python, cannot be restored
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(received):
+            signal.raise_signal(sig)
 
 
 def _first_line(err: BaseException) -> str:

@@ -113,6 +113,7 @@ class _WalkHandler(osmium.SimpleHandler):
         self.run_way: list[int] = []
         self.run_highway: list[str] = []
         self.cut = 0
+        self.bad_location: tuple | None = None
 
     def way(self, w) -> None:
         if not is_walkable(w.tags):
@@ -128,6 +129,8 @@ class _WalkHandler(osmium.SimpleHandler):
                     run.append(ref.ref)
                     located[ref.ref] = (ref.location.lon, ref.location.lat)
             else:  # node cut away by the extract's clip: split here, never bridge the gap
+                if _out_of_range(ref.location) and self.bad_location is None:
+                    self.bad_location = (ref.ref, ref.location)
                 cut = True
                 if run:
                     runs.append(run)
@@ -165,9 +168,10 @@ def read_walk_ways(path: str | Path) -> WalkWays:
         handler.apply_file(
             str(path), locations=True, filters=[osmium.filter.KeyFilter("highway")]
         )
-    except RuntimeError as err:
-        msg = f"{path}: cannot read as OpenStreetMap data ({_first_line(err)}); is the file complete?"
-        raise InputDataError(msg) from err
+    except _OSM_READ_ERRORS as err:
+        raise _read_error(path, err) from err
+    if handler.bad_location is not None:
+        raise _location_error(path, *handler.bad_location)
     if not handler.runs:
         msg = (
             f"{path}: no walkable ways (OSM highway=* ways passing osmnx's walk filter); "
@@ -227,6 +231,8 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
         for obj in processor:
             if obj.is_node():
                 if not obj.location.valid():
+                    if _out_of_range(obj.location):
+                        raise _location_error(path, obj.id, obj.location)
                     continue
                 geom = shapely.Point(obj.location.lon, obj.location.lat)
                 osm_id = f"node/{obj.id}"
@@ -247,10 +253,50 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
             else:
                 continue
             out.append({"osm_id": osm_id, "tags": dict(obj.tags), "geometry": geom})
-    except RuntimeError as err:
-        msg = f"{path}: cannot read as OpenStreetMap data ({_first_line(err)}); is the file complete?"
-        raise InputDataError(msg) from err
+    except _OSM_READ_ERRORS as err:
+        raise _read_error(path, err) from err
     return out
+
+
+#: what libosmium raises on broken input: RuntimeError (XML, PBF, compression errors),
+#: ValueError (malformed ids, versions; UnicodeDecodeError for non-UTF-8 tag text) and
+#: InvalidLocationError (malformed coordinates), which is no RuntimeError subclass
+_OSM_READ_ERRORS = (RuntimeError, ValueError, osmium.InvalidLocationError)
+
+
+def _read_error(path: Path, err: BaseException) -> InputDataError:
+    """One line saying why an OSM file cannot be read, and what to do."""
+    detail = _first_line(err)
+    if "XML entities are not supported" in detail:
+        hint = (
+            "the file declares XML entities (<!ENTITY ...>), which OSM data never needs and "
+            "which can expand to gigabytes ('billion laughs'); export plain OSM XML or .osm.pbf"
+        )
+    elif isinstance(err, UnicodeDecodeError):
+        hint = "tag text that is not UTF-8; re-export the file with osmium or JOSM"
+    elif isinstance(err, osmium.InvalidLocationError):
+        hint = "a node with malformed coordinates; re-export the file with osmium or JOSM"
+    else:
+        hint = "is the file complete?"
+    return InputDataError(f"{path}: cannot read as OpenStreetMap data ({detail}); {hint}")
+
+
+#: libosmium's coordinate of a node that is not in the file (cut away by the extract)
+_UNDEFINED_COORDINATE = 2**31 - 1
+
+
+def _out_of_range(location) -> bool:
+    """A location given in the file but outside ±180° / ±90° (not merely missing)."""
+    return not location.valid() and location.x != _UNDEFINED_COORDINATE
+
+
+def _location_error(path: Path, node_id: int, location) -> InputDataError:
+    lon, lat = location.lon_without_check(), location.lat_without_check()
+    msg = (
+        f"{path}: node {node_id} has coordinates out of range (lon {lon:g}, lat {lat:g}); "
+        "fix or remove it (e.g. in JOSM) and export again"
+    )
+    return InputDataError(msg)
 
 
 def _first_line(err: BaseException) -> str:

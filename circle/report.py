@@ -107,7 +107,7 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
     ]
     if pop["available"]:
         lines.append(f"Population in the study area: {_int(pop['total'])}. Source:")
-        lines += [f"- {s}" for s in pop["sources"]]
+        lines += [f"- {_md(s)}" for s in pop["sources"]]
         if pop["communities_without_population"]:
             lines.append(
                 f"- {pop['communities_without_population']} communities have no population "
@@ -124,12 +124,12 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
     ]
     for r in summary["by_centre_type"]:
         lines.append(
-            f"| {r['type']} | {r['centres']} | {r['centres_on_network']} | "
+            f"| {_md(r['type'])} | {r['centres']} | {r['centres_on_network']} | "
             f"{r['communities_covered']} | {_int(r['population_covered'])} |"
         )
     off = summary["centres"]["off_network"]
     if off:
-        lines += ["", f"Centres off the network (not used): {', '.join(off)}."]
+        lines += ["", f"Centres off the network (not used): {', '.join(map(_md, off))}."]
     unc = summary["uncovered"]
     lines += ["", f"## Left out: {len(unc)} communities beyond {p['threshold_min']:g} minutes", ""]
     if unc:
@@ -150,13 +150,13 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
         "",
         "## Data",
         "",
-        f"- Network: {net.get('file')} (sha256 {str(net.get('sha256', ''))[:12]}…), "
+        f"- Network: {_md(net.get('file'))} (sha256 {str(net.get('sha256', ''))[:12]}…), "
         f"{net.get('fragments_dropped', 0)} fragments under {net.get('min_component_m', 0):g} m "
         "dropped.",
-        f"- Centres: {summary['data']['centres']['file']} "
+        f"- Centres: {_md(summary['data']['centres']['file'])} "
         f"({summary['data']['centres']['features']} features, "
         f"{summary['data']['centres']['repaired_geometries']} geometries repaired).",
-        f"- Communities: {summary['data']['communities']['file']} "
+        f"- Communities: {_md(summary['data']['communities']['file'])} "
         f"({summary['data']['communities']['features']} features, "
         f"{summary['data']['communities']['repaired_geometries']} geometries repaired).",
         f"- {ATTRIBUTION} where the data comes from OpenStreetMap.",
@@ -165,8 +165,36 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
     return "\n".join(lines)
 
 
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+#: Markdown and HTML characters in data strings, made literal: summary.md is shown by Markdown
+#: viewers that pass HTML through, so a name like ``<img onerror=...>`` must stay text
+_MD_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        "\\": "\\\\",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "[": "\\[",
+        "]": "\\]",
+        "|": "\\|",
+        "~": "\\~",
+        "#": "\\#",
+    }
+)
+#: control characters (line breaks, terminal escape sequences) in data strings become spaces
+_CONTROL = str.maketrans({c: " " for c in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]})
+
+
+def _md(text) -> str:
+    """A data string (name, id, file name) as inert Markdown text on one line."""
+    return _plain(text).translate(_MD_ESCAPES)
+
+
+def _plain(text) -> str:
+    """A data string on one line without control characters (safe to print to a terminal)."""
+    return str(text).translate(_CONTROL)
 
 
 def summary_text(summary: dict) -> str:
@@ -194,7 +222,8 @@ def summary_text(summary: dict) -> str:
     unc = summary["uncovered"]
     if unc:
         names = ", ".join(
-            f"{r['name'] or r['community_id']} ({_int(r['population'])})" for r in unc[:5]
+            f"{_plain(r['name'] or r['community_id'])} ({_int(r['population'])})"
+            for r in unc[:5]
         )
         lines.append(f"left out beyond {p['threshold_min']:g} min: {len(unc)} — largest: {names}")
     return "\n".join(lines) + "\n"

@@ -11,8 +11,8 @@ __all__ = ["DEFAULT_MAX_FEATURES", "MAX_FEATURES_ENV", "check_layer_size", "max_
 
 #: environment variable that raises (or lowers) the limit for the CLI
 MAX_FEATURES_ENV = "CIRCLE_MAX_FEATURES"
-#: features per layer read by default: far more communities or centres than any city has, and
-#: small enough that a layer, its validation and the search fit in a few GB of memory
+#: features per layer read by default: far more communities or centres than any city has; a run
+#: with a million features peaks at about 1.3 GB of memory (bench/limits.py)
 DEFAULT_MAX_FEATURES = 1_000_000
 
 _CHUNK = 1 << 20
@@ -70,7 +70,7 @@ def too_many_features(path: Path, limit: int) -> InputDataError:
     msg = (
         f"{path}: more than {limit:,} features ({size_mb:,.0f} MB); circle reads at most "
         f"{limit:,} features per layer. Split the study area, or raise the limit with "
-        f"{MAX_FEATURES_ENV}=N (roughly 1 GB of memory per million features)"
+        f"{MAX_FEATURES_ENV}=N (a million features take about 1.3 GB of memory)"
     )
     return InputDataError(msg)
 

@@ -100,6 +100,9 @@ def read_layer(
     if path.is_dir():
         msg = f"{path}: is a folder; give a layer file (GeoJSON, GeoPackage, GeoParquet, CSV, …)"
         raise InputDataError(msg)
+    if not path.is_file():  # a pipe or device would block or never end
+        msg = f"{path}: not a regular file; give a layer file saved on disk"
+        raise InputDataError(msg)
     suffix = path.suffix.lower()
     limit = default_max_features() if max_features is None else max_features
     if suffix in TABLE_SUFFIXES:
@@ -133,6 +136,12 @@ def _read_vector(path: Path, crs: str | None, layer: str | None) -> gpd.GeoDataF
             gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
         msg = f"{path}: cannot read as a vector layer ({_first_line(err)})"
+        raise InputDataError(msg) from err
+    except UnicodeDecodeError as err:
+        msg = (
+            f"{path}: text that is not UTF-8 ({err.reason}); save the layer "
+            "as UTF-8 (GeoJSON is always UTF-8)"
+        )
         raise InputDataError(msg) from err
     except (ValueError, OSError) as err:
         msg = f"{path}: cannot read as a vector layer ({_first_line(err)})"

@@ -442,6 +442,9 @@ def load_network(
     if not path.exists():
         msg = f"{path}: file not found; give an existing .osm, .osm.pbf or .graphml file"
         raise InputDataError(msg)
+    if not path.is_file():  # a folder, pipe or device
+        msg = f"{path}: not a regular file; give an .osm, .osm.pbf or .graphml file saved on disk"
+        raise InputDataError(msg)
     if path.suffix.lower() == ".graphml":
         import osmnx as ox
 

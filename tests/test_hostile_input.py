@@ -1,0 +1,326 @@
+"""Hostile and broken input: each ends in ONE line `Error: <file>: ...`, exit code 1, no traceback,
+no output file, quickly and in bounded memory.
+
+Every file here is generated (or cut from the bundled data) by the test. The README's reliability
+table lists these cases by id; `test_readme_lists_every_case` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import bz2
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import osmium
+import pytest
+import shapely
+
+from circle.bundled import bundled_path
+from circle.cli import cli
+
+from .test_network import GRID, osm_xml
+
+ROOT = Path(__file__).resolve().parents[1]
+HEL_PBF = bundled_path("helsinki_centre.osm.pbf")
+AGU_BZ2 = bundled_path("aguascalientes.osm.bz2")
+#: a walkable generated street grid (five 220 m streets) near Shenyang
+GRID_XML = osm_xml(
+    GRID, [(100 + r, [5 * r + c for c in range(5)], {"highway": "residential"}) for r in range(5)]
+)
+#: a centre in central Helsinki, on the bundled network
+HEL = "24.9527,60.1680"
+
+
+def feature_collection(*features: str) -> str:
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def feature(props: str, geometry: str) -> str:
+    return f'{{"type":"Feature","properties":{{{props}}},"geometry":{geometry}}}'
+
+
+def billion_laughs() -> str:
+    """The classic entity-expansion bomb: 10 levels of 10x expansion, 10^9 'lol's (3 GB)."""
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    ]
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE osm [\n' + "\n".join(entities) + "\n]>\n"
+        '<osm version="0.6"><node id="1" lat="41.8" lon="123.4"><tag k="name" v="&lol9;"/>'
+        "</node></osm>\n"
+    )
+
+
+def external_entity() -> str:
+    return (
+        '<?xml version="1.0"?><!DOCTYPE osm [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        '<osm version="0.6"><node id="1" lat="41.8" lon="123.4"><tag k="name" v="&xxe;"/>'
+        "</node></osm>"
+    )
+
+
+def flipped(data: bytes, every: int = 97, start: int = 64) -> bytes:
+    out = bytearray(data)
+    for i in range(start, len(out), every):
+        out[i] ^= 0x5A
+    return bytes(out)
+
+
+def pbf_with_non_utf8_tag(path: Path) -> None:
+    """Generated: an uncompressed PBF whose highway value is replaced by invalid UTF-8 bytes."""
+    tmp = path.with_name("clean.osm.pbf")
+    writer = osmium.SimpleWriter(osmium.io.File(str(tmp), "pbf,pbf_compression=none"))
+    for i in range(3):
+        writer.add_node(osmium.osm.mutable.Node(id=i + 1, location=(123.4 + 0.01 * i, 41.8)))
+    writer.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2, 3], tags={"highway": "residential"}))
+    writer.close()
+    data = tmp.read_bytes()
+    assert data.count(b"residential") == 1
+    path.write_bytes(data.replace(b"residential", b"\xff" * 11))
+
+
+def gpkg(path: Path, n: int = 4) -> bytes:
+    layer = gpd.GeoDataFrame(
+        {"id": [f"c{i}" for i in range(n)]},
+        geometry=[shapely.Point(24.95 + 0.001 * i, 60.17) for i in range(n)],
+        crs="EPSG:4326",
+    )
+    layer.to_file(path)
+    return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile input: which option takes it, the file, and what the error line says."""
+
+    id: str
+    option: str
+    name: str
+    make: Callable[[Path], object]  # writes the file at the given path
+    expect: str
+    env: tuple = ()
+
+
+def text(content: str, encoding: str = "utf-8"):
+    return lambda p: p.write_bytes(content.encode(encoding))
+
+
+def data(content: bytes):
+    return lambda p: p.write_bytes(content)
+
+
+CASES = [
+    # ---- street networks ------------------------------------------------------------------
+    Case("truncated_osm", "--network", "cut.osm", text(GRID_XML[: len(GRID_XML) * 2 // 3]),
+         "cannot read as OpenStreetMap data (XML parsing error"),
+    Case("truncated_pbf", "--network", "cut.osm.pbf",
+         lambda p: p.write_bytes(HEL_PBF.read_bytes()[:100_000]), "PBF error: unexpected EOF"),
+    Case("corrupt_pbf", "--network", "flipped.osm.pbf",
+         lambda p: p.write_bytes(flipped(HEL_PBF.read_bytes())),
+         "cannot read as OpenStreetMap data"),
+    Case("random_bytes_pbf", "--network", "noise.osm.pbf", data(bytes(range(256)) * 20),
+         "cannot read as OpenStreetMap data (PBF error"),
+    Case("truncated_bz2", "--network", "cut.osm.bz2",
+         lambda p: p.write_bytes(AGU_BZ2.read_bytes()[:40_000]), "bzip2 error"),
+    Case("billion_laughs_osm", "--network", "laughs.osm", text(billion_laughs()),
+         "declares XML entities"),
+    Case("external_entity_osm", "--network", "xxe.osm", text(external_entity()),
+         "declares XML entities"),
+    Case("osm_node_out_of_range", "--network", "far.osm",
+         text(osm_xml(GRID | {0: (181.0, 91.0)}, [(1, [0, 1, 2, 3, 4], {"highway": "residential"})])),
+         "node 0 has coordinates out of range (lon 181, lat 91)"),
+    Case("osm_nan_coordinate", "--network", "nan.osm",
+         text(GRID_XML.replace('lat="41.8" lon="123.4"', 'lat="nan" lon="inf"')),
+         "malformed coordinates"),
+    Case("osm_non_utf8_tag", "--network", "bytes.osm.pbf", pbf_with_non_utf8_tag,
+         "tag text that is not UTF-8"),
+    # ---- layer files ----------------------------------------------------------------------
+    Case("truncated_gpkg", "--centres", "cut.gpkg",
+         lambda p: p.write_bytes(gpkg(p)[:40_000]), "cannot read as a vector layer"),
+    Case("corrupt_gpkg", "--centres", "flipped.gpkg",
+         lambda p: p.write_bytes(flipped(gpkg(p), start=0)), "cannot read as a vector layer"),
+    Case("truncated_geojson", "--centres", "cut.geojson",
+         text(feature_collection(feature('"id":"c1"', '{"type":"Point","coordinates":[24.9'))),
+         "cannot read as a vector layer"),
+    Case("nested_geojson", "--centres", "deep.geojson",
+         text(feature_collection(feature('"id":"c1"', '{"type":"Point","coordinates":'
+                                         + "[" * 50_000 + "]" * 50_000 + "}"))),
+         "Too many nested objects"),
+    Case("binary_csv", "--centres", "noise.csv", data(bytes(range(256)) * 20), "not UTF-8 text"),
+    Case("unterminated_quote_csv", "--centres", "quote.csv",
+         text(f'id,lon,lat\nc1,{HEL}\n"c2,24.95,60.17\n'), "cannot read as CSV"),
+    Case("corrupt_xlsx", "--centres", "centres.xlsx", data(b"PK\x03\x04" + bytes(200)),
+         "unknown layer format '.xlsx'"),
+    Case("absurd_coordinates_csv", "--centres", "huge.csv", text("id,lon,lat\nc1,1e308,-1e308\n"),
+         "coordinates out of range for longitude/latitude in row 1"),
+    Case("absurd_coordinates_geojson", "--centres", "huge.geojson",
+         text(feature_collection(feature('"id":"c1"', '{"type":"Point","coordinates":[1e308,1e308]}'))),
+         "coordinates out of range for longitude/latitude in feature 1"),
+    Case("nan_inf_csv", "--centres", "nan.csv", text("id,lon,lat\nc1,inf,60.17\nc2,24.95,NaN\n"),
+         "missing or non-numeric coordinates in row 1, 2"),
+    Case("nan_geojson", "--centres", "nan.geojson",
+         text(feature_collection(feature('"id":"c1"', '{"type":"Point","coordinates":[NaN,60.17]}'))),
+         "NaN or infinite coordinates in feature 1"),
+    Case("inf_population", "--communities", "pop.csv",
+         text(f"id,lon,lat,population\nh1,{HEL},inf\nh2,{HEL},-1e400\n"),
+         "non-numeric population in row 1, 2"),
+    Case("rows_over_limit_csv", "--centres", "many.csv",
+         text("id,lon,lat\n" + "".join(f"c{i},{HEL}\n" for i in range(6))),
+         "more than 5 features", env=(("CIRCLE_MAX_FEATURES", "5"),)),
+    Case("features_over_limit_gpkg", "--centres", "many.gpkg", gpkg, "more than 3 features",
+         env=(("CIRCLE_MAX_FEATURES", "3"),)),
+    Case("unrepairable_polygon", "--communities", "line.geojson",
+         text(feature_collection(feature(
+             '"id":"h1"', '{"type":"Polygon","coordinates":[[[24.95,60.17],[24.96,60.17],'
+             '[24.95,60.17],[24.96,60.17],[24.95,60.17]]]}'))),
+         "invalid polygon that cannot be repaired in feature 1"),
+    Case("empty_polygon", "--communities", "empty.geojson",
+         text(feature_collection(feature('"id":"h1"', '{"type":"Polygon","coordinates":[]}'))),
+         "empty or missing geometry in feature 1"),
+    Case("mixed_geometry_types", "--centres", "mixed.geojson",
+         text(feature_collection(
+             feature('"id":"c1"', '{"type":"Point","coordinates":[24.9527,60.168]}'),
+             feature('"id":"c2"', '{"type":"LineString","coordinates":[[24.95,60.17],[24.96,60.17]]}'),
+             feature('"id":"c3"', '{"type":"GeometryCollection","geometries":['
+                                  '{"type":"Point","coordinates":[24.95,60.17]}]}'),
+         )),
+         "lines or collections in feature 2, 3"),
+    Case("duplicate_ids", "--centres", "dup.csv", text(f"id,lon,lat\nc1,{HEL}\nc1,{HEL}\n"),
+         "duplicate ids ['c1'] in row 1, 2"),
+    Case("null_ids_csv", "--centres", "noid.csv", text(f"id,lon,lat\n,{HEL}\nc2,{HEL}\n"),
+         "missing id in row 1"),
+    Case("null_ids_geojson", "--centres", "noid.geojson",
+         text(feature_collection(
+             feature('"id":"c1"', '{"type":"Point","coordinates":[24.9527,60.168]}'),
+             feature('"id":null', '{"type":"Point","coordinates":[24.9527,60.168]}'),
+         )),
+         "missing id in feature 2"),
+    Case("latin1_csv", "--centres", "latin1.csv",
+         text(f"id,name,lon,lat\nc1,Töölön työvoimatoimisto,{HEL}\n", "latin-1"),
+         "not UTF-8 text (invalid start byte at byte 20); save it as UTF-8 CSV"),
+    Case("utf16_csv", "--centres", "utf16.csv", text(f"id,lon,lat\nc1,{HEL}\n", "utf-16"),
+         "UTF-16 text"),
+    Case("gbk_geojson", "--centres", "gbk.geojson",
+         text(feature_collection(feature('"id":"c1","name":"沈阳市就业服务中心"',
+                                         '{"type":"Point","coordinates":[24.9527,60.168]}')), "gbk"),
+         "text that is not UTF-8"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_input_ends_in_one_line(case, runner, tmp_path, monkeypatch):
+    path = tmp_path / case.name
+    case.make(path)
+    for key, value in case.env:
+        monkeypatch.setenv(key, value)
+    out = tmp_path / "out"
+    args = ["-q", "coverage", case.option, str(path), "--out", str(out)]
+    res = runner.invoke(cli, args, catch_exceptions=False)
+    assert res.exit_code == 1, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith(f"Error: {path}: ") or lines[0].startswith(f"Error: {path.name}: ")
+    assert case.expect in lines[0], lines[0]
+    assert not out.exists()
+
+
+# ---- cases that need a real process: blocking files, memory, size --------------------------
+
+PEAK_RSS = """
+import atexit, resource, sys
+atexit.register(lambda: print("peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                              / 1024, file=sys.stderr))
+from circle.cli import main
+sys.argv = ["circle", *sys.argv[1:]]
+main()
+"""
+
+
+def run_measured(*args, timeout=120, env=None):
+    """Run the CLI in a fresh process; returns (exit code, error lines, peak RSS in MB)."""
+    res = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, "-q", "coverage", *map(str, args)],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    lines = res.stderr.strip().splitlines()
+    peak = float(lines[-1].split()[1])
+    return res.returncode, lines[:-1], peak
+
+
+def test_billion_laughs_ends_at_once_in_bounded_memory(tmp_path):
+    """libosmium's XML parser (expat) refuses entity declarations outright: measured, the bomb
+    never expands (3 GB if it did), and the process peaks like any small run."""
+    path = tmp_path / "laughs.osm"
+    path.write_text(billion_laughs())
+    code, lines, peak_mb = run_measured("--network", path, "--out", tmp_path / "out")
+    assert code == 1 and len(lines) == 1 and "declares XML entities" in lines[0]
+    assert peak_mb < 600, f"peak {peak_mb:.0f} MB"
+    assert not (tmp_path / "out").exists()
+
+
+def test_ten_million_row_csv_is_refused_in_bounded_memory(tmp_path):
+    """A genuine 10,000,000-row centres CSV (250 MB, unique ids) is refused by the streaming
+    line count before pandas sees it; the process peaks like any small run."""
+    path = tmp_path / "centres_10m.csv"
+    block = "".join(f"X{i:07d},{HEL}\n" for i in range(1_000_000)).encode()
+    try:
+        with open(path, "wb") as f:
+            f.write(b"id,lon,lat\n")
+            for prefix in b"ABCDEFGHIJ":
+                f.write(block.replace(b"X", bytes([prefix])))
+        del block
+        code, lines, peak_mb = run_measured("--centres", path)
+        assert code == 1 and len(lines) == 1
+        assert "more than 1,000,000 features (250 MB)" in lines[0]
+        assert "CIRCLE_MAX_FEATURES=N" in lines[0]
+        assert peak_mb < 600, f"peak {peak_mb:.0f} MB"
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("option", ["--centres", "--network"])
+def test_named_pipe_is_refused_not_waited_on(tmp_path, option):
+    """A FIFO would block a reader forever: refused as not a regular file."""
+    path = tmp_path / ("pipe.csv" if option == "--centres" else "pipe.osm")
+    os.mkfifo(path)
+    code, lines, _ = run_measured(option, path, timeout=120)
+    assert code == 1 and len(lines) == 1
+    assert lines[0].startswith(f"Error: {path}: not a regular file")
+
+
+# ---- documented exceptions: accepted with a warning ------------------------------------------
+
+
+def test_gbk_csv_from_chinese_excel_is_read_with_a_warning(runner, tmp_path):
+    """Chinese Excel saves CSV as GBK: read as GB18030 when every character is common Chinese
+    (GB2312), with a warning saying so; the name arrives intact."""
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(f"id,name,lon,lat\nc1,沈阳市就业服务中心,{HEL}\n".encode("gbk"))
+    out = tmp_path / "out"
+    res = runner.invoke(cli, ["-q", "coverage", "--centres", str(path), "--out", str(out)],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "read as GBK (GB18030)" in res.stderr and "CSV UTF-8" in res.stderr
+    table = json.loads((out / "coverage.geojson").read_text(encoding="utf-8"))
+    names = {f["properties"]["nearest_centre_name"] for f in table["features"]}
+    assert names == {"沈阳市就业服务中心"}
+
+
+# ---- the README's table is this file's table ------------------------------------------------
+
+
+def test_readme_lists_every_case():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`hostile\[(\w+)\]`", section))
+    assert listed == {c.id for c in CASES}
+    for name in re.findall(r"`(test_\w+)`", section):
+        assert any(name in p.read_text() for p in (ROOT / "tests").glob("test_*.py")), name

@@ -297,8 +297,8 @@ def atomic_output_dir(out_dir: str | Path, names: list[str], *, overwrite: bool)
     is flushed to disk and then renamed over its target, so a reader sees the old file or the
     new one, never a truncated one. In the main thread, SIGTERM and SIGHUP unwind the block like
     Ctrl-C (SIGINT) does, so an interrupted run removes its staging folder; the renames at the
-    end are shielded from those signals, which take effect once the files are in place. An
-    output folder the block created is removed again when it fails.
+    end are shielded from those signals, which take effect once the files are in place. Output
+    folders the block created are removed again when it fails.
 
     Parameters
     ----------
@@ -319,21 +319,29 @@ def atomic_output_dir(out_dir: str | Path, names: list[str], *, overwrite: bool)
         msg = f"{out_dir}: exists and is not a folder; give a folder for --out"
         raise OutputError(msg)
     _check_clashes(out_dir, names, overwrite)
-    created = not out_dir.exists()
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        msg = f"{out_dir}: cannot create the output folder ({err.strerror})"
-        raise OutputError(msg) from err
-    staging = Path(tempfile.mkdtemp(prefix=".circle-", dir=out_dir))
-    committed = False
-    try:
-        with _unwind_on_termination():
+    with _unwind_on_termination():
+        created: list[Path] = []  # folders this block makes, deepest first
+        committed = False
+        staging = None
+        try:
+            with _signals_deferred():  # a signal here would leave a folder nobody removes
+                created = [p for p in (out_dir, *out_dir.parents) if not p.exists()]
+                try:
+                    out_dir.mkdir(parents=True, exist_ok=True)
+                except OSError as err:
+                    msg = f"{out_dir}: cannot create the output folder ({err.strerror})"
+                    raise OutputError(msg) from err
+                staging = Path(tempfile.mkdtemp(prefix=".circle-", dir=out_dir))
             yield staging
             for name in names:
                 _fsync(staging / name)
             pause = os.environ.get(PAUSE_BEFORE_RENAME_ENV)
             if pause:
+                logger.warning(
+                    "testing hook %s: pausing %s s before moving files into place",
+                    PAUSE_BEFORE_RENAME_ENV,
+                    pause,
+                )
                 time.sleep(float(pause))
             with _signals_deferred():
                 _check_clashes(out_dir, names, overwrite)  # a file may have appeared meanwhile
@@ -345,11 +353,12 @@ def atomic_output_dir(out_dir: str | Path, names: list[str], *, overwrite: bool)
                     raise OutputError(msg) from err
                 committed = True
                 _fsync(out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created and not committed:
-            with contextlib.suppress(OSError):
-                out_dir.rmdir()  # only when empty: never removes a file
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            for folder in created if not committed else []:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only when empty: never removes a file
 
 
 def _check_clashes(out_dir: Path, names: list[str], overwrite: bool) -> None:
@@ -411,7 +420,8 @@ def _signals_deferred() -> Iterator[None]:
     previous = {
         sig: signal.signal(sig, lambda signum, frame: received.append(signum))
         for sig in (signal.SIGINT, *_TERMINATION_SIGNALS)
-        if signal.getsignal(sig) is not None  # None: set outside Python, cannot be restored
+        # None: set outside Python and not restorable; SIG_IGN: nothing to defer
+        if signal.getsignal(sig) not in (None, signal.SIG_IGN)
     }
     try:
         yield

@@ -22,7 +22,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ._limits import check_layer_size, max_features as default_max_features, too_many_features
+from . import _limits
 from .errors import CircleWarning, InputDataError, OutputError
 
 __all__ = [
@@ -104,13 +104,13 @@ def read_layer(
         msg = f"{path}: not a regular file; give a layer file saved on disk"
         raise InputDataError(msg)
     suffix = path.suffix.lower()
-    limit = default_max_features() if max_features is None else max_features
+    limit = _limits.max_features() if max_features is None else max_features
     if suffix in TABLE_SUFFIXES:
-        check_layer_size(path, "table", limit)
+        _limits.check_layer_size(path, "table", limit)
         gdf = _read_table(path, columns, crs)
         row_label = "row"
     elif suffix in VECTOR_SUFFIXES:
-        check_layer_size(path, "vector", limit, layer)
+        _limits.check_layer_size(path, "vector", limit, layer)
         gdf = _read_vector(path, crs, layer)
         row_label = "feature"
     else:
@@ -120,7 +120,7 @@ def read_layer(
         )
         raise InputDataError(msg)
     if len(gdf) > limit:  # a count the pre-check could not know (e.g. quoted line breaks)
-        raise too_many_features(path, limit)
+        raise _limits.too_many_features(path, limit)
     gdf = _rename(gdf, columns, path)
     gdf.attrs["source"] = path.name
     gdf.attrs["row_label"] = row_label
@@ -130,12 +130,17 @@ def read_layer(
 
 def _read_vector(path: Path, crs: str | None, layer: str | None) -> gpd.GeoDataFrame:
     try:
-        if path.suffix.lower() in (".parquet", ".geoparquet"):
-            gdf = gpd.read_parquet(path)
-        else:
-            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if path.suffix.lower() in (".parquet", ".geoparquet"):
+                gdf = gpd.read_parquet(path)
+            else:
+                gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
         msg = f"{path}: cannot read as a vector layer ({_first_line(err)})"
+        raise InputDataError(msg) from err
+    except shapely.errors.ShapelyError as err:  # GDAL passed on a geometry GEOS refuses
+        msg = f"{path}: cannot read as a vector layer (invalid geometry: {_first_line(err)})"
         raise InputDataError(msg) from err
     except UnicodeDecodeError as err:
         msg = (
@@ -146,6 +151,7 @@ def _read_vector(path: Path, crs: str | None, layer: str | None) -> gpd.GeoDataF
     except (ValueError, OSError) as err:
         msg = f"{path}: cannot read as a vector layer ({_first_line(err)})"
         raise InputDataError(msg) from err
+    _reissue(caught, path)
     if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
         msg = f"{path}: the file has no geometry column"
         raise InputDataError(msg)
@@ -154,6 +160,15 @@ def _read_vector(path: Path, crs: str | None, layer: str | None) -> gpd.GeoDataF
     elif gdf.crs is None:
         gdf = _assume_wgs84(gdf, path)
     return gdf
+
+
+def _reissue(caught: list[warnings.WarningMessage], path: Path) -> None:
+    """GDAL's warnings while reading (a dropped geometry, a bad field) as one line each, once."""
+    seen = dict.fromkeys(_first_line(w.message) for w in caught)
+    for text in list(seen)[:3]:
+        warnings.warn(f"{path}: {text}", CircleWarning, stacklevel=4)
+    if len(seen) > 3:
+        warnings.warn(f"{path}: {len(seen) - 3} more warnings", CircleWarning, stacklevel=4)
 
 
 def _assume_wgs84(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:

@@ -12,6 +12,7 @@ import osmium
 import shapely
 from shapely import wkb
 
+from ._pbf_guard import check_pbf_strings
 from .errors import InputDataError
 
 __all__ = ["OSM_SUFFIXES", "WalkWays", "is_walkable", "read_tagged_features", "read_walk_ways"]
@@ -103,6 +104,8 @@ def _check_osm_path(path: Path) -> None:
             "(or .graphml for a saved osmnx graph)"
         )
         raise InputDataError(msg)
+    if path.name.lower().endswith(".pbf"):
+        check_pbf_strings(path)
 
 
 class _WalkHandler(osmium.SimpleHandler):

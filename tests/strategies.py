@@ -54,7 +54,7 @@ def street_grids(draw):
     # a few diagonal short cuts, as real street networks have
     edges += [(pos[i, j], pos[i + 1, j + 1]) for i in range(nx_ - 1) for j in range(ny_ - 1)]
     keep = draw(st.lists(st.booleans(), min_size=len(edges), max_size=len(edges)))
-    kept = [e for e, k in zip(edges, keep) if k]
+    kept = [e for e, k in zip(edges, keep, strict=True) if k]
     if not kept:
         kept = edges[:1]
     u, v = np.array(kept).T

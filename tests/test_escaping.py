@@ -17,7 +17,7 @@ from circle.cli import cli
 from circle.report import summary_json, summary_markdown, summary_text
 
 from .conftest import points
-from .hostile import HOSTILE_NAMES, REPORT_TAGS, assert_inert_html, assert_no_raw_markup, visible
+from .hostile import HOSTILE_NAMES, REPORT_TAGS, assert_inert_html, assert_no_raw_markup
 
 RENDER = MarkdownIt("commonmark").enable("table").render
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # all but the line feed

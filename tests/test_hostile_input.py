@@ -7,15 +7,15 @@ table lists these cases by id; `test_readme_lists_every_case` keeps the two in s
 
 from __future__ import annotations
 
-import bz2
 import json
 import os
 import re
 import subprocess
 import sys
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import osmium
@@ -40,6 +40,10 @@ HEL = "24.9527,60.1680"
 
 def feature_collection(*features: str) -> str:
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def point(lon_lat: str) -> str:
+    return f'{{"type":"Point","coordinates":[{lon_lat}]}}'
 
 
 def feature(props: str, geometry: str) -> str:
@@ -84,6 +88,51 @@ def pbf_with_non_utf8_tag(path: Path) -> None:
     data = tmp.read_bytes()
     assert data.count(b"residential") == 1
     path.write_bytes(data.replace(b"residential", b"\xff" * 11))
+
+
+def pbf_with_nul_in_a_string(path: Path, *, compress: bool) -> None:
+    """Generated: a PBF whose tag key "name" became "\\x00ame" (one corrupted byte), in raw or
+    zlib-compressed blocks. Unguarded, pyosmium 4.3 crashes with a segmentation fault on it."""
+    raw = path.with_name("raw.osm.pbf")
+    writer = osmium.SimpleWriter(osmium.io.File(str(raw), "pbf,pbf_compression=none"))
+    for i in range(3):
+        writer.add_node(osmium.osm.mutable.Node(id=i + 1, location=(123.4 + 0.01 * i, 41.8)))
+    writer.add_way(osmium.osm.mutable.Way(
+        id=1, nodes=[1, 2, 3], tags={"highway": "residential", "name": "Main"}))
+    writer.close()
+    data = raw.read_bytes()
+    assert data.count(b"name") == 1
+    data = data.replace(b"name", b"\x00ame")
+    path.write_bytes(_zlib_blocks(data) if compress else data)
+
+
+def _pb_varint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    return bytes(out + bytes([n]))
+
+
+def _pb_bytes(field: int, value: bytes) -> bytes:
+    return _pb_varint(field << 3 | 2) + _pb_varint(len(value)) + value
+
+
+def _zlib_blocks(raw_pbf: bytes) -> bytes:
+    """Re-encode an uncompressed PBF's blocks as zlib blocks (Blob.raw -> Blob.zlib_data)."""
+    from circle._pbf_guard import _fields
+
+    out, pos = bytearray(), 0
+    while pos < len(raw_pbf):
+        size = int.from_bytes(raw_pbf[pos : pos + 4], "big")
+        header = _fields(raw_pbf[pos + 4 : pos + 4 + size])
+        blob_at = pos + 4 + size
+        payload = _fields(raw_pbf[blob_at : blob_at + header[3]])[1]
+        blob = _pb_varint(2 << 3) + _pb_varint(len(payload)) + _pb_bytes(3, zlib.compress(payload))
+        new_header = _pb_bytes(1, header[1]) + _pb_varint(3 << 3) + _pb_varint(len(blob))
+        out += len(new_header).to_bytes(4, "big") + new_header + blob
+        pos = blob_at + header[3]
+    return bytes(out)
 
 
 def gpkg(path: Path, n: int = 4) -> bytes:
@@ -134,7 +183,7 @@ CASES = [
     Case("external_entity_osm", "--network", "xxe.osm", text(external_entity()),
          "declares XML entities"),
     Case("osm_node_out_of_range", "--network", "far.osm",
-         text(osm_xml(GRID | {0: (181.0, 91.0)}, [(1, [0, 1, 2, 3, 4], {"highway": "residential"})])),
+         text(osm_xml(GRID | {0: (181.0, 91.0)}, [(1, [0, 1, 2], {"highway": "residential"})])),
          "node 0 has coordinates out of range (lon 181, lat 91)"),
     Case("osm_nan_coordinate", "--network", "nan.osm",
          text(GRID_XML.replace('lat="41.8" lon="123.4"', 'lat="nan" lon="inf"')),
@@ -161,12 +210,12 @@ CASES = [
     Case("absurd_coordinates_csv", "--centres", "huge.csv", text("id,lon,lat\nc1,1e308,-1e308\n"),
          "coordinates out of range for longitude/latitude in row 1"),
     Case("absurd_coordinates_geojson", "--centres", "huge.geojson",
-         text(feature_collection(feature('"id":"c1"', '{"type":"Point","coordinates":[1e308,1e308]}'))),
+         text(feature_collection(feature('"id":"c1"', point("1e308,1e308")))),
          "coordinates out of range for longitude/latitude in feature 1"),
     Case("nan_inf_csv", "--centres", "nan.csv", text("id,lon,lat\nc1,inf,60.17\nc2,24.95,NaN\n"),
          "missing or non-numeric coordinates in row 1, 2"),
     Case("nan_geojson", "--centres", "nan.geojson",
-         text(feature_collection(feature('"id":"c1"', '{"type":"Point","coordinates":[NaN,60.17]}'))),
+         text(feature_collection(feature('"id":"c1"', point("NaN,60.17")))),
          "NaN or infinite coordinates in feature 1"),
     Case("inf_population", "--communities", "pop.csv",
          text(f"id,lon,lat,population\nh1,{HEL},inf\nh2,{HEL},-1e400\n"),
@@ -187,7 +236,8 @@ CASES = [
     Case("mixed_geometry_types", "--centres", "mixed.geojson",
          text(feature_collection(
              feature('"id":"c1"', '{"type":"Point","coordinates":[24.9527,60.168]}'),
-             feature('"id":"c2"', '{"type":"LineString","coordinates":[[24.95,60.17],[24.96,60.17]]}'),
+             feature('"id":"c2"',
+                     '{"type":"LineString","coordinates":[[24.95,60.17],[24.96,60.17]]}'),
              feature('"id":"c3"', '{"type":"GeometryCollection","geometries":['
                                   '{"type":"Point","coordinates":[24.95,60.17]}]}'),
          )),
@@ -208,8 +258,8 @@ CASES = [
     Case("utf16_csv", "--centres", "utf16.csv", text(f"id,lon,lat\nc1,{HEL}\n", "utf-16"),
          "UTF-16 text"),
     Case("gbk_geojson", "--centres", "gbk.geojson",
-         text(feature_collection(feature('"id":"c1","name":"沈阳市就业服务中心"',
-                                         '{"type":"Point","coordinates":[24.9527,60.168]}')), "gbk"),
+         text(feature_collection(feature('"id":"c1","name":"沈阳市就业服务中心"', point(HEL))),
+              "gbk"),
          "text that is not UTF-8"),
 ]
 
@@ -284,6 +334,19 @@ def test_ten_million_row_csv_is_refused_in_bounded_memory(tmp_path):
         assert peak_mb < 600, f"peak {peak_mb:.0f} MB"
     finally:
         path.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["raw", "zlib"])
+def test_pbf_with_nul_in_a_string_is_refused_not_crashing(tmp_path, compress):
+    """libosmium takes PBF strings as C strings: a NUL byte misaligns the object and pyosmium
+    crashes (SIGSEGV, found by test_fuzz). circle scans the string tables first and refuses."""
+    path = tmp_path / "nul.osm.pbf"
+    pbf_with_nul_in_a_string(path, compress=compress)
+    if compress:  # the re-encoded file is a valid PBF: libosmium reads its nodes
+        assert sum(1 for _ in osmium.FileProcessor(str(path), osmium.osm.NODE)) == 3
+    code, lines, _ = run_measured("--network", path)
+    assert code == 1 and len(lines) == 1
+    assert lines[0].startswith(f"Error: {path}: a text in block 2 of the file holds a NUL byte")
 
 
 @pytest.mark.parametrize("option", ["--centres", "--network"])

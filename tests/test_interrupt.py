@@ -1,5 +1,5 @@
-"""Interrupted runs: outputs are the previous files or none, never truncated, and --out never loses a
-file circle did not write.
+"""Interrupted runs: outputs are the previous files or none, never truncated, and --out never loses
+a file circle did not write.
 
 Real processes (`python -m circle coverage`) are signalled at the most delicate moment: every new
 file written to the staging folder, none moved into place yet (the testing hook
@@ -110,7 +110,8 @@ def test_signal_while_writing_gives_old_or_new_files_never_a_mix(previous, runne
     """SIGTERM as soon as the staging folder appears, while the files are being written: every
     output is the previous file or (if the run got to the end first) the complete new one."""
     new = tmp_path / "new"
-    assert runner.invoke(cli, ["-q", "coverage", "--speed-kmh", "3", "--out", str(new)]).exit_code == 0
+    res = runner.invoke(cli, ["-q", "coverage", "--speed-kmh", "3", "--out", str(new)])
+    assert res.exit_code == 0
     old = snapshot(previous)
     with start(previous, "--speed-kmh", "3") as proc:
         deadline = time.monotonic() + 300
@@ -156,16 +157,20 @@ def test_signal_during_the_renames_is_held_until_all_files_are_in_place(tmp_path
 
     monkeypatch.setattr(circle.io.os, "replace", replace_and_interrupt)
     names = ["a.csv", "b.json", "c.md"]
-    with pytest.raises(KeyboardInterrupt), atomic_output_dir(tmp_path, names, overwrite=False) as st:
+    with (
+        pytest.raises(KeyboardInterrupt),
+        atomic_output_dir(tmp_path, names, overwrite=False) as staging,
+    ):
         for name in names:
-            (st / name).write_text(name)
+            (staging / name).write_text(name)
     assert calls == names
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {n: n for n in names}
 
 
 def test_a_failed_write_removes_the_folder_it_created(tmp_path, line_network, monkeypatch):
     def broken(summary):
-        raise RuntimeError("disk full")
+        msg = "disk full"
+        raise RuntimeError(msg)
 
     monkeypatch.setattr("circle.report.summary_markdown", broken)
     result = coverage_report(points([("h1", 50, 5)]), points([("c1", 0, 0)]), line_network)

@@ -66,9 +66,10 @@ def check_layer_size(path: Path, kind: str, limit: int, layer: str | None = None
 
 def too_many_features(path: Path, limit: int) -> InputDataError:
     """The one-line refusal of a layer above the limit."""
-    size_mb = path.stat().st_size / 1e6
+    size = path.stat().st_size
+    size_text = f"{size / 1e6:,.0f} MB" if size >= 1e6 else f"{size / 1e3:,.1f} kB"
     msg = (
-        f"{path}: more than {limit:,} features ({size_mb:,.0f} MB); circle reads at most "
+        f"{path}: more than {limit:,} features ({size_text}); circle reads at most "
         f"{limit:,} features per layer. Split the study area, or raise the limit with "
         f"{MAX_FEATURES_ENV}=N (a million features take about 1.3 GB of memory)"
     )

@@ -110,7 +110,7 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
         bad = (raw.notna() & num.isna()) | ~np.isfinite(num.fillna(0).to_numpy(float))
         if bad.any():
             problems.append(f"non-numeric population in {_rows(bad.to_numpy(), row_label)}")
-        neg = (num < 0).fillna(False).to_numpy()
+        neg = ((num < 0) & ~bad).fillna(False).to_numpy()  # -inf is reported as non-numeric
         if neg.any():
             problems.append(f"negative population in {_rows(neg, row_label)}")
         layer["population"] = num.astype(float)

@@ -285,8 +285,16 @@ def test_hostile_input_ends_in_one_line(case, runner, tmp_path, monkeypatch):
 
 PEAK_RSS = """
 import atexit, resource, sys
-atexit.register(lambda: print("peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                              / 1024, file=sys.stderr))
+
+def peak_mb():
+    # VmHWM: this process's own peak (ru_maxrss would include the parent's RSS at fork)
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+atexit.register(lambda: print("peak_rss_mb", peak_mb(), file=sys.stderr))
 from circle.cli import main
 sys.argv = ["circle", *sys.argv[1:]]
 main()

@@ -14,13 +14,21 @@ import click
 from . import __version__
 from .bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
 from .config import CircleConfig
-from .coverage import coverage_report, summarise
+from .coverage import summarise
 from .errors import CircleError, CircleWarning, ConfigError
-from .extract import layers_from_osm
-from .io import LayerColumns, read_layer
-from .network import load_network
-from .osm import OSM_SUFFIXES
-from .report import summary_json, summary_markdown, summary_text, write_coverage_outputs
+from .io import LayerColumns, atomic_output_dir
+from .profiles import PROFILES, get_profile, parse_profiles
+from .report import summary_json, summary_markdown, summary_text
+from .runs import CoverageJob, load_layers, rerun, run_job, write_job_outputs
+from .scenarios import (
+    COMPARE_FILES,
+    compare_markdown,
+    compare_runs,
+    profiles_json,
+    profiles_markdown,
+    read_run,
+    write_compare_files,
+)
 
 logger = logging.getLogger("circle")
 
@@ -156,43 +164,39 @@ def _run_options(f):
     return f
 
 
-def _config(ctx: click.Context, speed_kmh: float, minutes: tuple[float, ...], max_snap_m: float):
+def _config(
+    ctx: click.Context, speed_kmh: float, minutes: tuple[float, ...], max_snap_m: float, **extra
+):
     try:
         return CircleConfig(
             walk_speed_kmh=speed_kmh,
             thresholds_min=tuple(minutes),
             max_snap_m=max_snap_m,
             search_limit_min=max(60.0, *minutes) if minutes else 60.0,
+            **extra,
         )
     except ConfigError as err:
         raise click.UsageError(str(err), ctx=ctx) from err
 
 
+def _bundled_defaults(network_path: Path, centres: str | None, communities: str | None):
+    """The bundled demo layers go with the bundled network when no layer is given."""
+    if network_path == DEFAULT_NETWORK:
+        return centres or str(DEFAULT_CENTRES), communities or str(DEFAULT_COMMUNITIES)
+    return centres, communities
+
+
 def _load_layers(network_path: Path, centres: str | None, communities: str | None, columns, crs):
     """Centres and communities from files, or derived from the network's OSM file."""
-    derived = None
-    if centres is None or communities is None:
-        if network_path == DEFAULT_NETWORK:
-            centres = centres or str(DEFAULT_CENTRES)
-            communities = communities or str(DEFAULT_COMMUNITIES)
-        elif network_path.name.lower().endswith(OSM_SUFFIXES):
-            derived = layers_from_osm(network_path)
-        else:
-            msg = (
-                f"{network_path}: a .graphml network has no tags to derive layers from; give "
-                "--centres and --communities"
-            )
-            raise click.UsageError(msg)
-    out = []
-    for given, kind, i in ((centres, "centres", 0), (communities, "communities", 1)):
-        if given is not None:
-            out.append(read_layer(given, columns=columns, crs=crs))
-        else:
-            layer = derived[i]
-            layer.attrs["source"] = f"{kind} derived from {network_path.name} (OSM tags)"
-            layer.attrs["row_label"] = "feature"
-            out.append(layer)
-    return out
+    centres, communities = _bundled_defaults(network_path, centres, communities)
+    try:
+        return list(load_layers(network_path, centres, communities, columns=columns, crs=crs))
+    except ConfigError as err:
+        raise click.UsageError(str(err)) from err
+
+
+def _absolute(path: str | Path | None) -> str | None:
+    return None if path is None else str(Path(path).resolve())
 
 
 @cli.command(short_help="Report which communities reach a centre within the walk-time bands.")
@@ -219,11 +223,47 @@ def _load_layers(network_path: Path, centres: str | None, communities: str | Non
     "from OSM buildings.",
 )
 @_run_options
+@click.option(
+    "--profile",
+    type=click.Choice(list(PROFILES)),
+    help="Walking profile instead of --speed-kmh: default 4 km/h (GB 50180-2018), winter "
+    "3.5 km/h (snow and ice), elderly 3 km/h (people aged 65+); sources in the README.",
+)
+@click.option(
+    "--profiles",
+    "profiles",
+    metavar="all|NAMES",
+    help="Also run every profile (all) or the named ones (e.g. default,elderly) and show "
+    "their coverage side by side; with --out, writes profiles.csv, profiles.md, profiles.json.",
+)
+@click.option(
+    "--gates",
+    default="auto",
+    show_default=True,
+    metavar="FILE|osm|none|auto",
+    help="Gates of gated compounds: a point layer (community_id column, or points within "
+    "--gate-tolerance-m of a community boundary), osm (the network's entrance=*/barrier=gate "
+    "nodes), none. auto = osm when communities are derived from the OSM file, else none.",
+)
+@click.option(
+    "--gate-tolerance-m",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="A gate without community_id belongs to a community whose boundary is this close.",
+)
+@click.option(
+    "--group-columns",
+    metavar="A,B,...",
+    help="Key-group count columns of the communities layer (default: those present of "
+    "graduates, migrant_workers, veterans, unemployed, low_income, new_employment_forms).",
+)
 @_layer_options
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for coverage.csv, coverage.geojson, summary.md and summary.json.",
+    help="Folder for coverage.csv, coverage.geojson, summary.md, summary.json and "
+    "manifest.json (inputs with sha256, parameters, versions: `circle rerun` reproduces it).",
 )
 @click.option(
     "--overwrite/--no-overwrite",
@@ -248,6 +288,11 @@ def coverage(
     speed_kmh: float,
     minutes: tuple[float, ...],
     max_snap_m: float,
+    profile: str | None,
+    profiles: str | None,
+    gates: str,
+    gate_tolerance_m: float,
+    group_columns: str | None,
     id_column: str,
     name_column: str,
     type_column: str,
@@ -271,8 +316,22 @@ def coverage(
       $ circle coverage --network district.osm.pbf --out report/
       $ circle coverage --centres centres.csv --communities communities.gpkg \\
           --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
+      $ circle coverage --profile elderly --gates gates.geojson --out elderly/
+      $ circle coverage --profiles all --group-columns graduates,veterans
     """
-    config = _config(ctx, speed_kmh, minutes, max_snap_m)
+    if profile is not None:
+        if ctx.get_parameter_source("speed_kmh") is not click.core.ParameterSource.DEFAULT:
+            msg = (
+                f"--profile {profile} sets the walking speed ({get_profile(profile).speed_kmh:g} "
+                "km/h); give --profile or --speed-kmh, not both"
+            )
+            raise click.UsageError(msg, ctx=ctx)
+        speed_kmh = get_profile(profile).speed_kmh
+    config = _config(ctx, speed_kmh, minutes, max_snap_m, gate_tolerance_m=gate_tolerance_m)
+    try:
+        profile_names = tuple(p.name for p in parse_profiles(profiles)) if profiles else ()
+    except ConfigError as err:
+        raise click.BadParameter(str(err), ctx=ctx, param_hint="--profiles") from err
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     columns = LayerColumns(
         id=id_column,
@@ -282,26 +341,120 @@ def coverage(
         lon=lon_column,
         lat=lat_column,
     )
+    centres, communities = _bundled_defaults(network, centres, communities)
+    job = CoverageJob(
+        network=_absolute(network),
+        centres=_absolute(centres),
+        communities=_absolute(communities),
+        gates=gates if gates in ("auto", "none", "osm") else _absolute(gates),
+        columns=columns,
+        layer_crs=layer_crs,
+        config=config,
+        group_columns=None
+        if group_columns is None
+        else tuple(g.strip() for g in group_columns.split(",") if g.strip()),
+        profiles=profile_names,
+    )
     started = time.perf_counter()
     try:
-        with progress.stage(f"reading the walking network {network.name}"):
-            net = load_network(network, min_component_m=config.min_component_m)
-        with progress.stage("reading centres and communities"):
-            centre_layer, community_layer = _load_layers(
-                network, centres, communities, columns, layer_crs
-            )
-        with progress.stage("walking to the nearest centre"):
-            result = coverage_report(community_layer, centre_layer, net, config=config)
-        summary = summarise(result)
+        outcome = run_job(job, stage=progress.stage)
+        summary = summarise(outcome.result)
         if out is not None:
             with progress.stage(f"writing {out}"):
-                write_coverage_outputs(result, out, overwrite=overwrite)
+                write_job_outputs(job, outcome, out, overwrite=overwrite)
+    except ConfigError as err:
+        raise click.UsageError(str(err), ctx=ctx) from err
     except CircleError as err:
         raise click.ClickException(str(err)) from err
-    text = {"table": summary_text, "markdown": summary_markdown, "json": summary_json}[fmt]
-    click.echo(text(summary), nl=False)
+    if outcome.profiles is not None:
+        text = profiles_json if fmt == "json" else profiles_markdown
+        click.echo(text(outcome.profiles), nl=False)
+    else:
+        text = {"table": summary_text, "markdown": summary_markdown, "json": summary_json}[fmt]
+        click.echo(text(summary), nl=False)
     if not ctx.obj["quiet"]:
         click.echo(f"circle: finished in {time.perf_counter() - started:.1f} s", err=True)
+
+
+@cli.command(short_help="Compare two coverage runs: who is gained, who is lost.")
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for compare.md, compare.json and compare.csv (one row per community).",
+)
+@click.option(
+    "--overwrite/--no-overwrite", default=False, show_default=True,
+    help="Replace output files that already exist in --out.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="What to print on stdout.",
+)
+@click.pass_context
+def compare(ctx: click.Context, base: Path, new: Path, out: Path | None, overwrite: bool, fmt: str):
+    """Compare two runs of `circle coverage --out`: communities and people gained and lost.
+
+    BASE and NEW are result folders (or the summary.json / manifest.json inside them). A
+    community is gained when it is covered in NEW but not in BASE, lost the other way round;
+    people and key groups are counted with NEW's figures.
+
+    \b
+    Examples:
+      $ circle coverage --out today/ && circle coverage --profile elderly --out elderly/
+      $ circle compare today/ elderly/
+      $ circle compare today/summary.json plan/summary.json --out compare/
+    """
+    try:
+        comparison = compare_runs(read_run(base), read_run(new))
+        if out is not None:
+            with atomic_output_dir(out, COMPARE_FILES, overwrite=overwrite) as staging:
+                write_compare_files(comparison, staging)
+    except CircleError as err:
+        raise click.ClickException(str(err)) from err
+    text = summary_json if fmt == "json" else compare_markdown
+    click.echo(text(comparison.summary), nl=False)
+
+
+@cli.command("rerun", short_help="Re-run a manifest and check the outputs are byte-identical.")
+@click.argument("manifest", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the rerun's files here (default: a temporary folder, removed after the check).",
+)
+@click.option(
+    "--overwrite/--no-overwrite", default=False, show_default=True,
+    help="Replace output files that already exist in --out.",
+)
+@click.pass_context
+def rerun_command(ctx: click.Context, manifest: Path, out: Path | None, overwrite: bool) -> None:
+    """Reproduce a report from its manifest.json and verify every output file.
+
+    Refuses (exit 1) when an input file is missing or its bytes changed since the manifest was
+    written; exits 1 naming every output whose sha256 differs.
+
+    \b
+    Examples:
+      $ circle rerun report/manifest.json
+      $ circle rerun report/manifest.json --out check/
+    """
+    try:
+        report = rerun(manifest, out_dir=out, overwrite=overwrite)
+    except ConfigError as err:
+        raise click.UsageError(str(err), ctx=ctx) from err
+    except CircleError as err:
+        raise click.ClickException(str(err)) from err
+    where = f" (files in {report.out_dir})" if report.out_dir else ""
+    click.echo(
+        f"reproduced: {len(report.outputs)} outputs byte-identical to {manifest}{where}: "
+        + ", ".join(report.outputs)
+    )
 
 
 def main() -> None:

@@ -14,9 +14,12 @@ import shapely
 
 from ._validate import natural_key, validate_layer
 from .config import DEFAULT_CONFIG, CircleConfig
-from .engine import NearestResult, nearest_centres, nearest_centres_networkx
+from .engine import nearest_centres, nearest_centres_networkx
 from .errors import InputDataError, NetworkError
+from .gates import StartWalks, link_gates, walk_through_gates
+from .groups import group_coverage, resolve_group_columns
 from .network import WalkNetwork
+from .profiles import profile_for_speed
 from .snap import Snapped, build_search_graph, snap_points
 
 __all__ = [
@@ -53,6 +56,7 @@ COLUMNS = [
     "band_min",
     "snap_m",
     "status",
+    "via_gate",
 ]
 CENTRE_COLUMNS = ["centre_id", "name", "type", "snap_m", "status"]
 
@@ -64,20 +68,23 @@ class CoverageResult:
     Attributes
     ----------
     table
-        One row per community (columns `COLUMNS` + geometry, in the network's CRS), sorted by
-        community id.
+        One row per community (columns `COLUMNS`, the group columns, geometry, in the network's
+        CRS), sorted by community id.
     centres
         One row per centre (`CENTRE_COLUMNS` + point geometry), sorted by centre id.
     config
         The run parameters.
     sources
-        Provenance of the network and of both layers.
+        Provenance of the network, of both layers and of the gates.
+    groups
+        The key-group count columns of `table` (after `COLUMNS`).
     """
 
     table: gpd.GeoDataFrame
     centres: gpd.GeoDataFrame
     config: CircleConfig
     sources: dict = field(default_factory=dict)
+    groups: tuple[str, ...] = ()
 
 
 def prepare_layer(
@@ -161,6 +168,8 @@ def coverage_report(
     *,
     config: CircleConfig = DEFAULT_CONFIG,
     engine: Literal["scipy", "networkx"] = "scipy",
+    gates: gpd.GeoDataFrame | None = None,
+    groups: tuple[str, ...] | list[str] | None = None,
 ) -> CoverageResult:
     """Walk from every community to its nearest centre, and whether it is within the circle.
 
@@ -168,51 +177,95 @@ def coverage_report(
     ----------
     communities
         Polygons or points with ``id`` (``name``, ``population``, ``population_source``
-        optional). Walks start at each polygon's representative point.
+        optional, and key-group count columns). Walks start at each polygon's representative
+        point, or at its best gate.
     centres
         Points or polygons with ``id`` (``name``, ``type`` optional).
     network
         The walking network.
     config
-        Speed, thresholds, snapping and search limits.
+        Speed, thresholds, snapping and search limits, gate tolerance.
     engine
         {"scipy", "networkx"} The fast array search (default) or the networkx reference.
+    gates
+        Gates of gated compounds (points with ``id``, optionally ``community_id``): a
+        community with gates walks from its best gate (`circle.gates`). ``None``: no gates.
+    groups
+        Key-group count columns of `communities` (``None``: those of
+        `circle.groups.DEFAULT_GROUP_COLUMNS` that are present).
 
     Returns
     -------
     CoverageResult
-        ``table`` holds, per community: ``walk_m`` (access leg + network + centre's access leg),
-        ``walk_min``, ``covered`` (walk time ≤ the largest threshold), ``band_min`` (smallest
-        threshold met), ``snap_m`` and ``status`` (ok, off_network, unreachable,
-        beyond_limit).
+        ``table`` holds, per community: ``walk_m`` (inside walk to the gate, if any + access
+        leg + network + centre's access leg), ``walk_min``, ``covered`` (walk time ≤ the largest
+        threshold), ``band_min`` (smallest threshold met), ``snap_m``, ``status`` (ok,
+        off_network, unreachable, beyond_limit), ``via_gate`` and the group columns.
     """
+    group_columns = resolve_group_columns(communities, groups)
     comm, comm_xy, comm_repaired = prepare_layer(communities, network, kind="communities")
     cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
     comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
     cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m)
+    links = None
+    targets = comm_snap
+    if gates is not None:
+        links = link_gates(gates, comm, comm_xy, network, tolerance_m=config.gate_tolerance_m)
+        gate_snap = snap_points(network, links.xy, max_snap_m=config.max_snap_m)
+        # one search for both: communities first, then gates
+        targets = Snapped(
+            *(np.concatenate([getattr(comm_snap, f), getattr(gate_snap, f)])
+              for f in ("edge", "offset_m", "snap_m"))
+        )
     _check_on_network(cent, centres, cent_snap, network, config, "centres")
-    _check_on_network(comm, communities, comm_snap, network, config, "communities")
+    _check_on_network(comm, communities, targets, network, config, "communities")
 
     if engine == "scipy":
-        graph = build_search_graph(network, cent_snap, comm_snap)
-        cent_nodes, comm_nodes = graph.point_node
+        graph = build_search_graph(network, cent_snap, targets)
+        cent_nodes, target_nodes = graph.point_node
         nearest = nearest_centres(
             graph,
             cent_nodes,
             cent_snap.snap_m,
-            comm_nodes,
-            comm_snap.snap_m,
+            target_nodes,
+            targets.snap_m,
             limit_m=config.search_limit_m,
         )
     elif engine == "networkx":
         nearest = nearest_centres_networkx(
-            network, cent_snap, comm_snap, limit_m=config.search_limit_m
+            network, cent_snap, targets, limit_m=config.search_limit_m
         )
     else:
         msg = f"`engine` must be 'scipy' or 'networkx', got {engine!r}"
         raise ValueError(msg)
 
-    table = _community_table(comm, cent, comm_snap, cent_snap, nearest, network, config)
+    # a start can reach a centre only in a piece of network that holds one
+    comp = network.component
+    usable = np.unique(comp[network.edge_u[cent_snap.edge[cent_snap.on_network]]])
+    reachable = targets.on_network & np.isin(
+        comp[network.edge_u[np.maximum(targets.edge, 0)]], usable
+    )
+    n = len(comm)
+    walks = StartWalks(
+        walk_m=nearest.walk_m[:n],
+        centre=nearest.centre[:n],
+        snap_m=comm_snap.snap_m,
+        on_network=comm_snap.on_network,
+        reachable=reachable[:n],
+        via_gate=np.full(n, "", dtype=object),
+    )
+    if links is not None:
+        walks = walk_through_gates(
+            walks,
+            links,
+            nearest.walk_m[n:],
+            nearest.centre[n:],
+            gate_snap,
+            reachable[n:],
+            limit_m=config.search_limit_m,
+        )
+
+    table = _community_table(comm, cent, walks, network, config, group_columns)
     centre_table = gpd.GeoDataFrame(
         {
             "centre_id": cent["id"],
@@ -236,6 +289,12 @@ def coverage_report(
             "repaired_geometries": comm_repaired,
         },
     }
+    if links is not None:
+        sources["gates"] = {
+            **links.source,
+            "off_network": int((~gate_snap.on_network).sum()),
+            "communities_walking_via_gate": int((walks.via_gate != "").sum()),
+        }
     counts = table["status"].value_counts().to_dict()
     logger.info(
         "coverage: %d communities, %d covered within %g min; statuses %s",
@@ -244,30 +303,26 @@ def coverage_report(
         config.threshold_min,
         counts,
     )
-    return CoverageResult(table=table, centres=centre_table, config=config, sources=sources)
+    return CoverageResult(
+        table=table, centres=centre_table, config=config, sources=sources, groups=group_columns
+    )
 
 
 def _community_table(
     comm: gpd.GeoDataFrame,
     cent: gpd.GeoDataFrame,
-    comm_snap: Snapped,
-    cent_snap: Snapped,
-    nearest: NearestResult,
+    walks: StartWalks,
     network: WalkNetwork,
     config: CircleConfig,
+    groups: tuple[str, ...],
 ) -> gpd.GeoDataFrame:
-    walk = nearest.walk_m
+    walk = walks.walk_m
     found = np.isfinite(walk)
     # statuses: off the network, no centre in its connected piece, or beyond the search limit
-    comp = network.component
-    usable_comps = set(comp[network.edge_u[cent_snap.edge[cent_snap.on_network]]].tolist())
-    comm_comp = np.where(
-        comm_snap.on_network, comp[network.edge_u[np.maximum(comm_snap.edge, 0)]], -1
-    )
     status = np.full(len(comm), STATUS_OK, dtype=object)
     status[~found] = STATUS_BEYOND_LIMIT
-    status[~found & ~np.isin(comm_comp, list(usable_comps))] = STATUS_UNREACHABLE
-    status[~comm_snap.on_network] = STATUS_OFF_NETWORK
+    status[~found & ~walks.reachable] = STATUS_UNREACHABLE
+    status[~walks.on_network] = STATUS_OFF_NETWORK
 
     walk_min = np.where(found, walk / (60.0 * config.walk_speed_mps), np.nan)
     bands = np.array(config.thresholds_min)
@@ -275,7 +330,7 @@ def _community_table(
     band_m = np.array([config.minutes_to_metres(b) for b in bands])
     met = found[:, None] & (walk[:, None] <= band_m[None, :] + 1e-9)
     band_min = np.where(met.any(axis=1), bands[np.argmax(met, axis=1)], np.nan)
-    idx = nearest.centre
+    idx = walks.centre
     has = idx >= 0
 
     def centre_col(col: str) -> np.ndarray:
@@ -307,8 +362,10 @@ def _community_table(
             "walk_min": walk_min,
             "covered": met[:, -1],
             "band_min": band_min,
-            "snap_m": comm_snap.snap_m,
+            "snap_m": walks.snap_m,
             "status": status,
+            "via_gate": walks.via_gate,
+            **{g: pd.to_numeric(comm[g], errors="coerce").to_numpy(float) for g in groups},
         },
         geometry=comm.geometry.values,
         crs=network.crs,
@@ -333,7 +390,8 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     dict
         ``parameters``, ``data`` (provenance), ``communities`` (counts by status),
         ``population`` (total, sources), ``thresholds`` (covered count, share, population per
-        band), ``by_centre_type`` and ``uncovered`` (ranked by population).
+        band), ``by_centre_type``, ``groups`` (per key group: total, covered, uncovered, share,
+        communities without a figure) and ``uncovered`` (ranked by population).
     """
     t = result.table
     cfg = result.config
@@ -381,6 +439,7 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     unc = unc.sort_values(["_pop", "_key"], ascending=[False, True], kind="stable")
     if top is not None:
         unc = unc.head(top)
+    groups = group_coverage(t, result.groups).to_dict("records")
     uncovered = [
         {
             "community_id": r.community_id,
@@ -389,13 +448,16 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
             "walk_min": _num(r.walk_min, 2),
             "status": r.status,
             "nearest_centre_id": r.nearest_centre_id,
+            **({"via_gate": r.via_gate} if r.via_gate else {}),
+            **({"groups": {g: _num(unc.at[r.Index, g]) for g in result.groups}} if groups else {}),
         }
         for r in unc.itertuples()
     ]
     statuses = t["status"].value_counts()
+    profile = profile_for_speed(cfg.walk_speed_kmh)
     return {
         "title": "15-minute employment circle: coverage",
-        "parameters": cfg.as_dict(),
+        "parameters": {**cfg.as_dict(), "walk_profile": profile.name if profile else None},
         "data": result.sources,
         "communities": {
             "total": n,
@@ -418,6 +480,7 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
         },
         "thresholds": bands,
         "by_centre_type": by_type,
+        "groups": groups,
         "uncovered": uncovered,
     }
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .coverage import COLUMNS, CoverageResult, summarise
 from .io import atomic_output_dir
+from .profiles import PROFILES
 
 __all__ = [
     "OUTPUT_FILES",
@@ -18,6 +19,7 @@ __all__ = [
     "summary_json",
     "summary_markdown",
     "summary_text",
+    "write_coverage_files",
     "write_coverage_outputs",
 ]
 
@@ -30,7 +32,7 @@ _DECIMALS = {"walk_m": 1, "walk_min": 2, "snap_m": 1, "population": 1}
 
 def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
     """The per-community table as written to files: WGS84, rounded, stable column order."""
-    t = result.table.to_crs("EPSG:4326")[[*COLUMNS, "geometry"]].copy()
+    t = result.table.to_crs("EPSG:4326")[[*COLUMNS, *result.groups, "geometry"]].copy()
     for col, digits in _DECIMALS.items():
         t[col] = t[col].round(digits)
     t["covered"] = t["covered"].astype(bool)
@@ -78,12 +80,14 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
     """
     p = summary["parameters"]
     net = summary["data"]["network"]
+    edit = net.get("newest_way_edit")
     lines = [
         f"# {summary['title']}",
         "",
         f"Walking at **{p['walk_speed_kmh']:g} km/h**; the circle is **{p['threshold_min']:g} "
         f"minutes** ({p['walk_speed_kmh'] * 1000 / 60 * p['threshold_min']:.0f} m of walking). "
         f"Points farther than {p['max_snap_m']:g} m from a walkable street are off the network.",
+        *_profile_lines(p),
         "",
         "## Coverage by walk time",
         "",
@@ -127,6 +131,7 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
             f"| {r['type']} | {r['centres']} | {r['centres_on_network']} | "
             f"{r['communities_covered']} | {_int(r['population_covered'])} |"
         )
+    lines += _group_lines(summary)
     off = summary["centres"]["off_network"]
     if off:
         lines += ["", f"Centres off the network (not used): {', '.join(off)}."]
@@ -152,17 +157,58 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
         "",
         f"- Network: {net.get('file')} (sha256 {str(net.get('sha256', ''))[:12]}…), "
         f"{net.get('fragments_dropped', 0)} fragments under {net.get('min_component_m', 0):g} m "
-        "dropped.",
+        "dropped"
+        + (f"; newest edit of its ways {net['newest_way_edit'][:10]}." if edit else "."),
         f"- Centres: {summary['data']['centres']['file']} "
         f"({summary['data']['centres']['features']} features, "
         f"{summary['data']['centres']['repaired_geometries']} geometries repaired).",
         f"- Communities: {summary['data']['communities']['file']} "
         f"({summary['data']['communities']['features']} features, "
         f"{summary['data']['communities']['repaired_geometries']} geometries repaired).",
+        *_gate_lines(summary["data"].get("gates")),
         f"- {ATTRIBUTION} where the data comes from OpenStreetMap.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _profile_lines(p: dict) -> list[str]:
+    profile = PROFILES.get(p.get("walk_profile") or "")
+    if profile is None:
+        return []
+    return ["", f"Walking profile **{profile.name}** ({profile.label}): {profile.source}."]
+
+
+def _group_lines(summary: dict) -> list[str]:
+    groups = summary.get("groups") or []
+    if not groups:
+        return []
+    p = summary["parameters"]
+    lines = [
+        "",
+        f"## Key groups within {p['threshold_min']:g} minutes",
+        "",
+        "| group | people | covered | left out | share covered | communities without a figure |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for g in groups:
+        lines.append(
+            f"| {_md(g['group'])} | {_int(g['total'])} | {_int(g['covered'])} | "
+            f"{_int(g['uncovered'])} | {_pct(g['share'])} | {g['communities_without_figure']} |"
+        )
+    return lines
+
+
+def _gate_lines(gates: dict | None) -> list[str]:
+    if not gates:
+        return []
+    return [
+        f"- Gates: {gates['file']} ({gates['features']} features, {gates['linked_gates']} "
+        f"linked to {gates['communities_with_gates']} communities within "
+        f"{gates['tolerance_m']:g} m, {gates['unlinked_gates']} not linked, "
+        f"{gates['off_network']} off the network); {gates['communities_walking_via_gate']} "
+        "communities walk out through a gate."
+    ]
 
 
 def _md(text: str) -> str:
@@ -191,6 +237,14 @@ def summary_text(summary: dict) -> str:
     lines.append(
         "statuses: " + ", ".join(f"{k} {v}" for k, v in c["by_status"].items())
     )
+    groups = summary.get("groups") or []
+    if groups:
+        lines.append(
+            "key groups covered: "
+            + ", ".join(
+                f"{g['group']} {_pct(g['share'])} ({_int(g['uncovered'])} left out)" for g in groups
+            )
+        )
     unc = summary["uncovered"]
     if unc:
         names = ", ".join(
@@ -198,6 +252,40 @@ def summary_text(summary: dict) -> str:
         )
         lines.append(f"left out beyond {p['threshold_min']:g} min: {len(unc)} — largest: {names}")
     return "\n".join(lines) + "\n"
+
+
+def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str]:
+    """Write coverage.csv, coverage.geojson, summary.md and summary.json into a folder as they are.
+
+    `write_coverage_outputs` wraps this in an atomic, overwrite-checked output folder.
+
+    Parameters
+    ----------
+    result
+        A coverage result.
+    folder
+        An existing folder.
+
+    Returns
+    -------
+    list of str
+        The names of the written files (`OUTPUT_FILES`).
+    """
+    folder = Path(folder)
+    summary = summarise(result)
+    table = coverage_table_for_output(result)
+    pd.DataFrame(table.drop(columns="geometry")).to_csv(
+        folder / "coverage.csv", index=False, lineterminator="\n"
+    )
+    table.to_file(
+        folder / "coverage.geojson",
+        driver="GeoJSON",
+        engine="pyogrio",
+        layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
+    )
+    (folder / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
+    (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+    return list(OUTPUT_FILES)
 
 
 def write_coverage_outputs(
@@ -221,18 +309,6 @@ def write_coverage_outputs(
     list of Path
         The written files.
     """
-    summary = summarise(result)
-    table = coverage_table_for_output(result)
     with atomic_output_dir(out_dir, OUTPUT_FILES, overwrite=overwrite) as staging:
-        pd.DataFrame(table.drop(columns="geometry")).to_csv(
-            staging / "coverage.csv", index=False, lineterminator="\n"
-        )
-        table.to_file(
-            staging / "coverage.geojson",
-            driver="GeoJSON",
-            engine="pyogrio",
-            layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
-        )
-        (staging / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
-        (staging / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+        write_coverage_files(result, staging)
     return [Path(out_dir) / n for n in OUTPUT_FILES]

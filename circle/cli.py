@@ -376,18 +376,27 @@ def coverage(
         click.echo(f"circle: finished in {time.perf_counter() - started:.1f} s", err=True)
 
 
+def _output_options(out_help: str):
+    """--out FOLDER and --overwrite, for commands that write files."""
+
+    def decorate(f):
+        f = click.option(
+            "--overwrite/--no-overwrite",
+            default=False,
+            show_default=True,
+            help="Replace output files that already exist in --out.",
+        )(f)
+        return click.option(
+            "--out", type=click.Path(file_okay=False, path_type=Path), help=out_help
+        )(f)
+
+    return decorate
+
+
 @cli.command(short_help="Compare two coverage runs: who is gained, who is lost.")
 @click.argument("base", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for compare.md, compare.json and compare.csv (one row per community).",
-)
-@click.option(
-    "--overwrite/--no-overwrite", default=False, show_default=True,
-    help="Replace output files that already exist in --out.",
-)
+@_output_options("Folder for compare.md, compare.json and compare.csv (one row per community).")
 @click.option(
     "--format",
     "fmt",
@@ -423,14 +432,8 @@ def compare(ctx: click.Context, base: Path, new: Path, out: Path | None, overwri
 
 @cli.command("rerun", short_help="Re-run a manifest and check the outputs are byte-identical.")
 @click.argument("manifest", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Keep the rerun's files here (default: a temporary folder, removed after the check).",
-)
-@click.option(
-    "--overwrite/--no-overwrite", default=False, show_default=True,
-    help="Replace output files that already exist in --out.",
+@_output_options(
+    "Keep the rerun's files here (default: a temporary folder, removed after the check)."
 )
 @click.pass_context
 def rerun_command(ctx: click.Context, manifest: Path, out: Path | None, overwrite: bool) -> None:

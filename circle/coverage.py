@@ -202,7 +202,9 @@ def coverage_report(
         threshold), ``band_min`` (smallest threshold met), ``snap_m``, ``status`` (ok,
         off_network, unreachable, beyond_limit), ``via_gate`` and the group columns.
     """
-    group_columns = resolve_group_columns(communities, groups)
+    group_columns = resolve_group_columns(
+        communities, groups, reserved=("id", *COLUMNS, "geometry")
+    )
     comm, comm_xy, comm_repaired = prepare_layer(communities, network, kind="communities")
     cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
     comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
@@ -214,8 +216,9 @@ def coverage_report(
         gate_snap = snap_points(network, links.xy, max_snap_m=config.max_snap_m)
         # one search for both: communities first, then gates
         targets = Snapped(
-            *(np.concatenate([getattr(comm_snap, f), getattr(gate_snap, f)])
-              for f in ("edge", "offset_m", "snap_m"))
+            edge=np.concatenate([comm_snap.edge, gate_snap.edge]),
+            offset_m=np.concatenate([comm_snap.offset_m, gate_snap.offset_m]),
+            snap_m=np.concatenate([comm_snap.snap_m, gate_snap.snap_m]),
         )
     _check_on_network(cent, centres, cent_snap, network, config, "centres")
     _check_on_network(comm, communities, targets, network, config, "communities")

@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ._validate import natural_key, validate_layer
+from ._validate import id_text, natural_key, validate_layer
 from .engine import TIE_TOLERANCE_M
 from .errors import CircleWarning, InputDataError
 from .network import WalkNetwork
@@ -159,11 +159,12 @@ def link_gates(
     row_label = gates.attrs.get("row_label", "row")
     info = {"file": source, "features": len(gates), "tolerance_m": tolerance_m}
     empty = GateLinks(
-        np.empty(0, object),
-        np.empty((0, 2)),
-        *(np.empty(0, np.int64),) * 2,
-        np.empty(0),
-        {**info, "linked_gates": 0, "unlinked_gates": 0, "communities_with_gates": 0},
+        gate_id=np.empty(0, object),
+        xy=np.empty((0, 2)),
+        pair_community=np.empty(0, np.int64),
+        pair_gate=np.empty(0, np.int64),
+        inside_m=np.empty(0),
+        source={**info, "linked_gates": 0, "unlinked_gates": 0, "communities_with_gates": 0},
     )
     if len(gates) == 0:
         return empty
@@ -179,7 +180,7 @@ def link_gates(
         raise InputDataError(msg)
     if "community_id" in checked.columns:
         by_id = {cid: i for i, cid in enumerate(communities["id"])}
-        given = checked["community_id"].map(_id_text)
+        given = checked["community_id"].map(id_text)
         unknown = given.map(lambda c: c not in by_id).to_numpy()
         if unknown.any():
             rows = (np.flatnonzero(unknown) + 1).tolist()
@@ -230,14 +231,6 @@ def link_gates(
     return replace(
         empty, gate_id=gate_id, xy=xy, pair_community=pc, pair_gate=pg, inside_m=inside, source=info
     )
-
-
-def _id_text(value) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._validate import natural_key
+from ._validate import count_problems, natural_key
 from .errors import InputDataError
 
 __all__ = ["DEFAULT_GROUP_COLUMNS", "group_coverage", "resolve_group_columns"]
@@ -28,29 +28,11 @@ DEFAULT_GROUP_COLUMNS = (
     "new_employment_forms",
 )
 
-#: names a group column may not take: they are columns of the coverage table
-_RESERVED = {
-    "id",
-    "community_id",
-    "name",
-    "population",
-    "population_source",
-    "nearest_centre_id",
-    "nearest_centre_name",
-    "nearest_centre_type",
-    "walk_m",
-    "walk_min",
-    "covered",
-    "band_min",
-    "snap_m",
-    "status",
-    "via_gate",
-    "geometry",
-}
-
-
 def resolve_group_columns(
-    communities: gpd.GeoDataFrame, groups: tuple[str, ...] | list[str] | None = None
+    communities: gpd.GeoDataFrame,
+    groups: tuple[str, ...] | list[str] | None = None,
+    *,
+    reserved: tuple[str, ...] = (),
 ) -> tuple[str, ...]:
     """Check the key-group count columns of a communities layer and return their names.
 
@@ -60,6 +42,8 @@ def resolve_group_columns(
         The communities layer as read (rows in file order, so messages name the right rows).
     groups
         Column names; ``None`` picks those of `DEFAULT_GROUP_COLUMNS` that are present.
+    reserved
+        Names a group column may not take (the columns of the coverage table).
 
     Returns
     -------
@@ -76,36 +60,22 @@ def resolve_group_columns(
     problems = []
     if len(set(groups)) != len(groups):
         problems.append(f"a group column is named twice in {list(groups)!r}")
-    reserved = [g for g in groups if g in _RESERVED]
-    if reserved:
-        problems.append(f"{reserved!r} cannot be group columns (circle uses these names)")
-    missing = [g for g in groups if g not in communities.columns and g not in _RESERVED]
+    taken = [g for g in groups if g in reserved]
+    if taken:
+        problems.append(f"{taken!r} cannot be group columns (circle uses these names)")
+    missing = [g for g in groups if g not in communities.columns and g not in taken]
     if missing:
         problems.append(
             f"no group column {', '.join(map(repr, missing))}; found columns "
             f"{[c for c in communities.columns if c != 'geometry']!r}"
         )
     for g in groups:
-        if g in missing or g in _RESERVED:
-            continue
-        raw = communities[g]
-        num = pd.to_numeric(raw, errors="coerce")
-        bad = (raw.notna() & num.isna()) | ~np.isfinite(num.fillna(0).to_numpy(float))
-        if bad.any():
-            problems.append(f"non-numeric count in column {g!r} in {_rows(bad, row_label)}")
-        neg = (num < 0).fillna(False).to_numpy()
-        if neg.any():
-            problems.append(f"negative count in column {g!r} in {_rows(neg, row_label)}")
+        if g not in missing and g not in taken:
+            problems += count_problems(communities[g], f"count in column {g!r}", row_label)[0]
     if problems:
         msg = f"{source}: " + "; ".join(problems)
         raise InputDataError(msg)
     return groups
-
-
-def _rows(mask, label: str) -> str:
-    rows = (np.flatnonzero(np.asarray(mask)) + 1).tolist()
-    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-    return f"{label} {', '.join(map(str, rows[:5]))}{more}"
 
 
 def group_coverage(

@@ -231,22 +231,18 @@ def read_run(path: str | Path) -> RunOutputs:
     try:
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         groups = tuple(g["group"] for g in summary.get("groups") or [])
-        numeric = ["population", "walk_m", "walk_min", "band_min", "snap_m", *groups]
-        table = pd.read_csv(
-            folder / "coverage.csv",
-            dtype=str,
-            keep_default_na=False,
-        )
-        absent = [c for c in ("community_id", "covered", *numeric) if c not in table.columns]
-        if absent:
-            msg = f"{folder / 'coverage.csv'}: no column {absent!r}; not a circle coverage.csv"
-            raise InputDataError(msg)
-        for c in numeric:
-            table[c] = pd.to_numeric(table[c].replace("", np.nan))
-        table["covered"] = table["covered"].map({"True": True, "False": False})
-    except (ValueError, KeyError, TypeError) as err:
+        table = pd.read_csv(folder / "coverage.csv", dtype=str, keep_default_na=False)
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
         msg = f"{folder}: cannot read coverage.csv/summary.json ({err})"
         raise InputDataError(msg) from err
+    numeric = ["population", "walk_m", "walk_min", "band_min", "snap_m", *groups]
+    absent = [c for c in ("community_id", "covered", *numeric) if c not in table.columns]
+    if absent:
+        msg = f"{folder / 'coverage.csv'}: no column {absent!r}; not a circle coverage.csv"
+        raise InputDataError(msg)
+    for c in numeric:
+        table[c] = pd.to_numeric(table[c].replace("", np.nan), errors="coerce")
+    table["covered"] = table["covered"].map({"True": True, "False": False})
     if table["covered"].isna().any() or table["community_id"].duplicated().any():
         msg = f"{folder / 'coverage.csv'}: 'covered' must be True/False and community ids unique"
         raise InputDataError(msg)

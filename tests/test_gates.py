@@ -291,3 +291,13 @@ def test_osm_gates_on_the_bundled_data(bundled):
         rep = r.geometry.representative_point()
         crow = rep.distance(gate) + gate.distance(c.loc[r.nearest_centre_id, "geometry"])
         assert r.walk_m >= crow - 1e-6
+
+
+def test_point_communities_have_no_boundary_so_unlinked_gates_change_nothing(line_network):
+    """Point communities have no boundary: gates without community_id link to none of them
+    (warning), and the walk is the representative point's: 20 + 250 = 270 m."""
+    communities = points([("h1", 250, 20)])
+    centres = points([("c1", 0, 0)])
+    with pytest.warns(CircleWarning, match="1 of 1 gates"):
+        res = coverage_report(communities, centres, line_network, gates=points([("g", 250, 20)]))
+    assert row(res).walk_m == pytest.approx(270.0) and row(res).via_gate == ""

@@ -10,7 +10,7 @@ import pytest
 
 from circle import coverage_report, load_network, read_layer
 from circle.cli import cli
-from circle.coverage import summarise
+from circle.coverage import COLUMNS, summarise
 from circle.errors import InputDataError
 from circle.groups import DEFAULT_GROUP_COLUMNS, group_coverage, resolve_group_columns
 from circle.report import summary_markdown, summary_text
@@ -86,7 +86,7 @@ def test_bad_group_columns_are_refused(communities_with_groups):
     with pytest.raises(InputDataError, match="no group column 'retirees'"):
         resolve_group_columns(layer, ["graduates", "retirees"])
     with pytest.raises(InputDataError, match=r"\['status'\] cannot be group columns"):
-        resolve_group_columns(layer, ["status"])
+        resolve_group_columns(layer, ["status"], reserved=tuple(COLUMNS))
     layer["graduates"] = layer["graduates"].astype(object)
     layer.loc[1, "graduates"] = "many"
     layer.loc[4, "unemployed"] = -3

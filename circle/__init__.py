@@ -16,12 +16,14 @@ from .errors import (
     CircleWarning,
     ConfigError,
     InputDataError,
+    MissingDependencyError,
     NetworkError,
     OutputError,
     SolverError,
 )
 from .extract import OsmPresets, layers_from_osm
 from .io import LayerColumns, read_layer
+from .db import network_from_db, read_db_layer, write_db_tables
 from .network import WalkNetwork, load_network, network_from_arrays, network_from_graph
 
 try:
@@ -40,6 +42,7 @@ __all__ = [
     "CoverageResult",
     "InputDataError",
     "LayerColumns",
+    "MissingDependencyError",
     "NetworkError",
     "OsmPresets",
     "OutputError",
@@ -50,7 +53,10 @@ __all__ = [
     "layers_from_osm",
     "load_network",
     "network_from_arrays",
+    "network_from_db",
     "network_from_graph",
+    "read_db_layer",
     "read_layer",
     "summarise",
+    "write_db_tables",
 ]

@@ -15,12 +15,19 @@ from . import __version__
 from .bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
 from .config import CircleConfig
 from .coverage import coverage_report, summarise
+from .db import IF_EXISTS, db_source, is_db_url, mask_url, write_db_tables
 from .errors import CircleError, CircleWarning, ConfigError
 from .extract import layers_from_osm
 from .io import LayerColumns, read_layer
 from .network import load_network
 from .osm import OSM_SUFFIXES
-from .report import summary_json, summary_markdown, summary_text, write_coverage_outputs
+from .report import (
+    coverage_tables,
+    summary_json,
+    summary_markdown,
+    summary_text,
+    write_coverage_outputs,
+)
 
 logger = logging.getLogger("circle")
 
@@ -122,6 +129,78 @@ def _layer_options(f):
     return f
 
 
+class _PathOrDb(click.Path):
+    """A file or folder path, or a ``postgresql://`` URL (kept as text, never shown with its password)."""
+
+    def convert(self, value, param, ctx):
+        if is_db_url(value):
+            return value
+        return super().convert(value, param, ctx)
+
+
+def _label(source: str | Path) -> str:
+    """How messages name a file or a database source (password masked)."""
+    return mask_url(source) if is_db_url(source) else Path(source).name
+
+
+_DB_LAYERS = ("network", "centres", "communities")
+
+
+def _db_options(f):
+    """--db URL with --LAYER-table / --LAYER-query for the network, centres and communities."""
+    options = []
+    for layer in _DB_LAYERS[::-1]:
+        options += [
+            click.option(
+                f"--{layer}-query",
+                metavar="SQL",
+                help=f"Read the {layer} from this SELECT on the --db database.",
+            ),
+            click.option(
+                f"--{layer}-table",
+                metavar="NAME",
+                help=f"Read the {layer} from this table or view ([schema.]name) of --db.",
+            ),
+        ]
+    options.append(
+        click.option(
+            "--db",
+            metavar="URL",
+            help="PostGIS database for the --*-table/--*-query options: postgresql://USER@HOST/DB "
+            "(password, port, ?service=NAME or the PG* environment variables as libpq reads them).",
+        )
+    )
+    for option in options:
+        f = option(f)
+    return f
+
+
+def _db_layer_sources(ctx: click.Context, given: dict, db: str | None, tables: dict) -> dict:
+    """Replace the network/centres/communities sources by --db tables or queries where asked."""
+    asked = {k: v for k, v in tables.items() if v is not None}
+    if db is None:
+        if asked:
+            opt = "--" + next(iter(asked)).replace("_", "-")
+            raise click.UsageError(f"{opt} needs --db URL", ctx=ctx)
+        return given
+    if not is_db_url(db):
+        raise click.BadParameter("give a postgresql://USER@HOST/DB URL", ctx=ctx, param_hint="--db")
+    if not asked:
+        raise click.UsageError("--db needs a --centres-table, --communities-table, "
+                               "--network-table or --*-query option", ctx=ctx)
+    out = dict(given)
+    for layer in _DB_LAYERS:
+        table, query = tables.get(f"{layer}_table"), tables.get(f"{layer}_query")
+        if table is None and query is None:
+            continue
+        if table is not None and query is not None:
+            raise click.UsageError(f"give --{layer}-table or --{layer}-query, not both", ctx=ctx)
+        if ctx.get_parameter_source(layer) is click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"give --{layer} or a --db table/query for it, not both", ctx=ctx)
+        out[layer] = db_source(db, table=table, query=query)
+    return out
+
+
 def _run_options(f):
     options = [
         click.option(
@@ -175,12 +254,12 @@ def _load_layers(network_path: Path, centres: str | None, communities: str | Non
         if network_path == DEFAULT_NETWORK:
             centres = centres or str(DEFAULT_CENTRES)
             communities = communities or str(DEFAULT_COMMUNITIES)
-        elif network_path.name.lower().endswith(OSM_SUFFIXES):
+        elif not is_db_url(network_path) and network_path.name.lower().endswith(OSM_SUFFIXES):
             derived = layers_from_osm(network_path)
         else:
             msg = (
-                f"{network_path}: a .graphml network has no tags to derive layers from; give "
-                "--centres and --communities"
+                f"{_label(network_path)}: a .graphml or database network has no tags to derive "
+                "layers from; give --centres and --communities"
             )
             raise click.UsageError(msg)
     out = []
@@ -189,7 +268,7 @@ def _load_layers(network_path: Path, centres: str | None, communities: str | Non
             out.append(read_layer(given, columns=columns, crs=crs))
         else:
             layer = derived[i]
-            layer.attrs["source"] = f"{kind} derived from {network_path.name} (OSM tags)"
+            layer.attrs["source"] = f"{kind} derived from {_label(network_path)} (OSM tags)"
             layer.attrs["row_label"] = "feature"
             out.append(layer)
     return out
@@ -198,38 +277,51 @@ def _load_layers(network_path: Path, centres: str | None, communities: str | Non
 @cli.command(short_help="Report which communities reach a centre within the walk-time bands.")
 @click.option(
     "--network",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_PathOrDb(dir_okay=False, path_type=Path),
+    metavar="FILE|URL",
     default=DEFAULT_NETWORK,
     show_default="bundled central Helsinki OSM extract",
     help="Street network: .osm, .osm.bz2, .osm.pbf (e.g. a district cut from a Geofabrik "
-    "extract with osmium) or an osmnx .graphml file.",
+    "extract with osmium), an osmnx .graphml file, or a PostGIS table of street centre-lines "
+    "(postgresql://USER@HOST/DB?table=roads).",
 )
 @click.option(
     "--centres",
-    metavar="FILE",
-    help="Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile or CSV with "
-    "lon/lat. Default: derived from the network's OSM tags (community centres, town halls, "
-    "job centres).",
+    metavar="FILE|URL",
+    help="Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile, CSV with "
+    "lon/lat, or a PostGIS table (postgresql://USER@HOST/DB?table=centres). Default: derived "
+    "from the network's OSM tags (community centres, town halls, job centres).",
 )
 @click.option(
     "--communities",
-    metavar="FILE",
+    metavar="FILE|URL",
     help="Communities (polygons or points) with an optional population column; same formats. "
     "Default: the network's residential areas (landuse=residential), population estimated "
     "from OSM buildings.",
 )
+@_db_options
 @_run_options
 @_layer_options
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for coverage.csv, coverage.geojson, summary.md and summary.json.",
+    type=_PathOrDb(file_okay=False, path_type=Path),
+    metavar="DIR|URL",
+    help="Folder for coverage.csv, coverage.geojson, summary.md and summary.json; or a PostGIS "
+    "database, postgresql://USER@HOST/DB?schema=circle, for the tables coverage, "
+    "coverage_bands and coverage_summary (written in one transaction).",
 )
 @click.option(
     "--overwrite/--no-overwrite",
     default=False,
     show_default=True,
-    help="Replace output files that already exist in --out.",
+    help="Replace output files that already exist in the --out folder.",
+)
+@click.option(
+    "--if-exists",
+    type=click.Choice(IF_EXISTS),
+    show_default="fail",
+    help="When --out is a database and a result table exists: fail (name it), replace it, or "
+    "append the rows.",
 )
 @click.option(
     "--format",
@@ -242,9 +334,10 @@ def _load_layers(network_path: Path, centres: str | None, communities: str | Non
 @click.pass_context
 def coverage(
     ctx: click.Context,
-    network: Path,
+    network: Path | str,
     centres: str | None,
     communities: str | None,
+    db: str | None,
     speed_kmh: float,
     minutes: tuple[float, ...],
     max_snap_m: float,
@@ -255,9 +348,11 @@ def coverage(
     lon_column: str | None,
     lat_column: str | None,
     layer_crs: str | None,
-    out: Path | None,
+    out: Path | str | None,
     overwrite: bool,
+    if_exists: str | None,
     fmt: str,
+    **db_tables: str | None,
 ) -> None:
     """Walk from every community to its nearest employment service centre.
 
@@ -271,8 +366,19 @@ def coverage(
       $ circle coverage --network district.osm.pbf --out report/
       $ circle coverage --centres centres.csv --communities communities.gpkg \\
           --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
+      $ circle coverage --db postgresql://planner@gis.example/city --network-table roads \\
+          --centres-table centres --communities-table communities \\
+          --out "postgresql://planner@gis.example/city?schema=circle" --if-exists replace
     """
     config = _config(ctx, speed_kmh, minutes, max_snap_m)
+    sources = _db_layer_sources(
+        ctx, {"network": network, "centres": centres, "communities": communities}, db, db_tables
+    )
+    network, centres, communities = (sources[k] for k in _DB_LAYERS)
+    if out is not None and is_db_url(out) and overwrite:
+        raise click.UsageError("--overwrite is for an --out folder; use --if-exists", ctx=ctx)
+    if if_exists is not None and (out is None or not is_db_url(out)):
+        raise click.UsageError("--if-exists is for an --out database; use --overwrite", ctx=ctx)
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     columns = LayerColumns(
         id=id_column,
@@ -284,7 +390,7 @@ def coverage(
     )
     started = time.perf_counter()
     try:
-        with progress.stage(f"reading the walking network {network.name}"):
+        with progress.stage(f"reading the walking network {_label(network)}"):
             net = load_network(network, min_component_m=config.min_component_m)
         with progress.stage("reading centres and communities"):
             centre_layer, community_layer = _load_layers(
@@ -293,7 +399,10 @@ def coverage(
         with progress.stage("walking to the nearest centre"):
             result = coverage_report(community_layer, centre_layer, net, config=config)
         summary = summarise(result)
-        if out is not None:
+        if out is not None and is_db_url(out):
+            with progress.stage(f"writing {_label(out)}"):
+                write_db_tables(out, coverage_tables(result), if_exists=if_exists or "fail")
+        elif out is not None:
             with progress.stage(f"writing {out}"):
                 write_coverage_outputs(result, out, overwrite=overwrite)
     except CircleError as err:

@@ -7,6 +7,7 @@ __all__ = [
     "CircleWarning",
     "ConfigError",
     "InputDataError",
+    "MissingDependencyError",
     "NetworkError",
     "OutputError",
     "SolverError",
@@ -35,6 +36,10 @@ class SolverError(CircleError, RuntimeError):
 
 class OutputError(CircleError):
     """An output cannot be written (exists already, unwritable folder)."""
+
+
+class MissingDependencyError(CircleError, ImportError):
+    """An optional feature needs packages that are not installed (the message names the extra)."""
 
 
 class CircleWarning(UserWarning):

@@ -1,14 +1,14 @@
-"""PostGIS: layers and street networks read from tables or queries, results written in one transaction."""
+"""PostGIS: layers and street networks read from tables or queries; results written in one go."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -48,12 +48,12 @@ _DB_EXTRA = "pip install 'circle[db]' (SQLAlchemy, psycopg, GeoAlchemy2)"
 
 
 def is_db_url(source: object) -> bool:
-    """Whether `source` is a PostgreSQL URL (``postgresql://``, ``postgres://``, ``postgresql+driver://``)."""
+    """Whether `source` is a PostgreSQL URL (``postgresql://``, ``postgres://``, ``postgresql+x://``)."""
     return isinstance(source, str) and bool(_DB_URL.match(source))
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***`` (in the user part and in a ``password=`` parameter).
+    """The URL with its password (in the user part or a ``password=`` parameter) shown as ``***``.
 
     Parameters
     ----------
@@ -64,10 +64,8 @@ def mask_url(url: str) -> str:
     -------
     str
     """
-    netloc = urllib.parse.urlsplit(url).netloc
-    userinfo, at, host = netloc.rpartition("@")
-    if at and ":" in userinfo:
-        url = url.replace(netloc, f"{userinfo.split(':', 1)[0]}:***@{host}", 1)
+    # the user part as SQLAlchemy reads it: the password runs from the first ':' to the next '@'
+    url = re.sub(r"^([\w+.-]+://[^:/@?#]*:)[^@]*@", r"\1***@", url)
     return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", url)
 
 
@@ -125,11 +123,10 @@ def _parse(source: str, error: type[Exception]) -> _Source:
     params = {k: url.query.get(k) for k in _CIRCLE_PARAMS}
     params = {k: v if isinstance(v, str) or v is None else v[-1] for k, v in params.items()}
     base = url.difference_update_query(_CIRCLE_PARAMS)
-    label = mask_url(source.split("?", 1)[0])
-    if params["table"]:
-        label += f"?table={params['table']}"
-    elif params["query"]:
+    label = mask_url(source)
+    if params["query"]:  # the URL-encoded SQL would be unreadable
         sql = " ".join(params["query"].split())
+        label = mask_url(source.split("?", 1)[0])
         label += f" (query: {sql[:60]}{'…' if len(sql) > 60 else ''})"
     pw = [url.password or "", str(base.query.get("password") or "")]
     secrets = tuple(s for p in pw if p for s in {p, urllib.parse.quote(p, safe="")})
@@ -160,16 +157,15 @@ def _connect(src: _Source, error: type[Exception], *, begin: bool = False) -> It
     """A connection (inside one transaction when `begin`); failures to connect become `error`."""
     sa = _sqlalchemy()
     try:
-        engine = sa.create_engine(
-            src.url, poolclass=sa.pool.NullPool, connect_args={"application_name": "circle"}
-        )
+        name = {} if "application_name" in src.url.query else {"application_name": "circle"}
+        engine = sa.create_engine(src.url, poolclass=sa.pool.NullPool, connect_args=name)
     except ImportError as err:
         msg = f"{src.label}: the database driver is missing: {_DB_EXTRA} ({err.name})"
         raise MissingDependencyError(msg) from err
     try:
         try:
             con = engine.connect()
-        except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
+        except sa.exc.DBAPIError as err:
             text = _driver_message(err, src)
             hint = ""
             if "authentication" in text:
@@ -253,7 +249,10 @@ def _locate_table(con, src: _Source, kind: str) -> tuple[str, str, str, int]:
         raise InputDataError(msg)
     if len(columns) > 1:
         names = ", ".join(c[0] for c in columns)
-        msg = f"{src.label}: {schema}.{table} has several geometry columns ({names}); add &geometry=NAME"
+        msg = (
+            f"{src.label}: {schema}.{table} has several geometry columns ({names}); "
+            "add &geometry=NAME"
+        )
         raise InputDataError(msg)
     return schema, table, columns[0][0], int(columns[0][1] or 0)
 
@@ -281,7 +280,7 @@ def _crs_of(con, src: _Source, sql: str, geom: str, srid: int, crs: str | None) 
             f"SELECT DISTINCT ST_SRID({g}) FROM ({sql}) AS q WHERE {g} IS NOT NULL LIMIT 3"
         ).scalars().all()
         if len(srids) > 1:
-            msg = f"{src.label}: geometries with mixed SRIDs {sorted(srids)}; use one SRID per layer"
+            msg = f"{src.label}: geometries with mixed SRIDs {sorted(srids)}; use one per layer"
             raise InputDataError(msg)
         srid = int(srids[0]) if srids else 0
     if srid == 0:
@@ -451,6 +450,8 @@ def network_from_db(
         min_component_m=min_component_m,
         source={
             "file": src.label,
+            # digest of the segments read (coordinates in `crs`), like a file's sha256
+            "sha256": hashlib.sha256(coords.tobytes() + part.tobytes()).hexdigest(),
             "edge_rows": n_rows,
             "edge_rows_not_walkable": int((~walkable).sum()),
             "snap_grid_m": snap_grid_m,
@@ -511,8 +512,8 @@ def write_db_tables(
             existing = [n for n in tables if inspector.has_table(n, schema=schema)]
             if existing and if_exists == "fail":
                 names = ", ".join(f"{schema}.{n}" for n in existing)
-                verb = "table {} already exists" if len(existing) == 1 else "tables {} already exist"
-                msg = f"{src.label}: {verb.format(names)}; pass --if-exists replace (or append)"
+                verb = "exists" if len(existing) == 1 else "exist"
+                msg = f"{src.label}: {names} already {verb}; pass --if-exists replace (or append)"
                 raise OutputError(msg)
             for name, frame in tables.items():
                 if isinstance(frame, gpd.GeoDataFrame):

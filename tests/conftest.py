@@ -150,9 +150,9 @@ def pg_server():
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {d} -c fsync=off -c full_page_writes=off"
+        opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {d} -c fsync=off"
         try:
-            run("pg_ctl", "-D", f"{d}/data", "-l", f"{d}/log", "-o", opts, "-w", "-t", "60", "start")
+            run("pg_ctl", "-D", f"{d}/data", "-l", f"{d}/log", "-o", opts, "-w", "start")
             break
         except subprocess.CalledProcessError:
             if "could not bind" not in Path(f"{d}/log").read_text(errors="replace"):

@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .config import DEFAULT_CONFIG, CircleConfig
 from .coverage import CoverageResult, coverage_report, summarise
+from .db import network_from_db, read_db_layer, write_db_tables
 from .errors import (
     CircleError,
     CircleWarning,
@@ -23,7 +24,6 @@ from .errors import (
 )
 from .extract import OsmPresets, layers_from_osm
 from .io import LayerColumns, read_layer
-from .db import network_from_db, read_db_layer, write_db_tables
 from .network import WalkNetwork, load_network, network_from_arrays, network_from_graph
 
 try:

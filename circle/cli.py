@@ -130,7 +130,7 @@ def _layer_options(f):
 
 
 class _PathOrDb(click.Path):
-    """A file or folder path, or a ``postgresql://`` URL (kept as text, never shown with its password)."""
+    """A file or folder path, or a ``postgresql://`` URL (kept as text: Path would mangle it)."""
 
     def convert(self, value, param, ctx):
         if is_db_url(value):
@@ -177,26 +177,27 @@ def _db_options(f):
 
 def _db_layer_sources(ctx: click.Context, given: dict, db: str | None, tables: dict) -> dict:
     """Replace the network/centres/communities sources by --db tables or queries where asked."""
-    asked = {k: v for k, v in tables.items() if v is not None}
-    if db is None:
-        if asked:
-            opt = "--" + next(iter(asked)).replace("_", "-")
-            raise click.UsageError(f"{opt} needs --db URL", ctx=ctx)
-        return given
-    if not is_db_url(db):
-        raise click.BadParameter("give a postgresql://USER@HOST/DB URL", ctx=ctx, param_hint="--db")
-    if not asked:
-        raise click.UsageError("--db needs a --centres-table, --communities-table, "
-                               "--network-table or --*-query option", ctx=ctx)
+    asked = [k for k, v in tables.items() if v is not None]
+    msg = None
+    if db is None and asked:
+        msg = f"--{asked[0].replace('_', '-')} needs --db URL"
+    elif db is not None and not is_db_url(db):
+        msg = "--db: give a postgresql://USER@HOST/DB URL"
+    elif db is not None and not asked:
+        msg = "--db needs a --centres-table, --communities-table, --network-table or --*-query"
+    if msg:
+        raise click.UsageError(msg, ctx=ctx)
     out = dict(given)
     for layer in _DB_LAYERS:
         table, query = tables.get(f"{layer}_table"), tables.get(f"{layer}_query")
         if table is None and query is None:
             continue
         if table is not None and query is not None:
-            raise click.UsageError(f"give --{layer}-table or --{layer}-query, not both", ctx=ctx)
-        if ctx.get_parameter_source(layer) is click.core.ParameterSource.COMMANDLINE:
-            raise click.UsageError(f"give --{layer} or a --db table/query for it, not both", ctx=ctx)
+            msg = f"give --{layer}-table or --{layer}-query, not both"
+        elif ctx.get_parameter_source(layer) is click.core.ParameterSource.COMMANDLINE:
+            msg = f"give --{layer} or a --db table/query for it, not both"
+        if msg:
+            raise click.UsageError(msg, ctx=ctx)
         out[layer] = db_source(db, table=table, query=query)
     return out
 
@@ -375,10 +376,13 @@ def coverage(
         ctx, {"network": network, "centres": centres, "communities": communities}, db, db_tables
     )
     network, centres, communities = (sources[k] for k in _DB_LAYERS)
+    msg = None
     if out is not None and is_db_url(out) and overwrite:
-        raise click.UsageError("--overwrite is for an --out folder; use --if-exists", ctx=ctx)
-    if if_exists is not None and (out is None or not is_db_url(out)):
-        raise click.UsageError("--if-exists is for an --out database; use --overwrite", ctx=ctx)
+        msg = "--overwrite is for an --out folder; use --if-exists"
+    elif if_exists is not None and (out is None or not is_db_url(out)):
+        msg = "--if-exists is for an --out database; use --overwrite"
+    if msg:
+        raise click.UsageError(msg, ctx=ctx)
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     columns = LayerColumns(
         id=id_column,

@@ -122,11 +122,12 @@ def test_network_from_an_edges_table_gives_the_same_coverage_table(
         assert (tmp_path / "files" / name).read_bytes() == (tmp_path / "db" / name).read_bytes()
 
 
-def test_results_written_to_postgis_read_back_identical(runner, tmp_path, pg_url):
+def test_results_written_to_postgis_read_back_identical(runner, tmp_path, pg_url, pg_server):
     out = f"{pg_url}?schema=circle"
     run_ok(runner, "--out", tmp_path, "--format", "json")
     res = run_ok(runner, "--out", out)
-    assert "***" not in res.stdout  # nothing about the database on stdout, just the table
+    assert "circle: writing postgresql://postgres:***@" in res.output
+    assert pg_server.password not in res.output
     con = engine(pg_url)
     back = gpd.read_postgis("SELECT * FROM circle.coverage", con, geom_col="geometry")
     csv = pd.read_csv(tmp_path / "coverage.csv", dtype={"community_id": str})

@@ -11,11 +11,13 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .config import DEFAULT_CONFIG, CircleConfig
 from .coverage import CoverageResult, coverage_report, summarise
+from .db import network_from_db, read_db_layer, write_db_tables
 from .errors import (
     CircleError,
     CircleWarning,
     ConfigError,
     InputDataError,
+    MissingDependencyError,
     NetworkError,
     OutputError,
     SolverError,
@@ -46,6 +48,7 @@ __all__ = [
     "CoverageResult",
     "InputDataError",
     "LayerColumns",
+    "MissingDependencyError",
     "NetworkError",
     "OsmPresets",
     "OutputError",
@@ -56,7 +59,9 @@ __all__ = [
     "layers_from_osm",
     "load_network",
     "network_from_arrays",
+    "network_from_db",
     "network_from_graph",
+    "read_db_layer",
     "read_layer",
     "summarise",
     # issue 10: gates, walking profiles, key groups, manifests, scenarios
@@ -74,4 +79,5 @@ __all__ = [
     "rerun",
     "run_job",
     "write_job_outputs",
+    "write_db_tables",
 ]

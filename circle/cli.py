@@ -15,10 +15,11 @@ from . import __version__
 from .bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
 from .config import CircleConfig
 from .coverage import summarise
+from .db import IF_EXISTS, db_source, is_db_url, mask_url, write_db_tables
 from .errors import CircleError, CircleWarning, ConfigError
 from .io import LayerColumns, atomic_output_dir
 from .profiles import PROFILES, get_profile, parse_profiles
-from .report import summary_json, summary_markdown, summary_text
+from .report import coverage_tables, summary_json, summary_markdown, summary_text
 from .runs import CoverageJob, load_layers, rerun, run_job, write_job_outputs
 from .scenarios import (
     COMPARE_FILES,
@@ -130,6 +131,79 @@ def _layer_options(f):
     return f
 
 
+class _PathOrDb(click.Path):
+    """A file or folder path, or a ``postgresql://`` URL (kept as text: Path would mangle it)."""
+
+    def convert(self, value, param, ctx):
+        if is_db_url(value):
+            return value
+        return super().convert(value, param, ctx)
+
+
+def _label(source: str | Path) -> str:
+    """How messages name a file or a database source (password masked)."""
+    return mask_url(source) if is_db_url(source) else Path(source).name
+
+
+_DB_LAYERS = ("network", "centres", "communities")
+
+
+def _db_options(f):
+    """--db URL with --LAYER-table / --LAYER-query for the network, centres and communities."""
+    options = []
+    for layer in _DB_LAYERS[::-1]:
+        options += [
+            click.option(
+                f"--{layer}-query",
+                metavar="SQL",
+                help=f"Read the {layer} from this SELECT on the --db database.",
+            ),
+            click.option(
+                f"--{layer}-table",
+                metavar="NAME",
+                help=f"Read the {layer} from this table or view ([schema.]name) of --db.",
+            ),
+        ]
+    options.append(
+        click.option(
+            "--db",
+            metavar="URL",
+            help="PostGIS database for the --*-table/--*-query options: postgresql://USER@HOST/DB "
+            "(password, port, ?service=NAME or the PG* environment variables as libpq reads them).",
+        )
+    )
+    for option in options:
+        f = option(f)
+    return f
+
+
+def _db_layer_sources(ctx: click.Context, given: dict, db: str | None, tables: dict) -> dict:
+    """Replace the network/centres/communities sources by --db tables or queries where asked."""
+    asked = [k for k, v in tables.items() if v is not None]
+    msg = None
+    if db is None and asked:
+        msg = f"--{asked[0].replace('_', '-')} needs --db URL"
+    elif db is not None and not is_db_url(db):
+        msg = "--db: give a postgresql://USER@HOST/DB URL"
+    elif db is not None and not asked:
+        msg = "--db needs a --centres-table, --communities-table, --network-table or --*-query"
+    if msg:
+        raise click.UsageError(msg, ctx=ctx)
+    out = dict(given)
+    for layer in _DB_LAYERS:
+        table, query = tables.get(f"{layer}_table"), tables.get(f"{layer}_query")
+        if table is None and query is None:
+            continue
+        if table is not None and query is not None:
+            msg = f"give --{layer}-table or --{layer}-query, not both"
+        elif ctx.get_parameter_source(layer) is click.core.ParameterSource.COMMANDLINE:
+            msg = f"give --{layer} or a --db table/query for it, not both"
+        if msg:
+            raise click.UsageError(msg, ctx=ctx)
+        out[layer] = db_source(db, table=table, query=query)
+    return out
+
+
 def _run_options(f):
     options = [
         click.option(
@@ -196,32 +270,37 @@ def _load_layers(network_path: Path, centres: str | None, communities: str | Non
 
 
 def _absolute(path: str | Path | None) -> str | None:
-    return None if path is None else str(Path(path).resolve())
+    if path is None or is_db_url(path):
+        return path
+    return str(Path(path).resolve())
 
 
 @cli.command(short_help="Report which communities reach a centre within the walk-time bands.")
 @click.option(
     "--network",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_PathOrDb(dir_okay=False, path_type=Path),
+    metavar="FILE|URL",
     default=DEFAULT_NETWORK,
     show_default="bundled central Helsinki OSM extract",
     help="Street network: .osm, .osm.bz2, .osm.pbf (e.g. a district cut from a Geofabrik "
-    "extract with osmium) or an osmnx .graphml file.",
+    "extract with osmium), an osmnx .graphml file, or a PostGIS table of street centre-lines "
+    "(postgresql://USER@HOST/DB?table=roads).",
 )
 @click.option(
     "--centres",
-    metavar="FILE",
-    help="Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile or CSV with "
-    "lon/lat. Default: derived from the network's OSM tags (community centres, town halls, "
-    "job centres).",
+    metavar="FILE|URL",
+    help="Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile, CSV with "
+    "lon/lat, or a PostGIS table (postgresql://USER@HOST/DB?table=centres). Default: derived "
+    "from the network's OSM tags (community centres, town halls, job centres).",
 )
 @click.option(
     "--communities",
-    metavar="FILE",
+    metavar="FILE|URL",
     help="Communities (polygons or points) with an optional population column; same formats. "
     "Default: the network's residential areas (landuse=residential), population estimated "
     "from OSM buildings.",
 )
+@_db_options
 @_run_options
 @click.option(
     "--profile",
@@ -261,15 +340,25 @@ def _absolute(path: str | Path | None) -> str | None:
 @_layer_options
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_PathOrDb(file_okay=False, path_type=Path),
+    metavar="DIR|URL",
     help="Folder for coverage.csv, coverage.geojson, summary.md, summary.json and "
-    "manifest.json (inputs with sha256, parameters, versions: `circle rerun` reproduces it).",
+    "manifest.json (inputs with sha256, parameters, versions: `circle rerun` reproduces it); "
+    "or a PostGIS database, postgresql://USER@HOST/DB?schema=circle, for the tables coverage, "
+    "coverage_bands and coverage_summary (written in one transaction).",
 )
 @click.option(
     "--overwrite/--no-overwrite",
     default=False,
     show_default=True,
-    help="Replace output files that already exist in --out.",
+    help="Replace output files that already exist in the --out folder.",
+)
+@click.option(
+    "--if-exists",
+    type=click.Choice(IF_EXISTS),
+    show_default="fail",
+    help="When --out is a database and a result table exists: fail (name it), replace it, or "
+    "append the rows.",
 )
 @click.option(
     "--format",
@@ -282,9 +371,10 @@ def _absolute(path: str | Path | None) -> str | None:
 @click.pass_context
 def coverage(
     ctx: click.Context,
-    network: Path,
+    network: Path | str,
     centres: str | None,
     communities: str | None,
+    db: str | None,
     speed_kmh: float,
     minutes: tuple[float, ...],
     max_snap_m: float,
@@ -300,9 +390,11 @@ def coverage(
     lon_column: str | None,
     lat_column: str | None,
     layer_crs: str | None,
-    out: Path | None,
+    out: Path | str | None,
     overwrite: bool,
+    if_exists: str | None,
     fmt: str,
+    **db_tables: str | None,
 ) -> None:
     """Walk from every community to its nearest employment service centre.
 
@@ -318,7 +410,21 @@ def coverage(
           --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
       $ circle coverage --profile elderly --gates gates.geojson --out elderly/
       $ circle coverage --profiles all --group-columns graduates,veterans
+      $ circle coverage --db postgresql://planner@gis.example/city --network-table roads \\
+          --centres-table centres --communities-table communities \\
+          --out "postgresql://planner@gis.example/city?schema=circle" --if-exists replace
     """
+    sources = _db_layer_sources(
+        ctx, {"network": network, "centres": centres, "communities": communities}, db, db_tables
+    )
+    network, centres, communities = (sources[k] for k in _DB_LAYERS)
+    msg = None
+    if out is not None and is_db_url(out) and overwrite:
+        msg = "--overwrite is for an --out folder; use --if-exists"
+    elif if_exists is not None and (out is None or not is_db_url(out)):
+        msg = "--if-exists is for an --out database; use --overwrite"
+    if msg:
+        raise click.UsageError(msg, ctx=ctx)
     if profile is not None:
         if ctx.get_parameter_source("speed_kmh") is not click.core.ParameterSource.DEFAULT:
             msg = (
@@ -359,7 +465,11 @@ def coverage(
     try:
         outcome = run_job(job, stage=progress.stage)
         summary = summarise(outcome.result)
-        if out is not None:
+        if out is not None and is_db_url(out):
+            with progress.stage(f"writing {_label(out)}"):
+                tables = coverage_tables(outcome.result)
+                write_db_tables(out, tables, if_exists=if_exists or "fail")
+        elif out is not None:
             with progress.stage(f"writing {out}"):
                 write_job_outputs(job, outcome, out, overwrite=overwrite)
     except ConfigError as err:

@@ -68,7 +68,9 @@ def read_layer(
     Parameters
     ----------
     path
-        GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf, or CSV with lon/lat columns.
+        GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf, or CSV with lon/lat columns; or
+        a PostGIS table or query, ``postgresql://USER@HOST/DB?table=NAME`` (see
+        `circle.db.read_db_layer`).
     columns
         Which columns hold the id, name, type, population and (CSV) coordinates.
     crs
@@ -83,6 +85,10 @@ def read_layer(
         any other columns unchanged, and ``geometry``. ``attrs["source"]`` holds the file name
         and ``attrs["row_label"]`` how messages name its rows.
     """
+    from .db import is_db_url, read_db_layer  # here, not at the top: db builds on this module
+
+    if is_db_url(path):
+        return read_db_layer(path, columns=columns, crs=crs)
     path = Path(path)
     columns = columns or LayerColumns()
     if not path.exists():

@@ -16,6 +16,7 @@ from .profiles import PROFILES
 __all__ = [
     "OUTPUT_FILES",
     "coverage_table_for_output",
+    "coverage_tables",
     "summary_json",
     "summary_markdown",
     "summary_text",
@@ -312,3 +313,26 @@ def write_coverage_outputs(
     with atomic_output_dir(out_dir, OUTPUT_FILES, overwrite=overwrite) as staging:
         write_coverage_files(result, staging)
     return [Path(out_dir) / n for n in OUTPUT_FILES]
+
+
+def coverage_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
+    """The coverage result as database tables (see `circle.db.write_db_tables`).
+
+    Parameters
+    ----------
+    result
+        A coverage result.
+
+    Returns
+    -------
+    dict
+        ``coverage``: the per-community table exactly as in coverage.csv, with WGS84 geometry;
+        ``coverage_bands``: one row per walk-time band (the summary's ``thresholds``);
+        ``coverage_summary``: one row whose ``summary`` column holds summary.json as jsonb.
+    """
+    summary = json.loads(summary_json(summarise(result)))
+    return {
+        "coverage": coverage_table_for_output(result),
+        "coverage_bands": pd.DataFrame(summary["thresholds"]),
+        "coverage_summary": pd.DataFrame({"summary": [summary]}),
+    }

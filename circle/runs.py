@@ -28,6 +28,7 @@ import pandas as pd
 
 from .config import DEFAULT_CONFIG, CircleConfig
 from .coverage import CoverageResult, coverage_report
+from .db import is_db_url, mask_url
 from .errors import ConfigError, InputDataError, ReproducibilityError
 from .extract import layers_from_osm
 from .gates import gates_from_osm
@@ -104,10 +105,10 @@ class CoverageJob:
 
     def as_dict(self) -> dict:
         """The job as JSON-ready values (`from_dict` reads it back)."""
-        return {
-            "network": self.network,
-            "centres": self.centres,
-            "communities": self.communities,
+        return {  # database passwords never reach a manifest
+            "network": _masked(self.network),
+            "centres": _masked(self.centres),
+            "communities": _masked(self.communities),
             "gates": self.gates,
             "columns": dataclasses.asdict(self.columns),
             "layer_crs": self.layer_crs,
@@ -152,11 +153,24 @@ class JobOutcome:
 
     result: CoverageResult
     profiles: pd.DataFrame | None
-    inputs: dict[str, Path]
+    inputs: dict[str, Path | str]
 
 
-def _is_osm(path: Path) -> bool:
-    return path.name.lower().endswith(OSM_SUFFIXES)
+def _masked(value: str | None) -> str | None:
+    return mask_url(value) if is_db_url(value) else value
+
+
+def _source(value: str | Path) -> str | Path:
+    """A file path, or a database URL kept as text (a Path would mangle its ``//``)."""
+    return value if is_db_url(value) else Path(value)
+
+
+def _label(source: str | Path) -> str:
+    return mask_url(source) if is_db_url(source) else Path(source).name
+
+
+def _is_osm(path: str | Path) -> bool:
+    return not is_db_url(path) and Path(path).name.lower().endswith(OSM_SUFFIXES)
 
 
 def load_layers(
@@ -182,13 +196,13 @@ def load_layers(
     -------
     centres, communities
     """
-    network_path = Path(network_path)
+    network_path = _source(network_path)
     derived = None
     if centres is None or communities is None:
         if not _is_osm(network_path):
             msg = (
-                f"{network_path}: a .graphml network has no tags to derive layers from; give "
-                "--centres and --communities"
+                f"{_label(network_path)}: a .graphml or database network has no tags to derive "
+                "layers from; give --centres and --communities"
             )
             raise ConfigError(msg)
         derived = layers_from_osm(network_path)
@@ -198,7 +212,7 @@ def load_layers(
             out.append(read_layer(given, columns=columns, crs=crs))
         else:
             layer = derived[i]
-            layer.attrs["source"] = f"{kind} derived from {network_path.name} (OSM tags)"
+            layer.attrs["source"] = f"{kind} derived from {_label(network_path)} (OSM tags)"
             layer.attrs["row_label"] = "feature"
             out.append(layer)
     return out[0], out[1]
@@ -236,8 +250,8 @@ def run_job(job: CoverageJob, *, stage: Stage | None = None) -> JobOutcome:
     """
     stage = stage or (lambda text: nullcontext())
     profiles = parse_profiles(",".join(job.profiles)) if job.profiles else ()
-    network = Path(job.network)
-    with stage(f"reading the walking network {network.name}"):
+    network = _source(job.network)
+    with stage(f"reading the walking network {_label(network)}"):
         net = load_network(network, min_component_m=job.config.min_component_m)
     with stage("reading centres, communities and gates"):
         centres, communities = load_layers(
@@ -256,7 +270,7 @@ def run_job(job: CoverageJob, *, stage: Stage | None = None) -> JobOutcome:
     inputs = {"network": network}
     for role, given in (("centres", job.centres), ("communities", job.communities)):
         if given is not None:
-            inputs[role] = Path(given)
+            inputs[role] = _source(given)
     if job.gates not in ("auto", "none", "osm"):
         inputs["gates"] = Path(job.gates)
     return JobOutcome(result=result, profiles=table, inputs=inputs)
@@ -327,10 +341,8 @@ def write_job_outputs(
             "circle_manifest": MANIFEST_VERSION,
             "command": "coverage",
             "job": job.as_dict(),
-            "inputs": {
-                role: {"path": str(path.resolve()), "sha256": _known_sha(role, path, outcome)}
-                for role, path in outcome.inputs.items()
-            },
+            "inputs": {role: _input_record(role, path, outcome)
+                       for role, path in outcome.inputs.items()},
             "network": {
                 k: outcome.result.sources["network"].get(k)
                 for k in ("file", "sha256", "newest_way_edit")
@@ -344,10 +356,12 @@ def write_job_outputs(
     return [Path(out_dir) / n for n in [*names, MANIFEST_NAME]]
 
 
-def _known_sha(role: str, path: Path, outcome: JobOutcome) -> str:
+def _input_record(role: str, path: Path | str, outcome: JobOutcome) -> dict:
+    if is_db_url(path):  # a database table has no file bytes to hash; the outputs are still checked
+        return {"path": mask_url(path), "sha256": None}
     # the network's digest was taken when it was loaded; do not read a large file twice
     known = outcome.result.sources["network"].get("sha256") if role == "network" else None
-    return known or input_sha256(path)
+    return {"path": str(Path(path).resolve()), "sha256": known or input_sha256(path)}
 
 
 @dataclass(frozen=True)
@@ -412,6 +426,8 @@ def rerun(
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
     for role, rec in manifest["inputs"].items():
+        if rec["sha256"] is None:  # a database source (credentials from PG* variables/service)
+            continue
         path = Path(rec["path"])
         if not path.exists():
             msg = (

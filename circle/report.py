@@ -201,7 +201,11 @@ def summary_text(summary: dict) -> str:
 
 
 def write_coverage_outputs(
-    result: CoverageResult, out_dir: str | Path, *, overwrite: bool = False
+    result: CoverageResult,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write coverage.csv, coverage.geojson, summary.md and summary.json into `out_dir`.
 
@@ -215,6 +219,8 @@ def write_coverage_outputs(
         Destination folder (created if missing).
     overwrite
         Replace existing files of the same names.
+    extra_files
+        More files to write together with them: name -> text (UTF-8), e.g. ``map.html``.
 
     Returns
     -------
@@ -223,7 +229,9 @@ def write_coverage_outputs(
     """
     summary = summarise(result)
     table = coverage_table_for_output(result)
-    with atomic_output_dir(out_dir, OUTPUT_FILES, overwrite=overwrite) as staging:
+    extra_files = extra_files or {}
+    names = [*OUTPUT_FILES, *extra_files]
+    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
         pd.DataFrame(table.drop(columns="geometry")).to_csv(
             staging / "coverage.csv", index=False, lineterminator="\n"
         )
@@ -235,4 +243,6 @@ def write_coverage_outputs(
         )
         (staging / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
         (staging / "summary.json").write_text(summary_json(summary), encoding="utf-8")
-    return [Path(out_dir) / n for n in OUTPUT_FILES]
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+    return [Path(out_dir) / n for n in names]

@@ -30,6 +30,8 @@ from .errors import (
 )
 from .extract import OsmPresets, layers_from_osm
 from .io import LayerColumns, read_layer
+from .isochrones import walk_isochrones
+from .maps import coverage_map, map_html, write_map
 from .network import WalkNetwork, load_network, network_from_arrays, network_from_graph
 
 try:
@@ -56,15 +58,19 @@ __all__ = [
     "__version__",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "coverage_map",
     "coverage_report",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "layers_from_osm",
     "load_network",
+    "map_html",
     "network_from_arrays",
     "network_from_graph",
     "read_layer",
     "summarise",
+    "walk_isochrones",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
+    "write_map",
 ]

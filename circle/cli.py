@@ -18,7 +18,7 @@ from .coverage import coverage_report, summarise
 from .errors import CircleError, CircleWarning, ConfigError
 from .extract import layers_from_osm
 from .io import OUTPUT_SUFFIXES, LayerColumns, read_layer, write_layer_file
-from .isochrones import ALL_CENTRES, isochrones
+from .isochrones import ALL_CENTRES, walk_isochrones
 from .maps import TILE_PROVIDERS, coverage_map, map_html, tile_provider, write_map
 from .network import load_network
 from .osm import OSM_SUFFIXES
@@ -314,7 +314,8 @@ def coverage(
     """
     config = _config(ctx, speed_kmh, minutes, max_snap_m)
     if with_map and out is None:
-        raise click.UsageError("--map writes map.html into the --out folder: give --out", ctx=ctx)
+        msg = "--map writes map.html into the --out folder: give --out"
+        raise click.UsageError(msg, ctx=ctx)
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     columns = LayerColumns(
         id=id_column,
@@ -383,7 +384,7 @@ def _layer_columns(options: dict) -> tuple[LayerColumns, str | None]:
 
 def _draw_map(result, net, centre_layer, config, **map_options):
     """Isochrones of the centres, then the map of a coverage result."""
-    bands = isochrones(net, centre_layer, config=config, per_centre=False)
+    bands = walk_isochrones(net, centre_layer, config=config, per_centre=False)
     return coverage_map(result, isochrones=bands, network=net, **map_options)
 
 
@@ -467,7 +468,7 @@ def isochrones_command(
             need_communities=False,
         )
         with progress.stage("walking out from the centres"):
-            table = isochrones(net, centre_layer, config=config, per_centre=per_centre)
+            table = walk_isochrones(net, centre_layer, config=config, per_centre=per_centre)
         with progress.stage(f"writing {out}"):
             write_layer_file(table, out, overwrite=overwrite)
     except CircleError as err:

@@ -99,7 +99,8 @@ def reach_from_centres(
         return NodeReach(walk, nearest)
     k = usable.size
     tie_step = TIE_TOLERANCE_M / max(k, 1)
-    leaf_w = np.asarray(centre_snap_m, np.float64)[usable] + _LEAF_OFFSET_M + np.arange(k) * tie_step
+    legs = np.asarray(centre_snap_m, np.float64)[usable]
+    leaf_w = legs + _LEAF_OFFSET_M + np.arange(k) * tie_step
     leaves = n + np.arange(k)
     coo = graph.csr.tocoo()
     rows = np.concatenate([coo.row, leaves, centre_nodes[usable]])

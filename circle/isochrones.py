@@ -31,7 +31,7 @@ from .engine import NodeReach, reach_from_centres
 from .network import WalkNetwork
 from .snap import SearchGraph, build_search_graph, snap_points
 
-__all__ = ["ALL_CENTRES", "ISOCHRONE_COLUMNS", "isochrones", "reached_segments"]
+__all__ = ["ALL_CENTRES", "ISOCHRONE_COLUMNS", "reached_segments", "walk_isochrones"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +89,10 @@ def reached_segments(
 def _sub_lines(start: np.ndarray, end: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
     """Segments between fractions t0 and t1 of the straight pieces start→end."""
     d = end - start
-    return shapely.linestrings(
-        np.stack([start + t0[:, None] * d, start + t1[:, None] * d], axis=1)
-    )
+    return shapely.linestrings(np.stack([start + t0[:, None] * d, start + t1[:, None] * d], axis=1))
 
 
-def isochrones(
+def walk_isochrones(
     network: WalkNetwork,
     centres: gpd.GeoDataFrame,
     *,
@@ -145,7 +143,7 @@ def isochrones(
     previous = {o: shapely.Polygon() for o in owners}
     prev_ea, prev_sb, prev_leg = np.zeros(length.size), length.copy(), np.zeros(on.size)
     rows = []
-    for minutes, walk_m in zip(config.thresholds_min, bands_m):
+    for minutes, walk_m in zip(config.thresholds_min, bands_m, strict=True):
         ea, sb, own_a, own_b = reached_segments(graph, reach, walk_m)
         leg_reach = np.clip(walk_m, 0.0, leg)
         # only what this band adds to the previous one; the union with it keeps the bands nested
@@ -154,13 +152,24 @@ def isochrones(
         grow_leg = leg_reach > prev_leg
         lines = np.concatenate(
             [
-                _sub_lines(a_xy[grow_a], b_xy[grow_a], prev_ea[grow_a] / safe_len[grow_a],
-                           ea[grow_a] / safe_len[grow_a]),
-                _sub_lines(a_xy[grow_b], b_xy[grow_b], sb[grow_b] / safe_len[grow_b],
-                           prev_sb[grow_b] / safe_len[grow_b]),
-                _sub_lines(cent_xy[on][grow_leg], foot[grow_leg],
-                           prev_leg[grow_leg] / safe_leg[grow_leg],
-                           leg_reach[grow_leg] / safe_leg[grow_leg]),
+                _sub_lines(
+                    a_xy[grow_a],
+                    b_xy[grow_a],
+                    prev_ea[grow_a] / safe_len[grow_a],
+                    ea[grow_a] / safe_len[grow_a],
+                ),
+                _sub_lines(
+                    a_xy[grow_b],
+                    b_xy[grow_b],
+                    sb[grow_b] / safe_len[grow_b],
+                    prev_sb[grow_b] / safe_len[grow_b],
+                ),
+                _sub_lines(
+                    cent_xy[on][grow_leg],
+                    foot[grow_leg],
+                    prev_leg[grow_leg] / safe_leg[grow_leg],
+                    leg_reach[grow_leg] / safe_leg[grow_leg],
+                ),
             ]
         )
         owner = np.concatenate([own_a[grow_a], own_b[grow_b], on[grow_leg]])
@@ -187,13 +196,16 @@ def isochrones(
         },
         geometry=gpd.GeoSeries(geoms, crs=network.crs),
     )
-    table["centre_name"] = table["centre_name"].astype(object).where(
-        pd.notna(table["centre_name"]), None
+    table["centre_name"] = (
+        table["centre_name"].astype(object).where(pd.notna(table["centre_name"]), None)
     )
     merged = table[table["centre_id"] == ALL_CENTRES]
     logger.info(
         "isochrones: %d centres on the network; merged areas %s km²",
         on.size,
-        ", ".join(f"{m:g} min {a / 1e6:.2f}" for m, a in zip(merged["minutes"], merged["area_m2"])),
+        ", ".join(
+            f"{m:g} min {a / 1e6:.2f}"
+            for m, a in zip(merged["minutes"], merged["area_m2"], strict=True)
+        ),
     )
     return table

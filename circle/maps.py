@@ -25,7 +25,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from .config import CircleConfig
-from .coverage import STATUS_OFF_NETWORK, STATUS_OK, STATUS_UNREACHABLE, CoverageResult
+from .coverage import STATUS_OFF_NETWORK, STATUS_UNREACHABLE, CoverageResult
 from .datums import wgs84_to_gcj02
 from .errors import ConfigError
 from .io import atomic_output_dir
@@ -42,6 +42,7 @@ __all__ = [
     "map_html",
     "safe_text",
     "tile_provider",
+    "to_map_datum",
     "write_map",
 ]
 
@@ -167,7 +168,7 @@ class _AddAttribution(MacroElement):
 
 @lru_cache(maxsize=1)
 def _offline_assets() -> str:
-    """Leaflet css (images as data: URIs), Leaflet js and jQuery, inline, source-map lines dropped."""
+    """Leaflet css (images as data: URIs), Leaflet js and jQuery, inline, without source maps."""
     leaflet = VENDOR / "leaflet"
 
     def png_uri(match: re.Match) -> str:
@@ -236,10 +237,24 @@ def tile_provider(tiles: str, tiles_datum: str | None, offline: bool) -> TilePro
     return provider
 
 
-def _to_map_datum(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
-    """WGS84 copy of a layer, shifted to GCJ-02 when the base map is drawn in it."""
+def to_map_datum(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
+    """A layer in the base map's datum: WGS84 lon/lat, shifted to GCJ-02 for GCJ-02 tiles.
+
+    Parameters
+    ----------
+    gdf
+        Any layer with a CRS.
+    datum
+        {"wgs84", "gcj02"} GCJ-02 shifts points inside China (see `circle.datums`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Coordinates rounded to 1e-7° (about 1 cm).
+    """
     out = gdf.to_crs("EPSG:4326")
     if datum == "gcj02":
+
         def shift(xy: np.ndarray) -> np.ndarray:
             return np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
 
@@ -283,7 +298,8 @@ def _community_properties(table: gpd.GeoDataFrame, config: CircleConfig) -> gpd.
                 "walk": safe_text(walk),
                 "nearest": safe_text(nearest),
                 "band": safe_text(
-                    f"within {_fmt_minutes(r.band_min)}" if r.covered
+                    f"within {_fmt_minutes(r.band_min)}"
+                    if r.covered
                     else f"not covered within {_fmt_minutes(config.threshold_min)}"
                 ),
                 "status": safe_text(r.status),
@@ -291,6 +307,12 @@ def _community_properties(table: gpd.GeoDataFrame, config: CircleConfig) -> gpd.
             }
         )
     return gpd.GeoDataFrame(rows, geometry=table.geometry.values, crs=table.crs)
+
+
+def _in_pane(marker: folium.CircleMarker, pane: str) -> folium.CircleMarker:
+    # folium's path options drop `pane`; GeoJson's point layers take the marker's options as is
+    marker.options["pane"] = pane
+    return marker
 
 
 def _walk(element) -> Iterator:
@@ -321,7 +343,8 @@ def coverage_map(
     result
         A coverage result.
     isochrones
-        Polygons from `circle.isochrones.isochrones` (only the merged ``"all"`` rows are drawn).
+        Polygons from `circle.isochrones.walk_isochrones` (only the merged ``"all"`` rows are
+        drawn).
     network
         The walking network, drawn thinly as the streets layer (an offline base map).
     offline
@@ -359,7 +382,8 @@ def coverage_map(
             overlay=False,
         ).add_to(m)
     for name, z in _PANES.items():
-        folium.map.CustomPane(name, z_index=z, pointer_events=name in ("communities", "centres")).add_to(m)
+        interactive = name in ("communities", "centres")
+        folium.map.CustomPane(name, z_index=z, pointer_events=interactive).add_to(m)
 
     bands = list(config.thresholds_min)
     colours = band_colours(len(bands))
@@ -370,10 +394,10 @@ def coverage_map(
             geometry=[shapely.line_merge(shapely.multilinestrings(network.segments))],
             crs=network.crs,
         )
-        streets = _to_map_datum(streets, datum)
+        streets = to_map_datum(streets, datum)
         folium.GeoJson(
             streets.__geo_interface__,
-            name="Streets (walking network)",
+            name="Streets",
             style_function=lambda _: {"color": STREET_COLOUR, "weight": 1, "opacity": 0.8},
             pane="streets",
             interactive=False,
@@ -385,32 +409,42 @@ def coverage_map(
         for minutes in sorted(merged["minutes"].unique(), reverse=True):
             rows = merged[merged["minutes"] == minutes].copy()
             rows["geometry"] = rows.geometry.simplify(0.5)
-            shape = _to_map_datum(rows[["geometry"]], datum)
+            shape = to_map_datum(rows[["geometry"]], datum)
             colour = colours[bands.index(minutes)] if minutes in bands else _BAND_PALETTE[-1]
             folium.GeoJson(
                 shape.__geo_interface__,
-                name=f"Walk {_fmt_minutes(minutes)} from a centre (isochrone)",
+                name=f"{minutes:g}-min walk area (isochrone)",
                 style_function=lambda _, c=colour: {
-                    "color": c, "weight": 1.5, "opacity": 0.9, "fillColor": c, "fillOpacity": 0.22,
+                    "color": c,
+                    "weight": 1.5,
+                    "opacity": 0.9,
+                    "fillColor": c,
+                    "fillOpacity": 0.22,
                 },
                 pane="isochrones",
                 interactive=False,
             ).add_to(m)
             bounds.append(shape.total_bounds)
 
-    communities = _to_map_datum(_community_properties(result.table, config), datum)
+    communities = to_map_datum(_community_properties(result.table, config), datum)
     bounds.append(communities.total_bounds)
 
     def community_style(feature: dict) -> dict:
         band = feature["properties"]["style_band"]
         if band < 0:
             return {
-                "color": UNCOVERED_OUTLINE, "weight": 3.5, "opacity": 1.0,
-                "fillColor": UNCOVERED_FILL, "fillOpacity": 0.65,
+                "color": UNCOVERED_OUTLINE,
+                "weight": 3.5,
+                "opacity": 1.0,
+                "fillColor": UNCOVERED_FILL,
+                "fillOpacity": 0.65,
             }
         return {
-            "color": "#252525", "weight": 1, "opacity": 0.9,
-            "fillColor": colours[band], "fillOpacity": 0.8,
+            "color": "#252525",
+            "weight": 1,
+            "opacity": 0.9,
+            "fillColor": colours[band],
+            "fillOpacity": 0.8,
         }
 
     fields = ["name", "population", "walk", "nearest"]
@@ -426,7 +460,7 @@ def coverage_map(
             aliases=["Community", "Id", "Population", "Walk", "Circle", "Nearest centre", "Status"],
             localize=False,
         ),
-        marker=folium.CircleMarker(radius=7, pane="communities"),
+        marker=_in_pane(folium.CircleMarker(radius=7), "communities"),
         pane="communities",
     ).add_to(m)
 
@@ -438,12 +472,17 @@ def coverage_map(
     for ctype, group in sorted(centres.groupby("type"), key=lambda kv: kv[0]):
         shown = gpd.GeoDataFrame(
             {
-                "name": [safe_text(n or i) for n, i in zip(group["name"], group["centre_id"])],
+                "name": [
+                    safe_text(n or i)
+                    for n, i in zip(group["name"], group["centre_id"], strict=True)
+                ],
                 "id": [safe_text(i) for i in group["centre_id"]],
                 "type": safe_text(ctype),
                 "served": [
-                    safe_text(f"{int(served.get(i, 0))} communities within "
-                              f"{_fmt_minutes(config.threshold_min)}")
+                    safe_text(
+                        f"{int(served.get(i, 0))} communities within "
+                        f"{_fmt_minutes(config.threshold_min)}"
+                    )
                     for i in group["centre_id"]
                 ],
                 "status": [safe_text(s) for s in group["status"]],
@@ -451,15 +490,22 @@ def coverage_map(
             geometry=group.geometry.values,
             crs=group.crs,
         )
-        shown = _to_map_datum(shown, datum)
+        shown = to_map_datum(shown, datum)
         bounds.append(shown.total_bounds)
         colour = CENTRE_TYPE_COLOURS[ctype]
         folium.GeoJson(
             shown.__geo_interface__,
             name=f"Centres: {safe_text(ctype.replace('_', ' '))} ({len(group)})",
-            marker=folium.CircleMarker(
-                radius=9, pane="centres", color="#ffffff", weight=2.5, fill=True,
-                fill_color=colour, fill_opacity=1.0,
+            marker=_in_pane(
+                folium.CircleMarker(
+                    radius=9,
+                    color="#ffffff",
+                    weight=2.5,
+                    fill=True,
+                    fill_color=colour,
+                    fill_opacity=1.0,
+                ),
+                "centres",
             ),
             tooltip=folium.GeoJsonTooltip(
                 fields=["name", "type", "served"], aliases=["Centre", "Type", "Serves"]
@@ -479,7 +525,12 @@ def coverage_map(
         _Raw(_legend_html(bands, colours, sorted(set(centres["type"])))), name="circle_legend"
     )
     b = np.vstack(bounds)
-    m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
+    # keep the drawing clear of the title (top left), the layer list and the legend (right)
+    m.fit_bounds(
+        [[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]],
+        padding_top_left=(10, 60),
+        padding_bottom_right=(250, 10),
+    )
     # stable element names, so the same inputs give the same HTML
     for i, element in enumerate(_walk(m.get_root())):
         element._id = f"{i:06d}"
@@ -516,7 +567,7 @@ def _legend_html(bands: list[float], colours: list[str], centre_types: list[str]
 
     lines = ['<div style="font-weight:bold;margin-bottom:3px">Walk to the nearest centre</div>']
     previous = 0.0
-    for minutes, colour in zip(bands, colours):
+    for minutes, colour in zip(bands, colours, strict=True):
         label = f"≤ {minutes:g} min" if previous == 0 else f"{previous:g}–{minutes:g} min"
         lines.append(f"<div>{swatch(colour)}{safe_text(label)}</div>")
         previous = minutes

@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || PACKAGES+=("$1"); }
 # (each feature adds the Debian packages its tests need here)
+need chromium  # tests/test_map_browser.py opens the offline map in headless chromium
 if [ ${#PACKAGES[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q

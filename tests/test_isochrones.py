@@ -1,6 +1,8 @@
-"""Isochrones against network distances computed independently (networkx), on generated and real data."""
+"""Isochrones against network distances computed independently (networkx), generated and real."""
 
 from __future__ import annotations
+
+import itertools
 
 import geopandas as gpd
 import networkx as nx
@@ -12,7 +14,7 @@ from scipy.spatial import cKDTree
 from circle.config import CircleConfig
 from circle.errors import NetworkError
 from circle.io import read_layer
-from circle.isochrones import ALL_CENTRES, isochrones
+from circle.isochrones import ALL_CENTRES, walk_isochrones
 from circle.network import load_network
 from circle.snap import snap_points
 
@@ -42,11 +44,14 @@ def reference_samples(network, centres: gpd.GeoDataFrame, max_snap_m: float = 50
     xy = shapely.get_coordinates(shapely.point_on_surface(centres.to_crs(network.crs).geometry))
     snapped = snap_points(network, xy, max_snap_m=max_snap_m)
     sources = []
-    for i, (e, off, leg) in enumerate(zip(snapped.edge, snapped.offset_m, snapped.snap_m)):
+    for i, (e, off, leg) in enumerate(
+        zip(snapped.edge, snapped.offset_m, snapped.snap_m, strict=True)
+    ):
         u, v = int(ids[network.edge_u[e]]), int(ids[network.edge_v[e]])
         length = G.edges[u, v]["length"] if G.has_edge(u, v) else None
-        if length is None:  # the edge was split already by an earlier centre: find its piece
-            raise AssertionError("test fixture: two centres on one edge")
+        if length is None:  # the edge was split already by an earlier centre
+            msg = "test fixture: two centres on one edge"
+            raise AssertionError(msg)
         spot = ("centre", i)
         t = off / length
         pos[spot] = tuple(np.add(pos[u], t * np.subtract(pos[v], pos[u])))
@@ -62,7 +67,7 @@ def reference_samples(network, centres: gpd.GeoDataFrame, max_snap_m: float = 50
         P, Q = np.array(pos[p]), np.array(pos[q])
         out_xy.append(P + (Q - P) * (s / length if length else 0 * s)[:, None])
         cols = []
-        for d, (_, leg) in zip(dist, sources):
+        for d, (_, leg) in zip(dist, sources, strict=True):
             dp, dq = d.get(p, np.inf), d.get(q, np.inf)
             cols.append(leg + np.minimum(dp + s, dq + length - s))
         out_walk.append(np.column_stack(cols))
@@ -104,8 +109,9 @@ def check_truth(iso, centres_ids, xy, walk, config):
                 far = ~((nearest <= T) & (owner == centres_ids.index(cid))) & clear
                 far &= ~reached
             clear_of_streets = gap > margin + SPACING_M
-            outside = ~shapely.contains_xy(poly, xy[far & clear_of_streets, 0],
-                                           xy[far & clear_of_streets, 1])
+            outside = ~shapely.contains_xy(
+                poly, xy[far & clear_of_streets, 0], xy[far & clear_of_streets, 1]
+            )
             assert outside.all(), (cid, minutes, xy[far & clear_of_streets][~outside][:5])
             counts["outside"] += int((far & clear_of_streets).sum())
             counts["near_other_street"] += int((far & ~clear_of_streets).sum())
@@ -117,7 +123,7 @@ def check_nested(iso):
         rows = rows.sort_values("minutes")
         geoms = rows.geometry.to_list()
         assert rows["area_m2"].is_monotonic_increasing
-        for small, large in zip(geoms[:-1], geoms[1:]):
+        for small, large in itertools.pairwise(geoms):
             # by construction (the larger band is a union that contains the smaller one), up to
             # the floating-point noding of the union (measured: < 10 µm on Helsinki)
             assert shapely.covers(large.buffer(1e-4), small), cid
@@ -134,7 +140,8 @@ def river_network():
         S0 ---------------------------------- S6      y = 0    (south bank); centre at S0
         x = 0, 100, ..., 600 m
     """
-    nodes = {**{i: (100.0 * i, 0.0) for i in range(7)}, **{10 + i: (100.0 * i, 80.0) for i in range(7)}}
+    nodes = {i: (100.0 * i, 0.0) for i in range(7)}
+    nodes.update({10 + i: (100.0 * i, 80.0) for i in range(7)})
     edges = [(i, i + 1) for i in range(6)] + [(10 + i, 11 + i) for i in range(6)] + [(6, 16)]
     return make_network(nodes, edges)
 
@@ -142,7 +149,7 @@ def river_network():
 def test_river_is_not_swallowed():
     net = river_network()
     centres = points([("c1", 0.0, 0.0, "Centre")], columns=("id", "x", "y", "name"))
-    iso = isochrones(net, centres, config=CONFIG)
+    iso = walk_isochrones(net, centres, config=CONFIG)
     merged = iso[iso["centre_id"] == ALL_CENTRES].set_index("minutes").geometry
     # by hand: 15 min = 1000 m reaches the south bank (600 m), the bridge (680 m) and the
     # north bank back west to x = 600 - 320 = 280 m
@@ -177,7 +184,7 @@ def test_truth_on_generated_networks(seed):
     snapped = snap_points(net, pts, max_snap_m=500)
     if len(set(snapped.edge.tolist())) < k:
         pytest.skip("generated centres share an edge")  # never hit for these seeds
-    iso = isochrones(net, centres, config=CONFIG)
+    iso = walk_isochrones(net, centres, config=CONFIG)
     xy, walk = reference_samples(net, centres)
     counts = check_truth(iso, [f"c{i}" for i in range(k)], xy, walk, CONFIG)
     # the checks looked at many points both ways (the test cannot pass vacuously)
@@ -189,7 +196,7 @@ def test_truth_on_bundled_helsinki(bundled):
     network_path, centres_path, _ = bundled
     net = load_network(network_path)
     centres = read_layer(centres_path)
-    iso = isochrones(net, centres, config=CONFIG)
+    iso = walk_isochrones(net, centres, config=CONFIG)
     ids = sorted(centres["id"].astype(str))
     assert list(iso["centre_id"].unique()) == [ALL_CENTRES, *ids]
     xy, walk = reference_samples(net, centres.set_index("id").loc[ids].reset_index())
@@ -207,8 +214,10 @@ def test_truth_on_bundled_helsinki(bundled):
 def test_one_band_and_merged_only():
     net = river_network()
     centres = points([("c1", 0.0, 10.0)])
-    iso = isochrones(
-        net, centres, config=CircleConfig(thresholds_min=(10,), isochrone_buffer_m=10.0),
+    iso = walk_isochrones(
+        net,
+        centres,
+        config=CircleConfig(thresholds_min=(10,), isochrone_buffer_m=10.0),
         per_centre=False,
     )
     assert iso["centre_id"].tolist() == [ALL_CENTRES]
@@ -227,4 +236,4 @@ def test_centres_off_the_network_are_refused():
     net = river_network()
     far = points([("c1", 5000.0, 5000.0)])
     with pytest.raises(NetworkError, match="none of the 1 centres"):
-        isochrones(net, far, config=CONFIG)
+        walk_isochrones(net, far, config=CONFIG)

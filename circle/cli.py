@@ -399,6 +399,15 @@ def _buffer_option(f):
     )(f)
 
 
+def _overwrite_file_option(f):
+    return click.option(
+        "--overwrite/--no-overwrite",
+        default=False,
+        show_default=True,
+        help="Replace the output file if it exists.",
+    )(f)
+
+
 def _check_suffix(ctx, param, value: Path) -> Path:
     if value.suffix.lower() not in OUTPUT_SUFFIXES:
         msg = f"{value}: use a .geojson or .gpkg file name"
@@ -426,10 +435,7 @@ def _check_suffix(ctx, param, value: Path) -> Path:
     help="Also write one polygon per centre and band: the streets it serves first (the nearest "
     "centre) within the band.",
 )
-@click.option(
-    "--overwrite/--no-overwrite", default=False, show_default=True,
-    help="Replace the output file if it exists.",
-)
+@_overwrite_file_option
 @click.pass_context
 def isochrones_command(
     ctx: click.Context,
@@ -515,10 +521,7 @@ def isochrones_command(
     "give gcj02 for a local copy of Chinese tiles.",
 )
 @click.option("--title", metavar="TEXT", help="Title shown on the map.")
-@click.option(
-    "--overwrite/--no-overwrite", default=False, show_default=True,
-    help="Replace the output file if it exists.",
-)
+@_overwrite_file_option
 @click.pass_context
 def map_command(
     ctx: click.Context,

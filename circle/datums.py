@@ -98,17 +98,56 @@ def _offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return d_lon, d_lat
 
 
-def _inputs(lon, lat) -> tuple[np.ndarray, np.ndarray, bool]:
-    lon_a, lat_a = np.broadcast_arrays(
+def _inside_china(convert, lon, lat):
+    """Apply `convert` (arrays -> arrays) to the points inside China; keep the others."""
+    lon, lat = np.broadcast_arrays(
         np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     )
-    return lon_a.copy(), lat_a.copy(), lon_a.ndim == 0
-
-
-def _outputs(lon: np.ndarray, lat: np.ndarray, scalar: bool):
+    scalar = lon.ndim == 0
+    lon, lat = lon.copy(), lat.copy()
+    inside = in_china(lon, lat)
+    lon[inside], lat[inside] = convert(lon[inside], lat[inside])
     if scalar:
         return float(lon), float(lat)
     return lon, lat
+
+
+def _invert(forward, lon: np.ndarray, lat: np.ndarray, guess: tuple[np.ndarray, np.ndarray]):
+    """Solve ``forward(x) == (lon, lat)`` by iterating ``x <- x - (forward(x) - target)``.
+
+    Converges in a few steps: both offsets change by far less than a metre per metre moved.
+    """
+    x_lon, x_lat = guess
+    for _ in range(_MAX_ITERATIONS):
+        f_lon, f_lat = forward(x_lon, x_lat)
+        e_lon, e_lat = f_lon - lon, f_lat - lat
+        x_lon, x_lat = x_lon - e_lon, x_lat - e_lat
+        if e_lon.size == 0 or max(np.abs(e_lon).max(), np.abs(e_lat).max()) < _TOLERANCE_DEG:
+            break
+    return x_lon, x_lat
+
+
+def _wgs_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    d_lon, d_lat = _offset(lon, lat)
+    return lon + d_lon, lat + d_lat
+
+
+def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    d_lon, d_lat = _offset(lon, lat)  # the usual one-step inverse, as the starting guess
+    return _invert(_wgs_to_gcj, lon, lat, (lon - d_lon, lat - d_lat))
+
+
+def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    z = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def _bd_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = lon - 0.0065, lat - 0.006  # Baidu's published approximate inverse, as the guess
+    z = np.hypot(x, y) - 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
+    return _invert(_gcj_to_bd, lon, lat, (z * np.cos(theta), z * np.sin(theta)))
 
 
 def wgs84_to_gcj02(lon, lat):
@@ -124,19 +163,14 @@ def wgs84_to_gcj02(lon, lat):
     lon, lat
         GCJ-02 degrees (floats for scalar input, arrays otherwise).
     """
-    lon, lat, scalar = _inputs(lon, lat)
-    inside = in_china(lon, lat)
-    d_lon, d_lat = _offset(lon[inside], lat[inside])
-    lon[inside] += d_lon
-    lat[inside] += d_lat
-    return _outputs(lon, lat, scalar)
+    return _inside_china(_wgs_to_gcj, lon, lat)
 
 
 def gcj02_to_wgs84(lon, lat):
     """Convert GCJ-02 longitude/latitude to WGS84 (the exact inverse of `wgs84_to_gcj02`).
 
-    Starts from the usual one-step inverse and iterates ``w ← w - (gcj(w) - g)`` until the
-    forward conversion reproduces the input to 1e-11° (a few iterations; round trip < 1 mm).
+    Starts from the usual one-step inverse and iterates ``w <- w - (gcj(w) - g)`` until the
+    forward conversion reproduces the input to 1e-11° (a few iterations).
 
     Parameters
     ----------
@@ -148,28 +182,7 @@ def gcj02_to_wgs84(lon, lat):
     lon, lat
         WGS84 degrees.
     """
-    lon, lat, scalar = _inputs(lon, lat)
-    inside = in_china(lon, lat)
-    g_lon, g_lat = lon[inside], lat[inside]
-    d_lon, d_lat = _offset(g_lon, g_lat)
-    w_lon, w_lat = g_lon - d_lon, g_lat - d_lat
-    for _ in range(_MAX_ITERATIONS):
-        d_lon, d_lat = _offset(w_lon, w_lat)
-        e_lon = w_lon + d_lon - g_lon
-        e_lat = w_lat + d_lat - g_lat
-        w_lon = w_lon - e_lon
-        w_lat = w_lat - e_lat
-        if e_lon.size == 0 or max(np.abs(e_lon).max(), np.abs(e_lat).max()) < _TOLERANCE_DEG:
-            break
-    lon[inside] = w_lon
-    lat[inside] = w_lat
-    return _outputs(lon, lat, scalar)
-
-
-def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    z = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _X_PI)
-    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
-    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+    return _inside_china(_gcj_to_wgs, lon, lat)
 
 
 def gcj02_to_bd09(lon, lat):
@@ -185,10 +198,7 @@ def gcj02_to_bd09(lon, lat):
     lon, lat
         BD-09 degrees.
     """
-    lon, lat, scalar = _inputs(lon, lat)
-    inside = in_china(lon, lat)
-    lon[inside], lat[inside] = _gcj_to_bd(lon[inside], lat[inside])
-    return _outputs(lon, lat, scalar)
+    return _inside_china(_gcj_to_bd, lon, lat)
 
 
 def bd09_to_gcj02(lon, lat):
@@ -206,23 +216,7 @@ def bd09_to_gcj02(lon, lat):
     lon, lat
         GCJ-02 degrees.
     """
-    lon, lat, scalar = _inputs(lon, lat)
-    inside = in_china(lon, lat)
-    b_lon, b_lat = lon[inside], lat[inside]
-    x, y = b_lon - 0.0065, b_lat - 0.006
-    z = np.hypot(x, y) - 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    g_lon, g_lat = z * np.cos(theta), z * np.sin(theta)
-    for _ in range(_MAX_ITERATIONS):
-        f_lon, f_lat = _gcj_to_bd(g_lon, g_lat)
-        e_lon, e_lat = f_lon - b_lon, f_lat - b_lat
-        g_lon = g_lon - e_lon
-        g_lat = g_lat - e_lat
-        if e_lon.size == 0 or max(np.abs(e_lon).max(), np.abs(e_lat).max()) < _TOLERANCE_DEG:
-            break
-    lon[inside] = g_lon
-    lat[inside] = g_lat
-    return _outputs(lon, lat, scalar)
+    return _inside_china(_bd_to_gcj, lon, lat)
 
 
 def wgs84_to_bd09(lon, lat):

@@ -14,9 +14,9 @@ from .network import WalkNetwork
 from .snap import SearchGraph, Snapped
 
 __all__ = [
-    "TIE_TOLERANCE_M",
     "NearestResult",
     "NodeReach",
+    "TIE_TOLERANCE_M",
     "nearest_centres",
     "nearest_centres_networkx",
     "reach_from_centres",

@@ -124,7 +124,7 @@ def _layer_options(f):
     return f
 
 
-def _input_options(f):
+def _input_options(f, *, with_communities: bool = True):
     options = [
         click.option(
             "--communities",
@@ -132,7 +132,9 @@ def _input_options(f):
             help="Communities (polygons or points) with an optional population column; same "
             "formats. Default: the network's residential areas (landuse=residential), population "
             "estimated from OSM buildings.",
-        ),
+        )
+        if with_communities
+        else None,
         click.option(
             "--centres",
             metavar="FILE",
@@ -150,8 +152,13 @@ def _input_options(f):
         ),
     ]
     for option in options:
-        f = option(f)
+        if option is not None:
+            f = option(f)
     return f
+
+
+def _centre_input_options(f):
+    return _input_options(f, with_communities=False)
 
 
 def _run_options(f):
@@ -416,7 +423,7 @@ def _check_suffix(ctx, param, value: Path) -> Path:
 
 
 @cli.command("isochrones", short_help="Write walk-time polygons around the centres.")
-@_input_options
+@_centre_input_options
 @_run_options
 @_buffer_option
 @_layer_options
@@ -441,7 +448,6 @@ def isochrones_command(
     ctx: click.Context,
     network: Path,
     centres: str | None,
-    communities: str | None,
     speed_kmh: float,
     minutes: tuple[float, ...],
     max_snap_m: float,
@@ -470,8 +476,7 @@ def isochrones_command(
     columns, layer_crs = _layer_columns(layer_options)
     try:
         net, centre_layer, _ = _read_inputs(
-            progress, network, centres, communities, columns, layer_crs, config,
-            need_communities=False,
+            progress, network, centres, None, columns, layer_crs, config, need_communities=False
         )
         with progress.stage("walking out from the centres"):
             table = walk_isochrones(net, centre_layer, config=config, per_centre=per_centre)

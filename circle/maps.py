@@ -102,6 +102,7 @@ _BAND_PALETTE = ["#1a9850", "#66bd63", "#a6d96a", "#d9ef8b", "#fee08b", "#fdae61
 UNCOVERED_FILL = "#bdbdbd"
 UNCOVERED_OUTLINE = "#d7191c"
 STREET_COLOUR = "#8c8c8c"
+_TIP = "font: 12px/1.4 sans-serif;"
 #: Leaflet panes, bottom to top (above tiles at 200, below markers at 600)
 _PANES = {"streets": 380, "isochrones": 390, "communities": 410, "centres": 420}
 
@@ -454,7 +455,7 @@ def coverage_map(
         name="Communities by walk time",
         style_function=community_style,
         highlight_function=lambda _: {"weight": 4, "fillOpacity": 0.95},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True, style=_TIP),
         popup=folium.GeoJsonPopup(
             fields=["name", "id", "population", "walk", "band", "nearest", "status"],
             aliases=["Community", "Id", "Population", "Walk", "Circle", "Nearest centre", "Status"],
@@ -508,7 +509,7 @@ def coverage_map(
                 "centres",
             ),
             tooltip=folium.GeoJsonTooltip(
-                fields=["name", "type", "served"], aliases=["Centre", "Type", "Serves"]
+                fields=["name", "type", "served"], aliases=["Centre", "Type", "Serves"], style=_TIP
             ),
             popup=folium.GeoJsonPopup(
                 fields=["name", "id", "type", "served", "status"],

@@ -12,6 +12,14 @@ from importlib.metadata import PackageNotFoundError, version
 from .config import DEFAULT_CONFIG, CircleConfig
 from .coverage import CoverageResult, coverage_report, summarise
 from .db import network_from_db, read_db_layer, write_db_tables
+from .datums import (
+    bd09_to_gcj02,
+    bd09_to_wgs84,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
+)
 from .errors import (
     CircleError,
     CircleWarning,
@@ -24,6 +32,8 @@ from .errors import (
 )
 from .extract import OsmPresets, layers_from_osm
 from .io import LayerColumns, read_layer
+from .isochrones import walk_isochrones
+from .maps import coverage_map, map_html, write_map
 from .network import WalkNetwork, load_network, network_from_arrays, network_from_graph
 from .errors import ReproducibilityError
 from .gates import gates_from_osm
@@ -55,9 +65,15 @@ __all__ = [
     "SolverError",
     "WalkNetwork",
     "__version__",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "coverage_map",
     "coverage_report",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
     "layers_from_osm",
     "load_network",
+    "map_html",
     "network_from_arrays",
     "network_from_db",
     "network_from_graph",
@@ -80,4 +96,8 @@ __all__ = [
     "run_job",
     "write_job_outputs",
     "write_db_tables",
+    "walk_isochrones",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
+    "write_map",
 ]

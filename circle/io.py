@@ -24,6 +24,7 @@ __all__ = [
     "LayerColumns",
     "atomic_output_dir",
     "read_layer",
+    "write_layer_file",
     "write_layer_geojson",
 ]
 
@@ -306,4 +307,38 @@ def write_layer_geojson(layer: gpd.GeoDataFrame, path: str | Path) -> Path:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    return path
+
+
+#: output formats of `write_layer_file`, by suffix
+OUTPUT_SUFFIXES = (".geojson", ".gpkg")
+
+
+def write_layer_file(layer: gpd.GeoDataFrame, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a layer as GeoJSON (WGS84) or GeoPackage (in the layer's own CRS), atomically.
+
+    Parameters
+    ----------
+    layer
+        Any GeoDataFrame with a CRS.
+    path
+        Target file, ``.geojson`` or ``.gpkg`` (the layer inside is named after the file).
+    overwrite
+        Replace the file when it exists.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        msg = f"{path}: unknown output format {suffix!r}; use .geojson or .gpkg"
+        raise OutputError(msg)
+    with atomic_output_dir(path.parent, [path.name], overwrite=overwrite) as staging:
+        target = staging / path.name
+        if suffix == ".geojson":
+            write_layer_geojson(layer, target)
+        else:
+            layer.to_file(target, layer=path.stem, driver="GPKG", engine="pyogrio")
     return path

@@ -290,7 +290,11 @@ def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str
 
 
 def write_coverage_outputs(
-    result: CoverageResult, out_dir: str | Path, *, overwrite: bool = False
+    result: CoverageResult,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write coverage.csv, coverage.geojson, summary.md and summary.json into `out_dir`.
 
@@ -304,15 +308,21 @@ def write_coverage_outputs(
         Destination folder (created if missing).
     overwrite
         Replace existing files of the same names.
+    extra_files
+        More files to write together with them: name -> text (UTF-8), e.g. ``map.html``.
 
     Returns
     -------
     list of Path
         The written files.
     """
-    with atomic_output_dir(out_dir, OUTPUT_FILES, overwrite=overwrite) as staging:
+    extra_files = extra_files or {}
+    names = [*OUTPUT_FILES, *extra_files]
+    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
         write_coverage_files(result, staging)
-    return [Path(out_dir) / n for n in OUTPUT_FILES]
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+    return [Path(out_dir) / n for n in names]
 
 
 def coverage_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:

@@ -33,7 +33,7 @@ from .errors import ConfigError, InputDataError, ReproducibilityError
 from .extract import layers_from_osm
 from .gates import gates_from_osm
 from .io import LayerColumns, atomic_output_dir, read_layer
-from .network import file_sha256, load_network
+from .network import WalkNetwork, file_sha256, load_network
 from .osm import OSM_SUFFIXES
 from .profiles import parse_profiles
 from .report import OUTPUT_FILES, write_coverage_files
@@ -154,6 +154,8 @@ class JobOutcome:
     result: CoverageResult
     profiles: pd.DataFrame | None
     inputs: dict[str, Path | str]
+    network: WalkNetwork
+    centres: gpd.GeoDataFrame
 
 
 def _masked(value: str | None) -> str | None:
@@ -273,7 +275,9 @@ def run_job(job: CoverageJob, *, stage: Stage | None = None) -> JobOutcome:
             inputs[role] = _source(given)
     if job.gates not in ("auto", "none", "osm"):
         inputs["gates"] = Path(job.gates)
-    return JobOutcome(result=result, profiles=table, inputs=inputs)
+    return JobOutcome(
+        result=result, profiles=table, inputs=inputs, network=net, centres=centres
+    )
 
 
 def input_sha256(path: Path) -> str:
@@ -314,7 +318,12 @@ def _versions() -> dict:
 
 
 def write_job_outputs(
-    job: CoverageJob, outcome: JobOutcome, out_dir: str | Path, *, overwrite: bool = False
+    job: CoverageJob,
+    outcome: JobOutcome,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write the result files and ``manifest.json`` into `out_dir`, together or not at all.
 
@@ -326,15 +335,22 @@ def write_job_outputs(
         Destination folder (created if missing).
     overwrite
         Replace existing files of the same names.
+    extra_files
+        More files written together with them, name -> UTF-8 text (e.g. ``map.html``); they are
+        not part of the manifest's checked outputs (a rerun does not redraw them).
 
     Returns
     -------
     list of Path
         The written files, the manifest last.
     """
+    extra_files = extra_files or {}
     names = list(OUTPUT_FILES) + (list(PROFILE_FILES) if outcome.profiles is not None else [])
-    with atomic_output_dir(out_dir, [*names, MANIFEST_NAME], overwrite=overwrite) as staging:
+    every = [*names, *extra_files, MANIFEST_NAME]
+    with atomic_output_dir(out_dir, every, overwrite=overwrite) as staging:
         write_coverage_files(outcome.result, staging)
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
         if outcome.profiles is not None:
             write_profile_files(outcome.profiles, staging)
         manifest = {
@@ -353,7 +369,7 @@ def write_job_outputs(
         }
         text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         (staging / MANIFEST_NAME).write_text(text, encoding="utf-8")
-    return [Path(out_dir) / n for n in [*names, MANIFEST_NAME]]
+    return [Path(out_dir) / n for n in every]
 
 
 def _input_record(role: str, path: Path | str, outcome: JobOutcome) -> dict:

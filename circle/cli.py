@@ -18,7 +18,7 @@ from .coverage import coverage_report, summarise
 from .errors import CircleError, CircleWarning, ConfigError
 from .extract import layers_from_osm
 from .io import LayerColumns, read_layer
-from .network import load_network
+from .network import cache_dir, load_network
 from .osm import OSM_SUFFIXES
 from .report import summary_json, summary_markdown, summary_text, write_coverage_outputs
 
@@ -156,13 +156,123 @@ def _run_options(f):
     return f
 
 
-def _config(ctx: click.Context, speed_kmh: float, minutes: tuple[float, ...], max_snap_m: float):
+def _partition_options(f):
+    options = [
+        click.option(
+            "--work-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            metavar="DIR",
+            help="Folder for the parts' networks and outputs (default: a 'parts' folder in the "
+            "cache). Every worker must see it at this path; a rerun skips the parts already "
+            "complete there.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Worker processes of the local Dask cluster (default: one per core).",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            help="Run the parts on this existing Dask cluster instead of a local one.",
+        ),
+        click.option(
+            "--partition-by",
+            metavar="COLUMN",
+            help="Run one part per value of this column of --areas (e.g. city).",
+        ),
+        click.option(
+            "--areas",
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help="Polygons of the parts (e.g. the cities of a province), for --partition-by.",
+        ),
+        click.option(
+            "--tile-km",
+            type=float,
+            default=10.0,
+            show_default=True,
+            help="Tile side for --partition tiles.",
+        ),
+        click.option(
+            "--partition",
+            type=click.Choice(["tiles"]),
+            help="Cut the study area into square tiles (each with a halo that keeps its walks "
+            "exact) and run them on a Dask cluster.",
+        ),
+    ]
+    for option in options:
+        f = option(f)
+    return f
+
+
+def _partitioning(ctx: click.Context, opts: dict, crs: str | None, *, required: bool):
+    """The Partitioning asked for on the command line, or None for a single-process run."""
+    from .distributed import Partitioning
+
+    if opts["partition"] and opts["partition_by"]:
+        raise click.UsageError("give --partition tiles or --partition-by, not both", ctx=ctx)
+    if opts["partition_by"] and not opts["areas"]:
+        raise click.UsageError("--partition-by needs --areas FILE", ctx=ctx)
+    if opts["areas"] and not opts["partition_by"]:
+        raise click.UsageError("--areas needs --partition-by COLUMN", ctx=ctx)
+    if opts["partition"] == "tiles":
+        if not opts["tile_km"] > 0:
+            raise click.BadParameter("must be > 0", ctx=ctx, param_hint="--tile-km")
+        return Partitioning(tile_m=opts["tile_km"] * 1000.0)
+    if opts["partition_by"]:
+        areas = read_layer(opts["areas"], columns=LayerColumns(id=opts["partition_by"]), crs=crs)
+        return Partitioning(areas=areas, column="id")
+    if required:
+        return Partitioning()
+    if opts["scheduler"] or opts["workers"] or opts["work_dir"]:
+        raise click.UsageError(
+            "--scheduler, --workers and --work-dir need --partition tiles or --partition-by",
+            ctx=ctx,
+        )
+    return None
+
+
+def _run_parts(ctx: click.Context, opts: dict, **kwargs):
+    """Run `run_coverage_parts` on the asked-for Dask cluster, with progress on stderr."""
+    from .distributed import dask_client, run_coverage_parts
+
+    quiet = ctx.obj["quiet"] > 0
+
+    def progress(done: int, total: int, label: str) -> None:
+        if not quiet:
+            click.echo(f"circle: [{done}/{total}] {label}", err=True)
+
+    work_dir = opts["work_dir"] or cache_dir() / "parts"
+    try:
+        with dask_client(opts["scheduler"], n_workers=opts["workers"]) as client:
+            if not quiet:
+                where = opts["scheduler"] or "a local Dask cluster"
+                n = len(client.scheduler_info().get("workers", {}))
+                click.echo(f"circle: running the parts on {where} ({n} workers)", err=True)
+            return run_coverage_parts(
+                client=client, work_dir=work_dir, progress=progress, **kwargs
+            )
+    except ImportError as err:
+        raise click.ClickException(str(err)) from err
+
+
+def _config(
+    ctx: click.Context,
+    speed_kmh: float,
+    minutes: tuple[float, ...],
+    max_snap_m: float,
+    search_limit_min: float | None = None,
+):
+    if search_limit_min is None:
+        search_limit_min = max(60.0, *minutes) if minutes else 60.0
     try:
         return CircleConfig(
             walk_speed_kmh=speed_kmh,
             thresholds_min=tuple(minutes),
             max_snap_m=max_snap_m,
-            search_limit_min=max(60.0, *minutes) if minutes else 60.0,
+            search_limit_min=search_limit_min,
         )
     except ConfigError as err:
         raise click.UsageError(str(err), ctx=ctx) from err
@@ -219,7 +329,16 @@ def _load_layers(network_path: Path, centres: str | None, communities: str | Non
     "from OSM buildings.",
 )
 @_run_options
+@click.option(
+    "--search-limit-min",
+    type=float,
+    metavar="MIN",
+    help="Stop each walk search at this many minutes (default 60, or the largest --minutes); "
+    "farther communities are beyond_limit. A partitioned run's halo is this walk plus "
+    "--max-snap-m, so --search-limit-min 15 makes the parts much smaller.",
+)
 @_layer_options
+@_partition_options
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -258,6 +377,8 @@ def coverage(
     out: Path | None,
     overwrite: bool,
     fmt: str,
+    search_limit_min: float | None,
+    **partition_opts,
 ) -> None:
     """Walk from every community to its nearest employment service centre.
 
@@ -271,8 +392,12 @@ def coverage(
       $ circle coverage --network district.osm.pbf --out report/
       $ circle coverage --centres centres.csv --communities communities.gpkg \\
           --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
+      $ circle coverage --network liaoning.osm.pbf --centres centres.gpkg \\
+          --communities communities.gpkg --partition tiles --tile-km 10 --out report/
+      $ circle coverage ... --areas cities.gpkg --partition-by city \\
+          --scheduler tcp://head-node:8786 --work-dir /shared/circle-parts
     """
-    config = _config(ctx, speed_kmh, minutes, max_snap_m)
+    config = _config(ctx, speed_kmh, minutes, max_snap_m, search_limit_min)
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     columns = LayerColumns(
         id=id_column,
@@ -290,8 +415,21 @@ def coverage(
             centre_layer, community_layer = _load_layers(
                 network, centres, communities, columns, layer_crs
             )
-        with progress.stage("walking to the nearest centre"):
-            result = coverage_report(community_layer, centre_layer, net, config=config)
+            partitioning = _partitioning(ctx, partition_opts, layer_crs, required=False)
+        if partitioning is None:
+            with progress.stage("walking to the nearest centre"):
+                result = coverage_report(community_layer, centre_layer, net, config=config)
+        else:
+            with progress.stage("walking to the nearest centre, part by part"):
+                result = _run_parts(
+                    ctx,
+                    partition_opts,
+                    communities=community_layer,
+                    centres=centre_layer,
+                    network=net,
+                    configs={"coverage": config},
+                    partitioning=partitioning,
+                )["coverage"]
         summary = summarise(result)
         if out is not None:
             with progress.stage(f"writing {out}"):
@@ -302,6 +440,111 @@ def coverage(
     click.echo(text(summary), nl=False)
     if not ctx.obj["quiet"]:
         click.echo(f"circle: finished in {time.perf_counter() - started:.1f} s", err=True)
+
+
+@cli.command(short_help="Run coverage for several scenarios and compare them.")
+@click.argument("scenarios", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--network",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_NETWORK,
+    show_default="bundled central Helsinki OSM extract",
+    help="Street network, as for `circle coverage`.",
+)
+@click.option("--centres", metavar="FILE", help="Centres, as for `circle coverage`.")
+@click.option("--communities", metavar="FILE", help="Communities, as for `circle coverage`.")
+@_layer_options
+@_partition_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for <scenario>.csv (one coverage table per scenario) and comparison.csv.",
+)
+@click.option(
+    "--overwrite/--no-overwrite",
+    default=False,
+    show_default=True,
+    help="Replace output files that already exist in --out.",
+)
+@click.pass_context
+def sweep(
+    ctx: click.Context,
+    scenarios: Path,
+    network: Path,
+    centres: str | None,
+    communities: str | None,
+    id_column: str,
+    name_column: str,
+    type_column: str,
+    population_column: str,
+    lon_column: str | None,
+    lat_column: str | None,
+    layer_crs: str | None,
+    out: Path,
+    overwrite: bool,
+    **partition_opts,
+) -> None:
+    """Run coverage once per scenario of a TOML file, as Dask tasks, and compare the scenarios.
+
+    Each scenario sets speed_kmh, minutes, max_snap_m and search_limit_min (a [defaults]
+    table applies to all). One task runs per (part, scenario): with --partition tiles or
+    --partition-by the study area is cut into parts, otherwise it is one part. Writes one
+    coverage table per scenario (<name>.csv) and comparison.csv (coverage share per band).
+
+    \b
+    scenarios.toml:
+      [defaults]
+      minutes = [5, 10, 15]
+      [[scenario]]
+      name = "baseline"
+      [[scenario]]
+      name = "slow-walkers"
+      speed_kmh = 3.0
+
+    \b
+    Examples:
+      $ circle sweep scenarios.toml --out sweep/
+      $ circle sweep scenarios.toml --network liaoning.osm.pbf --centres centres.gpkg \\
+          --communities communities.gpkg --partition tiles --tile-km 10 --out sweep/
+    """
+    from .sweep import comparison_table, comparison_text, read_scenarios, write_sweep_outputs
+
+    progress = _Progress(quiet=ctx.obj["quiet"] > 0)
+    columns = LayerColumns(
+        id=id_column,
+        name=name_column,
+        type=type_column,
+        population=population_column,
+        lon=lon_column,
+        lat=lat_column,
+    )
+    try:
+        scenario_list = read_scenarios(scenarios)
+        configs = {s.name: s.config for s in scenario_list}
+        min_component_m = {c.min_component_m for c in configs.values()}.pop()
+        with progress.stage(f"reading the walking network {network.name}"):
+            net = load_network(network, min_component_m=min_component_m)
+        with progress.stage("reading centres and communities"):
+            centre_layer, community_layer = _load_layers(
+                network, centres, communities, columns, layer_crs
+            )
+            partitioning = _partitioning(ctx, partition_opts, layer_crs, required=True)
+        with progress.stage(f"running {len(configs)} scenarios"):
+            results = _run_parts(
+                ctx,
+                partition_opts,
+                communities=community_layer,
+                centres=centre_layer,
+                network=net,
+                configs=configs,
+                partitioning=partitioning,
+            )
+        with progress.stage(f"writing {out}"):
+            write_sweep_outputs(results, out, overwrite=overwrite)
+    except CircleError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(comparison_text(comparison_table(results)), nl=False)
 
 
 def main() -> None:

@@ -26,7 +26,10 @@ __all__ = [
     "STATUS_OK",
     "STATUS_UNREACHABLE",
     "CoverageResult",
+    "PreparedCoverage",
     "coverage_report",
+    "finish_coverage",
+    "prepare_coverage",
     "prepare_layer",
     "summarise",
 ]
@@ -154,6 +157,74 @@ def _check_on_network(
     raise NetworkError(msg)
 
 
+@dataclass(frozen=True)
+class PreparedCoverage:
+    """Validated layers snapped to the network: everything a coverage search starts from.
+
+    Attributes
+    ----------
+    communities, centres
+        The validated layers in the network's CRS, sorted by id (see `prepare_layer`).
+    community_snap, centre_snap
+        Where each community and centre joins the network.
+    centre_xy
+        Representative point of each centre.
+    sources
+        Provenance of the network and of both layers.
+    """
+
+    communities: gpd.GeoDataFrame
+    centres: gpd.GeoDataFrame
+    community_snap: Snapped
+    centre_snap: Snapped
+    centre_xy: np.ndarray
+    sources: dict
+
+
+def prepare_coverage(
+    communities: gpd.GeoDataFrame,
+    centres: gpd.GeoDataFrame,
+    network: WalkNetwork,
+    *,
+    config: CircleConfig = DEFAULT_CONFIG,
+) -> PreparedCoverage:
+    """Validate both layers and snap them to the network (the first half of `coverage_report`).
+
+    Parameters
+    ----------
+    communities, centres
+        As for `coverage_report`.
+    network
+        The walking network.
+    config
+        Gives ``max_snap_m``.
+
+    Returns
+    -------
+    PreparedCoverage
+    """
+    comm, comm_xy, comm_repaired = prepare_layer(communities, network, kind="communities")
+    cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
+    comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
+    cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m)
+    _check_on_network(cent, centres, cent_snap, network, config, "centres")
+    _check_on_network(comm, communities, comm_snap, network, config, "communities")
+    sources = {
+        "network": dict(network.source),
+        "centres": {
+            "file": centres.attrs.get("source", "centres layer"),
+            "features": len(cent),
+            "repaired_geometries": cent_repaired,
+        },
+        "communities": {
+            "file": communities.attrs.get("source", "communities layer"),
+            "features": len(comm),
+            "repaired_geometries": comm_repaired,
+        },
+    }
+    return PreparedCoverage(comm, cent, comm_snap, cent_snap, cent_xy, sources)
+
+
 def coverage_report(
     communities: gpd.GeoDataFrame,
     centres: gpd.GeoDataFrame,
@@ -186,13 +257,11 @@ def coverage_report(
         threshold met), ``snap_m`` and ``status`` (ok, off_network, unreachable,
         beyond_limit).
     """
-    comm, comm_xy, comm_repaired = prepare_layer(communities, network, kind="communities")
-    cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
-    comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
-    cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m)
-    _check_on_network(cent, centres, cent_snap, network, config, "centres")
-    _check_on_network(comm, communities, comm_snap, network, config, "communities")
-
+    if engine not in ("scipy", "networkx"):
+        msg = f"`engine` must be 'scipy' or 'networkx', got {engine!r}"
+        raise ValueError(msg)
+    prepared = prepare_coverage(communities, centres, network, config=config)
+    comm_snap, cent_snap = prepared.community_snap, prepared.centre_snap
     if engine == "scipy":
         graph = build_search_graph(network, cent_snap, comm_snap)
         cent_nodes, comm_nodes = graph.point_node
@@ -204,15 +273,46 @@ def coverage_report(
             comm_snap.snap_m,
             limit_m=config.search_limit_m,
         )
-    elif engine == "networkx":
+    else:
         nearest = nearest_centres_networkx(
             network, cent_snap, comm_snap, limit_m=config.search_limit_m
         )
-    else:
-        msg = f"`engine` must be 'scipy' or 'networkx', got {engine!r}"
-        raise ValueError(msg)
+    return finish_coverage(prepared, nearest, network, config=config)
 
-    table = _community_table(comm, cent, comm_snap, cent_snap, nearest, network, config)
+
+def finish_coverage(
+    prepared: PreparedCoverage,
+    nearest: NearestResult,
+    network: WalkNetwork,
+    *,
+    config: CircleConfig = DEFAULT_CONFIG,
+) -> CoverageResult:
+    """Turn the nearest centre of every community into the coverage result (second half).
+
+    Statuses come from the whole `network`'s connected pieces, so a partitioned run that
+    searched cut parts of the network still tells `unreachable` from `beyond_limit` as the
+    single-process run does.
+
+    Parameters
+    ----------
+    prepared
+        The snapped layers, from `prepare_coverage`.
+    nearest
+        Walk and centre rank of every community, in the order of ``prepared.communities``.
+    network
+        The whole walking network.
+    config
+        The run parameters.
+
+    Returns
+    -------
+    CoverageResult
+    """
+    comm, cent = prepared.communities, prepared.centres
+    cent_snap = prepared.centre_snap
+    table = _community_table(
+        comm, cent, prepared.community_snap, cent_snap, nearest, network, config
+    )
     centre_table = gpd.GeoDataFrame(
         {
             "centre_id": cent["id"],
@@ -221,21 +321,8 @@ def coverage_report(
             "snap_m": cent_snap.snap_m,
             "status": np.where(cent_snap.on_network, STATUS_OK, STATUS_OFF_NETWORK),
         },
-        geometry=gpd.GeoSeries(shapely.points(cent_xy), crs=network.crs),
+        geometry=gpd.GeoSeries(shapely.points(prepared.centre_xy), crs=network.crs),
     )
-    sources = {
-        "network": dict(network.source),
-        "centres": {
-            "file": centres.attrs.get("source", "centres layer"),
-            "features": len(cent),
-            "repaired_geometries": cent_repaired,
-        },
-        "communities": {
-            "file": communities.attrs.get("source", "communities layer"),
-            "features": len(comm),
-            "repaired_geometries": comm_repaired,
-        },
-    }
     counts = table["status"].value_counts().to_dict()
     logger.info(
         "coverage: %d communities, %d covered within %g min; statuses %s",
@@ -244,7 +331,9 @@ def coverage_report(
         config.threshold_min,
         counts,
     )
-    return CoverageResult(table=table, centres=centre_table, config=config, sources=sources)
+    return CoverageResult(
+        table=table, centres=centre_table, config=config, sources=dict(prepared.sources)
+    )
 
 
 def _community_table(

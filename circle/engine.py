@@ -54,6 +54,9 @@ def nearest_centres(
     Each centre becomes a leaf node joined to its snapped position by an edge as long as its
     access leg (plus a constant, and ``rank * TIE_TOLERANCE_M / n`` so that ties go to the
     lowest rank); one scipy search from all leaves finds, for every node, the nearest centre.
+    The rank is the centre's position in `centre_nodes` and ``n`` its length, unusable centres
+    included, so a partitioned run that passes every centre (those outside its part as -1) adds
+    the same leaf weights and gets the same walks to the last bit.
 
     Parameters
     ----------
@@ -79,8 +82,8 @@ def nearest_centres(
         return NearestResult(walk, nearest)
     n = graph.n_nodes
     k = usable.size
-    tie_step = TIE_TOLERANCE_M / max(k, 1)
-    leaf_w = centre_snap_m[usable] + _LEAF_OFFSET_M + np.arange(k) * tie_step
+    tie_step = TIE_TOLERANCE_M / centre_nodes.size
+    leaf_w = centre_snap_m[usable] + _LEAF_OFFSET_M + usable * tie_step
     leaves = n + np.arange(k)
     coo = graph.csr.tocoo()
     rows = np.concatenate([coo.row, leaves, centre_nodes[usable]])
@@ -98,11 +101,11 @@ def nearest_centres(
     on = target_nodes >= 0
     tn = target_nodes[on]
     reached = np.isfinite(dist[tn])
-    rank = np.where(reached, source[tn] - n, 0)
+    rank = usable[np.where(reached, source[tn] - n, 0)]
     w = dist[tn] - _LEAF_OFFSET_M - rank * tie_step + target_snap_m[on]
     w = np.where(reached & (w <= limit_m), w, np.inf)
     walk[on] = w
-    nearest[on] = np.where(np.isfinite(w), usable[rank], -1)
+    nearest[on] = np.where(np.isfinite(w), rank, -1)
     return NearestResult(walk, nearest)
 
 

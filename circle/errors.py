@@ -9,6 +9,7 @@ __all__ = [
     "InputDataError",
     "NetworkError",
     "OutputError",
+    "PartFailedError",
     "SolverError",
 ]
 
@@ -35,6 +36,10 @@ class SolverError(CircleError, RuntimeError):
 
 class OutputError(CircleError):
     """An output cannot be written (exists already, unwritable folder)."""
+
+
+class PartFailedError(CircleError, RuntimeError):
+    """A part of a partitioned run failed on every try (the message names the part)."""
 
 
 class CircleWarning(UserWarning):

@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .config import DEFAULT_CONFIG, CircleConfig
 from .coverage import CoverageResult, coverage_report, summarise
+from .distributed import Partitioning, dask_client, run_coverage_parts, run_partitioned_coverage
 from .errors import (
     CircleError,
     CircleWarning,
@@ -18,11 +19,14 @@ from .errors import (
     InputDataError,
     NetworkError,
     OutputError,
+    PartFailedError,
     SolverError,
 )
 from .extract import OsmPresets, layers_from_osm
 from .io import LayerColumns, read_layer
 from .network import WalkNetwork, load_network, network_from_arrays, network_from_graph
+from .partition import Part, halo_m, tile_parts
+from .sweep import Scenario, comparison_table, read_scenarios, write_sweep_outputs
 
 try:
     __version__ = version("circle")
@@ -43,14 +47,26 @@ __all__ = [
     "NetworkError",
     "OsmPresets",
     "OutputError",
+    "Part",
+    "PartFailedError",
+    "Partitioning",
+    "Scenario",
     "SolverError",
     "WalkNetwork",
     "__version__",
+    "comparison_table",
     "coverage_report",
+    "dask_client",
+    "halo_m",
     "layers_from_osm",
     "load_network",
     "network_from_arrays",
     "network_from_graph",
     "read_layer",
+    "read_scenarios",
+    "run_coverage_parts",
+    "run_partitioned_coverage",
     "summarise",
+    "tile_parts",
+    "write_sweep_outputs",
 ]

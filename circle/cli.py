@@ -211,15 +211,18 @@ def _partitioning(ctx: click.Context, opts: dict, crs: str | None, *, required: 
     """The Partitioning asked for on the command line, or None for a single-process run."""
     from .distributed import Partitioning
 
+    problem = None
     if opts["partition"] and opts["partition_by"]:
-        raise click.UsageError("give --partition tiles or --partition-by, not both", ctx=ctx)
-    if opts["partition_by"] and not opts["areas"]:
-        raise click.UsageError("--partition-by needs --areas FILE", ctx=ctx)
-    if opts["areas"] and not opts["partition_by"]:
-        raise click.UsageError("--areas needs --partition-by COLUMN", ctx=ctx)
+        problem = "give --partition tiles or --partition-by, not both"
+    elif opts["partition_by"] and not opts["areas"]:
+        problem = "--partition-by needs --areas FILE"
+    elif opts["areas"] and not opts["partition_by"]:
+        problem = "--areas needs --partition-by COLUMN"
+    elif opts["partition"] and not opts["tile_km"] > 0:
+        problem = f"--tile-km must be > 0, got {opts['tile_km']!r}"
+    if problem:
+        raise click.UsageError(problem, ctx=ctx)
     if opts["partition"] == "tiles":
-        if not opts["tile_km"] > 0:
-            raise click.BadParameter("must be > 0", ctx=ctx, param_hint="--tile-km")
         return Partitioning(tile_m=opts["tile_km"] * 1000.0)
     if opts["partition_by"]:
         areas = read_layer(opts["areas"], columns=LayerColumns(id=opts["partition_by"]), crs=crs)
@@ -227,10 +230,8 @@ def _partitioning(ctx: click.Context, opts: dict, crs: str | None, *, required: 
     if required:
         return Partitioning()
     if opts["scheduler"] or opts["workers"] or opts["work_dir"]:
-        raise click.UsageError(
-            "--scheduler, --workers and --work-dir need --partition tiles or --partition-by",
-            ctx=ctx,
-        )
+        msg = "--scheduler, --workers and --work-dir need --partition tiles or --partition-by"
+        raise click.UsageError(msg, ctx=ctx)
     return None
 
 
@@ -409,13 +410,13 @@ def coverage(
     )
     started = time.perf_counter()
     try:
+        partitioning = _partitioning(ctx, partition_opts, layer_crs, required=False)
         with progress.stage(f"reading the walking network {network.name}"):
             net = load_network(network, min_component_m=config.min_component_m)
         with progress.stage("reading centres and communities"):
             centre_layer, community_layer = _load_layers(
                 network, centres, communities, columns, layer_crs
             )
-            partitioning = _partitioning(ctx, partition_opts, layer_crs, required=False)
         if partitioning is None:
             with progress.stage("walking to the nearest centre"):
                 result = coverage_report(community_layer, centre_layer, net, config=config)
@@ -523,13 +524,13 @@ def sweep(
         scenario_list = read_scenarios(scenarios)
         configs = {s.name: s.config for s in scenario_list}
         min_component_m = {c.min_component_m for c in configs.values()}.pop()
+        partitioning = _partitioning(ctx, partition_opts, layer_crs, required=True)
         with progress.stage(f"reading the walking network {network.name}"):
             net = load_network(network, min_component_m=min_component_m)
         with progress.stage("reading centres and communities"):
             centre_layer, community_layer = _load_layers(
                 network, centres, communities, columns, layer_crs
             )
-            partitioning = _partitioning(ctx, partition_opts, layer_crs, required=True)
         with progress.stage(f"running {len(configs)} scenarios"):
             results = _run_parts(
                 ctx,

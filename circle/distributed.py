@@ -381,7 +381,7 @@ def run_coverage_parts(
         tasks = []
         for name, prep in prepared.items():
             limit = configs[name].search_limit_m
-            for i, (part, (path, edges)) in enumerate(zip(parts, cuts)):
+            for i, (part, (path, edges)) in enumerate(zip(parts, cuts, strict=True)):
                 points = part_points(edges, prep.centre_snap, prep.community_snap, part_of, i)
                 label = part.name if len(configs) == 1 else f"{part.name} / scenario {name}"
                 key = _task_key(path, points, limit)

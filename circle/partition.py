@@ -154,7 +154,9 @@ def area_parts(areas: gpd.GeoDataFrame, column: str, *, crs: str) -> list[Part]:
     ]
 
 
-def assign_to_parts(xy: np.ndarray, parts: list[Part], *, source: str = "communities") -> np.ndarray:
+def assign_to_parts(
+    xy: np.ndarray, parts: list[Part], *, source: str = "communities"
+) -> np.ndarray:
     """The part of every point: the first part whose core covers it.
 
     Parameters

@@ -110,3 +110,29 @@ def generated_city():
         crs=CRS,
     )
     return net, communities, centres
+
+
+def need_dask():
+    """Import dask.distributed, or skip the test (fail under CI=true, where it must be there)."""
+    import os
+
+    try:
+        import distributed
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("dask.distributed is not installed (pip install 'circle[dask]')")
+    return distributed
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A real Dask LocalCluster of 2 worker processes (1 thread each), closed after the session."""
+    distributed = need_dask()
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.close()

@@ -79,7 +79,8 @@ def test_a_cut_narrower_than_the_halo_changes_the_walk():
     walks = {}
     for halo in (halo_m(cfg), 100.0):
         core = (X0 - 1, Y0, X0 + 1, Y0 + 11)
-        sub, edges = cut_network(net, (core[0] - halo, core[1] - halo, core[2] + halo, core[3] + halo))
+        box = (core[0] - halo, core[1] - halo, core[2] + halo, core[3] + halo)
+        sub, edges = cut_network(net, box)
         pts = part_points(edges, prep.centre_snap, prep.community_snap, part_of, 0)
         walks[halo] = search_part(sub, pts, limit_m=cfg.search_limit_m)[1][0]
     # by hand: 10 m leg + 300 + 300 + 300 m of street + 10 m leg
@@ -152,9 +153,8 @@ def test_partition_by_areas_equals_single_process(generated_city):
     east = shapely.box(X0 + 7_000, Y0 - 1_000, X0 + 25_000, Y0 + 20_000)
     areas = gpd.GeoDataFrame({"city": ["West", "East"]}, geometry=[west, east], crs=CRS)
     single = coverage_report(communities, centres, net, config=SHORT)
-    part = run_partitioned_coverage(
-        communities, centres, net, config=SHORT, partitioning=Partitioning(areas=areas, column="city")
-    )
+    by_city = Partitioning(areas=areas, column="city")
+    part = run_partitioned_coverage(communities, centres, net, config=SHORT, partitioning=by_city)
     assert part.sources["partition"]["parts"] == 2
     _assert_same(part, single)
 
@@ -170,7 +170,7 @@ def test_communities_outside_every_area_are_refused(generated_city):
             communities, centres, net, config=SHORT,
             partitioning=Partitioning(areas=areas, column="city"),
         )
-    with pytest.raises(InputDataError, match="cities.gpkg: no column 'town' to partition by"):
+    with pytest.raises(InputDataError, match=r"cities\.gpkg: no column 'town' to partition by"):
         run_partitioned_coverage(
             communities, centres, net, config=SHORT,
             partitioning=Partitioning(areas=areas, column="town"),

@@ -111,7 +111,8 @@ def prepare_layer(
         raise InputDataError(msg)
     checked, repaired = validate_layer(layer, kind=kind, source=source, row_label=row_label)
     checked = checked.to_crs(network.crs)
-    order = sorted(range(len(checked)), key=lambda i: natural_key(checked["id"].iloc[i]))
+    ids = checked["id"].tolist()
+    order = sorted(range(len(ids)), key=lambda i: natural_key(ids[i]))
     checked = checked.iloc[order].reset_index(drop=True)
     checked.attrs.update(layer.attrs)
     pts = shapely.point_on_surface(checked.geometry.values)
@@ -167,8 +168,8 @@ class PreparedCoverage:
         The validated layers in the network's CRS, sorted by id (see `prepare_layer`).
     community_snap, centre_snap
         Where each community and centre joins the network.
-    centre_xy
-        Representative point of each centre.
+    community_xy, centre_xy
+        Representative point of each community and centre (network CRS).
     sources
         Provenance of the network and of both layers.
     """
@@ -177,6 +178,7 @@ class PreparedCoverage:
     centres: gpd.GeoDataFrame
     community_snap: Snapped
     centre_snap: Snapped
+    community_xy: np.ndarray
     centre_xy: np.ndarray
     sources: dict
 
@@ -222,7 +224,7 @@ def prepare_coverage(
             "repaired_geometries": comm_repaired,
         },
     }
-    return PreparedCoverage(comm, cent, comm_snap, cent_snap, cent_xy, sources)
+    return PreparedCoverage(comm, cent, comm_snap, cent_snap, comm_xy, cent_xy, sources)
 
 
 def coverage_report(

@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -369,12 +370,13 @@ def run_coverage_parts(
     if not configs:
         msg = "no scenarios to run"
         raise ConfigError(msg)
+    started = time.perf_counter()
     prepared = {
         name: prepare_coverage(communities, centres, network, config=cfg)
         for name, cfg in configs.items()
     }
     first = next(iter(prepared.values()))
-    xy = shapely.get_coordinates(shapely.point_on_surface(first.communities.geometry.values))
+    xy = first.community_xy
     halo = max(halo_m(cfg) for cfg in configs.values())
     with _work_folder(work_dir) as folder:
         parts, cuts, part_of = _prepare_parts(network, xy, partitioning, halo, folder)
@@ -387,7 +389,9 @@ def run_coverage_parts(
                 key = _task_key(path, points, limit)
                 tasks.append(_Task(key, label, name, str(path), points, limit))
         manifest = _Manifest(folder)
+        cut = time.perf_counter()
         _execute(tasks, manifest, client, progress)
+        ran = time.perf_counter()
         results = {}
         n = len(first.communities)
         for name, prep in prepared.items():
@@ -412,6 +416,13 @@ def run_coverage_parts(
                 "tile_m": partitioning.tile_m,
                 "area_column": partitioning.column,
             }
+    logger.info(
+        "partition: %d tasks; %.1f s to snap and cut, %.1f s to run, %.1f s to merge",
+        len(tasks),
+        cut - started,
+        ran - cut,
+        time.perf_counter() - ran,
+    )
     return results
 
 

@@ -3,11 +3,11 @@
 The halo rule. A walk is never shorter than the straight line between its ends, so a community
 whose walk to its nearest centre is ``W`` metres touches only streets within ``W`` of its
 point, and that centre's street is within ``W`` too. A part therefore keeps every street that
-intersects its core expanded by ``halo_m = search_limit_m + max_snap_m``: all walks up to the
-search limit, plus the access legs' reach. Points are snapped once, on the whole network, and
-every snapped point on a kept street splits it as in the single-process run, so a part's walks
-equal the single-process walks to the last bit. Statuses use the whole network's connected
-pieces (see `circle.coverage.finish_coverage`), never the cut's.
+crosses its core's bounding box widened by ``halo_m = search_limit_m + max_snap_m``: all walks
+up to the search limit, plus the access legs' reach. Points are snapped once, on the whole
+network, and every snapped point on a kept street splits it as in the single-process run, so
+a part's walks equal the single-process walks to the last bit. Statuses use the whole
+network's connected pieces (see `circle.coverage.finish_coverage`), never the cut's.
 """
 
 from __future__ import annotations
@@ -194,7 +194,10 @@ def assign_to_parts(
 def cut_network(
     network: WalkNetwork, bounds: tuple[float, float, float, float]
 ) -> tuple[WalkNetwork, np.ndarray]:
-    """The streets intersecting a box, whole, with their lengths copied unchanged.
+    """The streets whose bounding box meets a box, whole, with their lengths copied unchanged.
+
+    Every street that crosses the box is kept (and a few that only pass near its corners,
+    which is harmless: a part may hold more streets than it needs, never fewer).
 
     Parameters
     ----------
@@ -209,7 +212,7 @@ def cut_network(
         The cut network (nodes and edges in the whole network's order) and the position in
         `network` of each of its edges.
     """
-    edges = np.sort(network.edge_tree.query(shapely.box(*bounds), predicate="intersects"))
+    edges = np.sort(network.edge_tree.query(shapely.box(*bounds)))
     keep = np.zeros(network.n_nodes, bool)
     keep[network.edge_u[edges]] = keep[network.edge_v[edges]] = True
     new_pos = np.cumsum(keep) - 1

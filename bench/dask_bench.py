@@ -33,6 +33,13 @@ from circle.distributed import Partitioning, dask_client, run_partitioned_covera
 from circle.partition import halo_m
 
 
+def _idle_rss_mb() -> float:
+    """Peak resident memory of a worker that has only imported circle (the floor), MB."""
+    import circle.distributed  # noqa: F401
+
+    return _peak_rss_mb()
+
+
 def _peak_rss_mb() -> float:
     """High-water mark of this process's resident memory, MB (Linux /proc)."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -95,6 +102,7 @@ def main() -> None:
     rows = []
     for n in args.workers:
         with tempfile.TemporaryDirectory() as work, dask_client(n_workers=n) as client:
+            idle = max(client.run(_idle_rss_mb).values())
             load = os.getloadavg()[0]
             t = time.perf_counter()
             part = run_partitioned_coverage(
@@ -105,17 +113,19 @@ def main() -> None:
             wall = time.perf_counter() - t
             peaks = sorted(client.run(_peak_rss_mb).values())
         pd.testing.assert_frame_equal(part.table, single.table, check_exact=True)
-        rows.append((n, part.sources["partition"]["parts"], wall, phases.message, peaks, load))
+        rows.append(
+            (n, part.sources["partition"]["parts"], wall, phases.message, peaks, idle, load)
+        )
         print(f"{n} worker(s): {wall:.1f} s ({phases.message}), worker peak RSS "
               f"{[round(p) for p in peaks]} MB, load average at start {load:.1f}; "
               "equal to single process: yes")
 
     print()
-    print("| workers | parts | wall time | of which | peak memory per worker | load avg |")
+    print("| workers | parts | wall time | of which | peak memory per worker (idle) | load avg |")
     print("|---|---|---|---|---|---|")
-    for n, parts, wall, phase, peaks, load in rows:
+    for n, parts, wall, phase, peaks, idle, load in rows:
         mem = ", ".join(f"{p:.0f} MB" for p in peaks)
-        print(f"| {n} | {parts} | {wall:.1f} s | {phase} | {mem} | {load:.1f} |")
+        print(f"| {n} | {parts} | {wall:.1f} s | {phase} | {mem} ({idle:.0f} MB) | {load:.1f} |")
     print(f"| single process | – | {single_s:.1f} s | | driver peak {_peak_rss_mb():.0f} MB | |")
 
 

@@ -475,16 +475,10 @@ def sweep(
     network: Path,
     centres: str | None,
     communities: str | None,
-    id_column: str,
-    name_column: str,
-    type_column: str,
-    population_column: str,
-    lon_column: str | None,
-    lat_column: str | None,
     layer_crs: str | None,
     out: Path,
     overwrite: bool,
-    **partition_opts,
+    **opts,
 ) -> None:
     """Run coverage once per scenario of a TOML file, as Dask tasks, and compare the scenarios.
 
@@ -512,14 +506,9 @@ def sweep(
     from .sweep import comparison_table, comparison_text, read_scenarios, write_sweep_outputs
 
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
-    columns = LayerColumns(
-        id=id_column,
-        name=name_column,
-        type=type_column,
-        population=population_column,
-        lon=lon_column,
-        lat=lat_column,
-    )
+    names = ("id", "name", "type", "population", "lon", "lat")
+    columns = LayerColumns(**{n: opts.pop(f"{n}_column") for n in names})
+    partition_opts = opts
     try:
         scenario_list = read_scenarios(scenarios)
         configs = {s.name: s.config for s in scenario_list}

@@ -107,7 +107,7 @@ def dask_client(scheduler: str | None = None, *, n_workers: int | None = None) -
             n_workers=n_workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -162,9 +162,9 @@ class _Task:
     limit_m: float
 
 
-def _task_key(network_path: Path, points: PartPoints, limit_m: float) -> str:
+def _task_key(label: str, network_path: Path, points: PartPoints, limit_m: float) -> str:
     h = hashlib.sha256(
-        json.dumps([WORK_VERSION, network_path.name, points.digest(), limit_m]).encode()
+        json.dumps([WORK_VERSION, label, network_path.name, points.digest(), limit_m]).encode()
     )
     return h.hexdigest()[:24]
 
@@ -278,11 +278,13 @@ def _execute(
 
 
 def _failure(task: _Task, err: BaseException, *, tries: int) -> PartFailedError:
+    """The error naming the failed part; its input is removed so a rerun writes it afresh."""
+    Path(task.network_path).unlink(missing_ok=True)
     reason = str(err).strip().splitlines()
     reason = reason[0] if reason else ""
     msg = (
         f"part {task.label} failed after {tries} {'try' if tries == 1 else 'tries'}: "
-        f"{type(err).__name__}: {reason} (input {task.network_path}); "
+        f"{type(err).__name__}: {reason} (input {Path(task.network_path).name}, removed); "
         "rerun the same command to run only the unfinished parts"
     )
     return PartFailedError(msg)
@@ -385,8 +387,10 @@ def run_coverage_parts(
             limit = configs[name].search_limit_m
             for i, (part, (path, edges)) in enumerate(zip(parts, cuts, strict=True)):
                 points = part_points(edges, prep.centre_snap, prep.community_snap, part_of, i)
+                if not points.own.any():  # its communities are all off the network
+                    continue
                 label = part.name if len(configs) == 1 else f"{part.name} / scenario {name}"
-                key = _task_key(path, points, limit)
+                key = _task_key(label, path, points, limit)
                 tasks.append(_Task(key, label, name, str(path), points, limit))
         manifest = _Manifest(folder)
         cut = time.perf_counter()

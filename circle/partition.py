@@ -213,14 +213,14 @@ def cut_network(
         `network` of each of its edges.
     """
     edges = np.sort(network.edge_tree.query(shapely.box(*bounds)))
-    keep = np.zeros(network.n_nodes, bool)
-    keep[network.edge_u[edges]] = keep[network.edge_v[edges]] = True
-    new_pos = np.cumsum(keep) - 1
+    u, v = network.edge_u[edges], network.edge_v[edges]
+    nodes = np.sort(np.concatenate([u, v]))  # the whole network's order, so u < v stays true
+    nodes = nodes[np.r_[True, nodes[1:] != nodes[:-1]][: nodes.size]]
     sub = WalkNetwork(
-        node_ids=network.node_ids[keep],
-        xy=network.xy[keep],
-        edge_u=new_pos[network.edge_u[edges]],
-        edge_v=new_pos[network.edge_v[edges]],
+        node_ids=network.node_ids[nodes],
+        xy=network.xy[nodes],
+        edge_u=np.searchsorted(nodes, u),
+        edge_v=np.searchsorted(nodes, v),
         edge_length_m=network.edge_length_m[edges],
         edge_way=network.edge_way[edges],
         edge_highway=network.edge_highway[edges],
@@ -327,9 +327,10 @@ class PartPoints:
 
 def _on_cut(snapped: Snapped, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mask of points snapped to one of `edges`, their positions among `edges`)."""
-    pos = np.searchsorted(edges, snapped.edge)
-    pos = np.minimum(pos, max(edges.size - 1, 0))
-    hit = (snapped.edge >= 0) & (edges.size > 0) & (edges[pos] == snapped.edge)
+    if edges.size == 0:
+        return np.zeros(snapped.edge.size, bool), np.zeros(snapped.edge.size, np.int64)
+    pos = np.minimum(np.searchsorted(edges, snapped.edge), edges.size - 1)
+    hit = (snapped.edge >= 0) & (edges[pos] == snapped.edge)
     return hit, pos
 
 

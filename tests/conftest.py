@@ -130,7 +130,7 @@ def dask_cluster():
     """A real Dask LocalCluster of 2 worker processes (1 thread each), closed after the session."""
     distributed = need_dask()
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     try:
         yield cluster

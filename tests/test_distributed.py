@@ -44,7 +44,7 @@ def test_a_killed_worker_does_not_lose_a_part(generated_city):
     config = CircleConfig()
     single = coverage_report(communities, centres, net, config=config)
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     try:
         with distributed.Client(cluster) as client:
@@ -106,7 +106,8 @@ def test_a_failing_part_is_named_retried_and_rerun_alone(generated_city, dask_cl
     (tmp_path / entry["output"]).unlink()
     (tmp_path / entry["network"]).write_bytes(b"not a network")
     with distributed.Client(dask_cluster) as client:
-        with pytest.raises(PartFailedError, match=r"^part se failed after 3 tries: .*net-"):
+        failed = r"^part se failed after 3 tries: .*\(input net-\w+\.npz, removed\)"
+        with pytest.raises(PartFailedError, match=failed):
             run_partitioned_coverage(
                 communities, centres, net, config=config, partitioning=quadrants(),
                 client=client, work_dir=tmp_path,
@@ -125,8 +126,8 @@ def test_a_failing_part_is_named_retried_and_rerun_alone(generated_city, dask_cl
             )
         )
         assert retried == 2  # ...after two retries
-    # repaired (the driver rewrites a missing network file): only "se" runs again
-    (tmp_path / entry["network"]).unlink()
+    # the failed part's input was removed, so the rerun writes it afresh and runs "se" alone
+    assert not (tmp_path / entry["network"]).exists()
     seen = []
     assert_same(run(lambda done, total, label: seen.append((done, total, label))), single)
     assert seen[0][:2] == (3, 4) and "3 parts already complete" in seen[0][2]

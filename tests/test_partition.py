@@ -88,6 +88,30 @@ def test_a_cut_narrower_than_the_halo_changes_the_walk():
     assert walks[100.0] == np.inf  # the detour at y = -300 m is outside a 100 m cut
 
 
+def test_statuses_come_from_the_whole_network_not_the_cut():
+    """Generated: "a" reaches the centre only by a 2 km detour, outside its part's cut, so in
+    the cut it looks cut off; "b" is on an island with no centre::
+
+        a  0 ---- 1    2 ---- 3  k            7 ---- 8  b     (x = 1000..1100 m)
+           |                  |
+           4 ---------------- 5               y = -2000 m
+    """
+    nodes = {0: (0, 0), 1: (100, 0), 2: (200, 0), 3: (300, 0), 4: (0, -2000),
+             5: (300, -2000), 7: (1000, 0), 8: (1100, 0)}
+    net = make_network(nodes, [(0, 1), (2, 3), (0, 4), (4, 5), (3, 5), (7, 8)])
+    communities = points([("a", 0.0, 10.0), ("b", 1100.0, 10.0)])
+    centres = points([("k", 300.0, 10.0)])
+    cfg = CircleConfig(thresholds_min=(15.0,), search_limit_min=15.0, max_snap_m=50.0)
+    single = coverage_report(communities, centres, net, config=cfg)
+    part = run_partitioned_coverage(
+        communities, centres, net, config=cfg, partitioning=Partitioning(tile_m=500.0)
+    )
+    assert part.sources["partition"]["parts"] == 2
+    # by hand: a's only walk is 10 + 2000 + 300 + 2000 + 10 m > 1000 m; b has no centre at all
+    assert single.table["status"].tolist() == ["beyond_limit", "unreachable"]
+    _assert_same(part, single)
+
+
 def _assert_same(partitioned, single):
     pd.testing.assert_frame_equal(partitioned.table, single.table, check_exact=True)
     pd.testing.assert_frame_equal(partitioned.centres, single.centres, check_exact=True)

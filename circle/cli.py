@@ -512,7 +512,7 @@ def sweep(
     try:
         scenario_list = read_scenarios(scenarios)
         configs = {s.name: s.config for s in scenario_list}
-        min_component_m = {c.min_component_m for c in configs.values()}.pop()
+        min_component_m = next(iter(configs.values())).min_component_m  # not a scenario key
         partitioning = _partitioning(ctx, partition_opts, layer_crs, required=True)
         with progress.stage(f"reading the walking network {network.name}"):
             net = load_network(network, min_component_m=min_component_m)

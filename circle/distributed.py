@@ -180,14 +180,17 @@ class _Manifest:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / "manifest.json"
-        self.tasks: dict[str, dict] = {}
-        if self.path.exists():
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                if data.get("version") == WORK_VERSION:
-                    self.tasks = data["tasks"]
-            except (OSError, ValueError, KeyError) as err:
-                logger.warning("work folder: ignoring unreadable %s (%s)", self.path, err)
+        self.tasks: dict[str, dict] = self._read()
+
+    def _read(self) -> dict[str, dict]:
+        if not self.path.exists():
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return dict(data["tasks"]) if data.get("version") == WORK_VERSION else {}
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            logger.warning("work folder: ignoring unreadable %s (%s)", self.path, err)
+            return {}
 
     def output(self, key: str) -> Path:
         return self.folder / f"out-{key}.npz"
@@ -199,18 +202,19 @@ class _Manifest:
 
     def record(self, task: _Task, result: tuple[np.ndarray, ...]) -> None:
         path = self.output(task.key)
-        tmp = path.with_name(f".{path.name}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         index, walk, centre = result
         with open(tmp, "wb") as f:
             np.savez(f, community_index=index, walk_m=walk, centre=centre)
         tmp.replace(path)
+        self.tasks.update(self._read())  # keep what another job sharing the folder recorded
         self.tasks[task.key] = {
             "part": task.label,
             "network": Path(task.network_path).name,
             "output": path.name,
             "sha256": _sha256(path),
         }
-        tmp = self.path.with_name(".manifest.json.tmp")
+        tmp = self.path.with_name(f".manifest.json.{os.getpid()}.tmp")
         tmp.write_text(
             json.dumps({"version": WORK_VERSION, "tasks": self.tasks}, indent=1, sort_keys=True),
             encoding="utf-8",

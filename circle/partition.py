@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -257,7 +258,7 @@ def save_part_network(sub: WalkNetwork, folder: Path) -> Path:
         h.update(np.ascontiguousarray(a).tobytes())
     path = Path(folder) / f"net-{h.hexdigest()[:24]}.npz"
     if not path.exists():
-        tmp = path.with_name(f".{path.name}.tmp-{id(sub)}")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
             np.savez(f, crs=np.array(sub.crs), **arrays)
         tmp.replace(path)

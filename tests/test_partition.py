@@ -199,3 +199,30 @@ def test_communities_outside_every_area_are_refused(generated_city):
             communities, centres, net, config=SHORT,
             partitioning=Partitioning(areas=areas, column="town"),
         )
+
+
+def test_a_rerun_skips_complete_parts_and_redoes_a_damaged_one(helsinki_many, tmp_path):
+    net, communities, centres = helsinki_many
+    config = CircleConfig(thresholds_min=(5.0,), search_limit_min=5.0, max_snap_m=100.0)
+    tiles = Partitioning(tile_m=2 * halo_m(config))
+
+    def run():
+        seen = []
+        result = run_partitioned_coverage(
+            communities, centres, net, config=config, partitioning=tiles, work_dir=tmp_path,
+            progress=lambda done, total, label: seen.append((done, total, label)),
+        )
+        return result, seen
+
+    first, seen = run()
+    n = seen[-1][1]
+    assert [s[0] for s in seen] == list(range(1, n + 1))
+    again, seen = run()
+    assert seen == [(n, n, f"{n} parts already complete in {tmp_path}")]
+    _assert_same(again, first)
+    # a damaged output no longer matches its sha256 in the manifest: only that part runs again
+    damaged = sorted(tmp_path.glob("out-*.npz"))[0]
+    damaged.write_bytes(b"damaged")
+    third, seen = run()
+    assert [s[:2] for s in seen] == [(n - 1, n), (n, n)]
+    _assert_same(third, first)

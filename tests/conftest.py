@@ -91,7 +91,7 @@ def generated_city():
     xy = np.vstack(
         [
             rng.uniform([X0 - 400, Y0 - 400], [X0 + 15_300, Y0 + 15_300], size=(2_950, 2)),
-            rng.uniform(shift + (X0, Y0), shift + (X0 + 500, Y0 + 500), size=(30, 2)),
+            rng.uniform((X0 + 17_000, Y0 + 5_000), (X0 + 17_500, Y0 + 5_500), size=(30, 2)),
             rng.uniform([X0 + 15_500, Y0 + 10_000], [X0 + 16_500, Y0 + 12_000], size=(20, 2)),
         ]
     )

@@ -34,10 +34,11 @@ def test_halo_is_the_search_limit_walk_plus_the_snap_radius():
 
 def test_tiles_hold_every_point_exactly_once():
     xy = np.array([[0.0, 0.0], [99.9, 5.0], [100.0, 0.0], [250.0, 120.0], [199.0, 199.0]])
-    parts = tile_parts(xy + (X0, Y0), tile_m=100.0)
+    shifted = xy + np.array([X0, Y0])
+    parts = tile_parts(shifted, tile_m=100.0)
     # origin at the floor of the smallest coordinate; names are row (y) then column (x)
     assert [p.name for p in parts] == ["r000c000", "r000c001", "r001c001", "r001c002"]
-    part_of = assign_to_parts(xy + (X0, Y0), parts)
+    part_of = assign_to_parts(shifted, parts)
     # (100, 0) lies on the border of c000 and c001: the first tile covering it wins
     assert [parts[i].name for i in part_of] == [
         "r000c000", "r000c000", "r000c000", "r001c002", "r001c001",

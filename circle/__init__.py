@@ -20,6 +20,7 @@ from .datums import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from .distributed import Partitioning, dask_client, run_coverage_parts, run_partitioned_coverage
 from .errors import (
     CircleError,
     CircleWarning,
@@ -28,6 +29,7 @@ from .errors import (
     MissingDependencyError,
     NetworkError,
     OutputError,
+    PartFailedError,
     SolverError,
 )
 from .extract import OsmPresets, layers_from_osm
@@ -41,6 +43,8 @@ from .groups import DEFAULT_GROUP_COLUMNS, group_coverage
 from .profiles import PROFILES, WalkProfile, get_profile
 from .runs import CoverageJob, rerun, run_job, write_job_outputs
 from .scenarios import compare_runs, profile_table, read_run
+from .partition import Part, halo_m, tile_parts
+from .sweep import Scenario, comparison_table, read_scenarios, write_sweep_outputs
 
 try:
     __version__ = version("circle")
@@ -62,6 +66,10 @@ __all__ = [
     "NetworkError",
     "OsmPresets",
     "OutputError",
+    "Part",
+    "PartFailedError",
+    "Partitioning",
+    "Scenario",
     "SolverError",
     "WalkNetwork",
     "__version__",
@@ -71,6 +79,9 @@ __all__ = [
     "coverage_report",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "comparison_table",
+    "dask_client",
+    "halo_m",
     "layers_from_osm",
     "load_network",
     "map_html",
@@ -79,6 +90,9 @@ __all__ = [
     "network_from_graph",
     "read_db_layer",
     "read_layer",
+    "read_scenarios",
+    "run_coverage_parts",
+    "run_partitioned_coverage",
     "summarise",
     # issue 10: gates, walking profiles, key groups, manifests, scenarios
     "DEFAULT_GROUP_COLUMNS",
@@ -100,4 +114,6 @@ __all__ = [
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
     "write_map",
+    "tile_parts",
+    "write_sweep_outputs",
 ]

@@ -20,7 +20,7 @@ from .errors import CircleError, CircleWarning, ConfigError
 from .io import OUTPUT_SUFFIXES, LayerColumns, atomic_output_dir, read_layer, write_layer_file
 from .isochrones import ALL_CENTRES, walk_isochrones
 from .maps import TILE_PROVIDERS, coverage_map, map_html, tile_provider, write_map
-from .network import load_network
+from .network import cache_dir, load_network
 from .profiles import PROFILES, get_profile, parse_profiles
 from .report import coverage_tables, summary_json, summary_markdown, summary_text
 from .runs import CoverageJob, load_layers, rerun, run_job, write_job_outputs
@@ -280,19 +280,125 @@ def _run_options(f):
     return f
 
 
+def _partition_options(f):
+    options = [
+        click.option(
+            "--work-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            metavar="DIR",
+            help="Folder for the parts' networks and outputs (default: a 'parts' folder in the "
+            "cache). Every worker must see it at this path; a rerun skips the parts already "
+            "complete there.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Worker processes of the local Dask cluster (default: one per core).",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            help="Run the parts on this existing Dask cluster instead of a local one.",
+        ),
+        click.option(
+            "--partition-by",
+            metavar="COLUMN",
+            help="Run one part per value of this column of --areas (e.g. city).",
+        ),
+        click.option(
+            "--areas",
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help="Polygons of the parts (e.g. the cities of a province), for --partition-by.",
+        ),
+        click.option(
+            "--tile-km",
+            type=float,
+            default=10.0,
+            show_default=True,
+            help="Tile side for --partition tiles.",
+        ),
+        click.option(
+            "--partition",
+            type=click.Choice(["tiles"]),
+            help="Cut the study area into square tiles (each with a halo that keeps its walks "
+            "exact) and run them on a Dask cluster.",
+        ),
+    ]
+    for option in options:
+        f = option(f)
+    return f
+
+
+def _partitioning(ctx: click.Context, opts: dict, crs: str | None, *, required: bool):
+    """The Partitioning asked for on the command line, or None for a single-process run."""
+    from .distributed import Partitioning
+
+    problem = None
+    if opts["partition"] and opts["partition_by"]:
+        problem = "give --partition tiles or --partition-by, not both"
+    elif opts["partition_by"] and not opts["areas"]:
+        problem = "--partition-by needs --areas FILE"
+    elif opts["areas"] and not opts["partition_by"]:
+        problem = "--areas needs --partition-by COLUMN"
+    elif opts["partition"] and not opts["tile_km"] > 0:
+        problem = f"--tile-km must be > 0, got {opts['tile_km']!r}"
+    if problem:
+        raise click.UsageError(problem, ctx=ctx)
+    if opts["partition"] == "tiles":
+        return Partitioning(tile_m=opts["tile_km"] * 1000.0)
+    if opts["partition_by"]:
+        areas = read_layer(opts["areas"], columns=LayerColumns(id=opts["partition_by"]), crs=crs)
+        return Partitioning(areas=areas, column="id")
+    if required:
+        return Partitioning()
+    if opts["scheduler"] or opts["workers"] or opts["work_dir"]:
+        msg = "--scheduler, --workers and --work-dir need --partition tiles or --partition-by"
+        raise click.UsageError(msg, ctx=ctx)
+    return None
+
+
+def _run_parts(ctx: click.Context, opts: dict, **kwargs):
+    """Run `run_coverage_parts` on the asked-for Dask cluster, with progress on stderr."""
+    from .distributed import dask_client, run_coverage_parts
+
+    quiet = ctx.obj["quiet"] > 0
+
+    def progress(done: int, total: int, label: str) -> None:
+        if not quiet:
+            click.echo(f"circle: [{done}/{total}] {label}", err=True)
+
+    work_dir = opts["work_dir"] or cache_dir() / "parts"
+    try:
+        with dask_client(opts["scheduler"], n_workers=opts["workers"]) as client:
+            if not quiet:
+                where = opts["scheduler"] or "a local Dask cluster"
+                n = len(client.scheduler_info().get("workers", {}))
+                click.echo(f"circle: running the parts on {where} ({n} workers)", err=True)
+            return run_coverage_parts(
+                client=client, work_dir=work_dir, progress=progress, **kwargs
+            )
+    except ImportError as err:
+        raise click.ClickException(str(err)) from err
+
+
 def _config(
     ctx: click.Context,
     speed_kmh: float,
     minutes: tuple[float, ...],
     max_snap_m: float,
+    search_limit_min: float | None = None,
     **fields,
 ):
+    if search_limit_min is None:
+        search_limit_min = max(60.0, *minutes) if minutes else 60.0
     try:
         return CircleConfig(
             walk_speed_kmh=speed_kmh,
             thresholds_min=tuple(minutes),
             max_snap_m=max_snap_m,
-            search_limit_min=max(60.0, *minutes) if minutes else 60.0,
+            search_limit_min=search_limit_min,
             **fields,
         )
     except ConfigError as err:
@@ -376,7 +482,16 @@ def _absolute(path: str | Path | None) -> str | None:
     help="Key-group count columns of the communities layer (default: those present of "
     "graduates, migrant_workers, veterans, unemployed, low_income, new_employment_forms).",
 )
+@click.option(
+    "--search-limit-min",
+    type=float,
+    metavar="MIN",
+    help="Stop each walk search at this many minutes (default 60, or the largest --minutes); "
+    "farther communities are beyond_limit. A partitioned run's halo is this walk plus "
+    "--max-snap-m, so --search-limit-min 15 makes the parts much smaller.",
+)
 @_layer_options
+@_partition_options
 @click.option(
     "--out",
     type=_PathOrDb(file_okay=False, path_type=Path),
@@ -441,7 +556,8 @@ def coverage(
     if_exists: str | None,
     with_map: bool,
     fmt: str,
-    **db_tables: str | None,
+    search_limit_min: float | None,
+    **options: str | None,
 ) -> None:
     """Walk from every community to its nearest employment service centre.
 
@@ -460,7 +576,13 @@ def coverage(
       $ circle coverage --db postgresql://planner@gis.example/city --network-table roads \\
           --centres-table centres --communities-table communities \\
           --out "postgresql://planner@gis.example/city?schema=circle" --if-exists replace
+      $ circle coverage --network liaoning.osm.pbf --centres centres.gpkg \\
+          --communities communities.gpkg --partition tiles --tile-km 10 --out report/
+      $ circle coverage ... --areas cities.gpkg --partition-by city \\
+          --scheduler tcp://head-node:8786 --work-dir /shared/circle-parts
     """
+    db_tables = {k: v for k, v in options.items() if k.endswith(("_table", "_query"))}
+    partition_opts = {k: v for k, v in options.items() if k not in db_tables}
     sources = _db_layer_sources(
         ctx, {"network": network, "centres": centres, "communities": communities}, db, db_tables
     )
@@ -480,7 +602,9 @@ def coverage(
             )
             raise click.UsageError(msg, ctx=ctx)
         speed_kmh = get_profile(profile).speed_kmh
-    config = _config(ctx, speed_kmh, minutes, max_snap_m, gate_tolerance_m=gate_tolerance_m)
+    config = _config(
+        ctx, speed_kmh, minutes, max_snap_m, search_limit_min, gate_tolerance_m=gate_tolerance_m
+    )
     try:
         profile_names = tuple(p.name for p in parse_profiles(profiles)) if profiles else ()
     except ConfigError as err:
@@ -513,7 +637,27 @@ def coverage(
     )
     started = time.perf_counter()
     try:
-        outcome = run_job(job, stage=progress.stage)
+        partitioning = _partitioning(ctx, partition_opts, layer_crs, required=False)
+        if partitioning is not None and (profile_names or group_columns is not None):
+            msg = "--partition runs one coverage: drop --profiles and --group-columns"
+            raise click.UsageError(msg, ctx=ctx)
+
+        def partitioned(communities, centres, net, *, config, gates=None, groups=None):
+            if gates is not None:
+                msg = "--partition does not walk through gates yet: add --gates none"
+                raise click.UsageError(msg, ctx=ctx)
+            return _run_parts(
+                ctx,
+                partition_opts,
+                communities=communities,
+                centres=centres,
+                network=net,
+                configs={"coverage": config},
+                partitioning=partitioning,
+            )["coverage"]
+
+        compute = partitioned if partitioning is not None else None
+        outcome = run_job(job, stage=progress.stage, coverage=compute)
         summary = summarise(outcome.result)
         extra = {}
         if with_map:
@@ -857,6 +1001,100 @@ def map_command(
         f"map of {len(result.table)} communities and {len(result.centres)} centres -> {out} "
         f"({size_kb:,.0f} KB, {mode})"
     )
+
+
+@cli.command(short_help="Run coverage for several scenarios and compare them.")
+@click.argument("scenarios", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--network",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_NETWORK,
+    show_default="bundled central Helsinki OSM extract",
+    help="Street network, as for `circle coverage`.",
+)
+@click.option("--centres", metavar="FILE", help="Centres, as for `circle coverage`.")
+@click.option("--communities", metavar="FILE", help="Communities, as for `circle coverage`.")
+@_layer_options
+@_partition_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for <scenario>.csv (one coverage table per scenario) and comparison.csv.",
+)
+@click.option(
+    "--overwrite/--no-overwrite",
+    default=False,
+    show_default=True,
+    help="Replace output files that already exist in --out.",
+)
+@click.pass_context
+def sweep(
+    ctx: click.Context,
+    scenarios: Path,
+    network: Path,
+    centres: str | None,
+    communities: str | None,
+    layer_crs: str | None,
+    out: Path,
+    overwrite: bool,
+    **opts,
+) -> None:
+    """Run coverage once per scenario of a TOML file, as Dask tasks, and compare the scenarios.
+
+    Each scenario sets speed_kmh, minutes, max_snap_m and search_limit_min (a [defaults]
+    table applies to all). One task runs per (part, scenario): with --partition tiles or
+    --partition-by the study area is cut into parts, otherwise it is one part. Writes one
+    coverage table per scenario (<name>.csv) and comparison.csv (coverage share per band).
+
+    \b
+    scenarios.toml:
+      [defaults]
+      minutes = [5, 10, 15]
+      [[scenario]]
+      name = "baseline"
+      [[scenario]]
+      name = "slow-walkers"
+      speed_kmh = 3.0
+
+    \b
+    Examples:
+      $ circle sweep scenarios.toml --out sweep/
+      $ circle sweep scenarios.toml --network liaoning.osm.pbf --centres centres.gpkg \\
+          --communities communities.gpkg --partition tiles --tile-km 10 --out sweep/
+    """
+    from .sweep import comparison_table, comparison_text, read_scenarios, write_sweep_outputs
+
+    progress = _Progress(quiet=ctx.obj["quiet"] > 0)
+    names = ("id", "name", "type", "population", "lon", "lat")
+    columns = LayerColumns(**{n: opts.pop(f"{n}_column") for n in names})
+    partition_opts = opts
+    try:
+        scenario_list = read_scenarios(scenarios)
+        configs = {s.name: s.config for s in scenario_list}
+        min_component_m = next(iter(configs.values())).min_component_m  # not a scenario key
+        partitioning = _partitioning(ctx, partition_opts, layer_crs, required=True)
+        with progress.stage(f"reading the walking network {network.name}"):
+            net = load_network(network, min_component_m=min_component_m)
+        with progress.stage("reading centres and communities"):
+            centre_layer, community_layer = _load_layers(
+                network, centres, communities, columns, layer_crs
+            )
+        with progress.stage(f"running {len(configs)} scenarios"):
+            results = _run_parts(
+                ctx,
+                partition_opts,
+                communities=community_layer,
+                centres=centre_layer,
+                network=net,
+                configs=configs,
+                partitioning=partitioning,
+            )
+        with progress.stage(f"writing {out}"):
+            write_sweep_outputs(results, out, overwrite=overwrite)
+    except CircleError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(comparison_text(comparison_table(results)), nl=False)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import shapely
 
 from ._validate import natural_key, validate_layer
 from .config import DEFAULT_CONFIG, CircleConfig
-from .engine import nearest_centres, nearest_centres_networkx
+from .engine import NearestResult, nearest_centres, nearest_centres_networkx
 from .errors import InputDataError, NetworkError
 from .gates import StartWalks, link_gates, walk_through_gates
 from .groups import group_coverage, resolve_group_columns
@@ -29,7 +29,10 @@ __all__ = [
     "STATUS_OK",
     "STATUS_UNREACHABLE",
     "CoverageResult",
+    "PreparedCoverage",
     "coverage_report",
+    "finish_coverage",
+    "prepare_coverage",
     "prepare_layer",
     "summarise",
 ]
@@ -115,7 +118,8 @@ def prepare_layer(
         raise InputDataError(msg)
     checked, repaired = validate_layer(layer, kind=kind, source=source, row_label=row_label)
     checked = checked.to_crs(network.crs)
-    order = sorted(range(len(checked)), key=lambda i: natural_key(checked["id"].iloc[i]))
+    ids = checked["id"].tolist()
+    order = sorted(range(len(ids)), key=lambda i: natural_key(ids[i]))
     checked = checked.iloc[order].reset_index(drop=True)
     checked.attrs.update(layer.attrs)
     pts = shapely.point_on_surface(checked.geometry.values)
@@ -161,6 +165,105 @@ def _check_on_network(
     raise NetworkError(msg)
 
 
+@dataclass(frozen=True)
+class PreparedCoverage:
+    """Validated layers snapped to the network: everything a coverage search starts from.
+
+    Attributes
+    ----------
+    communities, centres
+        The validated layers in the network's CRS, sorted by id (see `prepare_layer`).
+    community_snap, centre_snap
+        Where each community and centre joins the network.
+    community_xy, centre_xy
+        Representative point of each community and centre (network CRS).
+    sources
+        Provenance of the network and of both layers.
+    targets
+        The search's targets: the communities, then the gates (when there are gates).
+    gates
+        Gates linked to their communities, and where they join the network (or ``None``).
+    groups
+        The key-group count columns of the communities.
+    """
+
+    communities: gpd.GeoDataFrame
+    centres: gpd.GeoDataFrame
+    community_snap: Snapped
+    centre_snap: Snapped
+    community_xy: np.ndarray
+    centre_xy: np.ndarray
+    sources: dict
+    targets: Snapped
+    gates: tuple | None = None
+    groups: tuple[str, ...] = ()
+
+
+def prepare_coverage(
+    communities: gpd.GeoDataFrame,
+    centres: gpd.GeoDataFrame,
+    network: WalkNetwork,
+    *,
+    config: CircleConfig = DEFAULT_CONFIG,
+    gates: gpd.GeoDataFrame | None = None,
+    groups: tuple[str, ...] | list[str] | None = None,
+) -> PreparedCoverage:
+    """Validate both layers (and gates) and snap them to the network: the first half of
+    `coverage_report`.
+
+    Parameters
+    ----------
+    communities, centres, gates, groups
+        As for `coverage_report`.
+    network
+        The walking network.
+    config
+        Gives ``max_snap_m`` and ``gate_tolerance_m``.
+
+    Returns
+    -------
+    PreparedCoverage
+    """
+    group_columns = resolve_group_columns(
+        communities, groups, reserved=("id", *COLUMNS, "geometry")
+    )
+    comm, comm_xy, comm_repaired = prepare_layer(communities, network, kind="communities")
+    cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
+    comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
+    cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m)
+    linked = None
+    targets = comm_snap
+    if gates is not None:
+        links = link_gates(gates, comm, comm_xy, network, tolerance_m=config.gate_tolerance_m)
+        gate_snap = snap_points(network, links.xy, max_snap_m=config.max_snap_m)
+        linked = (links, gate_snap)
+        # one search for both: communities first, then gates
+        targets = Snapped(
+            edge=np.concatenate([comm_snap.edge, gate_snap.edge]),
+            offset_m=np.concatenate([comm_snap.offset_m, gate_snap.offset_m]),
+            snap_m=np.concatenate([comm_snap.snap_m, gate_snap.snap_m]),
+        )
+    _check_on_network(cent, centres, cent_snap, network, config, "centres")
+    _check_on_network(comm, communities, targets, network, config, "communities")
+    sources = {
+        "network": dict(network.source),
+        "centres": {
+            "file": centres.attrs.get("source", "centres layer"),
+            "features": len(cent),
+            "repaired_geometries": cent_repaired,
+        },
+        "communities": {
+            "file": communities.attrs.get("source", "communities layer"),
+            "features": len(comm),
+            "repaired_geometries": comm_repaired,
+        },
+    }
+    return PreparedCoverage(
+        comm, cent, comm_snap, cent_snap, comm_xy, cent_xy, sources, targets, linked,
+        group_columns,
+    )
+
+
 def coverage_report(
     communities: gpd.GeoDataFrame,
     centres: gpd.GeoDataFrame,
@@ -202,27 +305,13 @@ def coverage_report(
         threshold), ``band_min`` (smallest threshold met), ``snap_m``, ``status`` (ok,
         off_network, unreachable, beyond_limit), ``via_gate`` and the group columns.
     """
-    group_columns = resolve_group_columns(
-        communities, groups, reserved=("id", *COLUMNS, "geometry")
+    if engine not in ("scipy", "networkx"):
+        msg = f"`engine` must be 'scipy' or 'networkx', got {engine!r}"
+        raise ValueError(msg)
+    prepared = prepare_coverage(
+        communities, centres, network, config=config, gates=gates, groups=groups
     )
-    comm, comm_xy, comm_repaired = prepare_layer(communities, network, kind="communities")
-    cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
-    comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
-    cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m)
-    links = None
-    targets = comm_snap
-    if gates is not None:
-        links = link_gates(gates, comm, comm_xy, network, tolerance_m=config.gate_tolerance_m)
-        gate_snap = snap_points(network, links.xy, max_snap_m=config.max_snap_m)
-        # one search for both: communities first, then gates
-        targets = Snapped(
-            edge=np.concatenate([comm_snap.edge, gate_snap.edge]),
-            offset_m=np.concatenate([comm_snap.offset_m, gate_snap.offset_m]),
-            snap_m=np.concatenate([comm_snap.snap_m, gate_snap.snap_m]),
-        )
-    _check_on_network(cent, centres, cent_snap, network, config, "centres")
-    _check_on_network(comm, communities, targets, network, config, "communities")
-
+    cent_snap, targets = prepared.centre_snap, prepared.targets
     if engine == "scipy":
         graph = build_search_graph(network, cent_snap, targets)
         cent_nodes, target_nodes = graph.point_node
@@ -234,14 +323,44 @@ def coverage_report(
             targets.snap_m,
             limit_m=config.search_limit_m,
         )
-    elif engine == "networkx":
+    else:
         nearest = nearest_centres_networkx(
             network, cent_snap, targets, limit_m=config.search_limit_m
         )
-    else:
-        msg = f"`engine` must be 'scipy' or 'networkx', got {engine!r}"
-        raise ValueError(msg)
+    return finish_coverage(prepared, nearest, network, config=config)
 
+
+def finish_coverage(
+    prepared: PreparedCoverage,
+    nearest: NearestResult,
+    network: WalkNetwork,
+    *,
+    config: CircleConfig = DEFAULT_CONFIG,
+) -> CoverageResult:
+    """Turn the nearest centre of every target into the coverage result (the second half).
+
+    Statuses come from the whole `network`'s connected pieces, so a partitioned run that
+    searched cut parts of the network still tells `unreachable` from `beyond_limit` as the
+    single-process run does.
+
+    Parameters
+    ----------
+    prepared
+        The snapped layers, from `prepare_coverage`.
+    nearest
+        Walk and centre rank of every target, in the order of ``prepared.targets``
+        (communities, then gates).
+    network
+        The whole walking network.
+    config
+        The run parameters.
+
+    Returns
+    -------
+    CoverageResult
+    """
+    comm, cent = prepared.communities, prepared.centres
+    cent_snap, targets, comm_snap = prepared.centre_snap, prepared.targets, prepared.community_snap
     # a start can reach a centre only in a piece of network that holds one
     comp = network.component
     usable = np.unique(comp[network.edge_u[cent_snap.edge[cent_snap.on_network]]])
@@ -257,7 +376,9 @@ def coverage_report(
         reachable=reachable[:n],
         via_gate=np.full(n, "", dtype=object),
     )
-    if links is not None:
+    sources = dict(prepared.sources)
+    if prepared.gates is not None:
+        links, gate_snap = prepared.gates
         walks = walk_through_gates(
             walks,
             links,
@@ -267,8 +388,13 @@ def coverage_report(
             reachable[n:],
             limit_m=config.search_limit_m,
         )
+        sources["gates"] = {
+            **links.source,
+            "off_network": int((~gate_snap.on_network).sum()),
+            "communities_walking_via_gate": int((walks.via_gate != "").sum()),
+        }
 
-    table = _community_table(comm, cent, walks, network, config, group_columns)
+    table = _community_table(comm, cent, walks, network, config, prepared.groups)
     centre_table = gpd.GeoDataFrame(
         {
             "centre_id": cent["id"],
@@ -277,27 +403,8 @@ def coverage_report(
             "snap_m": cent_snap.snap_m,
             "status": np.where(cent_snap.on_network, STATUS_OK, STATUS_OFF_NETWORK),
         },
-        geometry=gpd.GeoSeries(shapely.points(cent_xy), crs=network.crs),
+        geometry=gpd.GeoSeries(shapely.points(prepared.centre_xy), crs=network.crs),
     )
-    sources = {
-        "network": dict(network.source),
-        "centres": {
-            "file": centres.attrs.get("source", "centres layer"),
-            "features": len(cent),
-            "repaired_geometries": cent_repaired,
-        },
-        "communities": {
-            "file": communities.attrs.get("source", "communities layer"),
-            "features": len(comm),
-            "repaired_geometries": comm_repaired,
-        },
-    }
-    if links is not None:
-        sources["gates"] = {
-            **links.source,
-            "off_network": int((~gate_snap.on_network).sum()),
-            "communities_walking_via_gate": int((walks.via_gate != "").sum()),
-        }
     counts = table["status"].value_counts().to_dict()
     logger.info(
         "coverage: %d communities, %d covered within %g min; statuses %s",
@@ -307,7 +414,7 @@ def coverage_report(
         counts,
     )
     return CoverageResult(
-        table=table, centres=centre_table, config=config, sources=sources, groups=group_columns
+        table=table, centres=centre_table, config=config, sources=sources, groups=prepared.groups
     )
 
 

@@ -76,6 +76,9 @@ def reach_from_centres(
     Each centre becomes a leaf node joined to its snapped position by an edge as long as its
     access leg (plus a constant, and ``rank * TIE_TOLERANCE_M / n`` so that ties go to the
     lowest rank); one scipy search from all leaves finds, for every node, the nearest centre.
+    The rank is the centre's position in `centre_nodes` and ``n`` its length, unusable centres
+    included, so a partitioned run that passes every centre (those outside its part as -1) adds
+    the same leaf weights and gets the same walks to the last bit.
 
     Parameters
     ----------
@@ -98,9 +101,9 @@ def reach_from_centres(
     if usable.size == 0:
         return NodeReach(walk, nearest)
     k = usable.size
-    tie_step = TIE_TOLERANCE_M / max(k, 1)
+    tie_step = TIE_TOLERANCE_M / centre_nodes.size
     legs = np.asarray(centre_snap_m, np.float64)[usable]
-    leaf_w = legs + _LEAF_OFFSET_M + np.arange(k) * tie_step
+    leaf_w = legs + _LEAF_OFFSET_M + usable * tie_step
     leaves = n + np.arange(k)
     coo = graph.csr.tocoo()
     rows = np.concatenate([coo.row, leaves, centre_nodes[usable]])
@@ -117,11 +120,11 @@ def reach_from_centres(
     )
     dist, source = dist[:n], source[:n]
     reached = np.isfinite(dist)
-    rank = np.where(reached, source - n, 0)
+    rank = usable[np.where(reached, source - n, 0)]
     w = dist - _LEAF_OFFSET_M - rank * tie_step
     reached &= w <= limit_m
     walk[reached] = w[reached]
-    nearest[reached] = usable[rank[reached]]
+    nearest[reached] = rank[reached]
     return NodeReach(walk, nearest)
 
 

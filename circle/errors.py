@@ -11,6 +11,7 @@ __all__ = [
     "NetworkError",
     "OutputError",
     "ReproducibilityError",
+    "PartFailedError",
     "SolverError",
 ]
 
@@ -41,8 +42,14 @@ class OutputError(CircleError):
 
 class ReproducibilityError(CircleError):
     """A rerun of a manifest did not give byte-identical outputs."""
+
+
 class MissingDependencyError(CircleError, ImportError):
     """An optional feature needs packages that are not installed (the message names the extra)."""
+
+
+class PartFailedError(CircleError, RuntimeError):
+    """A part of a partitioned run failed on every try (the message names the part)."""
 
 
 class CircleWarning(UserWarning):

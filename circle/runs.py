@@ -236,7 +236,12 @@ def _load_gates(job: CoverageJob) -> gpd.GeoDataFrame | None:
     return read_layer(job.gates, columns=columns, crs=job.layer_crs)
 
 
-def run_job(job: CoverageJob, *, stage: Stage | None = None) -> JobOutcome:
+def run_job(
+    job: CoverageJob,
+    *,
+    stage: Stage | None = None,
+    coverage: Callable[..., CoverageResult] | None = None,
+) -> JobOutcome:
     """Read a job's inputs and compute its coverage (and profile table).
 
     Parameters
@@ -245,6 +250,9 @@ def run_job(job: CoverageJob, *, stage: Stage | None = None) -> JobOutcome:
         The run.
     stage
         A context-manager factory called with a description of each step (progress messages).
+    coverage
+        The coverage computation (default `circle.coverage.coverage_report`; a partitioned run
+        passes its own, with the same signature).
 
     Returns
     -------
@@ -262,7 +270,9 @@ def run_job(job: CoverageJob, *, stage: Stage | None = None) -> JobOutcome:
         gates = _load_gates(job)
     options = {"gates": gates, "groups": job.group_columns}
     with stage("walking to the nearest centre"):
-        result = coverage_report(communities, centres, net, config=job.config, **options)
+        result = (coverage or coverage_report)(
+            communities, centres, net, config=job.config, **options
+        )
     table = None
     if profiles:
         with stage(f"walking at {len(profiles)} profiles' speeds"):

@@ -93,6 +93,8 @@ def communities_with_groups(tmp_path_factory, bundled):
     path = tmp_path_factory.mktemp("groups") / "communities_groups.geojson"
     gdf.to_file(path)
     return path
+
+
 # ---- a throw-away PostgreSQL/PostGIS server (real Debian binaries, loopback, temporary dir) ------
 
 
@@ -195,3 +197,74 @@ def pg_db(pg_server, request):
 def pg_url(pg_server, pg_db):
     """``postgresql://postgres:PASSWORD@127.0.0.1:PORT/DB`` of a fresh PostGIS database."""
     return pg_server.url(pg_db)
+
+
+@pytest.fixture(scope="session")
+def generated_city():
+    """Generated, city-sized: a 150 × 150 jittered grid (about 15 × 15 km, 100 m blocks, 15 %
+    of streets missing) plus an island grid 2 km east of it with no centre; 3,000 random
+    communities (some on the island, some far off every street) and 40 random centres.
+
+    Returns (network, communities, centres).
+    """
+    from bench.generate import jittered_grid
+
+    city = jittered_grid(150, seed=3)
+    island = jittered_grid(6, seed=4)
+    shift = np.array([17_000.0, 5_000.0])
+    net = network_from_arrays(
+        np.vstack([city.xy, island.xy + shift]),
+        np.concatenate([city.edge_u, island.edge_u + city.n_nodes]),
+        np.concatenate([city.edge_v, island.edge_v + city.n_nodes]),
+        crs=CRS,
+        source={"file": "generated city with an island"},
+    )
+    rng = np.random.default_rng(5)
+    xy = np.vstack(
+        [
+            rng.uniform([X0 - 400, Y0 - 400], [X0 + 15_300, Y0 + 15_300], size=(2_950, 2)),
+            rng.uniform((X0 + 17_000, Y0 + 5_000), (X0 + 17_500, Y0 + 5_500), size=(30, 2)),
+            rng.uniform([X0 + 15_500, Y0 + 10_000], [X0 + 16_500, Y0 + 12_000], size=(20, 2)),
+        ]
+    )
+    communities = gpd.GeoDataFrame(
+        {
+            "id": [f"c{i}" for i in range(len(xy))],
+            "population": rng.integers(50, 3_000, len(xy)).astype(float),
+        },
+        geometry=shapely.points(xy),
+        crs=CRS,
+    )
+    cxy = rng.uniform([X0, Y0], [X0 + 15_000, Y0 + 15_000], size=(40, 2))
+    centres = gpd.GeoDataFrame(
+        {"id": [f"k{i:02d}" for i in range(40)], "type": "community"},
+        geometry=shapely.points(cxy),
+        crs=CRS,
+    )
+    return net, communities, centres
+
+
+def need_dask():
+    """Import dask.distributed, or skip the test (fail under CI=true, where it must be there)."""
+    import os
+
+    try:
+        import distributed
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("dask.distributed is not installed (pip install 'circle[dask]')")
+    return distributed
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A real Dask LocalCluster of 2 worker processes (1 thread each), closed after the session."""
+    distributed = need_dask()
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.close()

@@ -11,6 +11,14 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .config import DEFAULT_CONFIG, CircleConfig
 from .coverage import CoverageResult, coverage_report, summarise
+from .datums import (
+    bd09_to_gcj02,
+    bd09_to_wgs84,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
+)
 from .errors import (
     CircleError,
     CircleWarning,
@@ -46,11 +54,17 @@ __all__ = [
     "SolverError",
     "WalkNetwork",
     "__version__",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
     "coverage_report",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
     "layers_from_osm",
     "load_network",
     "network_from_arrays",
     "network_from_graph",
     "read_layer",
     "summarise",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
 ]

@@ -14,6 +14,7 @@ import shapely
 
 from ._validate import natural_key, validate_layer
 from .config import DEFAULT_CONFIG, CircleConfig
+from .datum_check import check_datum
 from .engine import NearestResult, nearest_centres, nearest_centres_networkx
 from .errors import InputDataError, NetworkError
 from .network import WalkNetwork
@@ -188,6 +189,8 @@ def coverage_report(
     """
     comm, comm_xy, comm_repaired = prepare_layer(communities, network, kind="communities")
     cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
+    check_datum(comm, network, kind="communities")
+    check_datum(cent, network, kind="centres")
     comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
     cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m)
     _check_on_network(cent, centres, cent_snap, network, config, "centres")
@@ -227,11 +230,13 @@ def coverage_report(
         "network": dict(network.source),
         "centres": {
             "file": centres.attrs.get("source", "centres layer"),
+            "datum": centres.attrs.get("datum", "wgs84"),
             "features": len(cent),
             "repaired_geometries": cent_repaired,
         },
         "communities": {
             "file": communities.attrs.get("source", "communities layer"),
+            "datum": communities.attrs.get("datum", "wgs84"),
             "features": len(comm),
             "repaired_geometries": comm_repaired,
         },

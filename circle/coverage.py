@@ -13,11 +13,13 @@ import pyproj
 import shapely
 
 from ._validate import natural_key, validate_layer
+from .areas import AREA_COLUMN
 from .config import DEFAULT_CONFIG, CircleConfig
 from .datum_check import check_datum
 from .engine import NearestResult, nearest_centres, nearest_centres_networkx
 from .errors import InputDataError, NetworkError
 from .network import WalkNetwork
+from .population import POPULATION_NONE
 from .snap import Snapped, build_search_graph, snap_points
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "STATUS_OFF_NETWORK",
     "STATUS_OK",
     "STATUS_UNREACHABLE",
+    "UNASSIGNED_AREA",
     "CoverageResult",
     "coverage_report",
     "prepare_layer",
@@ -56,6 +59,10 @@ COLUMNS = [
     "status",
 ]
 CENTRE_COLUMNS = ["centre_id", "name", "type", "snap_m", "status"]
+#: the roll-up row of communities in no area
+UNASSIGNED_AREA = "(no area)"
+#: uncovered communities named per area in the roll-up
+WORST_GAPS = 3
 
 
 @dataclass(frozen=True)
@@ -241,6 +248,8 @@ def coverage_report(
             "repaired_geometries": comm_repaired,
         },
     }
+    if "areas" in communities.attrs:
+        sources["communities"]["areas"] = communities.attrs["areas"]
     counts = table["status"].value_counts().to_dict()
     logger.info(
         "coverage: %d communities, %d covered within %g min; statuses %s",
@@ -291,14 +300,15 @@ def _community_table(
     if "population" in comm.columns:
         population = comm["population"].to_numpy(float)
         if "population_source" in comm.columns:
-            pop_source = comm["population_source"].fillna("").astype(str).to_numpy()
+            pop_source = comm["population_source"].fillna("").astype(str).to_numpy(object)
         else:
-            pop_source = np.where(
-                np.isnan(population), "", f"column 'population' of {comm.attrs.get('source')}"
+            pop_source = np.full(
+                len(comm), f"column 'population' of {comm.attrs.get('source')}", dtype=object
             )
+        pop_source[np.isnan(population) & (pop_source == "")] = POPULATION_NONE
     else:
         population = np.full(len(comm), np.nan)
-        pop_source = np.full(len(comm), "", dtype=object)
+        pop_source = np.full(len(comm), POPULATION_NONE, dtype=object)
     table = gpd.GeoDataFrame(
         {
             "community_id": comm["id"].to_numpy(),
@@ -318,6 +328,8 @@ def _community_table(
         geometry=comm.geometry.values,
         crs=network.crs,
     )
+    if AREA_COLUMN in comm.columns:
+        table.insert(2, AREA_COLUMN, comm[AREA_COLUMN].to_numpy())
     return table
 
 
@@ -347,9 +359,6 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     total_pop = float(np.nansum(pop)) if has_pop else None
     n = len(t)
 
-    def share(a: float, b: float | None) -> float | None:
-        return round(a / b, 4) if b else None
-
     bands = []
     for minutes in cfg.thresholds_min:
         inside = (t["band_min"] <= minutes).to_numpy()
@@ -359,9 +368,9 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
                 "minutes": minutes,
                 "walk_m": round(cfg.minutes_to_metres(minutes), 1),
                 "communities_covered": int(inside.sum()),
-                "communities_share": share(int(inside.sum()), n),
+                "communities_share": _share(int(inside.sum()), n),
                 "population_covered": covered_pop,
-                "population_share": share(covered_pop, total_pop) if has_pop else None,
+                "population_share": _share(covered_pop, total_pop) if has_pop else None,
             }
         )
     by_type = []
@@ -380,25 +389,10 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
                 "population_covered": float(np.nansum(pop[served])) if has_pop else None,
             }
         )
-    unc = t.loc[~t["covered"]].copy()
-    unc["_pop"] = unc["population"].fillna(-1)
-    unc["_key"] = unc["community_id"].map(natural_key)
-    unc = unc.sort_values(["_pop", "_key"], ascending=[False, True], kind="stable")
-    if top is not None:
-        unc = unc.head(top)
-    uncovered = [
-        {
-            "community_id": r.community_id,
-            "name": r.name,
-            "population": _num(r.population),
-            "walk_min": _num(r.walk_min, 2),
-            "status": r.status,
-            "nearest_centre_id": r.nearest_centre_id,
-        }
-        for r in unc.itertuples()
-    ]
+    ranked = _ranked_uncovered(t)
+    uncovered = [_gap(r) for r in (ranked if top is None else ranked.head(top)).itertuples()]
     statuses = t["status"].value_counts()
-    return {
+    summary = {
         "title": "15-minute employment circle: coverage",
         "parameters": cfg.as_dict(),
         "data": result.sources,
@@ -424,6 +418,66 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
         "thresholds": bands,
         "by_centre_type": by_type,
         "uncovered": uncovered,
+    }
+    if AREA_COLUMN in t.columns:
+        summary["areas"] = _by_area(t, ranked, pop, has_pop, result.sources)
+    return summary
+
+
+def _share(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 4) if a is not None and b else None
+
+
+def _ranked_uncovered(t: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The uncovered communities, largest population first (then by id)."""
+    unc = pd.DataFrame(t.loc[~t["covered"]].drop(columns="geometry"))
+    unc["_pop"] = unc["population"].fillna(-1)
+    unc["_key"] = unc["community_id"].map(natural_key)
+    return unc.sort_values(["_pop", "_key"], ascending=[False, True], kind="stable")
+
+
+def _gap(r) -> dict:
+    return {
+        "community_id": r.community_id,
+        "name": r.name,
+        "population": _num(r.population),
+        "walk_min": _num(r.walk_min, 2),
+        "status": r.status,
+        "nearest_centre_id": r.nearest_centre_id,
+    }
+
+
+def _by_area(
+    t: gpd.GeoDataFrame, ranked: pd.DataFrame, pop: np.ndarray, has_pop: bool, sources: dict
+) -> dict:
+    """Per area: communities, population, covered counts and shares, the worst gaps."""
+    area = t[AREA_COLUMN].to_numpy(object)
+    covered = t["covered"].to_numpy()
+    names = sorted(set(area) - {""}, key=natural_key) + ([""] if (area == "").any() else [])
+    rows = []
+    for name in names:
+        inside = area == name
+        n, n_cov = int(inside.sum()), int((inside & covered).sum())
+        total = float(np.nansum(pop[inside])) if has_pop else None
+        cov_pop = float(np.nansum(pop[inside & covered])) if has_pop else None
+        gaps = ranked.loc[ranked[AREA_COLUMN] == name].head(WORST_GAPS)
+        rows.append(
+            {
+                "area": name or UNASSIGNED_AREA,
+                "communities": n,
+                "communities_covered": n_cov,
+                "communities_share": _share(n_cov, n),
+                "population": total,
+                "population_covered": cov_pop,
+                "population_share": _share(cov_pop, total),
+                "uncovered": n - n_cov,
+                "worst_gaps": [_gap(r) for r in gaps.itertuples()],
+            }
+        )
+    return {
+        "by": sources.get("communities", {}).get("areas", ""),
+        "rows": rows,
+        "unassigned": sorted(t.loc[area == "", "community_id"].tolist(), key=natural_key),
     }
 
 

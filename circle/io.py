@@ -28,6 +28,7 @@ __all__ = [
     "atomic_output_dir",
     "read_layer",
     "write_layer_geojson",
+    "write_layers_geopackage",
 ]
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def read_layer(
         )
         raise InputDataError(msg)
     gdf = _to_wgs84(gdf, datum, path)
-    gdf = _rename(gdf, columns, path)
+    gdf = _rename(gdf, columns, path, need_id=kind != "areas")
     gdf.attrs["source"] = path.name
     gdf.attrs["row_label"] = row_label
     gdf.attrs["datum"] = datum
@@ -332,7 +333,9 @@ def _find_column(table: pd.DataFrame, name: str | None, candidates: tuple[str, .
     return None
 
 
-def _rename(gdf: gpd.GeoDataFrame, columns: LayerColumns, path: Path) -> gpd.GeoDataFrame:
+def _rename(
+    gdf: gpd.GeoDataFrame, columns: LayerColumns, path: Path, *, need_id: bool = True
+) -> gpd.GeoDataFrame:
     mapping = {}
     for target in ("id", "name", "type", "population"):
         source = getattr(columns, target)
@@ -344,7 +347,7 @@ def _rename(gdf: gpd.GeoDataFrame, columns: LayerColumns, path: Path) -> gpd.Geo
             msg = f"{path}: no column {source!r} (asked for as the {target}); found {list(gdf.columns)!r}"
             raise InputDataError(msg)
     gdf = gdf.rename(columns=mapping)
-    if "id" not in gdf.columns:
+    if "id" not in gdf.columns and need_id:
         if columns.id != "id":
             msg = f"{path}: no id column {columns.id!r}; found columns {list(gdf.columns)!r}"
             raise InputDataError(msg)
@@ -428,6 +431,53 @@ def write_layer_geojson(layer: gpd.GeoDataFrame, path: str | Path) -> Path:
             engine="pyogrio",
             layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
         )
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_layers_geopackage(
+    layers: dict[str, gpd.GeoDataFrame], path: str | Path, *, overwrite: bool = False
+) -> Path:
+    """Write several layers into one GeoPackage (WGS84), atomically.
+
+    The file appears complete or not at all; an existing file is replaced only with
+    `overwrite`. Empty layers are written with their columns, as point layers.
+
+    Parameters
+    ----------
+    layers
+        Layer name → GeoDataFrame with a CRS.
+    path
+        Target ``.gpkg`` file.
+    overwrite
+        Replace the file if it exists.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        msg = f"{path}: the output must be a GeoPackage file ending in .gpkg"
+        raise OutputError(msg)
+    if path.exists() and not overwrite:
+        msg = f"{path}: already exists; pass --overwrite to replace it"
+        raise OutputError(msg)
+    if not path.parent.exists():
+        msg = f"{path.parent}: folder not found; create it first"
+        raise OutputError(msg)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.gpkg")
+    try:
+        for name, layer in layers.items():
+            layer.to_crs("EPSG:4326").to_file(
+                tmp,
+                layer=name,
+                driver="GPKG",
+                engine="pyogrio",
+                geometry_type=None if len(layer) else "Point",
+            )
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

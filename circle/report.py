@@ -9,11 +9,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .areas import AREA_COLUMN
 from .coverage import COLUMNS, CoverageResult, summarise
 from .io import atomic_output_dir
 
 __all__ = [
+    "AREAS_FILE",
     "OUTPUT_FILES",
+    "areas_table",
     "coverage_table_for_output",
     "summary_json",
     "summary_markdown",
@@ -22,6 +25,8 @@ __all__ = [
 ]
 
 OUTPUT_FILES = ["coverage.csv", "coverage.geojson", "summary.md", "summary.json"]
+#: written beside them when the communities have areas (--by / --areas)
+AREAS_FILE = "areas.csv"
 ATTRIBUTION = "Map data © OpenStreetMap contributors (ODbL 1.0)"
 
 #: decimals kept in output files (metres to the decimetre, minutes to the hundredth)
@@ -30,7 +35,9 @@ _DECIMALS = {"walk_m": 1, "walk_min": 2, "snap_m": 1, "population": 1}
 
 def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
     """The per-community table as written to files: WGS84, rounded, stable column order."""
-    t = result.table.to_crs("EPSG:4326")[[*COLUMNS, "geometry"]].copy()
+    area = [AREA_COLUMN] if AREA_COLUMN in result.table.columns else []
+    columns = [*COLUMNS[:2], *area, *COLUMNS[2:]]
+    t = result.table.to_crs("EPSG:4326")[[*columns, "geometry"]].copy()
     for col, digits in _DECIMALS.items():
         t[col] = t[col].round(digits)
     t["covered"] = t["covered"].astype(bool)
@@ -146,6 +153,8 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
             )
         if len(unc) > top:
             lines.append(f"\n… and {len(unc) - top} more in summary.json and coverage.csv.")
+    if "areas" in summary:
+        lines += _areas_markdown(summary["areas"], p["threshold_min"])
     lines += [
         "",
         "## Data",
@@ -163,6 +172,55 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _areas_markdown(areas: dict, minutes: float) -> list[str]:
+    lines = [
+        "",
+        f"## By area: covered within {minutes:g} minutes",
+        "",
+        f"Areas from {_md(areas['by'])}." if areas["by"] else "",
+        "",
+        "| area | communities | covered | share | population | covered | share | worst gaps |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in areas["rows"]:
+        lines.append(
+            f"| {_md(r['area'])} | {r['communities']} | {r['communities_covered']} | "
+            f"{_pct(r['communities_share'])} | {_int(r['population'])} | "
+            f"{_int(r['population_covered'])} | {_pct(r['population_share'])} | "
+            f"{_md(_gaps(r['worst_gaps'])) or '–'} |"
+        )
+    if areas["unassigned"]:
+        lines += ["", f"In no area: {_md(', '.join(areas['unassigned']))}."]
+    return lines
+
+
+def _gaps(gaps: list[dict]) -> str:
+    return "; ".join(
+        f"{g['name'] or g['community_id']} ({_int(g['population'])})" for g in gaps
+    )
+
+
+def areas_table(summary: dict) -> pd.DataFrame:
+    """The per-area roll-up as a table (the rows of ``areas.csv``).
+
+    Parameters
+    ----------
+    summary
+        The output of `circle.coverage.summarise` for communities with areas.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area: counts, population, covered counts and shares, and the worst gaps
+        (largest uncovered communities, ``name (population)`` joined by ``;``).
+    """
+    rows = [
+        {**{k: v for k, v in r.items() if k != "worst_gaps"}, "worst_gaps": _gaps(r["worst_gaps"])}
+        for r in summary["areas"]["rows"]
+    ]
+    return pd.DataFrame(rows)
 
 
 def _md(text: str) -> str:
@@ -197,13 +255,23 @@ def summary_text(summary: dict) -> str:
             f"{r['name'] or r['community_id']} ({_int(r['population'])})" for r in unc[:5]
         )
         lines.append(f"left out beyond {p['threshold_min']:g} min: {len(unc)} — largest: {names}")
+    if "areas" in summary:
+        lines += ["", f"{'area':<24}  {'covered':>18}  {'population covered':>22}"]
+        for r in summary["areas"]["rows"]:
+            comm = f"{r['communities_covered']}/{r['communities']} ({_pct(r['communities_share'])})"
+            popn = (
+                f"{_int(r['population_covered'])} ({_pct(r['population_share'])})"
+                if r["population"] is not None
+                else "–"
+            )
+            lines.append(f"{r['area'][:24]:<24}  {comm:>18}  {popn:>22}")
     return "\n".join(lines) + "\n"
 
 
 def write_coverage_outputs(
     result: CoverageResult, out_dir: str | Path, *, overwrite: bool = False
 ) -> list[Path]:
-    """Write coverage.csv, coverage.geojson, summary.md and summary.json into `out_dir`.
+    """Write coverage.csv, coverage.geojson, summary.md, summary.json (and areas.csv) into `out_dir`.
 
     The files appear together or not at all; the same inputs give byte-identical files.
 
@@ -223,7 +291,8 @@ def write_coverage_outputs(
     """
     summary = summarise(result)
     table = coverage_table_for_output(result)
-    with atomic_output_dir(out_dir, OUTPUT_FILES, overwrite=overwrite) as staging:
+    names = OUTPUT_FILES + ([AREAS_FILE] if "areas" in summary else [])
+    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
         pd.DataFrame(table.drop(columns="geometry")).to_csv(
             staging / "coverage.csv", index=False, lineterminator="\n"
         )
@@ -235,4 +304,6 @@ def write_coverage_outputs(
         )
         (staging / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
         (staging / "summary.json").write_text(summary_json(summary), encoding="utf-8")
-    return [Path(out_dir) / n for n in OUTPUT_FILES]
+        if "areas" in summary:
+            areas_table(summary).to_csv(staging / AREAS_FILE, index=False, lineterminator="\n")
+    return [Path(out_dir) / n for n in names]

@@ -35,7 +35,7 @@ def population_from_raster(communities: gpd.GeoDataFrame, path: str | Path) -> n
 
     Every pixel contributes its value times the share of its area inside the polygon, so a
     community smaller than a pixel gets its part of the pixel. Band 1 is read; nodata pixels
-    count 0.
+    count 0 (declared nodata and NaN).
 
     Parameters
     ----------
@@ -49,28 +49,9 @@ def population_from_raster(communities: gpd.GeoDataFrame, path: str | Path) -> n
     numpy.ndarray
         One sum per community; ``nan`` for points and for polygons wholly outside the raster.
     """
-    try:
-        import rasterio
-    except ImportError as err:  # pragma: no cover - rasterio is a dependency
-        msg = "reading population rasters needs rasterio: pip install rasterio"
-        raise ImportError(msg) from err
     path = Path(path)
-    if not path.exists():
-        msg = f"{path}: file not found"
-        raise InputDataError(msg)
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as err:
-        msg = f"{path}: cannot read as a raster ({str(err).splitlines()[0]})"
-        raise InputDataError(msg) from err
-    with src:
+    with _open_raster(path) as src:
         t = src.transform
-        if src.crs is None:
-            msg = f"{path}: the raster has no CRS; save it with one (WorldPop rasters are EPSG:4326)"
-            raise InputDataError(msg)
-        if t.b != 0 or t.d != 0:
-            msg = f"{path}: rotated rasters are not read; warp it north-up first (gdalwarp)"
-            raise InputDataError(msg)
         geoms = communities.to_crs(src.crs).geometry.values
         sums = np.full(len(geoms), np.nan)
         pixel_area = abs(t.a * t.e)
@@ -83,6 +64,7 @@ def population_from_raster(communities: gpd.GeoDataFrame, path: str | Path) -> n
             (r0, r1), (c0, c1) = window
             data = src.read(1, window=((r0, r1), (c0, c1)), masked=True).astype(float)
             values = data.filled(0.0)
+            values[~np.isfinite(values)] = 0.0  # undeclared NaN nodata
             rows, cols = np.indices(values.shape)
             x0 = t.c + (c0 + cols.ravel()) * t.a
             y0 = t.f + (r0 + rows.ravel()) * t.e
@@ -97,6 +79,33 @@ def population_from_raster(communities: gpd.GeoDataFrame, path: str | Path) -> n
         len(sums),
     )
     return sums
+
+
+def _open_raster(path: Path):
+    """Open a raster, refusing what cannot be summed: missing, unreadable, no CRS, rotated."""
+    try:
+        import rasterio
+    except ImportError as err:  # pragma: no cover - rasterio is a dependency
+        msg = "reading population rasters needs rasterio: pip install rasterio"
+        raise ImportError(msg) from err
+    if not path.exists():
+        msg = f"{path}: file not found"
+        raise InputDataError(msg)
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as err:
+        msg = f"{path}: cannot read as a raster ({str(err).splitlines()[0]})"
+        raise InputDataError(msg) from err
+    problem = None
+    if src.crs is None:
+        problem = "the raster has no CRS; save it with one (WorldPop rasters are EPSG:4326)"
+    elif src.transform.b != 0 or src.transform.d != 0:
+        problem = "rotated rasters are not read; warp it north-up first (gdalwarp)"
+    if problem:
+        src.close()
+        msg = f"{path}: {problem}"
+        raise InputDataError(msg)
+    return src
 
 
 def _window(bounds, t, width: int, height: int):
@@ -158,6 +167,8 @@ def fill_population(
         else np.full(n, "", dtype=object)
     )
     how[~missing] = np.where(stated == "", f"column 'population' of {source}", stated)[~missing]
+    if raster is not None:
+        _open_raster(Path(raster)).close()  # refuse a bad raster even when no row needs it
     if raster is not None and missing.any():
         sums = population_from_raster(out.loc[missing], raster)
         found = np.flatnonzero(missing)[np.isfinite(sums)]

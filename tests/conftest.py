@@ -121,3 +121,16 @@ def shenyang():
         crs=CRS,
     ).to_crs("EPSG:4326")
     return net, centres, communities
+
+
+@pytest.fixture(scope="session")
+def shenyang_files(shenyang, tmp_path_factory):
+    """The generated Shenyang grid as files: (network .graphml, centres.geojson, communities.geojson)."""
+    import osmnx as ox
+
+    net, centres, communities = shenyang
+    folder = tmp_path_factory.mktemp("shenyang")
+    ox.save_graphml(net.to_networkx(), folder / "grid.graphml")
+    centres.to_file(folder / "centres.geojson")
+    communities.to_file(folder / "communities.geojson")
+    return folder / "grid.graphml", folder / "centres.geojson", folder / "communities.geojson"

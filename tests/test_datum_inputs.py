@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import osmnx as ox
 import pandas as pd
 import pytest
 import shapely
@@ -77,13 +76,10 @@ def test_round_trip_geojson_csv_gcj02_xlsx_bd09_same_coverage(tmp_path, shenyang
     assert np.nanmax(np.abs(wrong["walk_m"] - base["walk_m"])) > 100
 
 
-def test_round_trip_through_the_cli(tmp_path, shenyang, runner):
-    net, centres, communities = shenyang
+def test_round_trip_through_the_cli(tmp_path, shenyang, shenyang_files, runner):
+    _, centres, _ = shenyang
+    graphml, _, comm = shenyang_files
     paths = write_tables(tmp_path, centres)
-    graphml = tmp_path / "grid.graphml"
-    ox.save_graphml(net.to_networkx(), graphml)
-    comm = tmp_path / "communities.geojson"
-    communities.to_file(comm)
     common = ["coverage", "--network", graphml, "--communities", comm, "--format", "json"]
     runs = {
         "geojson": ["--centres", paths["geojson"]],

@@ -107,7 +107,7 @@ def _areas_containing(
     points = shapely.point_on_surface(communities.to_crs(areas.crs).geometry.values)
     p_idx, a_idx = shapely.STRtree(geom).query(points, predicate="intersects")
     found: dict[int, list[str]] = {}
-    for p, a in zip(p_idx.tolist(), a_idx.tolist()):
+    for p, a in zip(p_idx.tolist(), a_idx.tolist(), strict=False):
         found.setdefault(p, []).append(names[a])
     overlapping = [p for p, hits in found.items() if len(set(hits)) > 1]
     if overlapping:
@@ -118,9 +118,7 @@ def _areas_containing(
             CircleWarning,
             stacklevel=3,
         )
-    return [
-        min(found[i], key=natural_key) if i in found else "" for i in range(len(communities))
-    ]
+    return [min(found[i], key=natural_key) if i in found else "" for i in range(len(communities))]
 
 
 def _name(value) -> str:

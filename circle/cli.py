@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
 from .areas import assign_areas
+from .bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
 from .config import CircleConfig
 from .coverage import coverage_report, summarise
 from .errors import CircleError, CircleWarning, ConfigError
@@ -455,9 +455,11 @@ def coverage(
     online = place is not None or bbox is not None
     network_given = ctx.get_parameter_source("network") != click.core.ParameterSource.DEFAULT
     if online and (network_given or (place is not None and bbox is not None)):
-        raise click.UsageError("give one of --network, --place and --bbox", ctx=ctx)
+        msg = "give one of --network, --place and --bbox"
+        raise click.UsageError(msg, ctx=ctx)
     if by is not None and areas_file is not None:
-        raise click.UsageError("give --by or --areas, not both", ctx=ctx)
+        msg = "give --by or --areas, not both"
+        raise click.UsageError(msg, ctx=ctx)
     try:
         bbox_tuple = parse_bbox(bbox) if bbox is not None else None
     except ConfigError as err:

@@ -1,4 +1,4 @@
-"""Datum sanity check: does a layer fit the street network markedly better in another Chinese datum?"""
+"""Datum sanity check: does a layer fit the streets markedly better in another Chinese datum?"""
 
 from __future__ import annotations
 
@@ -165,9 +165,7 @@ def _probes(geoms: np.ndarray) -> np.ndarray:
     kinds = shapely.get_type_id(present)
     polygons = np.isin(kinds, [3, 6])
     outlines = shapely.segmentize(shapely.boundary(present[polygons]), OUTLINE_STEP_M)
-    xy = np.vstack(
-        [shapely.get_coordinates(present[~polygons]), shapely.get_coordinates(outlines)]
-    )
+    xy = np.vstack([shapely.get_coordinates(present[~polygons]), shapely.get_coordinates(outlines)])
     if len(xy) > MAX_PROBES:
         xy = xy[np.linspace(0, len(xy) - 1, MAX_PROBES).astype(int)]
     return xy

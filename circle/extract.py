@@ -1,4 +1,4 @@
-"""Layers derived from an OSM file's tags: centres, communities, candidate sites, gates, population estimate."""
+"""Layers derived from OSM tags: centres, communities, candidates, gates, population estimate."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -37,7 +37,7 @@ LAYER_NAMES = ("centres", "communities", "candidates", "gates")
 
 @dataclass(frozen=True)
 class OsmPresets:
-    """Which OSM tags make centres, communities, candidate sites and gates, and how population is estimated.
+    """Which OSM tags make centres, communities, candidates and gates; how population is estimated.
 
     A tag value ``"*"`` matches any value of the key.
 
@@ -155,7 +155,8 @@ def presets_from_file(path: str | Path) -> OsmPresets:
         msg = f"{path}: file not found"
         raise InputDataError(msg) from err
     except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError, TOMLDecodeError
-        msg = f"{path}: cannot read the presets as {'JSON' if path.suffix == '.json' else 'TOML'} ({err})"
+        fmt = "JSON" if path.suffix.lower() == ".json" else "TOML"
+        msg = f"{path}: cannot read the presets as {fmt} ({err})"
         raise InputDataError(msg) from err
     if not isinstance(data, dict):
         msg = f"{path}: the presets must be a table of keys ({', '.join(_PRESET_KEYS)})"
@@ -176,28 +177,36 @@ def presets_from_file(path: str | Path) -> OsmPresets:
 
 
 def _preset_value(name: str, value):
+    wanted = {
+        "centre_tags": (dict, 'a table of "key=value" = "type"'),
+        "candidate_tags": (dict, 'a table of "key=value" = "type"'),
+        "community_tags": (list, 'a list of "key=value"'),
+        "gate_tags": (list, 'a list of "key=value"'),
+        "residential_buildings": (list, "a list of building=* values"),
+    }
+    if name in wanted and not isinstance(value, wanted[name][0]):
+        msg = f"give {wanted[name][1]}"
+        raise TypeError(msg)
     if name in ("centre_tags", "candidate_tags"):
-        if not isinstance(value, dict):
-            raise TypeError('give a table of "key=value" = "type"')
         return {_tag(k): str(v) for k, v in value.items()}
     if name in ("community_tags", "gate_tags"):
-        if not isinstance(value, list):
-            raise TypeError('give a list of "key=value"')
         return tuple(_tag(t) for t in value)
     if name == "residential_buildings":
-        if not isinstance(value, list):
-            raise TypeError("give a list of building=* values")
         return tuple(str(v) for v in value)
     number = float(value)
-    if not np.isfinite(number) or number <= 0 or (name == "gate_distance_m" and number > 100):
-        raise ValueError(f"must be a positive number{' up to 100' if name == 'gate_distance_m' else ''}, got {value!r}")
+    limit = 100.0 if name == "gate_distance_m" else np.inf
+    if not (np.isfinite(number) and 0 < number <= limit):
+        bound = " up to 100" if np.isfinite(limit) else ""
+        msg = f"must be a positive number{bound}, got {value!r}"
+        raise ValueError(msg)
     return number
 
 
 def _tag(text: str) -> tuple[str, str]:
     key, sep, value = str(text).partition("=")
     if not sep or not key.strip() or not value.strip():
-        raise ValueError(f'{text!r} is not "key=value" (use "key=*" for any value)')
+        msg = f'{text!r} is not "key=value" (use "key=*" for any value)'
+        raise ValueError(msg)
     return key.strip(), value.strip()
 
 
@@ -264,7 +273,7 @@ def extract_layers(
         candidate = None if centre else _first_match(tags, presets.candidate_tags)
         for found, out in ((centre, centres), (candidate, candidates)):
             if found:
-                (k, v), ctype = found
+                (k, _), ctype = found
                 out.append(
                     {
                         "id": f["osm_id"],
@@ -347,7 +356,7 @@ def _gates_on_outlines(
     g_idx, c_idx = shapely.STRtree(outlines).query(points, predicate="dwithin", distance=max_m)
     ids = communities["id"].to_numpy()
     on = {}
-    for g, c_i in zip(g_idx.tolist(), c_idx.tolist()):
+    for g, c_i in zip(g_idx.tolist(), c_idx.tolist(), strict=True):
         on.setdefault(g, []).append(ids[c_i])
     keep = sorted(on)
     gates = gates.iloc[keep].reset_index(drop=True)

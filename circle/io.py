@@ -1,4 +1,4 @@
-"""Reading input layers (GeoJSON, GeoPackage, GeoParquet, Shapefile, CSV, Excel) and writing outputs atomically."""
+"""Reading input layers (GeoJSON, GeoPackage, GeoParquet, Shapefile, CSV, Excel); atomic outputs."""
 
 from __future__ import annotations
 
@@ -168,7 +168,7 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, datum: str, path: Path) -> gpd.GeoDataFrame
 def _choose_layer(
     path: Path, names: list[str], usable: list[str], layer: str | None, kind: str | None, what: str
 ) -> str:
-    """The layer (sheet) to read: the one asked for, else one named like `kind`, else the only one."""
+    """The layer (sheet) to read: as asked, else the one named like `kind`, else the only one."""
     option = f"--{kind}-layer" if kind else "`layer`"
     if layer is not None:
         if layer not in names:
@@ -255,7 +255,9 @@ def _read_table(
         wanted = []
         if lon is None:
             wanted.append(
-                repr(columns.lon) if columns.lon else "a longitude column (lon, lng, longitude, x, 经度)"
+                repr(columns.lon)
+                if columns.lon
+                else "a longitude column (lon, lng, longitude, x, 经度)"
             )
         if lat is None:
             wanted.append(
@@ -283,7 +285,7 @@ def _read_table(
 
 
 def _read_csv(path: Path, columns: LayerColumns) -> pd.DataFrame:
-    """A CSV table in UTF-8 (with or without BOM), else GB18030 (Chinese Windows), with a warning."""
+    """A CSV table in UTF-8 (BOM or not), else GB18030 (Chinese Windows) with a warning."""
     failure = None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -344,7 +346,10 @@ def _rename(
                 gdf = gdf.drop(columns=[target])
             mapping[source] = target
         elif source != target and source not in gdf.columns and target != "id":
-            msg = f"{path}: no column {source!r} (asked for as the {target}); found {list(gdf.columns)!r}"
+            msg = (
+                f"{path}: no column {source!r} (asked for as the {target}); found "
+                f"{list(gdf.columns)!r}"
+            )
             raise InputDataError(msg)
     gdf = gdf.rename(columns=mapping)
     if "id" not in gdf.columns and need_id:

@@ -1,4 +1,4 @@
-"""Optional downloads: the walking network and OSM tags of a place or bounding box (osmnx), cached."""
+"""Optional downloads: the walking network and OSM tags of a place or bbox (osmnx), cached."""
 
 from __future__ import annotations
 
@@ -46,7 +46,10 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(v) for v in text.split(","))
     except ValueError as err:
-        msg = f"bbox must be WEST,SOUTH,EAST,NORTH in degrees, e.g. 123.38,41.76,123.50,41.84; got {text!r}"
+        msg = (
+            "bbox must be WEST,SOUTH,EAST,NORTH in degrees, e.g. 123.38,41.76,123.50,41.84; "
+            f"got {text!r}"
+        )
         raise ConfigError(msg) from err
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         msg = f"bbox {text!r} is not WEST<EAST within ±180 and SOUTH<NORTH within ±90 degrees"
@@ -125,14 +128,20 @@ def _download(place, bbox, keys, graph_file: Path, features_file: Path, label: s
             G = ox.graph_from_bbox(bbox, network_type="walk", simplify=False, retain_all=True)
             features = ox.features_from_bbox(bbox, tags)
     except Exception as err:  # osmnx and requests raise many kinds (HTTP, geocoding, empty)
-        msg = f"{label}: the OpenStreetMap download failed ({type(err).__name__}: {err}); {OFFLINE_HINT}"
+        msg = (
+            f"{label}: the OpenStreetMap download failed ({type(err).__name__}: {err}); "
+            f"{OFFLINE_HINT}"
+        )
         raise NetworkError(msg) from err
     graph_file.parent.mkdir(parents=True, exist_ok=True)
     ox.save_graphml(G, graph_file)
     records = features_from_frame(features)
     features_file.write_text(
         json.dumps(
-            [{**r, "geometry": shapely.to_wkt(r["geometry"], rounding_precision=8)} for r in records],
+            [
+                {**r, "geometry": shapely.to_wkt(r["geometry"], rounding_precision=8)}
+                for r in records
+            ],
             ensure_ascii=False,
         ),
         encoding="utf-8",
@@ -147,7 +156,10 @@ def _check_reachable(url: str) -> None:
         socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
     except OSError as err:
         reason = getattr(err, "strerror", None) or type(err).__name__
-        msg = f"cannot reach {host} to download OpenStreetMap data ({reason}): no internet? {OFFLINE_HINT}"
+        msg = (
+            f"cannot reach {host} to download OpenStreetMap data ({reason}): no internet? "
+            f"{OFFLINE_HINT}"
+        )
         raise NetworkError(msg) from err
 
 
@@ -166,13 +178,16 @@ def features_from_frame(features: gpd.GeoDataFrame) -> list[dict]:
     """
     out = []
     table = features.drop(columns=features.geometry.name)
-    rows = table.itertuples(index=False, name=None)
-    for (element, osm_id), geom, values in zip(features.index, features.geometry.values, rows):
+    rows = zip(
+        features.index, features.geometry.values, table.itertuples(index=False, name=None),
+        strict=True,
+    )
+    for (element, osm_id), geom, values in rows:
         if geom.geom_type == "Polygon":
             geom = shapely.MultiPolygon([geom])
         tags = {
             str(k): str(v)
-            for k, v in zip(table.columns, values)
+            for k, v in zip(table.columns, values, strict=False)
             if isinstance(v, str | int | float) and v == v  # v == v: not NaN
         }
         out.append({"osm_id": f"{element}/{osm_id}", "tags": tags, "geometry": geom})

@@ -1,4 +1,4 @@
-"""Population per community from the best source at hand: a column, a raster, OSM buildings, else a count."""
+"""Population per community, from the first source with a figure: column, raster, OSM, count."""
 
 from __future__ import annotations
 
@@ -75,7 +75,9 @@ def population_from_raster(communities: gpd.GeoDataFrame, path: str | Path) -> n
             share[edge] = shapely.area(shapely.intersection(boxes[edge], g)) / pixel_area
             sums[i] = float(np.dot(share, values.ravel()))
     logger.info(
-        "population raster %s: %d of %d communities inside", path.name, np.isfinite(sums).sum(),
+        "population raster %s: %d of %d communities inside",
+        path.name,
+        np.isfinite(sums).sum(),
         len(sums),
     )
     return sums
@@ -188,5 +190,3 @@ def fill_population(
     counts = {s: int((how == s).sum()) for s in dict.fromkeys(how.tolist())}
     logger.info("population sources: %s", counts)
     return out
-
-

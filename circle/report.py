@@ -271,7 +271,7 @@ def summary_text(summary: dict) -> str:
 def write_coverage_outputs(
     result: CoverageResult, out_dir: str | Path, *, overwrite: bool = False
 ) -> list[Path]:
-    """Write coverage.csv, coverage.geojson, summary.md, summary.json (and areas.csv) into `out_dir`.
+    """Write coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv) to `out_dir`.
 
     The files appear together or not at all; the same inputs give byte-identical files.
 

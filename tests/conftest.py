@@ -125,7 +125,7 @@ def shenyang():
 
 @pytest.fixture(scope="session")
 def shenyang_files(shenyang, tmp_path_factory):
-    """The generated Shenyang grid as files: (network .graphml, centres.geojson, communities.geojson)."""
+    """The generated Shenyang grid as files: (network .graphml, centres, communities GeoJSON)."""
     import osmnx as ox
 
     net, centres, communities = shenyang

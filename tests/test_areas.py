@@ -45,11 +45,26 @@ def test_areas_file_rollup_by_hand(tmp_path, shenyang, runner, shenyang_files):
     graphml, centres, communities = shenyang_files
     offices = street_offices(tmp_path)
     out = tmp_path / "out"
-    res = runner.invoke(cli, [
-        "coverage", "--network", str(graphml), "--centres", str(centres), "--communities",
-        str(communities), "--areas", str(offices), "--areas-name-column", "街道", "--out",
-        str(out), "--format", "json",
-    ])
+    res = runner.invoke(
+        cli,
+        [
+            "coverage",
+            "--network",
+            str(graphml),
+            "--centres",
+            str(centres),
+            "--communities",
+            str(communities),
+            "--areas",
+            str(offices),
+            "--areas-name-column",
+            "街道",
+            "--out",
+            str(out),
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     rows = {r["area"]: r for r in s["areas"]["rows"]}
@@ -61,8 +76,14 @@ def test_areas_file_rollup_by_hand(tmp_path, shenyang, runner, shenyang_files):
     assert "offices.gpkg" in s["areas"]["by"]
     # covered counts and worst gaps, recounted from coverage.csv by the block column rule
     t = pd.read_csv(out / "coverage.csv")
-    area_of = {0: "和平街道", 1: "和平街道", 2: "和平街道", 3: "太原街街道", 4: "太原街街道",
-               5: UNASSIGNED_AREA}
+    area_of = {
+        0: "和平街道",
+        1: "和平街道",
+        2: "和平街道",
+        3: "太原街街道",
+        4: "太原街街道",
+        5: UNASSIGNED_AREA,
+    }
     t["hand_area"] = t["community_id"].map(lambda c: area_of[block_column(c)])
     assert (t["area"].fillna(UNASSIGNED_AREA) == t["hand_area"]).all()
     for name, r in rows.items():
@@ -106,7 +127,10 @@ def test_overlapping_areas_warn_and_count_once(tmp_path, shenyang):
 
     _, _, communities = shenyang
     areas = read_layer(street_offices(tmp_path, overlap=True), kind="areas")
-    with pytest.warns(CircleWarning, match=r"overlap.gpkg: 5 communities \(b30, b31, b32, b33, b34\) lie in more than one area"):
+    with pytest.warns(
+        CircleWarning,
+        match=r"overlap.gpkg: 5 communities \(b30, b31, b32, b33, b34\) lie in more than one area",
+    ):
         labelled = assign_areas(communities, areas=areas, name_column="街道")
     # the first by name (code point order: 和 U+548C before 太 U+592A)
     assert (labelled.loc[labelled["id"].str.startswith("b3"), "area"] == "和平街道").all()
@@ -114,10 +138,19 @@ def test_overlapping_areas_warn_and_count_once(tmp_path, shenyang):
 
 def test_bad_rollup_inputs(tmp_path, runner, shenyang_files, shenyang):
     graphml, centres, communities = shenyang_files
-    base = ["coverage", "--network", str(graphml), "--centres", str(centres),
-            "--communities", str(communities)]
+    base = [
+        "coverage",
+        "--network",
+        str(graphml),
+        "--centres",
+        str(centres),
+        "--communities",
+        str(communities),
+    ]
     res = runner.invoke(cli, [*base, "--by", "street"])
-    assert res.exit_code == 1 and "communities.geojson: no column 'street' to roll up by" in res.output
+    assert (
+        res.exit_code == 1 and "communities.geojson: no column 'street' to roll up by" in res.output
+    )
     res = runner.invoke(cli, [*base, "--by", "name", "--areas", str(street_offices(tmp_path))])
     assert res.exit_code == 2 and "give --by or --areas, not both" in res.output
     res = runner.invoke(cli, [*base, "--areas", str(street_offices(tmp_path))])
@@ -125,8 +158,10 @@ def test_bad_rollup_inputs(tmp_path, runner, shenyang_files, shenyang):
     res = runner.invoke(cli, [*base, "--areas", str(centres)])
     assert res.exit_code == 1 and "centres.geojson: areas must be polygons" in res.output
     empty_name = tmp_path / "blank.geojson"
-    gpd.GeoDataFrame({"name": [""]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(empty_name)
-    with pytest.raises(InputDataError, match="blank.geojson: empty area name in feature 1"):
+    gpd.GeoDataFrame({"name": [""]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(
+        empty_name
+    )
+    with pytest.raises(InputDataError, match=r"blank\.geojson: empty area name in feature 1"):
         from circle import read_layer
 
         assign_areas(shenyang[2], areas=read_layer(empty_name, kind="areas"))

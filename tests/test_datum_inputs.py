@@ -38,14 +38,24 @@ def write_tables(tmp_path, centres):
     g_lon, g_lat = wgs84_to_gcj02(centres.geometry.x.to_numpy(), centres.geometry.y.to_numpy())
     paths["csv"] = tmp_path / "amap.csv"
     pd.DataFrame(
-        {"id": centres["id"], "name": centres["name"], "type": centres["type"],
-         "经度": np.round(g_lon, 6), "纬度": np.round(g_lat, 6)}
+        {
+            "id": centres["id"],
+            "name": centres["name"],
+            "type": centres["type"],
+            "经度": np.round(g_lon, 6),
+            "纬度": np.round(g_lat, 6),
+        }
     ).to_csv(paths["csv"], index=False)
     b_lon, b_lat = wgs84_to_bd09(centres.geometry.x.to_numpy(), centres.geometry.y.to_numpy())
     paths["xlsx"] = tmp_path / "baidu.xlsx"
     pd.DataFrame(
-        {"id": centres["id"], "name": centres["name"], "type": centres["type"],
-         "lng": b_lon, "lat": b_lat}
+        {
+            "id": centres["id"],
+            "name": centres["name"],
+            "type": centres["type"],
+            "lng": b_lon,
+            "lat": b_lat,
+        }
     ).to_excel(paths["xlsx"], index=False, sheet_name="服务站")
     return paths
 
@@ -66,8 +76,14 @@ def test_round_trip_geojson_csv_gcj02_xlsx_bd09_same_coverage(tmp_path, shenyang
     for name in ("csv", "xlsx"):
         t = tables[name]
         np.testing.assert_allclose(t["walk_m"], base["walk_m"], atol=1.0, rtol=0)
-        same = ["community_id", "nearest_centre_id", "nearest_centre_name", "covered",
-                "band_min", "status"]
+        same = [
+            "community_id",
+            "nearest_centre_id",
+            "nearest_centre_name",
+            "covered",
+            "band_min",
+            "status",
+        ]
         pd.testing.assert_frame_equal(pd.DataFrame(t[same]), pd.DataFrame(base[same]))
     # and without the conversion the CSV gives another answer: the datum matters here
     raw = read_layer(paths["csv"])
@@ -84,13 +100,22 @@ def test_round_trip_through_the_cli(tmp_path, shenyang, shenyang_files, runner):
     runs = {
         "geojson": ["--centres", paths["geojson"]],
         "csv": ["--centres", paths["csv"], "--centres-datum", "gcj02"],
-        "xlsx": ["--centres", paths["xlsx"], "--datum", "bd09", "--communities-datum", "wgs84",
-                 "--centres-layer", "服务站"],
+        "xlsx": [
+            "--centres",
+            paths["xlsx"],
+            "--datum",
+            "bd09",
+            "--communities-datum",
+            "wgs84",
+            "--centres-layer",
+            "服务站",
+        ],
     }
     out = {}
     for name, args in runs.items():
-        res = runner.invoke(cli, [*map(str, common), *map(str, args), "--out",
-                                  str(tmp_path / name)])
+        res = runner.invoke(
+            cli, [*map(str, common), *map(str, args), "--out", str(tmp_path / name)]
+        )
         assert res.exit_code == 0, res.output
         out[name] = pd.read_csv(tmp_path / name / "coverage.csv")
         summary = json.loads(res.stdout)
@@ -112,7 +137,11 @@ def test_check_fires_on_gcj02_read_as_wgs84_and_names_the_file(shenyang):
     for layer, kind in ((communities, "communities"), (centres, "centres")):
         wrong = shifted(layer, wgs84_to_gcj02)
         wrong.attrs.update(source=f"amap_{kind}.csv", datum="wgs84")
-        with pytest.warns(CircleWarning, match=rf"amap_{kind}.csv: read as WGS84, .*probably gcj02: read it with --{kind}-datum gcj02"):
+        with pytest.warns(
+            CircleWarning,
+            match=rf"amap_{kind}\.csv: read as WGS84, .*probably gcj02: read it with "
+            rf"--{kind}-datum gcj02",
+        ):
             fit = check_datum(wrong, net, kind=kind)
         assert fit.likely == "gcj02"
         assert fit.median_snap_m["gcj02"] < 20 < fit.median_snap_m["wgs84"] - 20

@@ -1,4 +1,4 @@
-"""`circle extract`: editable layers from the bundled OSM file, accepted by `circle coverage` as they are."""
+"""`circle extract`: editable layers from the bundled OSM file, taken by `circle coverage` as is."""
 
 from __future__ import annotations
 
@@ -30,7 +30,10 @@ def extracted(bundled, tmp_path_factory):
 def test_extract_writes_four_layers(extracted):
     out, res = extracted
     assert [str(n) for n, _ in pyogrio.list_layers(out)] == [
-        "centres", "communities", "candidates", "gates"
+        "centres",
+        "communities",
+        "candidates",
+        "gates",
     ]
     assert "gates" in res.stdout and "written:" in res.stdout
     comm = gpd.read_file(out, layer="communities")
@@ -48,8 +51,10 @@ def test_extracted_layers_give_the_default_table(extracted, runner, tmp_path):
     b = pd.read_csv(tmp_path / "default" / "coverage.csv")
     # the default layers are GeoJSON at 7 decimals (~1 cm); the GeoPackage keeps full precision
     np.testing.assert_allclose(a["walk_m"], b["walk_m"], atol=0.11)
-    pd.testing.assert_frame_equal(a.drop(columns=["walk_m", "walk_min", "snap_m"]),
-                                  b.drop(columns=["walk_m", "walk_min", "snap_m"]))
+    pd.testing.assert_frame_equal(
+        a.drop(columns=["walk_m", "walk_min", "snap_m"]),
+        b.drop(columns=["walk_m", "walk_min", "snap_m"]),
+    )
 
 
 def test_gates_lie_on_community_outlines(extracted, bundled):
@@ -64,13 +69,14 @@ def test_gates_lie_on_community_outlines(extracted, bundled):
             assert comm.loc[cid].geometry.boundary.distance(g.geometry) <= 1.0
         assert g.osm_tag.startswith("entrance=") or g.osm_tag == "barrier=gate"
     nodes = [
-        f for f in read_tagged_features(bundled[0], ("entrance", "barrier"))
+        f
+        for f in read_tagged_features(bundled[0], ("entrance", "barrier"))
         if f["geometry"].geom_type == "Point"
         and ("entrance" in f["tags"] or f["tags"].get("barrier") == "gate")
     ]
     pts = gpd.GeoSeries([f["geometry"] for f in nodes], crs=4326).to_crs(32635)
     outline = comm.geometry.boundary.union_all()
-    near = {f["osm_id"] for f, p in zip(nodes, pts) if outline.distance(p) <= 1.0}
+    near = {f["osm_id"] for f, p in zip(nodes, pts, strict=False) if outline.distance(p) <= 1.0}
     assert near == set(gates["id"])
 
 
@@ -111,7 +117,10 @@ def test_presets_file_overrides(tmp_path, bundled):
     ("text", "expect"),
     [
         ("centers = {}\n", "unknown preset key(s) ['centers']"),
-        ('communities = ["landuse"]\n', "bad value for 'communities': 'landuse' is not \"key=value\""),
+        (
+            'communities = ["landuse"]\n',
+            "bad value for 'communities': 'landuse' is not \"key=value\"",
+        ),
         ("default_levels = -1\n", "bad value for 'default_levels': must be a positive number"),
         ("centres = [\n", "cannot read the presets as TOML"),
     ],
@@ -121,8 +130,9 @@ def test_bad_presets_are_refused(tmp_path, bundled, runner, text, expect):
     p.write_text(text)
     with pytest.raises(InputDataError, match=re.escape(expect)):
         presets_from_file(p)
-    res = runner.invoke(cli, ["extract", str(bundled[0]), "--out", str(tmp_path / "x.gpkg"),
-                              "--presets", str(p)])
+    res = runner.invoke(
+        cli, ["extract", str(bundled[0]), "--out", str(tmp_path / "x.gpkg"), "--presets", str(p)]
+    )
     assert res.exit_code == 1 and expect in res.output
     assert not (tmp_path / "x.gpkg").exists()
 
@@ -135,6 +145,8 @@ def test_extract_refuses_to_overwrite_and_bad_targets(extracted, bundled, runner
     assert out.read_bytes() == before
     res = runner.invoke(cli, ["extract", str(bundled[0]), "--out", str(tmp_path / "x.geojson")])
     assert res.exit_code == 1 and "must be a GeoPackage file ending in .gpkg" in res.output
-    res = runner.invoke(cli, ["extract", str(tmp_path / "none.osm.pbf"), "--out", str(tmp_path / "y.gpkg")])
+    res = runner.invoke(
+        cli, ["extract", str(tmp_path / "none.osm.pbf"), "--out", str(tmp_path / "y.gpkg")]
+    )
     assert res.exit_code == 1 and "none.osm.pbf: file not found" in res.output
     assert not list(tmp_path.glob("*.gpkg"))

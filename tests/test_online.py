@@ -72,10 +72,10 @@ def generated_download(shenyang):
     x0, y0 = pyproj.Transformer.from_crs(4326, CRS, always_xy=True).transform(*SHENYANG_SW)
     block = shapely.box(x0 + 15, y0 + 15, x0 + 365, y0 + 305)
     house = shapely.box(x0 + 100, y0 + 100, x0 + 140, y0 + 120)  # 40 × 20 m, 6 storeys
-    geoms = gpd.GeoSeries(
-        [shapely.Point(x0 + 200, y0 + 5), block, house], crs=CRS
-    ).to_crs(4326)
-    index = pd.MultiIndex.from_tuples([("node", 1), ("way", 2), ("way", 3)], names=["element", "id"])
+    geoms = gpd.GeoSeries([shapely.Point(x0 + 200, y0 + 5), block, house], crs=CRS).to_crs(4326)
+    index = pd.MultiIndex.from_tuples(
+        [("node", 1), ("way", 2), ("way", 3)], names=["element", "id"]
+    )
     features = gpd.GeoDataFrame(
         {
             "amenity": ["community_centre", None, None],
@@ -109,10 +109,12 @@ def test_download_is_converted_cached_and_reused_offline(shenyang, monkeypatch, 
     monkeypatch.setattr(ox.settings, "overpass_url", "http://127.0.0.1:9/api")
     again, feats2 = fetch_osm(bbox=bbox)
     assert again.n_edges == net.n_edges and len(feats2) == 3
-    with pytest.raises(NetworkError, match="cannot reach 127.0.0.1"):
+    with pytest.raises(NetworkError, match=r"cannot reach 127\.0\.0\.1"):
         fetch_osm(bbox=(123.0, 41.0, 123.1, 41.1))  # not cached
     # the CLI derives the layers from the cached tags
-    res = runner.invoke(cli, ["coverage", "--bbox", "123.39,41.77,123.43,41.80", "--format", "json"])
+    res = runner.invoke(
+        cli, ["coverage", "--bbox", "123.39,41.77,123.43,41.80", "--format", "json"]
+    )
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert s["communities"]["total"] == 1 and s["centres"]["total"] == 1

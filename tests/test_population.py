@@ -23,8 +23,16 @@ from .conftest import CRS, X0, Y0
 def write_raster(path, values, *, left, top, size, crs, nodata=None):
     values = np.asarray(values, dtype="float32")
     with rasterio.open(
-        path, "w", driver="GTiff", width=values.shape[1], height=values.shape[0], count=1,
-        dtype="float32", crs=crs, transform=Affine(size, 0, left, 0, -size, top), nodata=nodata,
+        path,
+        "w",
+        driver="GTiff",
+        width=values.shape[1],
+        height=values.shape[0],
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=Affine(size, 0, left, 0, -size, top),
+        nodata=nodata,
     ) as dst:
         dst.write(values, 1)
     return path
@@ -34,14 +42,14 @@ def write_raster(path, values, *, left, top, size, crs, nodata=None):
 def grid_raster(tmp_path):
     """Generated: 4 × 3 pixels of 100 m (UTM 51N), people per pixel, one nodata pixel::
 
-        y 300 +----+----+----+----+
-              |  1 |  2 |  3 |  4 |
-        y 200 +----+----+----+----+
-              |  5 |  6 |  7 |  8 |
-        y 100 +----+----+----+----+
-              |  9 | 10 | 11 | -- |      -- = nodata
-        y   0 +----+----+----+----+
-              x 0  100  200  300  400   (metres from X0, Y0)
+    y 300 +----+----+----+----+
+          |  1 |  2 |  3 |  4 |
+    y 200 +----+----+----+----+
+          |  5 |  6 |  7 |  8 |
+    y 100 +----+----+----+----+
+          |  9 | 10 | 11 | -- |      -- = nodata
+    y   0 +----+----+----+----+
+          x 0  100  200  300  400   (metres from X0, Y0)
     """
     values = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, -1]]
     return write_raster(
@@ -70,7 +78,8 @@ def test_raster_sums_by_hand(grid_raster):
     assert np.isnan(sums[3]) and np.isnan(sums[4])
     # the raster's CRS is used: the same polygons in WGS84 give the same sums
     np.testing.assert_allclose(
-        population_from_raster(communities.to_crs(4326), grid_raster)[:3], [14.0, 5.5, 4.0],
+        population_from_raster(communities.to_crs(4326), grid_raster)[:3],
+        [14.0, 5.5, 4.0],
         rtol=1e-6,
     )
 
@@ -121,10 +130,14 @@ def test_cli_raster_over_helsinki(tmp_path, runner, bundled):
     comm = gpd.read_file(bundled[2]).drop(columns=["population", "population_source"])
     p = tmp_path / "communities.geojson"
     comm.to_file(p)
-    w, s, e, n = comm.total_bounds
+    w, _, _, n = comm.total_bounds
     r = write_raster(
-        tmp_path / "worldpop.tif", np.full((30, 30), 10.0), left=w - 0.005, top=n + 0.005,
-        size=0.001, crs="EPSG:4326",
+        tmp_path / "worldpop.tif",
+        np.full((30, 30), 10.0),
+        left=w - 0.005,
+        top=n + 0.005,
+        size=0.001,
+        crs="EPSG:4326",
     )
     t, summary = table(tmp_path, runner, "--communities", p, "--population-raster", r)
     # areas in square degrees, the raster's own units (shapely, as geopandas warns on degrees)
@@ -139,12 +152,16 @@ def test_cli_raster_ranks_above_the_osm_estimate_of_derived_layers(tmp_path, run
     copy.write_bytes(bundled[0].read_bytes())
     comm = gpd.read_file(bundled[2]).set_index("id")
     # a raster covering only the western half of the communities
-    w, s, e, n = comm.total_bounds
+    w, _, e, n = comm.total_bounds
     mid = (w + e) / 2
     cols = int(np.ceil((mid - w + 0.002) / 0.0005))
     r = write_raster(
-        tmp_path / "west.tif", np.full((40, cols), 1.0), left=w - 0.002, top=n + 0.002,
-        size=0.0005, crs="EPSG:4326",
+        tmp_path / "west.tif",
+        np.full((40, cols), 1.0),
+        left=w - 0.002,
+        top=n + 0.002,
+        size=0.0005,
+        crs="EPSG:4326",
     )
     t, _ = table(tmp_path, runner, "--network", copy, "--population-raster", r)
     in_raster = comm.geometry.bounds["minx"] < w - 0.002 + cols * 0.0005
@@ -179,12 +196,31 @@ def test_bad_population_inputs(tmp_path, runner, bundled, shenyang_files):
     comm.to_file(p)
     res = run(runner, "--communities", p, "--population-raster", bad)
     assert res.exit_code == 1 and "bad.tif: cannot read as a raster" in res.output
-    res = run(runner, "--network", shenyang_files[0], "--centres", bundled[1], "--communities", p,
-              "--population-from-osm")
-    assert res.exit_code == 2 and "--population-from-osm needs the network as an OSM file" in res.output
+    res = run(
+        runner,
+        "--network",
+        shenyang_files[0],
+        "--centres",
+        bundled[1],
+        "--communities",
+        p,
+        "--population-from-osm",
+    )
+    assert (
+        res.exit_code == 2
+        and "--population-from-osm needs the network as an OSM file" in res.output
+    )
     with pytest.raises(InputDataError, match="the raster has no CRS"):
         nocrs = tmp_path / "nocrs.tif"
-        with rasterio.open(nocrs, "w", driver="GTiff", width=1, height=1, count=1,
-                           dtype="float32", transform=Affine(1, 0, 0, 0, -1, 1)) as dst:
+        with rasterio.open(
+            nocrs,
+            "w",
+            driver="GTiff",
+            width=1,
+            height=1,
+            count=1,
+            dtype="float32",
+            transform=Affine(1, 0, 0, 0, -1, 1),
+        ) as dst:
             dst.write(np.ones((1, 1, 1), "float32"))
         population_from_raster(comm, nocrs)

@@ -32,6 +32,14 @@ from .extract import OsmPresets, layers_from_osm
 from .io import LayerColumns, read_layer
 from .network import WalkNetwork, load_network, network_from_arrays, network_from_graph
 
+# planners' own data in (issue 7): formats and datums, extract, population, roll-ups, online
+from .areas import assign_areas
+from .datum_check import DatumFit, check_datum, datum_fit
+from .extract import extract_layers, extract_osm_layers, presets_from_file
+from .io import write_layers_geopackage
+from .online import fetch_osm
+from .population import fill_population, population_from_raster
+
 try:
     __version__ = version("circle")
 except PackageNotFoundError:  # running from a checkout without installing
@@ -67,4 +75,16 @@ __all__ = [
     "summarise",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
+    # issue 7
+    "DatumFit",
+    "assign_areas",
+    "check_datum",
+    "datum_fit",
+    "extract_layers",
+    "extract_osm_layers",
+    "fetch_osm",
+    "fill_population",
+    "population_from_raster",
+    "presets_from_file",
+    "write_layers_geopackage",
 ]

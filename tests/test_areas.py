@@ -165,3 +165,14 @@ def test_bad_rollup_inputs(tmp_path, runner, shenyang_files, shenyang):
         from circle import read_layer
 
         assign_areas(shenyang[2], areas=read_layer(empty_name, kind="areas"))
+
+
+def test_areas_layer_without_features_or_crs(tmp_path, shenyang):
+    communities = shenyang[2]
+    empty = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=4326))
+    empty.attrs["source"] = "none.gpkg"
+    with pytest.raises(InputDataError, match=r"none\.gpkg: the areas layer is empty"):
+        assign_areas(communities, areas=empty)
+    nocrs = gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)])
+    with pytest.raises(InputDataError, match="the areas layer has no CRS"):
+        assign_areas(communities, areas=nocrs)

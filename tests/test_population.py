@@ -224,3 +224,21 @@ def test_bad_population_inputs(tmp_path, runner, bundled, shenyang_files):
         ) as dst:
             dst.write(np.ones((1, 1, 1), "float32"))
         population_from_raster(comm, nocrs)
+
+
+def test_rotated_raster_is_refused(tmp_path, bundled):
+    p = tmp_path / "rotated.tif"
+    with rasterio.open(
+        p,
+        "w",
+        driver="GTiff",
+        width=2,
+        height=2,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=Affine(10, 2, X0, 2, -10, Y0),
+    ) as dst:
+        dst.write(np.ones((1, 2, 2), "float32"))
+    with pytest.raises(InputDataError, match="rotated rasters are not read"):
+        population_from_raster(gpd.read_file(bundled[2]), p)

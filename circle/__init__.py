@@ -31,6 +31,12 @@ from .errors import (
 from .extract import OsmPresets, layers_from_osm
 from .io import LayerColumns, read_layer
 from .network import WalkNetwork, load_network, network_from_arrays, network_from_graph
+from .errors import ReproducibilityError
+from .gates import gates_from_osm
+from .groups import DEFAULT_GROUP_COLUMNS, group_coverage
+from .profiles import PROFILES, WalkProfile, get_profile
+from .runs import CoverageJob, rerun, run_job, write_job_outputs
+from .scenarios import compare_runs, profile_table, read_run
 
 # planners' own data in (issue 7): formats and datums, extract, population, roll-ups, online
 from .areas import assign_areas
@@ -87,4 +93,19 @@ __all__ = [
     "population_from_raster",
     "presets_from_file",
     "write_layers_geopackage",
+    # issue 10: gates, walking profiles, key groups, manifests, scenarios
+    "DEFAULT_GROUP_COLUMNS",
+    "PROFILES",
+    "CoverageJob",
+    "ReproducibilityError",
+    "WalkProfile",
+    "compare_runs",
+    "gates_from_osm",
+    "get_profile",
+    "group_coverage",
+    "profile_table",
+    "read_run",
+    "rerun",
+    "run_job",
+    "write_job_outputs",
 ]

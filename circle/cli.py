@@ -12,18 +12,25 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .areas import assign_areas
 from .bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
 from .config import CircleConfig
-from .coverage import coverage_report, summarise
+from .coverage import summarise
 from .errors import CircleError, CircleWarning, ConfigError
-from .extract import OsmPresets, extract_layers, extract_osm_layers, presets_from_file
-from .io import DATUMS, LayerColumns, read_layer, write_layers_geopackage
-from .network import load_network
-from .online import fetch_osm, parse_bbox
-from .osm import OSM_SUFFIXES, read_tagged_features
-from .population import fill_population
-from .report import summary_json, summary_markdown, summary_text, write_coverage_outputs
+from .extract import extract_osm_layers, presets_from_file
+from .io import DATUMS, LayerColumns, atomic_output_dir, write_layers_geopackage
+from .online import parse_bbox
+from .profiles import PROFILES, get_profile, parse_profiles
+from .report import summary_json, summary_markdown, summary_text
+from .runs import CoverageJob, load_layers, rerun, run_job, write_job_outputs
+from .scenarios import (
+    COMPARE_FILES,
+    compare_markdown,
+    compare_runs,
+    profiles_json,
+    profiles_markdown,
+    read_run,
+    write_compare_files,
+)
 
 logger = logging.getLogger("circle")
 
@@ -191,35 +198,21 @@ def _input_options(*kinds: str):
     return decorate
 
 
-def _osm_options(f):
+def _data_options(f):
+    """Tag presets, population sources, roll-up areas and downloads (issue 7)."""
     options = [
         click.option(
-            "--presets",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="TOML or JSON file overriding the OSM tag presets (which tags make centres, "
-            "communities, candidate sites, gates; population assumptions). See the README.",
+            "--bbox",
+            metavar="W,S,E,N",
+            help="Instead of --network: download a bounding box (WGS84 degrees "
+            "west,south,east,north) with osmnx; needs internet once, then cached.",
         ),
         click.option(
-            "--population-from-osm",
-            is_flag=True,
-            help="Estimate the population of communities without a figure from OSM building "
-            "floor area in the network's OSM file (footprint × levels ÷ 40 m² per person).",
+            "--place",
+            metavar="TEXT",
+            help='Instead of --network: download the walking network and OSM tags of a place '
+            '(e.g. "和平区, 沈阳市") with osmnx; needs internet once, then cached.',
         ),
-        click.option(
-            "--population-raster",
-            type=click.Path(dir_okay=False, path_type=Path),
-            metavar="FILE",
-            help="Population raster (people per pixel, e.g. WorldPop GeoTIFF), summed over "
-            "each community without a population figure.",
-        ),
-    ]
-    for option in options:
-        f = option(f)
-    return f
-
-
-def _area_options(f):
-    options = [
         click.option(
             "--areas-layer",
             metavar="NAME",
@@ -245,102 +238,64 @@ def _area_options(f):
             metavar="COLUMN",
             help="Roll the report up by this column of the communities (e.g. street, 街道).",
         ),
+        click.option(
+            "--population-from-osm",
+            is_flag=True,
+            help="Estimate the population of communities without a figure from OSM building "
+            "floor area in the network's OSM file (footprint × levels ÷ 40 m² per person).",
+        ),
+        click.option(
+            "--population-raster",
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help="Population raster (people per pixel, e.g. WorldPop GeoTIFF), summed over "
+            "each community without a population figure.",
+        ),
+        click.option(
+            "--presets",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="TOML or JSON file overriding the OSM tag presets (which tags make centres, "
+            "communities, gates; population assumptions). See the README.",
+        ),
     ]
     for option in options:
         f = option(f)
     return f
 
 
-def _presets(path: Path | None) -> OsmPresets:
-    return presets_from_file(path) if path is not None else OsmPresets()
-
-
-def _config(ctx: click.Context, speed_kmh: float, minutes: tuple[float, ...], max_snap_m: float):
+def _config(
+    ctx: click.Context, speed_kmh: float, minutes: tuple[float, ...], max_snap_m: float, **extra
+):
     try:
         return CircleConfig(
             walk_speed_kmh=speed_kmh,
             thresholds_min=tuple(minutes),
             max_snap_m=max_snap_m,
             search_limit_min=max(60.0, *minutes) if minutes else 60.0,
+            **extra,
         )
     except ConfigError as err:
         raise click.UsageError(str(err), ctx=ctx) from err
 
 
-def _load_layers(
-    network_path: Path,
-    centres: str | None,
-    communities: str | None,
-    columns,
-    crs,
-    *,
-    datum: str = "wgs84",
-    per_input: dict | None = None,
-    derived: dict | None = None,
-    derived_from: str | None = None,
-):
-    """Centres and communities from files, or derived from OSM tags (the network's file, or
-    `derived` layers already made from downloaded tags)."""
-    per_input = per_input or {}
-    derived_from = derived_from or network_path.name
-    if (centres is None or communities is None) and derived is None:
-        if network_path == DEFAULT_NETWORK:
-            centres = centres or str(DEFAULT_CENTRES)
-            communities = communities or str(DEFAULT_COMMUNITIES)
-        elif network_path.name.lower().endswith(OSM_SUFFIXES):
-            derived = extract_osm_layers(network_path)
-        else:
-            msg = (
-                f"{network_path}: a .graphml network has no tags to derive layers from; give "
-                "--centres and --communities"
-            )
-            raise click.UsageError(msg)
-    out = []
-    for given, kind in ((centres, "centres"), (communities, "communities")):
-        if given is not None:
-            opts = per_input.get(kind, {})
-            out.append(
-                read_layer(
-                    given,
-                    columns=columns,
-                    crs=crs,
-                    kind=kind,
-                    layer=opts.get("layer"),
-                    datum=opts.get("datum") or datum,
-                )
-            )
-        else:
-            layer = derived[kind]
-            layer.attrs["source"] = f"{kind} derived from {derived_from} (OSM tags)"
-            layer.attrs["row_label"] = "feature"
-            out.append(layer)
-    return out
+def _bundled_defaults(network_path: Path, centres: str | None, communities: str | None):
+    """The bundled demo layers go with the bundled network when no layer is given."""
+    if network_path == DEFAULT_NETWORK:
+        return centres or str(DEFAULT_CENTRES), communities or str(DEFAULT_COMMUNITIES)
+    return centres, communities
 
 
-def _fill_population(
-    communities, *, derived: bool, raster, from_osm: bool, features, osm_source: str, presets
-):
-    """Population in the documented order: column, raster, OSM building estimate, count."""
-    if raster is None and not from_osm:
-        return communities
-    if derived and raster is not None:
-        # the raster ranks above the OSM estimate the derived layer carries
-        attrs = dict(communities.attrs)
-        communities = communities.drop(columns=["population", "population_source"])
-        communities.attrs.update(attrs)
-    if (from_osm or derived) and features is None:
-        msg = (
-            f"{osm_source}: --population-from-osm needs the network as an OSM file "
-            "(.osm, .osm.pbf) or downloaded with --place/--bbox"
-        )
-        raise click.UsageError(msg)
-    return fill_population(
-        communities,
-        raster=raster,
-        osm_features=features if (from_osm or derived) else None,
-        osm_source=osm_source,
-        presets=presets,
-    )
+def _load_layers(network_path: Path, centres: str | None, communities: str | None, columns, crs):
+    """Centres and communities from files, or derived from the network's OSM file."""
+    centres, communities = _bundled_defaults(network_path, centres, communities)
+    try:
+        return list(load_layers(network_path, centres, communities, columns=columns, crs=crs))
+    except ConfigError as err:
+        raise click.UsageError(str(err)) from err
+
+
+def _absolute(path: str | Path | None) -> str | None:
+    return None if path is None else str(Path(path).resolve())
 
 
 @cli.command(short_help="Report which communities reach a centre within the walk-time bands.")
@@ -353,22 +308,11 @@ def _fill_population(
     "extract with osmium) or an osmnx .graphml file.",
 )
 @click.option(
-    "--place",
-    metavar="TEXT",
-    help="Instead of --network: download the walking network and OSM tags of a place "
-    "(e.g. \"和平区, 沈阳市\") with osmnx; needs internet once, then cached.",
-)
-@click.option(
-    "--bbox",
-    metavar="W,S,E,N",
-    help="Instead of --network: download a bounding box (WGS84 degrees west,south,east,north).",
-)
-@click.option(
     "--centres",
     metavar="FILE",
-    help="Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile, or CSV or "
-    "Excel with lon/lat. Default: derived from the network's OSM tags (community centres, "
-    "town halls, job centres).",
+    help="Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile or CSV with "
+    "lon/lat. Default: derived from the network's OSM tags (community centres, town halls, "
+    "job centres).",
 )
 @click.option(
     "--communities",
@@ -379,14 +323,49 @@ def _fill_population(
 )
 @_input_options("centres", "communities")
 @_run_options
+@click.option(
+    "--profile",
+    type=click.Choice(list(PROFILES)),
+    help="Walking profile instead of --speed-kmh: default 4 km/h (GB 50180-2018), winter "
+    "3.5 km/h (snow and ice), elderly 3 km/h (people aged 65+); sources in the README.",
+)
+@click.option(
+    "--profiles",
+    "profiles",
+    metavar="all|NAMES",
+    help="Also run every profile (all) or the named ones (e.g. default,elderly) and show "
+    "their coverage side by side; with --out, writes profiles.csv, profiles.md, profiles.json.",
+)
+@click.option(
+    "--gates",
+    default="auto",
+    show_default=True,
+    metavar="FILE|osm|none|auto",
+    help="Gates of gated compounds: a point layer (community_id column, or points within "
+    "--gate-tolerance-m of a community boundary), osm (the network's entrance=*/barrier=gate "
+    "nodes), none. auto = osm when communities are derived from the OSM file, else none.",
+)
+@click.option(
+    "--gate-tolerance-m",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="A gate without community_id belongs to a community whose boundary is this close.",
+)
+@click.option(
+    "--group-columns",
+    metavar="A,B,...",
+    help="Key-group count columns of the communities layer (default: those present of "
+    "graduates, migrant_workers, veterans, unemployed, low_income, new_employment_forms).",
+)
 @_layer_options
-@_osm_options
-@_area_options
+@_data_options
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for coverage.csv, coverage.geojson, summary.md and summary.json (and "
-    "areas.csv with --by/--areas).",
+    help="Folder for coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv "
+    "with --by/--areas) and manifest.json (inputs with sha256, parameters, versions: "
+    "`circle rerun` reproduces it).",
 )
 @click.option(
     "--overwrite/--no-overwrite",
@@ -406,8 +385,6 @@ def _fill_population(
 def coverage(
     ctx: click.Context,
     network: Path,
-    place: str | None,
-    bbox: str | None,
     centres: str | None,
     communities: str | None,
     centres_layer: str | None,
@@ -417,7 +394,11 @@ def coverage(
     speed_kmh: float,
     minutes: tuple[float, ...],
     max_snap_m: float,
-    datum: str,
+    profile: str | None,
+    profiles: str | None,
+    gates: str,
+    gate_tolerance_m: float,
+    group_columns: str | None,
     id_column: str,
     name_column: str,
     type_column: str,
@@ -425,13 +406,16 @@ def coverage(
     lon_column: str | None,
     lat_column: str | None,
     layer_crs: str | None,
+    datum: str,
     presets: Path | None,
-    population_from_osm: bool,
     population_raster: Path | None,
+    population_from_osm: bool,
     by: str | None,
     areas_file: Path | None,
     areas_name_column: str,
     areas_layer: str | None,
+    place: str | None,
+    bbox: str | None,
     out: Path | None,
     overwrite: bool,
     fmt: str,
@@ -448,12 +432,13 @@ def coverage(
       $ circle coverage --network district.osm.pbf --out report/
       $ circle coverage --centres centres.csv --communities communities.gpkg \\
           --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
+      $ circle coverage --profile elderly --gates gates.geojson --out elderly/
+      $ circle coverage --profiles all --group-columns graduates,veterans
       $ circle coverage --network shenhe.osm.pbf --centres amap_export.xlsx \\
           --centres-datum gcj02 --communities layers.gpkg --areas streets.gpkg --out report/
     """
-    config = _config(ctx, speed_kmh, minutes, max_snap_m)
     online = place is not None or bbox is not None
-    network_given = ctx.get_parameter_source("network") != click.core.ParameterSource.DEFAULT
+    network_given = ctx.get_parameter_source("network") is not click.core.ParameterSource.DEFAULT
     if online and (network_given or (place is not None and bbox is not None)):
         msg = "give one of --network, --place and --bbox"
         raise click.UsageError(msg, ctx=ctx)
@@ -463,7 +448,20 @@ def coverage(
     try:
         bbox_tuple = parse_bbox(bbox) if bbox is not None else None
     except ConfigError as err:
-        raise click.BadParameter(str(err), param_hint="--bbox") from err
+        raise click.BadParameter(str(err), ctx=ctx, param_hint="--bbox") from err
+    if profile is not None:
+        if ctx.get_parameter_source("speed_kmh") is not click.core.ParameterSource.DEFAULT:
+            msg = (
+                f"--profile {profile} sets the walking speed ({get_profile(profile).speed_kmh:g} "
+                "km/h); give --profile or --speed-kmh, not both"
+            )
+            raise click.UsageError(msg, ctx=ctx)
+        speed_kmh = get_profile(profile).speed_kmh
+    config = _config(ctx, speed_kmh, minutes, max_snap_m, gate_tolerance_m=gate_tolerance_m)
+    try:
+        profile_names = tuple(p.name for p in parse_profiles(profiles)) if profiles else ()
+    except ConfigError as err:
+        raise click.BadParameter(str(err), ctx=ctx, param_hint="--profiles") from err
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     columns = LayerColumns(
         id=id_column,
@@ -473,70 +471,138 @@ def coverage(
         lon=lon_column,
         lat=lat_column,
     )
-    per_input = {
-        "centres": {"layer": centres_layer, "datum": centres_datum},
-        "communities": {"layer": communities_layer, "datum": communities_datum},
-    }
+    if not online:
+        centres, communities = _bundled_defaults(network, centres, communities)
+    job = CoverageJob(
+        network="" if online else _absolute(network),
+        centres=_absolute(centres),
+        communities=_absolute(communities),
+        gates=gates if gates in ("auto", "none", "osm") else _absolute(gates),
+        columns=columns,
+        layer_crs=layer_crs,
+        config=config,
+        group_columns=None
+        if group_columns is None
+        else tuple(g.strip() for g in group_columns.split(",") if g.strip()),
+        profiles=profile_names,
+        datum=datum,
+        centres_datum=centres_datum,
+        communities_datum=communities_datum,
+        centres_layer=centres_layer,
+        communities_layer=communities_layer,
+        presets=_absolute(presets),
+        population_raster=_absolute(population_raster),
+        population_from_osm=population_from_osm,
+        by=by,
+        areas=_absolute(areas_file),
+        areas_name_column=areas_name_column,
+        areas_layer=areas_layer,
+        place=place,
+        bbox=bbox_tuple,
+    )
     started = time.perf_counter()
     try:
-        tag_presets = _presets(presets)
-        # the committed demo layers stand for the bundled network's tags (same presets)
-        bundled_layers = not online and network == DEFAULT_NETWORK and presets is None
-        need_derived = (centres is None or communities is None) and not bundled_layers
-        features = None
-        with progress.stage(f"reading the walking network {place or bbox or network.name}"):
-            if online:
-                net, features = fetch_osm(
-                    place=place,
-                    bbox=bbox_tuple,
-                    presets=tag_presets,
-                    min_component_m=config.min_component_m,
-                )
-                osm_source = net.source["file"]
-            else:
-                net = load_network(network, min_component_m=config.min_component_m)
-                osm_source = network.name
-                is_osm = network.name.lower().endswith(OSM_SUFFIXES)
-                if is_osm and (need_derived or population_from_osm):
-                    features = read_tagged_features(network, tag_presets.keys())
-        with progress.stage("reading centres and communities"):
-            derived = None
-            if need_derived and features is not None:
-                derived = extract_layers(features, presets=tag_presets, source=osm_source)
-            centre_layer, community_layer = _load_layers(
-                network, centres, communities, columns, layer_crs,
-                datum=datum, per_input=per_input, derived=derived, derived_from=osm_source,
-            )
-            community_layer = _fill_population(
-                community_layer,
-                derived=communities is None and derived is not None,
-                raster=population_raster,
-                from_osm=population_from_osm,
-                features=features,
-                osm_source=osm_source,
-                presets=tag_presets,
-            )
-            if by is not None or areas_file is not None:
-                area_polygons = None
-                if areas_file is not None:
-                    area_polygons = read_layer(
-                        areas_file, crs=layer_crs, kind="areas", layer=areas_layer, datum=datum
-                    )
-                community_layer = assign_areas(
-                    community_layer, by=by, areas=area_polygons, name_column=areas_name_column
-                )
-        with progress.stage("walking to the nearest centre"):
-            result = coverage_report(community_layer, centre_layer, net, config=config)
-        summary = summarise(result)
+        outcome = run_job(job, stage=progress.stage)
+        summary = summarise(outcome.result)
         if out is not None:
             with progress.stage(f"writing {out}"):
-                write_coverage_outputs(result, out, overwrite=overwrite)
+                write_job_outputs(job, outcome, out, overwrite=overwrite)
+    except ConfigError as err:
+        raise click.UsageError(str(err), ctx=ctx) from err
     except CircleError as err:
         raise click.ClickException(str(err)) from err
-    text = {"table": summary_text, "markdown": summary_markdown, "json": summary_json}[fmt]
-    click.echo(text(summary), nl=False)
+    if outcome.profiles is not None:
+        text = profiles_json if fmt == "json" else profiles_markdown
+        click.echo(text(outcome.profiles), nl=False)
+    else:
+        text = {"table": summary_text, "markdown": summary_markdown, "json": summary_json}[fmt]
+        click.echo(text(summary), nl=False)
     if not ctx.obj["quiet"]:
         click.echo(f"circle: finished in {time.perf_counter() - started:.1f} s", err=True)
+
+
+def _output_options(out_help: str):
+    """--out FOLDER and --overwrite, for commands that write files."""
+
+    def decorate(f):
+        f = click.option(
+            "--overwrite/--no-overwrite",
+            default=False,
+            show_default=True,
+            help="Replace output files that already exist in --out.",
+        )(f)
+        return click.option(
+            "--out", type=click.Path(file_okay=False, path_type=Path), help=out_help
+        )(f)
+
+    return decorate
+
+
+@cli.command(short_help="Compare two coverage runs: who is gained, who is lost.")
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@_output_options("Folder for compare.md, compare.json and compare.csv (one row per community).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="What to print on stdout.",
+)
+@click.pass_context
+def compare(ctx: click.Context, base: Path, new: Path, out: Path | None, overwrite: bool, fmt: str):
+    """Compare two runs of `circle coverage --out`: communities and people gained and lost.
+
+    BASE and NEW are result folders (or the summary.json / manifest.json inside them). A
+    community is gained when it is covered in NEW but not in BASE, lost the other way round;
+    people and key groups are counted with NEW's figures.
+
+    \b
+    Examples:
+      $ circle coverage --out today/ && circle coverage --profile elderly --out elderly/
+      $ circle compare today/ elderly/
+      $ circle compare today/summary.json plan/summary.json --out compare/
+    """
+    try:
+        comparison = compare_runs(read_run(base), read_run(new))
+        if out is not None:
+            with atomic_output_dir(out, COMPARE_FILES, overwrite=overwrite) as staging:
+                write_compare_files(comparison, staging)
+    except CircleError as err:
+        raise click.ClickException(str(err)) from err
+    text = summary_json if fmt == "json" else compare_markdown
+    click.echo(text(comparison.summary), nl=False)
+
+
+@cli.command("rerun", short_help="Re-run a manifest and check the outputs are byte-identical.")
+@click.argument("manifest", type=click.Path(path_type=Path))
+@_output_options(
+    "Keep the rerun's files here (default: a temporary folder, removed after the check)."
+)
+@click.pass_context
+def rerun_command(ctx: click.Context, manifest: Path, out: Path | None, overwrite: bool) -> None:
+    """Reproduce a report from its manifest.json and verify every output file.
+
+    Refuses (exit 1) when an input file is missing or its bytes changed since the manifest was
+    written; exits 1 naming every output whose sha256 differs.
+
+    \b
+    Examples:
+      $ circle rerun report/manifest.json
+      $ circle rerun report/manifest.json --out check/
+    """
+    try:
+        report = rerun(manifest, out_dir=out, overwrite=overwrite)
+    except ConfigError as err:
+        raise click.UsageError(str(err), ctx=ctx) from err
+    except CircleError as err:
+        raise click.ClickException(str(err)) from err
+    where = f" (files in {report.out_dir})" if report.out_dir else ""
+    click.echo(
+        f"reproduced: {len(report.outputs)} outputs byte-identical to {manifest}{where}: "
+        + ", ".join(report.outputs)
+    )
 
 
 @cli.command(short_help="Write editable layers (centres, communities, candidates, gates) from OSM.")
@@ -565,10 +631,10 @@ def extract(ctx: click.Context, osm_file: Path, out: Path, presets: Path | None,
     Writes one GeoPackage with four layers: centres (community centres, town halls, job
     centres), communities (residential areas, population estimated from OSM buildings, with
     its source), candidates (possible sites for new stations: government offices, libraries,
-    social facilities, post offices) and gates (entrance=* and barrier=gate nodes on a
-    community's outline). Correct them in QGIS, then feed them back:
-    `circle coverage --centres layers.gpkg --communities layers.gpkg` (each command picks the
-    layer named after what it reads).
+    social facilities, post offices) and gates (entrance and gate nodes on a community's
+    outline). Correct them in QGIS, then feed them back:
+    `circle coverage --centres layers.gpkg --communities layers.gpkg --gates layers.gpkg`
+    (each option picks the layer named after it).
 
     \b
     Examples:
@@ -578,7 +644,8 @@ def extract(ctx: click.Context, osm_file: Path, out: Path, presets: Path | None,
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     try:
         with progress.stage(f"reading the tags of {osm_file.name}"):
-            layers = extract_osm_layers(osm_file, presets=_presets(presets))
+            tag_presets = presets_from_file(presets) if presets is not None else None
+            layers = extract_osm_layers(osm_file, presets=tag_presets)
         with progress.stage(f"writing {out}"):
             write_layers_geopackage(layers, out, overwrite=overwrite)
     except CircleError as err:

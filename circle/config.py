@@ -36,6 +36,7 @@ class CircleConfig:
     max_snap_m: float = 500.0
     min_component_m: float = 250.0
     search_limit_min: float = 60.0
+    gate_tolerance_m: float = 5.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -57,6 +58,8 @@ class CircleConfig:
                 f"`search_limit_min` ({self.search_limit_min!r}) must be at least the largest "
                 f"threshold ({max(bands)!r} min)"
             )
+        if not (math.isfinite(self.gate_tolerance_m) and self.gate_tolerance_m >= 0):
+            problems.append(f"`gate_tolerance_m` must be >= 0, got {self.gate_tolerance_m!r}")
         if problems:
             raise ConfigError("; ".join(problems))
         # normalise: sorted, unique floats (frozen, so go through object.__setattr__)
@@ -100,6 +103,7 @@ class CircleConfig:
             "max_snap_m": self.max_snap_m,
             "min_component_m": self.min_component_m,
             "search_limit_min": self.search_limit_min,
+            "gate_tolerance_m": self.gate_tolerance_m,
         }
 
 

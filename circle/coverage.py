@@ -16,10 +16,13 @@ from ._validate import natural_key, validate_layer
 from .areas import AREA_COLUMN
 from .config import DEFAULT_CONFIG, CircleConfig
 from .datum_check import check_datum
-from .engine import NearestResult, nearest_centres, nearest_centres_networkx
+from .engine import nearest_centres, nearest_centres_networkx
 from .errors import InputDataError, NetworkError
+from .gates import StartWalks, link_gates, walk_through_gates
+from .groups import group_coverage, resolve_group_columns
 from .network import WalkNetwork
 from .population import POPULATION_NONE
+from .profiles import profile_for_speed
 from .snap import Snapped, build_search_graph, snap_points
 
 __all__ = [
@@ -57,6 +60,7 @@ COLUMNS = [
     "band_min",
     "snap_m",
     "status",
+    "via_gate",
 ]
 CENTRE_COLUMNS = ["centre_id", "name", "type", "snap_m", "status"]
 #: the roll-up row of communities in no area
@@ -72,20 +76,23 @@ class CoverageResult:
     Attributes
     ----------
     table
-        One row per community (columns `COLUMNS` + geometry, in the network's CRS), sorted by
-        community id.
+        One row per community (columns `COLUMNS`, the group columns, geometry, in the network's
+        CRS), sorted by community id.
     centres
         One row per centre (`CENTRE_COLUMNS` + point geometry), sorted by centre id.
     config
         The run parameters.
     sources
-        Provenance of the network and of both layers.
+        Provenance of the network, of both layers and of the gates.
+    groups
+        The key-group count columns of `table` (after `COLUMNS`).
     """
 
     table: gpd.GeoDataFrame
     centres: gpd.GeoDataFrame
     config: CircleConfig
     sources: dict = field(default_factory=dict)
+    groups: tuple[str, ...] = ()
 
 
 def prepare_layer(
@@ -169,6 +176,8 @@ def coverage_report(
     *,
     config: CircleConfig = DEFAULT_CONFIG,
     engine: Literal["scipy", "networkx"] = "scipy",
+    gates: gpd.GeoDataFrame | None = None,
+    groups: tuple[str, ...] | list[str] | None = None,
 ) -> CoverageResult:
     """Walk from every community to its nearest centre, and whether it is within the circle.
 
@@ -176,53 +185,100 @@ def coverage_report(
     ----------
     communities
         Polygons or points with ``id`` (``name``, ``population``, ``population_source``
-        optional). Walks start at each polygon's representative point.
+        optional, and key-group count columns). Walks start at each polygon's representative
+        point, or at its best gate.
     centres
         Points or polygons with ``id`` (``name``, ``type`` optional).
     network
         The walking network.
     config
-        Speed, thresholds, snapping and search limits.
+        Speed, thresholds, snapping and search limits, gate tolerance.
     engine
         {"scipy", "networkx"} The fast array search (default) or the networkx reference.
+    gates
+        Gates of gated compounds (points with ``id``, optionally ``community_id``): a
+        community with gates walks from its best gate (`circle.gates`). ``None``: no gates.
+    groups
+        Key-group count columns of `communities` (``None``: those of
+        `circle.groups.DEFAULT_GROUP_COLUMNS` that are present).
 
     Returns
     -------
     CoverageResult
-        ``table`` holds, per community: ``walk_m`` (access leg + network + centre's access leg),
-        ``walk_min``, ``covered`` (walk time ≤ the largest threshold), ``band_min`` (smallest
-        threshold met), ``snap_m`` and ``status`` (ok, off_network, unreachable,
-        beyond_limit).
+        ``table`` holds, per community: ``walk_m`` (inside walk to the gate, if any + access
+        leg + network + centre's access leg), ``walk_min``, ``covered`` (walk time ≤ the largest
+        threshold), ``band_min`` (smallest threshold met), ``snap_m``, ``status`` (ok,
+        off_network, unreachable, beyond_limit), ``via_gate`` and the group columns.
     """
+    group_columns = resolve_group_columns(
+        communities, groups, reserved=("id", *COLUMNS, "geometry")
+    )
     comm, comm_xy, comm_repaired = prepare_layer(communities, network, kind="communities")
     cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
     check_datum(comm, network, kind="communities")
     check_datum(cent, network, kind="centres")
     comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
     cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m)
+    links = None
+    targets = comm_snap
+    if gates is not None:
+        links = link_gates(gates, comm, comm_xy, network, tolerance_m=config.gate_tolerance_m)
+        gate_snap = snap_points(network, links.xy, max_snap_m=config.max_snap_m)
+        # one search for both: communities first, then gates
+        targets = Snapped(
+            edge=np.concatenate([comm_snap.edge, gate_snap.edge]),
+            offset_m=np.concatenate([comm_snap.offset_m, gate_snap.offset_m]),
+            snap_m=np.concatenate([comm_snap.snap_m, gate_snap.snap_m]),
+        )
     _check_on_network(cent, centres, cent_snap, network, config, "centres")
-    _check_on_network(comm, communities, comm_snap, network, config, "communities")
+    _check_on_network(comm, communities, targets, network, config, "communities")
 
     if engine == "scipy":
-        graph = build_search_graph(network, cent_snap, comm_snap)
-        cent_nodes, comm_nodes = graph.point_node
+        graph = build_search_graph(network, cent_snap, targets)
+        cent_nodes, target_nodes = graph.point_node
         nearest = nearest_centres(
             graph,
             cent_nodes,
             cent_snap.snap_m,
-            comm_nodes,
-            comm_snap.snap_m,
+            target_nodes,
+            targets.snap_m,
             limit_m=config.search_limit_m,
         )
     elif engine == "networkx":
         nearest = nearest_centres_networkx(
-            network, cent_snap, comm_snap, limit_m=config.search_limit_m
+            network, cent_snap, targets, limit_m=config.search_limit_m
         )
     else:
         msg = f"`engine` must be 'scipy' or 'networkx', got {engine!r}"
         raise ValueError(msg)
 
-    table = _community_table(comm, cent, comm_snap, cent_snap, nearest, network, config)
+    # a start can reach a centre only in a piece of network that holds one
+    comp = network.component
+    usable = np.unique(comp[network.edge_u[cent_snap.edge[cent_snap.on_network]]])
+    reachable = targets.on_network & np.isin(
+        comp[network.edge_u[np.maximum(targets.edge, 0)]], usable
+    )
+    n = len(comm)
+    walks = StartWalks(
+        walk_m=nearest.walk_m[:n],
+        centre=nearest.centre[:n],
+        snap_m=comm_snap.snap_m,
+        on_network=comm_snap.on_network,
+        reachable=reachable[:n],
+        via_gate=np.full(n, "", dtype=object),
+    )
+    if links is not None:
+        walks = walk_through_gates(
+            walks,
+            links,
+            nearest.walk_m[n:],
+            nearest.centre[n:],
+            gate_snap,
+            reachable[n:],
+            limit_m=config.search_limit_m,
+        )
+
+    table = _community_table(comm, cent, walks, network, config, group_columns)
     centre_table = gpd.GeoDataFrame(
         {
             "centre_id": cent["id"],
@@ -250,6 +306,12 @@ def coverage_report(
     }
     if "areas" in communities.attrs:
         sources["communities"]["areas"] = communities.attrs["areas"]
+    if links is not None:
+        sources["gates"] = {
+            **links.source,
+            "off_network": int((~gate_snap.on_network).sum()),
+            "communities_walking_via_gate": int((walks.via_gate != "").sum()),
+        }
     counts = table["status"].value_counts().to_dict()
     logger.info(
         "coverage: %d communities, %d covered within %g min; statuses %s",
@@ -258,30 +320,26 @@ def coverage_report(
         config.threshold_min,
         counts,
     )
-    return CoverageResult(table=table, centres=centre_table, config=config, sources=sources)
+    return CoverageResult(
+        table=table, centres=centre_table, config=config, sources=sources, groups=group_columns
+    )
 
 
 def _community_table(
     comm: gpd.GeoDataFrame,
     cent: gpd.GeoDataFrame,
-    comm_snap: Snapped,
-    cent_snap: Snapped,
-    nearest: NearestResult,
+    walks: StartWalks,
     network: WalkNetwork,
     config: CircleConfig,
+    groups: tuple[str, ...],
 ) -> gpd.GeoDataFrame:
-    walk = nearest.walk_m
+    walk = walks.walk_m
     found = np.isfinite(walk)
     # statuses: off the network, no centre in its connected piece, or beyond the search limit
-    comp = network.component
-    usable_comps = set(comp[network.edge_u[cent_snap.edge[cent_snap.on_network]]].tolist())
-    comm_comp = np.where(
-        comm_snap.on_network, comp[network.edge_u[np.maximum(comm_snap.edge, 0)]], -1
-    )
     status = np.full(len(comm), STATUS_OK, dtype=object)
     status[~found] = STATUS_BEYOND_LIMIT
-    status[~found & ~np.isin(comm_comp, list(usable_comps))] = STATUS_UNREACHABLE
-    status[~comm_snap.on_network] = STATUS_OFF_NETWORK
+    status[~found & ~walks.reachable] = STATUS_UNREACHABLE
+    status[~walks.on_network] = STATUS_OFF_NETWORK
 
     walk_min = np.where(found, walk / (60.0 * config.walk_speed_mps), np.nan)
     bands = np.array(config.thresholds_min)
@@ -289,7 +347,7 @@ def _community_table(
     band_m = np.array([config.minutes_to_metres(b) for b in bands])
     met = found[:, None] & (walk[:, None] <= band_m[None, :] + 1e-9)
     band_min = np.where(met.any(axis=1), bands[np.argmax(met, axis=1)], np.nan)
-    idx = nearest.centre
+    idx = walks.centre
     has = idx >= 0
 
     def centre_col(col: str) -> np.ndarray:
@@ -322,8 +380,10 @@ def _community_table(
             "walk_min": walk_min,
             "covered": met[:, -1],
             "band_min": band_min,
-            "snap_m": comm_snap.snap_m,
+            "snap_m": walks.snap_m,
             "status": status,
+            "via_gate": walks.via_gate,
+            **{g: pd.to_numeric(comm[g], errors="coerce").to_numpy(float) for g in groups},
         },
         geometry=comm.geometry.values,
         crs=network.crs,
@@ -350,7 +410,8 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     dict
         ``parameters``, ``data`` (provenance), ``communities`` (counts by status),
         ``population`` (total, sources), ``thresholds`` (covered count, share, population per
-        band), ``by_centre_type`` and ``uncovered`` (ranked by population).
+        band), ``by_centre_type``, ``groups`` (per key group: total, covered, uncovered, share,
+        communities without a figure) and ``uncovered`` (ranked by population).
     """
     t = result.table
     cfg = result.config
@@ -389,12 +450,17 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
                 "population_covered": float(np.nansum(pop[served])) if has_pop else None,
             }
         )
+    groups = group_coverage(t, result.groups).to_dict("records")
     ranked = _ranked_uncovered(t)
-    uncovered = [_gap(r) for r in (ranked if top is None else ranked.head(top)).itertuples()]
+    gap_groups = result.groups if groups else ()
+    uncovered = [
+        _gap(r, gap_groups) for _, r in (ranked if top is None else ranked.head(top)).iterrows()
+    ]
     statuses = t["status"].value_counts()
+    profile = profile_for_speed(cfg.walk_speed_kmh)
     summary = {
         "title": "15-minute employment circle: coverage",
-        "parameters": cfg.as_dict(),
+        "parameters": {**cfg.as_dict(), "walk_profile": profile.name if profile else None},
         "data": result.sources,
         "communities": {
             "total": n,
@@ -417,10 +483,11 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
         },
         "thresholds": bands,
         "by_centre_type": by_type,
+        "groups": groups,
         "uncovered": uncovered,
     }
     if AREA_COLUMN in t.columns:
-        summary["areas"] = _by_area(t, ranked, pop, has_pop, result.sources)
+        summary["areas"] = _by_area(t, ranked, pop, has_pop, result.sources, gap_groups)
     return summary
 
 
@@ -436,19 +503,27 @@ def _ranked_uncovered(t: gpd.GeoDataFrame) -> pd.DataFrame:
     return unc.sort_values(["_pop", "_key"], ascending=[False, True], kind="stable")
 
 
-def _gap(r) -> dict:
+def _gap(r: pd.Series, groups: tuple[str, ...]) -> dict:
+    """An uncovered community as the summary lists it (`r`: a row of `_ranked_uncovered`)."""
     return {
-        "community_id": r.community_id,
-        "name": r.name,
-        "population": _num(r.population),
-        "walk_min": _num(r.walk_min, 2),
-        "status": r.status,
-        "nearest_centre_id": r.nearest_centre_id,
+        "community_id": r["community_id"],
+        "name": r["name"],
+        "population": _num(r["population"]),
+        "walk_min": _num(r["walk_min"], 2),
+        "status": r["status"],
+        "nearest_centre_id": r["nearest_centre_id"],
+        **({"via_gate": r["via_gate"]} if r["via_gate"] else {}),
+        **({"groups": {g: _num(r[g]) for g in groups}} if groups else {}),
     }
 
 
 def _by_area(
-    t: gpd.GeoDataFrame, ranked: pd.DataFrame, pop: np.ndarray, has_pop: bool, sources: dict
+    t: gpd.GeoDataFrame,
+    ranked: pd.DataFrame,
+    pop: np.ndarray,
+    has_pop: bool,
+    sources: dict,
+    groups: tuple[str, ...],
 ) -> dict:
     """Per area: communities, population, covered counts and shares, the worst gaps."""
     area = t[AREA_COLUMN].to_numpy(object)
@@ -471,7 +546,7 @@ def _by_area(
                 "population_covered": cov_pop,
                 "population_share": _share(cov_pop, total),
                 "uncovered": n - n_cov,
-                "worst_gaps": [_gap(r) for r in gaps.itertuples()],
+                "worst_gaps": [_gap(r, groups) for _, r in gaps.iterrows()],
             }
         )
     return {

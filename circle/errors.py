@@ -9,6 +9,7 @@ __all__ = [
     "InputDataError",
     "NetworkError",
     "OutputError",
+    "ReproducibilityError",
     "SolverError",
 ]
 
@@ -35,6 +36,10 @@ class SolverError(CircleError, RuntimeError):
 
 class OutputError(CircleError):
     """An output cannot be written (exists already, unwritable folder)."""
+
+
+class ReproducibilityError(CircleError):
+    """A rerun of a manifest did not give byte-identical outputs."""
 
 
 class CircleWarning(UserWarning):

@@ -19,12 +19,14 @@ from .network import local_utm_crs
 from .osm import read_tagged_features
 
 __all__ = [
+    "GATE_BARRIERS",
     "LAYER_NAMES",
     "POPULATION_METHOD",
     "OsmPresets",
     "estimate_population",
     "extract_layers",
     "extract_osm_layers",
+    "gates_from_features",
     "layers_from_osm",
     "presets_from_file",
 ]
@@ -33,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 #: the layers `extract_osm_layers` returns (and `circle extract` writes), in order
 LAYER_NAMES = ("centres", "communities", "candidates", "gates")
+#: OSM ``barrier=*`` values that are ways through a compound's fence or wall
+GATE_BARRIERS = ("gate", "lift_gate", "swing_gate", "sliding_gate", "turnstile", "kissing_gate")
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,15 @@ class OsmPresets:
         facilities and social centres, post offices; all type ``community``. Features that are
         already centres are left out.
     gate_tags
-        ``(key, value)`` pairs of community gates: ``entrance=*`` and ``barrier=gate`` nodes.
+        ``(key, value)`` pairs of gate nodes: ``entrance=*`` and ``barrier=`` each of
+        `GATE_BARRIERS` (gate, lift_gate, swing_gate, sliding_gate, turnstile, kissing_gate).
+    gate_exclude
+        ``(key, value)`` pairs that rule a gate node out: doors residents do not use
+        (``entrance=no``, ``entrance=emergency``) and closed gates (``access=no``,
+        ``locked=yes``).
     gate_distance_m
-        A gate node counts when it lies within this distance (metres) of a community's outline.
+        `circle extract` keeps the gate nodes within this distance (metres) of a community's
+        outline.
     residential_buildings
         ``building=*`` values counted as homes (``yes`` included: inside a residential area an
         untyped building is most often housing).
@@ -85,7 +95,13 @@ class OsmPresets:
             ("amenity", "post_office"): "community",
         }
     )
-    gate_tags: tuple = (("entrance", "*"), ("barrier", "gate"))
+    gate_tags: tuple = (("entrance", "*"), *(("barrier", b) for b in GATE_BARRIERS))
+    gate_exclude: tuple = (
+        ("entrance", "no"),
+        ("entrance", "emergency"),
+        ("access", "no"),
+        ("locked", "yes"),
+    )
     gate_distance_m: float = 1.0
     residential_buildings: tuple = (
         "yes",
@@ -103,6 +119,7 @@ class OsmPresets:
     def keys(self) -> tuple[str, ...]:
         """The OSM tag keys these presets read."""
         pairs = [*self.centre_tags, *self.community_tags, *self.candidate_tags, *self.gate_tags]
+        pairs += list(self.gate_exclude)
         return tuple(sorted({k for k, _ in pairs} | {"building"}))
 
     def population_method(self) -> str:
@@ -123,6 +140,7 @@ _PRESET_KEYS = {
     "communities": "community_tags",
     "candidates": "candidate_tags",
     "gates": "gate_tags",
+    "gates_exclude": "gate_exclude",
     "gate_distance_m": "gate_distance_m",
     "residential_buildings": "residential_buildings",
     "default_levels": "default_levels",
@@ -134,7 +152,8 @@ def presets_from_file(path: str | Path) -> OsmPresets:
     """Read tag presets from a TOML or JSON file; keys left out keep their defaults.
 
     The file's keys: ``centres`` and ``candidates`` (tables of ``"key=value" = "type"``),
-    ``communities`` and ``gates`` (lists of ``"key=value"``; ``"key=*"`` for any value),
+    ``communities``, ``gates`` and ``gates_exclude`` (lists of ``"key=value"``; ``"key=*"``
+    for any value),
     ``gate_distance_m``, ``residential_buildings`` (list of building values),
     ``default_levels`` and ``floor_m2_per_person`` (numbers). A key given replaces the default.
 
@@ -182,6 +201,7 @@ def _preset_value(name: str, value):
         "candidate_tags": (dict, 'a table of "key=value" = "type"'),
         "community_tags": (list, 'a list of "key=value"'),
         "gate_tags": (list, 'a list of "key=value"'),
+        "gate_exclude": (list, 'a list of "key=value"'),
         "residential_buildings": (list, "a list of building=* values"),
     }
     if name in wanted and not isinstance(value, wanted[name][0]):
@@ -189,7 +209,7 @@ def _preset_value(name: str, value):
         raise TypeError(msg)
     if name in ("centre_tags", "candidate_tags"):
         return {_tag(k): str(v) for k, v in value.items()}
-    if name in ("community_tags", "gate_tags"):
+    if name in ("community_tags", "gate_tags", "gate_exclude"):
         return tuple(_tag(t) for t in value)
     if name == "residential_buildings":
         return tuple(str(v) for v in value)
@@ -262,11 +282,13 @@ def extract_layers(
         WGS84 GeoDataFrames. ``centres`` and ``candidates``: ``id`` (``node/…``, ``way/…``),
         ``name``, ``type``, ``osm_tag``, point geometry (areas give their representative point).
         ``communities``: ``id``, ``name``, ``population`` (estimated, rounded; empty where no
-        building is mapped), ``population_source``, ``buildings``, polygon geometry. ``gates``:
-        ``id``, ``name``, ``community_id`` (whose outline it lies on; several joined by ``;``),
+        building is mapped), ``population_source``, ``buildings``, polygon geometry. ``gates``
+        (`gates_from_features` within `presets.gate_distance_m` of a community outline):
+        ``id``, ``name``, ``communities`` (ids of the communities whose outline it lies on,
+        joined by ``;``; for people: ``circle coverage`` links gates to outlines by distance),
         ``osm_tag``, ``access``, point geometry.
     """
-    centres, candidates, communities, gate_nodes = [], [], [], []
+    centres, candidates, communities = [], [], []
     for f in features:
         tags, geom = f["tags"], f["geometry"]
         centre = _first_match(tags, presets.centre_tags)
@@ -286,18 +308,6 @@ def extract_layers(
         polygonal = geom.geom_type == "MultiPolygon"
         if polygonal and any(_matches(tags, k, v) for k, v in presets.community_tags):
             communities.append({"id": f["osm_id"], "name": tags.get("name", ""), "geometry": geom})
-        if geom.geom_type == "Point":
-            gate = next(((k, v) for k, v in presets.gate_tags if _matches(tags, k, v)), None)
-            if gate:
-                gate_nodes.append(
-                    {
-                        "id": f["osm_id"],
-                        "name": tags.get("name", ""),
-                        "osm_tag": f"{gate[0]}={tags[gate[0]]}",
-                        "access": tags.get("access", ""),
-                        "geometry": geom,
-                    }
-                )
     if not communities:
         msg = (
             f"{source}: no residential areas ({_tag_list(presets.community_tags)}) in the data; "
@@ -317,7 +327,9 @@ def extract_layers(
     )
     comm["buildings"] = count
     comm = comm[["id", "name", "population", "population_source", "buildings", "geometry"]]
-    gates = _gates_on_outlines(gate_nodes, comm, presets.gate_distance_m)
+    gates = _gates_on_outlines(
+        gates_from_features(features, presets=presets, source=source), comm, presets.gate_distance_m
+    )
     logger.info(
         "extract: %d centres, %d communities, %d candidate sites, %d gates from %s",
         len(centres_gdf),
@@ -341,14 +353,66 @@ def _first_match(tags: dict, table: dict):
     return None
 
 
-def _gates_on_outlines(
-    nodes: list[dict], communities: gpd.GeoDataFrame, max_m: float
+def gates_from_features(
+    features: list[dict], *, presets: OsmPresets | None = None, source: str = "OSM"
 ) -> gpd.GeoDataFrame:
-    """The gate nodes within `max_m` of a community outline, with the community's id."""
-    columns = ["id", "name", "community_id", "osm_tag", "access", "geometry"]
-    if not nodes:
+    """The gate and entrance nodes among tagged OSM features.
+
+    Kept: nodes matching one of `presets.gate_tags` and none of `presets.gate_exclude`
+    (defaults: ``entrance=*`` except ``no`` and ``emergency``, or ``barrier=`` one of
+    `GATE_BARRIERS`; not ``access=no`` or ``locked=yes``).
+
+    Parameters
+    ----------
+    features
+        Tagged OSM features, as `circle.osm.read_tagged_features` gives.
+    presets
+        The gate tags (default `OsmPresets()`).
+    source
+        Name of the OSM data, for ``attrs["source"]``.
+
+    Returns
+    -------
+    gates
+        WGS84 points with ``id`` (``node/…``), ``name``, ``osm_tag`` (the matching tag) and
+        ``access``; ``attrs`` name the source and mark the layer as derived from OSM.
+    """
+    presets = presets or OsmPresets()
+    rows = []
+    for f in features:
+        tags = f["tags"]
+        if not f["osm_id"].startswith("node/"):
+            continue
+        if any(_matches(tags, k, v) for k, v in presets.gate_exclude):
+            continue
+        gate = next(((k, v) for k, v in presets.gate_tags if _matches(tags, k, v)), None)
+        if gate is None:
+            continue
+        rows.append(
+            {
+                "id": f["osm_id"],
+                "name": tags.get("name", ""),
+                "osm_tag": f"{gate[0]}={tags[gate[0]]}",
+                "access": tags.get("access", ""),
+                "geometry": f["geometry"],
+            }
+        )
+    gates = gpd.GeoDataFrame(
+        rows or None, columns=["id", "name", "osm_tag", "access", "geometry"], crs="EPSG:4326"
+    )
+    gates.attrs.update(
+        source=f"gates derived from {source} (OSM tags)", row_label="feature", osm_derived=True
+    )
+    return gates
+
+
+def _gates_on_outlines(
+    gates: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, max_m: float
+) -> gpd.GeoDataFrame:
+    """The gates within `max_m` of a community outline, with those communities' ids."""
+    columns = ["id", "name", "communities", "osm_tag", "access", "geometry"]
+    if gates.empty:
         return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs="EPSG:4326")
-    gates = gpd.GeoDataFrame(nodes, crs="EPSG:4326")
     c = communities.geometry.representative_point().iloc[0]
     crs = local_utm_crs(c.x, c.y)
     outlines = shapely.boundary(communities.to_crs(crs).geometry.values)
@@ -359,9 +423,9 @@ def _gates_on_outlines(
     for g, c_i in zip(g_idx.tolist(), c_idx.tolist(), strict=True):
         on.setdefault(g, []).append(ids[c_i])
     keep = sorted(on)
-    gates = gates.iloc[keep].reset_index(drop=True)
-    gates["community_id"] = [";".join(sorted(on[g], key=natural_key)) for g in keep]
-    return gates[columns]
+    out = gates.iloc[keep].reset_index(drop=True)
+    out["communities"] = [";".join(sorted(on[g], key=natural_key)) for g in keep]
+    return out[columns]
 
 
 def layers_from_osm(

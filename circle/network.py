@@ -33,8 +33,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: bump when the cached arrays or the walk filter change, so old caches are not reused
-CACHE_VERSION = 1
+#: bump when the cached arrays, their provenance or the walk filter change, so old caches are
+#: not reused (2: provenance gained the newest way edit)
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -332,6 +333,7 @@ def network_from_osm(
         "sha256": digest,
         "ways_cut_by_extract_edge": ways.cut_ways,
         "min_component_m": min_component_m,
+        "newest_way_edit": ways.newest_edit,
     }
     net = network_from_arrays(
         np.column_stack([x, y]),

@@ -12,15 +12,18 @@ import pandas as pd
 from .areas import AREA_COLUMN
 from .coverage import COLUMNS, CoverageResult, summarise
 from .io import atomic_output_dir
+from .profiles import PROFILES
 
 __all__ = [
     "AREAS_FILE",
     "OUTPUT_FILES",
     "areas_table",
+    "coverage_file_names",
     "coverage_table_for_output",
     "summary_json",
     "summary_markdown",
     "summary_text",
+    "write_coverage_files",
     "write_coverage_outputs",
 ]
 
@@ -36,7 +39,7 @@ _DECIMALS = {"walk_m": 1, "walk_min": 2, "snap_m": 1, "population": 1}
 def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
     """The per-community table as written to files: WGS84, rounded, stable column order."""
     area = [AREA_COLUMN] if AREA_COLUMN in result.table.columns else []
-    columns = [*COLUMNS[:2], *area, *COLUMNS[2:]]
+    columns = [*COLUMNS[:2], *area, *COLUMNS[2:], *result.groups]
     t = result.table.to_crs("EPSG:4326")[[*columns, "geometry"]].copy()
     for col, digits in _DECIMALS.items():
         t[col] = t[col].round(digits)
@@ -85,12 +88,14 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
     """
     p = summary["parameters"]
     net = summary["data"]["network"]
+    edit = net.get("newest_way_edit")
     lines = [
         f"# {summary['title']}",
         "",
         f"Walking at **{p['walk_speed_kmh']:g} km/h**; the circle is **{p['threshold_min']:g} "
         f"minutes** ({p['walk_speed_kmh'] * 1000 / 60 * p['threshold_min']:.0f} m of walking). "
         f"Points farther than {p['max_snap_m']:g} m from a walkable street are off the network.",
+        *_profile_lines(p),
         "",
         "## Coverage by walk time",
         "",
@@ -134,6 +139,7 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
             f"| {r['type']} | {r['centres']} | {r['centres_on_network']} | "
             f"{r['communities_covered']} | {_int(r['population_covered'])} |"
         )
+    lines += _group_lines(summary)
     off = summary["centres"]["off_network"]
     if off:
         lines += ["", f"Centres off the network (not used): {', '.join(off)}."]
@@ -161,13 +167,15 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
         "",
         f"- Network: {net.get('file')} (sha256 {str(net.get('sha256', ''))[:12]}…), "
         f"{net.get('fragments_dropped', 0)} fragments under {net.get('min_component_m', 0):g} m "
-        "dropped.",
+        "dropped"
+        + (f"; newest edit of its ways {net['newest_way_edit'][:10]}." if edit else "."),
         f"- Centres: {summary['data']['centres']['file']} "
         f"({summary['data']['centres']['features']} features, "
         f"{summary['data']['centres']['repaired_geometries']} geometries repaired).",
         f"- Communities: {summary['data']['communities']['file']} "
         f"({summary['data']['communities']['features']} features, "
         f"{summary['data']['communities']['repaired_geometries']} geometries repaired).",
+        *_gate_lines(summary["data"].get("gates")),
         f"- {ATTRIBUTION} where the data comes from OpenStreetMap.",
         "",
     ]
@@ -197,9 +205,7 @@ def _areas_markdown(areas: dict, minutes: float) -> list[str]:
 
 
 def _gaps(gaps: list[dict]) -> str:
-    return "; ".join(
-        f"{g['name'] or g['community_id']} ({_int(g['population'])})" for g in gaps
-    )
+    return "; ".join(f"{g['name'] or g['community_id']} ({_int(g['population'])})" for g in gaps)
 
 
 def areas_table(summary: dict) -> pd.DataFrame:
@@ -221,6 +227,45 @@ def areas_table(summary: dict) -> pd.DataFrame:
         for r in summary["areas"]["rows"]
     ]
     return pd.DataFrame(rows)
+
+
+def _profile_lines(p: dict) -> list[str]:
+    profile = PROFILES.get(p.get("walk_profile") or "")
+    if profile is None:
+        return []
+    return ["", f"Walking profile **{profile.name}** ({profile.label}): {profile.source}."]
+
+
+def _group_lines(summary: dict) -> list[str]:
+    groups = summary.get("groups") or []
+    if not groups:
+        return []
+    p = summary["parameters"]
+    lines = [
+        "",
+        f"## Key groups within {p['threshold_min']:g} minutes",
+        "",
+        "| group | people | covered | left out | share covered | communities without a figure |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for g in groups:
+        lines.append(
+            f"| {_md(g['group'])} | {_int(g['total'])} | {_int(g['covered'])} | "
+            f"{_int(g['uncovered'])} | {_pct(g['share'])} | {g['communities_without_figure']} |"
+        )
+    return lines
+
+
+def _gate_lines(gates: dict | None) -> list[str]:
+    if not gates:
+        return []
+    return [
+        f"- Gates: {gates['file']} ({gates['features']} features, {gates['linked_gates']} "
+        f"linked to {gates['communities_with_gates']} communities within "
+        f"{gates['tolerance_m']:g} m, {gates['unlinked_gates']} not linked, "
+        f"{gates['off_network']} off the network); {gates['communities_walking_via_gate']} "
+        "communities walk out through a gate."
+    ]
 
 
 def _md(text: str) -> str:
@@ -249,6 +294,14 @@ def summary_text(summary: dict) -> str:
     lines.append(
         "statuses: " + ", ".join(f"{k} {v}" for k, v in c["by_status"].items())
     )
+    groups = summary.get("groups") or []
+    if groups:
+        lines.append(
+            "key groups covered: "
+            + ", ".join(
+                f"{g['group']} {_pct(g['share'])} ({_int(g['uncovered'])} left out)" for g in groups
+            )
+        )
     unc = summary["uncovered"]
     if unc:
         names = ", ".join(
@@ -256,7 +309,7 @@ def summary_text(summary: dict) -> str:
         )
         lines.append(f"left out beyond {p['threshold_min']:g} min: {len(unc)} — largest: {names}")
     if "areas" in summary:
-        lines += ["", f"{'area':<24}  {'covered':>18}  {'population covered':>22}"]
+        lines += ["", f"{'area':<28}  {'covered':>18}  {'population covered':>22}"]
         for r in summary["areas"]["rows"]:
             comm = f"{r['communities_covered']}/{r['communities']} ({_pct(r['communities_share'])})"
             popn = (
@@ -264,14 +317,55 @@ def summary_text(summary: dict) -> str:
                 if r["population"] is not None
                 else "–"
             )
-            lines.append(f"{r['area'][:24]:<24}  {comm:>18}  {popn:>22}")
+            lines.append(f"{r['area'][:28]:<28}  {comm:>18}  {popn:>22}")
     return "\n".join(lines) + "\n"
+
+
+def coverage_file_names(result: CoverageResult) -> list[str]:
+    """The files `write_coverage_files` writes: `OUTPUT_FILES`, and areas.csv with areas."""
+    return list(OUTPUT_FILES) + ([AREAS_FILE] if AREA_COLUMN in result.table.columns else [])
+
+
+def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str]:
+    """Write coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv) into a folder.
+
+    `write_coverage_outputs` wraps this in an atomic, overwrite-checked output folder.
+
+    Parameters
+    ----------
+    result
+        A coverage result.
+    folder
+        An existing folder.
+
+    Returns
+    -------
+    list of str
+        The names of the written files (`coverage_file_names`).
+    """
+    folder = Path(folder)
+    summary = summarise(result)
+    table = coverage_table_for_output(result)
+    pd.DataFrame(table.drop(columns="geometry")).to_csv(
+        folder / "coverage.csv", index=False, lineterminator="\n"
+    )
+    table.to_file(
+        folder / "coverage.geojson",
+        driver="GeoJSON",
+        engine="pyogrio",
+        layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
+    )
+    (folder / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
+    (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+    if "areas" in summary:
+        areas_table(summary).to_csv(folder / AREAS_FILE, index=False, lineterminator="\n")
+    return coverage_file_names(result)
 
 
 def write_coverage_outputs(
     result: CoverageResult, out_dir: str | Path, *, overwrite: bool = False
 ) -> list[Path]:
-    """Write coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv) to `out_dir`.
+    """Write coverage.csv, coverage.geojson, summary.md and summary.json into `out_dir`.
 
     The files appear together or not at all; the same inputs give byte-identical files.
 
@@ -289,21 +383,7 @@ def write_coverage_outputs(
     list of Path
         The written files.
     """
-    summary = summarise(result)
-    table = coverage_table_for_output(result)
-    names = OUTPUT_FILES + ([AREAS_FILE] if "areas" in summary else [])
+    names = coverage_file_names(result)
     with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
-        pd.DataFrame(table.drop(columns="geometry")).to_csv(
-            staging / "coverage.csv", index=False, lineterminator="\n"
-        )
-        table.to_file(
-            staging / "coverage.geojson",
-            driver="GeoJSON",
-            engine="pyogrio",
-            layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
-        )
-        (staging / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
-        (staging / "summary.json").write_text(summary_json(summary), encoding="utf-8")
-        if "areas" in summary:
-            areas_table(summary).to_csv(staging / AREAS_FILE, index=False, lineterminator="\n")
+        write_coverage_files(result, staging)
     return [Path(out_dir) / n for n in names]

@@ -67,6 +67,23 @@ def bundled():
     return DEFAULT_NETWORK, DEFAULT_CENTRES, DEFAULT_COMMUNITIES
 
 
+@pytest.fixture(scope="session")
+def communities_with_groups(tmp_path_factory, bundled):
+    """The bundled communities plus GENERATED key-group counts (random, not real figures):
+    graduates, migrant_workers, veterans (one empty cell), unemployed, low_income."""
+    gdf = gpd.read_file(bundled[2])
+    rng = np.random.default_rng(10)
+    for name, top in [
+        ("graduates", 60), ("migrant_workers", 90), ("veterans", 12), ("unemployed", 40),
+        ("low_income", 30),
+    ]:
+        gdf[name] = rng.integers(0, top, len(gdf)).astype(float)
+    gdf.loc[3, "veterans"] = np.nan
+    path = tmp_path_factory.mktemp("groups") / "communities_groups.geojson"
+    gdf.to_file(path)
+    return path
+
+
 #: generated Shenyang street grid: irregular superblocks (m), south-west corner at this WGS84 point
 SHENYANG_SW = (123.400, 41.780)
 SHENYANG_COLS = (0.0, 380.0, 690.0, 1140.0, 1430.0, 1850.0, 2200.0)

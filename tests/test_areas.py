@@ -176,3 +176,49 @@ def test_areas_layer_without_features_or_crs(tmp_path, shenyang):
     nocrs = gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)])
     with pytest.raises(InputDataError, match="the areas layer has no CRS"):
         assign_areas(communities, areas=nocrs)
+
+
+def test_manifest_records_the_new_options_and_reruns(tmp_path, runner, shenyang, shenyang_files):
+    """A run with a GCJ-02 CSV, a GeoPackage layer choice and areas writes a manifest whose
+    rerun is byte-identical (areas.csv included); a changed areas file is refused."""
+    from circle.datums import wgs84_to_gcj02
+
+    graphml, _, communities = shenyang_files
+    centres = shenyang[1]
+    lon, lat = wgs84_to_gcj02(centres.geometry.x.to_numpy(), centres.geometry.y.to_numpy())
+    amap = tmp_path / "amap.csv"
+    pd.DataFrame({"id": centres["id"], "经度": lon, "纬度": lat}).to_csv(amap, index=False)
+    offices = street_offices(tmp_path)
+    out = tmp_path / "out"
+    args = [
+        "coverage",
+        "--network",
+        graphml,
+        "--centres",
+        amap,
+        "--centres-datum",
+        "gcj02",
+        "--communities",
+        communities,
+        "--areas",
+        offices,
+        "--areas-name-column",
+        "街道",
+        "--areas-layer",
+        "areas",
+        "--out",
+        out,
+    ]
+    assert runner.invoke(cli, [str(a) for a in args]).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["job"]["centres_datum"] == "gcj02" and manifest["job"]["areas_layer"] == "areas"
+    assert set(manifest["inputs"]) == {"network", "centres", "communities", "areas"}
+    assert "areas.csv" in manifest["outputs"]
+    res = runner.invoke(cli, ["rerun", str(out / "manifest.json")])
+    assert res.exit_code == 0, res.output
+    assert "areas.csv" in res.output
+    street_offices(tmp_path, overlap=True).replace(offices)
+    res = runner.invoke(cli, ["rerun", str(out / "manifest.json")])
+    assert (
+        res.exit_code == 1 and "offices.gpkg: changed since the manifest was written" in res.output
+    )

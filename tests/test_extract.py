@@ -58,25 +58,39 @@ def test_extracted_layers_give_the_default_table(extracted, runner, tmp_path):
 
 
 def test_gates_lie_on_community_outlines(extracted, bundled):
-    """Independent check: every gate is an entrance=* or barrier=gate node within 1 m of the
-    outline of the community it names, and no such node near an outline is missed."""
+    """Independent check: the gates are exactly the usable gate nodes (entrance=* but not
+    no/emergency, or a barrier of the gate kinds; not access=no or locked=yes) within 1 m of a
+    community outline, each naming the communities whose outline it is on."""
     out, _ = extracted
     gates = gpd.read_file(out, layer="gates").to_crs(32635)
     comm = gpd.read_file(out, layer="communities").to_crs(32635).set_index("id")
     assert len(gates) > 0
     for g in gates.itertuples():
-        for cid in g.community_id.split(";"):
+        for cid in g.communities.split(";"):
             assert comm.loc[cid].geometry.boundary.distance(g.geometry) <= 1.0
-        assert g.osm_tag.startswith("entrance=") or g.osm_tag == "barrier=gate"
+
+    def usable(tags):
+        if tags.get("access") == "no" or tags.get("locked") == "yes":
+            return False
+        if "entrance" in tags:
+            return tags["entrance"] not in ("no", "emergency")
+        return tags.get("barrier") in (
+            "gate",
+            "lift_gate",
+            "swing_gate",
+            "sliding_gate",
+            "turnstile",
+            "kissing_gate",
+        )
+
     nodes = [
         f
         for f in read_tagged_features(bundled[0], ("entrance", "barrier"))
-        if f["geometry"].geom_type == "Point"
-        and ("entrance" in f["tags"] or f["tags"].get("barrier") == "gate")
+        if f["osm_id"].startswith("node/") and usable(f["tags"])
     ]
     pts = gpd.GeoSeries([f["geometry"] for f in nodes], crs=4326).to_crs(32635)
     outline = comm.geometry.boundary.union_all()
-    near = {f["osm_id"] for f, p in zip(nodes, pts, strict=False) if outline.distance(p) <= 1.0}
+    near = {f["osm_id"] for f, p in zip(nodes, pts, strict=True) if outline.distance(p) <= 1.0}
     assert near == set(gates["id"])
 
 
@@ -150,3 +164,16 @@ def test_extract_refuses_to_overwrite_and_bad_targets(extracted, bundled, runner
     )
     assert res.exit_code == 1 and "none.osm.pbf: file not found" in res.output
     assert not list(tmp_path.glob("*.gpkg"))
+
+
+def test_extracted_gates_feed_back(extracted, runner):
+    """`--gates layers.gpkg` picks the gates layer; every extracted gate lies on an outline, so
+    every one links to a community (coverage's 5 m tolerance covers extract's 1 m)."""
+    out, _ = extracted
+    args = ["coverage", "--centres", out, "--communities", out, "--gates", out, "--format", "json"]
+    res = runner.invoke(cli, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    gates = json.loads(res.stdout)["data"]["gates"]
+    n = len(gpd.read_file(out, layer="gates"))
+    assert gates["features"] == gates["linked_gates"] == n and gates["unlinked_gates"] == 0
+    assert gates["communities_walking_via_gate"] > 0

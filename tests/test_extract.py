@@ -177,3 +177,15 @@ def test_extracted_gates_feed_back(extracted, runner):
     n = len(gpd.read_file(out, layer="gates"))
     assert gates["features"] == gates["linked_gates"] == n and gates["unlinked_gates"] == 0
     assert gates["communities_walking_via_gate"] > 0
+
+
+def test_the_readme_presets_example_parses(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**Presets**", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    p = tmp_path / "presets.toml"
+    p.write_text(block, encoding="utf-8")
+    presets = presets_from_file(p)
+    assert presets.gate_tags == (("entrance", "main"), ("barrier", "gate"))
+    assert presets.floor_m2_per_person == 40

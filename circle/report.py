@@ -284,11 +284,7 @@ def summary_text(summary: dict) -> str:
     ]
     for b in summary["thresholds"]:
         comm = f"{b['communities_covered']} ({_pct(b['communities_share'])})"
-        popn = (
-            f"{_int(b['population_covered'])} ({_pct(b['population_share'])})"
-            if b["population_covered"] is not None
-            else "–"
-        )
+        popn = _covered_cell(b["population_covered"], b["population_share"])
         lines.append(f"{b['minutes']:>4g} min  {b['walk_m']:>5.0f} m  {comm:>13}  {popn:>18}")
     lines.append("")
     lines.append(
@@ -312,13 +308,13 @@ def summary_text(summary: dict) -> str:
         lines += ["", f"{'area':<28}  {'covered':>18}  {'population covered':>22}"]
         for r in summary["areas"]["rows"]:
             comm = f"{r['communities_covered']}/{r['communities']} ({_pct(r['communities_share'])})"
-            popn = (
-                f"{_int(r['population_covered'])} ({_pct(r['population_share'])})"
-                if r["population"] is not None
-                else "–"
-            )
+            popn = _covered_cell(r["population_covered"], r["population_share"])
             lines.append(f"{r['area'][:28]:<28}  {comm:>18}  {popn:>22}")
     return "\n".join(lines) + "\n"
+
+
+def _covered_cell(covered: float | None, share: float | None) -> str:
+    return "–" if covered is None else f"{_int(covered)} ({_pct(share)})"
 
 
 def coverage_file_names(result: CoverageResult) -> list[str]:

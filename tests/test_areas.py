@@ -37,32 +37,25 @@ def street_offices(tmp_path, *, overlap=False):
     return p
 
 
+def coverage_args(files) -> list[str]:
+    graphml, centres, communities = files
+    return ["coverage", "--network", str(graphml), "--centres", str(centres),
+            "--communities", str(communities)]  # fmt: skip
+
+
 def block_column(community_id: str) -> int:
     return int(community_id[1])
 
 
 def test_areas_file_rollup_by_hand(tmp_path, shenyang, runner, shenyang_files):
-    graphml, centres, communities = shenyang_files
     offices = street_offices(tmp_path)
     out = tmp_path / "out"
     res = runner.invoke(
         cli,
         [
-            "coverage",
-            "--network",
-            str(graphml),
-            "--centres",
-            str(centres),
-            "--communities",
-            str(communities),
-            "--areas",
-            str(offices),
-            "--areas-name-column",
-            "街道",
-            "--out",
-            str(out),
-            "--format",
-            "json",
+            *coverage_args(shenyang_files),
+            *("--areas", str(offices), "--areas-name-column", "街道", "--out", str(out)),
+            *("--format", "json"),
         ],
     )
     assert res.exit_code == 0, res.output
@@ -137,16 +130,8 @@ def test_overlapping_areas_warn_and_count_once(tmp_path, shenyang):
 
 
 def test_bad_rollup_inputs(tmp_path, runner, shenyang_files, shenyang):
-    graphml, centres, communities = shenyang_files
-    base = [
-        "coverage",
-        "--network",
-        str(graphml),
-        "--centres",
-        str(centres),
-        "--communities",
-        str(communities),
-    ]
+    centres = shenyang_files[1]
+    base = coverage_args(shenyang_files)
     res = runner.invoke(cli, [*base, "--by", "street"])
     assert (
         res.exit_code == 1 and "communities.geojson: no column 'street' to roll up by" in res.output

@@ -118,8 +118,8 @@ class OsmPresets:
 
     def keys(self) -> tuple[str, ...]:
         """The OSM tag keys these presets read."""
+        # (gate_exclude needs no key of its own: a feature's tags come whole)
         pairs = [*self.centre_tags, *self.community_tags, *self.candidate_tags, *self.gate_tags]
-        pairs += list(self.gate_exclude)
         return tuple(sorted({k for k, _ in pairs} | {"building"}))
 
     def population_method(self) -> str:

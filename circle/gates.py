@@ -62,7 +62,7 @@ def gates_from_osm(path: str | Path, *, presets: OsmPresets | None = None) -> gp
     """
     presets = presets or OsmPresets()
     path = Path(path)
-    keys = tuple(sorted({k for k, _ in (*presets.gate_tags, *presets.gate_exclude)}))
+    keys = tuple(sorted({k for k, _ in presets.gate_tags}))
     return gates_from_features(
         read_tagged_features(path, keys), presets=presets, source=path.name
     )

@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .config import DEFAULT_CONFIG, CircleConfig
 from .coverage import CoverageResult, coverage_report, summarise
+from .db import network_from_db, read_db_layer, write_db_tables
 from .datums import (
     bd09_to_gcj02,
     bd09_to_wgs84,
@@ -24,12 +25,15 @@ from .errors import (
     CircleWarning,
     ConfigError,
     InputDataError,
+    MissingDependencyError,
     NetworkError,
     OutputError,
     SolverError,
 )
 from .extract import OsmPresets, layers_from_osm
 from .io import LayerColumns, read_layer
+from .isochrones import walk_isochrones
+from .maps import coverage_map, map_html, write_map
 from .network import WalkNetwork, load_network, network_from_arrays, network_from_graph
 from .errors import ReproducibilityError
 from .gates import gates_from_osm
@@ -62,6 +66,7 @@ __all__ = [
     "CoverageResult",
     "InputDataError",
     "LayerColumns",
+    "MissingDependencyError",
     "NetworkError",
     "OsmPresets",
     "OutputError",
@@ -70,13 +75,17 @@ __all__ = [
     "__version__",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "coverage_map",
     "coverage_report",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "layers_from_osm",
     "load_network",
+    "map_html",
     "network_from_arrays",
+    "network_from_db",
     "network_from_graph",
+    "read_db_layer",
     "read_layer",
     "summarise",
     "wgs84_to_bd09",
@@ -108,4 +117,9 @@ __all__ = [
     "rerun",
     "run_job",
     "write_job_outputs",
+    "write_db_tables",
+    "walk_isochrones",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
+    "write_map",
 ]

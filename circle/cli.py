@@ -14,13 +14,25 @@ import click
 from . import __version__
 from .bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
 from .config import CircleConfig
-from .coverage import summarise
+from .coverage import coverage_report, summarise
+from .db import IF_EXISTS, db_source, is_db_url, mask_url, write_db_tables
 from .errors import CircleError, CircleWarning, ConfigError
 from .extract import extract_osm_layers, presets_from_file
-from .io import DATUMS, LayerColumns, atomic_output_dir, write_layers_geopackage
+from .io import (
+    DATUMS,
+    OUTPUT_SUFFIXES,
+    LayerColumns,
+    atomic_output_dir,
+    read_layer,
+    write_layer_file,
+    write_layers_geopackage,
+)
+from .isochrones import ALL_CENTRES, walk_isochrones
+from .maps import TILE_PROVIDERS, coverage_map, map_html, tile_provider, write_map
+from .network import load_network
 from .online import parse_bbox
 from .profiles import PROFILES, get_profile, parse_profiles
-from .report import summary_json, summary_markdown, summary_text
+from .report import coverage_tables, summary_json, summary_markdown, summary_text
 from .runs import CoverageJob, load_layers, rerun, run_job, write_job_outputs
 from .scenarios import (
     COMPARE_FILES,
@@ -96,7 +108,7 @@ def _layer_options(f):
             default="wgs84",
             show_default=True,
             help="Map datum of lon/lat input files: wgs84 (GPS, OSM), gcj02 (AMap/Gaode, "
-            "Tencent exports), bd09 (Baidu); converted to WGS84 on reading. Per file: "
+            "Tencent exports), bd09 (Baidu); converted to WGS84 on reading. Per file (coverage): "
             "--centres-datum, --communities-datum.",
         ),
         click.option(
@@ -143,42 +155,120 @@ def _layer_options(f):
     return f
 
 
-def _run_options(f):
-    options = [
+class _PathOrDb(click.Path):
+    """A file or folder path, or a ``postgresql://`` URL (kept as text: Path would mangle it)."""
+
+    def convert(self, value, param, ctx):
+        if is_db_url(value):
+            return value
+        return super().convert(value, param, ctx)
+
+
+def _label(source: str | Path) -> str:
+    """How messages name a file or a database source (password masked)."""
+    return mask_url(source) if is_db_url(source) else Path(source).name
+
+
+_DB_LAYERS = ("network", "centres", "communities")
+
+
+def _db_options(f):
+    """--db URL with --LAYER-table / --LAYER-query for the network, centres and communities."""
+    options = []
+    for layer in _DB_LAYERS[::-1]:
+        options += [
+            click.option(
+                f"--{layer}-query",
+                metavar="SQL",
+                help=f"Read the {layer} from this SELECT on the --db database.",
+            ),
+            click.option(
+                f"--{layer}-table",
+                metavar="NAME",
+                help=f"Read the {layer} from this table or view ([schema.]name) of --db.",
+            ),
+        ]
+    options.append(
         click.option(
-            "--max-snap-m",
-            type=float,
-            default=500.0,
-            show_default=True,
-            help="A community or centre farther than this (metres) from every walkable street "
-            "is off the network.",
-        ),
-        click.option(
-            "--minutes",
-            "-m",
-            type=float,
-            multiple=True,
-            default=(5.0, 10.0, 15.0),
-            show_default=True,
-            help="Walk-time band in minutes; repeat for several. The largest is the circle "
-            "(the 'covered' column).",
-        ),
-        click.option(
-            "--speed-kmh",
-            type=float,
-            default=4.0,
-            show_default=True,
-            help="Walking speed. 4 km/h walks 1,000 m in 15 minutes (GB 50180-2018's 800-1,000 m "
-            "for the 15-minute life circle); many studies use 4.8-5.",
-        ),
-    ]
+            "--db",
+            metavar="URL",
+            help="PostGIS database for the --*-table/--*-query options: postgresql://USER@HOST/DB "
+            "(password, port, ?service=NAME or the PG* environment variables as libpq reads them).",
+        )
+    )
     for option in options:
         f = option(f)
     return f
 
 
-def _input_options(*kinds: str):
-    """Per input layer: ``--KIND-layer`` (GeoPackage layer / Excel sheet) and ``--KIND-datum``."""
+def _db_layer_sources(ctx: click.Context, given: dict, db: str | None, tables: dict) -> dict:
+    """Replace the network/centres/communities sources by --db tables or queries where asked."""
+    asked = [k for k, v in tables.items() if v is not None]
+    msg = None
+    if db is None and asked:
+        msg = f"--{asked[0].replace('_', '-')} needs --db URL"
+    elif db is not None and not is_db_url(db):
+        msg = "--db: give a postgresql://USER@HOST/DB URL"
+    elif db is not None and not asked:
+        msg = "--db needs a --centres-table, --communities-table, --network-table or --*-query"
+    if msg:
+        raise click.UsageError(msg, ctx=ctx)
+    out = dict(given)
+    for layer in _DB_LAYERS:
+        table, query = tables.get(f"{layer}_table"), tables.get(f"{layer}_query")
+        if table is None and query is None:
+            continue
+        if table is not None and query is not None:
+            msg = f"give --{layer}-table or --{layer}-query, not both"
+        elif ctx.get_parameter_source(layer) is click.core.ParameterSource.COMMANDLINE:
+            msg = f"give --{layer} or a --db table/query for it, not both"
+        if msg:
+            raise click.UsageError(msg, ctx=ctx)
+        out[layer] = db_source(db, table=table, query=query)
+    return out
+
+
+def _input_options(f, *, with_communities: bool = True):
+    options = [
+        click.option(
+            "--communities",
+            metavar="FILE|URL",
+            help="Communities (polygons or points) with an optional population column; same "
+            "formats. Default: the network's residential areas (landuse=residential), population "
+            "estimated from OSM buildings.",
+        )
+        if with_communities
+        else None,
+        click.option(
+            "--centres",
+            metavar="FILE|URL",
+            help="Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile, CSV "
+            "with lon/lat, or a PostGIS table (postgresql://USER@HOST/DB?table=centres). Default: derived from the network's OSM tags (community centres, town "
+            "halls, job centres).",
+        ),
+        click.option(
+            "--network",
+            type=_PathOrDb(dir_okay=False, path_type=Path),
+            metavar="FILE|URL",
+            default=DEFAULT_NETWORK,
+            show_default="bundled central Helsinki OSM extract",
+            help="Street network: .osm, .osm.bz2, .osm.pbf (e.g. a district cut from a Geofabrik "
+            "extract with osmium), an osmnx .graphml file, or a PostGIS table of street "
+            "centre-lines (postgresql://USER@HOST/DB?table=roads).",
+        ),
+    ]
+    for option in options:
+        if option is not None:
+            f = option(f)
+    return f
+
+
+def _centre_input_options(f):
+    return _input_options(f, with_communities=False)
+
+
+def _layer_file_options(*kinds: str):
+    """Per input file: ``--KIND-layer`` (GeoPackage layer / Excel sheet) and ``--KIND-datum``."""
 
     def decorate(f):
         for kind in reversed(kinds):
@@ -210,7 +300,7 @@ def _data_options(f):
         click.option(
             "--place",
             metavar="TEXT",
-            help='Instead of --network: download the walking network and OSM tags of a place '
+            help="Instead of --network: download the walking network and OSM tags of a place "
             '(e.g. "和平区, 沈阳市") with osmnx; needs internet once, then cached.',
         ),
         click.option(
@@ -263,8 +353,46 @@ def _data_options(f):
     return f
 
 
+def _run_options(f):
+    options = [
+        click.option(
+            "--max-snap-m",
+            type=float,
+            default=500.0,
+            show_default=True,
+            help="A community or centre farther than this (metres) from every walkable street "
+            "is off the network.",
+        ),
+        click.option(
+            "--minutes",
+            "-m",
+            type=float,
+            multiple=True,
+            default=(5.0, 10.0, 15.0),
+            show_default=True,
+            help="Walk-time band in minutes; repeat for several. The largest is the circle "
+            "(the 'covered' column).",
+        ),
+        click.option(
+            "--speed-kmh",
+            type=float,
+            default=4.0,
+            show_default=True,
+            help="Walking speed. 4 km/h walks 1,000 m in 15 minutes (GB 50180-2018's 800-1,000 m "
+            "for the 15-minute life circle); many studies use 4.8-5.",
+        ),
+    ]
+    for option in options:
+        f = option(f)
+    return f
+
+
 def _config(
-    ctx: click.Context, speed_kmh: float, minutes: tuple[float, ...], max_snap_m: float, **extra
+    ctx: click.Context,
+    speed_kmh: float,
+    minutes: tuple[float, ...],
+    max_snap_m: float,
+    **fields,
 ):
     try:
         return CircleConfig(
@@ -272,7 +400,7 @@ def _config(
             thresholds_min=tuple(minutes),
             max_snap_m=max_snap_m,
             search_limit_min=max(60.0, *minutes) if minutes else 60.0,
-            **extra,
+            **fields,
         )
     except ConfigError as err:
         raise click.UsageError(str(err), ctx=ctx) from err
@@ -285,43 +413,51 @@ def _bundled_defaults(network_path: Path, centres: str | None, communities: str 
     return centres, communities
 
 
-def _load_layers(network_path: Path, centres: str | None, communities: str | None, columns, crs):
-    """Centres and communities from files, or derived from the network's OSM file."""
+def _load_layers(
+    network_path: Path,
+    centres: str | None,
+    communities: str | None,
+    columns,
+    crs,
+    *,
+    need_communities: bool = True,
+    datum: str = "wgs84",
+):
+    """Centres and communities from files, or derived from the network's OSM file.
+
+    Without `need_communities`, given centres are read alone (communities only when given or
+    bundled); otherwise the second layer may be None.
+    """
     centres, communities = _bundled_defaults(network_path, centres, communities)
     try:
-        return list(load_layers(network_path, centres, communities, columns=columns, crs=crs))
+        if not need_communities and centres is not None:
+            options = {"columns": columns, "crs": crs, "datum": datum}
+            read = [read_layer(centres, kind="centres", **options)]
+            read.append(
+                None
+                if communities is None
+                else read_layer(communities, kind="communities", **options)
+            )
+            return read
+        return list(
+            load_layers(
+                network_path, centres, communities, columns=columns, crs=crs, datum=datum
+            )
+        )
     except ConfigError as err:
         raise click.UsageError(str(err)) from err
 
 
 def _absolute(path: str | Path | None) -> str | None:
-    return None if path is None else str(Path(path).resolve())
+    if path is None or is_db_url(path):
+        return path
+    return str(Path(path).resolve())
 
 
 @cli.command(short_help="Report which communities reach a centre within the walk-time bands.")
-@click.option(
-    "--network",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_NETWORK,
-    show_default="bundled central Helsinki OSM extract",
-    help="Street network: .osm, .osm.bz2, .osm.pbf (e.g. a district cut from a Geofabrik "
-    "extract with osmium) or an osmnx .graphml file.",
-)
-@click.option(
-    "--centres",
-    metavar="FILE",
-    help="Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile or CSV with "
-    "lon/lat. Default: derived from the network's OSM tags (community centres, town halls, "
-    "job centres).",
-)
-@click.option(
-    "--communities",
-    metavar="FILE",
-    help="Communities (polygons or points) with an optional population column; same formats. "
-    "Default: the network's residential areas (landuse=residential), population estimated "
-    "from OSM buildings.",
-)
-@_input_options("centres", "communities")
+@_input_options
+@_db_options
+@_layer_file_options("centres", "communities")
 @_run_options
 @click.option(
     "--profile",
@@ -362,16 +498,33 @@ def _absolute(path: str | Path | None) -> str | None:
 @_data_options
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv "
-    "with --by/--areas) and manifest.json (inputs with sha256, parameters, versions: "
-    "`circle rerun` reproduces it).",
+    type=_PathOrDb(file_okay=False, path_type=Path),
+    metavar="DIR|URL",
+    help="Folder for coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv with "
+    "--by/--areas) and manifest.json (inputs with sha256, parameters, versions: `circle rerun` "
+    "reproduces it); "
+    "or a PostGIS database, postgresql://USER@HOST/DB?schema=circle, for the tables coverage, "
+    "coverage_bands and coverage_summary (written in one transaction).",
 )
 @click.option(
     "--overwrite/--no-overwrite",
     default=False,
     show_default=True,
-    help="Replace output files that already exist in --out.",
+    help="Replace output files that already exist in the --out folder.",
+)
+@click.option(
+    "--if-exists",
+    type=click.Choice(IF_EXISTS),
+    show_default="fail",
+    help="When --out is a database and a result table exists: fail (name it), replace it, or "
+    "append the rows.",
+)
+@click.option(
+    "--map",
+    "with_map",
+    is_flag=True,
+    help="Also write map.html into --out: an interactive map that opens with no internet "
+    "(see `circle map` for base maps and other options).",
 )
 @click.option(
     "--format",
@@ -384,9 +537,10 @@ def _absolute(path: str | Path | None) -> str | None:
 @click.pass_context
 def coverage(
     ctx: click.Context,
-    network: Path,
+    network: Path | str,
     centres: str | None,
     communities: str | None,
+    db: str | None,
     centres_layer: str | None,
     centres_datum: str | None,
     communities_layer: str | None,
@@ -416,9 +570,12 @@ def coverage(
     areas_layer: str | None,
     place: str | None,
     bbox: str | None,
-    out: Path | None,
+    out: Path | str | None,
     overwrite: bool,
+    if_exists: str | None,
+    with_map: bool,
     fmt: str,
+    **db_tables: str | None,
 ) -> None:
     """Walk from every community to its nearest employment service centre.
 
@@ -429,11 +586,14 @@ def coverage(
     \b
     Examples:
       $ circle coverage
-      $ circle coverage --network district.osm.pbf --out report/
+      $ circle coverage --network district.osm.pbf --out report/ --map
       $ circle coverage --centres centres.csv --communities communities.gpkg \\
           --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
       $ circle coverage --profile elderly --gates gates.geojson --out elderly/
       $ circle coverage --profiles all --group-columns graduates,veterans
+      $ circle coverage --db postgresql://planner@gis.example/city --network-table roads \\
+          --centres-table centres --communities-table communities \\
+          --out "postgresql://planner@gis.example/city?schema=circle" --if-exists replace
       $ circle coverage --network shenhe.osm.pbf --centres amap_export.xlsx \\
           --centres-datum gcj02 --communities layers.gpkg --areas streets.gpkg --out report/
     """
@@ -449,6 +609,17 @@ def coverage(
         bbox_tuple = parse_bbox(bbox) if bbox is not None else None
     except ConfigError as err:
         raise click.BadParameter(str(err), ctx=ctx, param_hint="--bbox") from err
+    sources = _db_layer_sources(
+        ctx, {"network": network, "centres": centres, "communities": communities}, db, db_tables
+    )
+    network, centres, communities = (sources[k] for k in _DB_LAYERS)
+    msg = None
+    if out is not None and is_db_url(out) and overwrite:
+        msg = "--overwrite is for an --out folder; use --if-exists"
+    elif if_exists is not None and (out is None or not is_db_url(out)):
+        msg = "--if-exists is for an --out database; use --overwrite"
+    if msg:
+        raise click.UsageError(msg, ctx=ctx)
     if profile is not None:
         if ctx.get_parameter_source("speed_kmh") is not click.core.ParameterSource.DEFAULT:
             msg = (
@@ -462,6 +633,9 @@ def coverage(
         profile_names = tuple(p.name for p in parse_profiles(profiles)) if profiles else ()
     except ConfigError as err:
         raise click.BadParameter(str(err), ctx=ctx, param_hint="--profiles") from err
+    if with_map and (out is None or is_db_url(out)):
+        msg = "--map writes map.html into the --out folder: give --out DIR"
+        raise click.UsageError(msg, ctx=ctx)
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     columns = LayerColumns(
         id=id_column,
@@ -504,9 +678,18 @@ def coverage(
     try:
         outcome = run_job(job, stage=progress.stage)
         summary = summarise(outcome.result)
-        if out is not None:
+        extra = {}
+        if with_map:
+            with progress.stage("drawing the map"):
+                m = _draw_map(outcome.result, outcome.network, outcome.centres, config)
+                extra["map.html"] = map_html(m)
+        if out is not None and is_db_url(out):
+            with progress.stage(f"writing {_label(out)}"):
+                tables = coverage_tables(outcome.result)
+                write_db_tables(out, tables, if_exists=if_exists or "fail")
+        elif out is not None:
             with progress.stage(f"writing {out}"):
-                write_job_outputs(job, outcome, out, overwrite=overwrite)
+                write_job_outputs(job, outcome, out, overwrite=overwrite, extra_files=extra)
     except ConfigError as err:
         raise click.UsageError(str(err), ctx=ctx) from err
     except CircleError as err:
@@ -602,6 +785,249 @@ def rerun_command(ctx: click.Context, manifest: Path, out: Path | None, overwrit
     click.echo(
         f"reproduced: {len(report.outputs)} outputs byte-identical to {manifest}{where}: "
         + ", ".join(report.outputs)
+    )
+
+
+def _read_inputs(
+    progress: _Progress,
+    network: Path,
+    centres: str | None,
+    communities: str | None,
+    columns: LayerColumns,
+    layer_crs: str | None,
+    config: CircleConfig,
+    *,
+    need_communities: bool = True,
+    datum: str = "wgs84",
+):
+    """The walking network, centres and communities, with progress messages."""
+    with progress.stage(f"reading the walking network {network.name}"):
+        net = load_network(network, min_component_m=config.min_component_m)
+    with progress.stage("reading centres and communities"):
+        centre_layer, community_layer = _load_layers(
+            network,
+            centres,
+            communities,
+            columns,
+            layer_crs,
+            need_communities=need_communities,
+            datum=datum,
+        )
+    return net, centre_layer, community_layer
+
+
+def _layer_columns(options: dict) -> tuple[LayerColumns, str | None]:
+    """The `_layer_options` values as LayerColumns and the layer CRS."""
+    columns = LayerColumns(
+        id=options["id_column"],
+        name=options["name_column"],
+        type=options["type_column"],
+        population=options["population_column"],
+        lon=options["lon_column"],
+        lat=options["lat_column"],
+    )
+    return columns, options["layer_crs"]
+
+
+def _draw_map(result, net, centre_layer, config, **map_options):
+    """Isochrones of the centres, then the map of a coverage result."""
+    bands = walk_isochrones(net, centre_layer, config=config, per_centre=False)
+    return coverage_map(result, isochrones=bands, network=net, **map_options)
+
+
+def _buffer_option(f):
+    return click.option(
+        "--buffer-m",
+        type=float,
+        default=25.0,
+        show_default=True,
+        help="Isochrones are the reached parts of streets widened by this margin on each side "
+        "(the walk from the street to a door).",
+    )(f)
+
+
+def _overwrite_file_option(f):
+    return click.option(
+        "--overwrite/--no-overwrite",
+        default=False,
+        show_default=True,
+        help="Replace the output file if it exists.",
+    )(f)
+
+
+def _check_suffix(ctx, param, value: Path) -> Path:
+    if value.suffix.lower() not in OUTPUT_SUFFIXES:
+        msg = f"{value}: use a .geojson or .gpkg file name"
+        raise click.BadParameter(msg, ctx=ctx, param=param)
+    return value
+
+
+@cli.command("isochrones", short_help="Write walk-time polygons around the centres.")
+@_centre_input_options
+@_run_options
+@_buffer_option
+@_layer_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("isochrones.geojson"),
+    show_default=True,
+    callback=_check_suffix,
+    help="Output file: .geojson (WGS84) or .gpkg (in the network's metric CRS).",
+)
+@click.option(
+    "--per-centre/--merged-only",
+    default=True,
+    show_default=True,
+    help="Also write one polygon per centre and band: the streets it serves first (the nearest "
+    "centre) within the band.",
+)
+@_overwrite_file_option
+@click.pass_context
+def isochrones_command(
+    ctx: click.Context,
+    network: Path,
+    centres: str | None,
+    speed_kmh: float,
+    minutes: tuple[float, ...],
+    max_snap_m: float,
+    buffer_m: float,
+    out: Path,
+    per_centre: bool,
+    overwrite: bool,
+    **layer_options,
+) -> None:
+    """Polygons of the area within each walk time of the centres, from one network search.
+
+    Each polygon is made of the streets reached within the time (the last street cut exactly
+    where the time runs out), widened by --buffer-m: no convex hulls across rivers or rail
+    yards. The bands nest: the 10-minute polygon lies inside the 15-minute one. Rows: centre_id
+    ("all" for every centre together, else one centre's catchment), centre_name, minutes,
+    walk_m, area_m2.
+
+    \b
+    Examples:
+      $ circle isochrones
+      $ circle isochrones --network district.osm.pbf --centres centres.csv -m 10 -m 15 \\
+          --out isochrones.gpkg --merged-only
+    """
+    config = _config(ctx, speed_kmh, minutes, max_snap_m, isochrone_buffer_m=buffer_m)
+    progress = _Progress(quiet=ctx.obj["quiet"] > 0)
+    columns, layer_crs = _layer_columns(layer_options)
+    try:
+        net, centre_layer, _ = _read_inputs(
+            progress, network, centres, None, columns, layer_crs, config, need_communities=False,
+            datum=layer_options["datum"],
+        )
+        with progress.stage("walking out from the centres"):
+            table = walk_isochrones(net, centre_layer, config=config, per_centre=per_centre)
+        with progress.stage(f"writing {out}"):
+            write_layer_file(table, out, overwrite=overwrite)
+    except CircleError as err:
+        raise click.ClickException(str(err)) from err
+    merged = table[table["centre_id"] == ALL_CENTRES]
+    click.echo(f"isochrones of {table['centre_id'].nunique() - 1 if per_centre else 'all'} "
+               f"centres, {len(table)} polygons, buffer {buffer_m:g} m -> {out}")
+    for r in merged.itertuples():
+        click.echo(f"  {r.minutes:>5g} min  {r.walk_m:>7.0f} m  {r.area_m2 / 1e6:8.3f} km²")
+
+
+@cli.command("map", short_help="Draw the coverage map: one HTML file that works offline.")
+@_input_options
+@_run_options
+@_buffer_option
+@_layer_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("map.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--offline/--online",
+    default=None,
+    help="--offline (the default, unless --tiles names an internet base map): Leaflet and jQuery "
+    "are inlined, so the file loads nothing from the network and opens on a computer with no "
+    "internet. --online links them from public CDNs (a smaller file).",
+)
+@click.option(
+    "--tiles",
+    default="none",
+    show_default=True,
+    metavar="{none,osm,amap,tencent,URL}",
+    help="Base map: none (the streets are drawn from the network), OpenStreetMap, AMap (Gaode) "
+    "or Tencent (both GCJ-02: every geometry is shifted to line up), or a tile URL template "
+    "with {z}/{x}/{y}, e.g. of a tile server on your own network.",
+)
+@click.option(
+    "--tiles-datum",
+    type=click.Choice(["wgs84", "gcj02"]),
+    help="Datum of the base map tiles (default: gcj02 for amap and tencent, else wgs84); "
+    "give gcj02 for a local copy of Chinese tiles.",
+)
+@click.option("--title", metavar="TEXT", help="Title shown on the map.")
+@_overwrite_file_option
+@click.pass_context
+def map_command(
+    ctx: click.Context,
+    network: Path,
+    centres: str | None,
+    communities: str | None,
+    speed_kmh: float,
+    minutes: tuple[float, ...],
+    max_snap_m: float,
+    buffer_m: float,
+    out: Path,
+    offline: bool | None,
+    tiles: str,
+    tiles_datum: str | None,
+    title: str | None,
+    overwrite: bool,
+    **layer_options,
+) -> None:
+    """Draw communities by walk time, the centres by type and the walk-time bands on one map.
+
+    Layers can be switched on and off; hovering a community shows its name, population, walk
+    time and nearest centre; communities left outside the circle are outlined in red. The file
+    is self-contained: send it by e-mail, open it in any browser, also with no internet.
+
+    \b
+    Examples:
+      $ circle map
+      $ circle map --network district.osm.pbf --centres centres.csv --out district.html
+      $ circle map --tiles amap --title "Shenhe district, 15-minute circle"
+      $ circle map --tiles "http://tiles.local/{z}/{x}/{y}.png" --tiles-datum gcj02
+    """
+    config = _config(ctx, speed_kmh, minutes, max_snap_m, isochrone_buffer_m=buffer_m)
+    if offline is None:
+        offline = tiles not in TILE_PROVIDERS
+    try:
+        tile_provider(tiles, tiles_datum, offline)
+    except ConfigError as err:
+        raise click.UsageError(str(err), ctx=ctx) from err
+    progress = _Progress(quiet=ctx.obj["quiet"] > 0)
+    columns, layer_crs = _layer_columns(layer_options)
+    try:
+        net, centre_layer, community_layer = _read_inputs(
+            progress, network, centres, communities, columns, layer_crs, config,
+            datum=layer_options["datum"],
+        )
+        with progress.stage("walking to the nearest centre"):
+            result = coverage_report(community_layer, centre_layer, net, config=config)
+        with progress.stage("drawing the map"):
+            m = _draw_map(
+                result, net, centre_layer, config,
+                offline=offline, tiles=tiles, tiles_datum=tiles_datum, title=title,
+            )
+        write_map(m, out, overwrite=overwrite)
+    except CircleError as err:
+        raise click.ClickException(str(err)) from err
+    size_kb = out.stat().st_size / 1024
+    mode = "offline: loads nothing from the network" if offline else "online"
+    click.echo(
+        f"map of {len(result.table)} communities and {len(result.centres)} centres -> {out} "
+        f"({size_kb:,.0f} KB, {mode})"
     )
 
 

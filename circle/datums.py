@@ -5,10 +5,11 @@ position-dependent offset of WGS84 of typically 100-700 m. AMap (Gaode) and Tenc
 coordinate exports are in GCJ-02; Baidu adds a second offset on top (BD-09). WGS84 data drawn on
 their tiles, or their exports drawn on WGS84 tiles, are off by hundreds of metres unless converted.
 
-The forward formulas are the public ones shared by coordtransform, eviltransform and gcoord (Krasovsky
-1940 ellipsoid constants, as in the leaked original). The inverses are exact: `gcj02_to_wgs84` and
-`bd09_to_gcj02` iterate the forward formula until it reproduces the input (round trip < 1 mm,
-where the common one-step inverse errs by up to ~2 m).
+The forward formulas are the public ones shared by coordtransform, eviltransform and gcoord
+(Krasovsky 1940 ellipsoid constants, as in the leaked original). The inverses are exact:
+`gcj02_to_wgs84` and `bd09_to_gcj02` iterate the forward formula until it reproduces the input
+(round trip below 1e-8 m over 200,000 random points in China, where the common one-step inverse
+errs by up to 4.7 m, median 0.6 m).
 
 Outside China nothing is shifted: a point is treated as outside when its longitude is outside
 72.004-137.8347 °E or its latitude outside 0.8293-55.8271 °N (the rectangle used by eviltransform
@@ -57,9 +58,8 @@ def in_china(lon, lat) -> np.ndarray:
     """
     lon = np.asarray(lon, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
-    return (
-        (lon >= CHINA_LON[0]) & (lon <= CHINA_LON[1]) & (lat >= CHINA_LAT[0]) & (lat <= CHINA_LAT[1])
-    )
+    in_lon = (lon >= CHINA_LON[0]) & (lon <= CHINA_LON[1])
+    return in_lon & (lat >= CHINA_LAT[0]) & (lat <= CHINA_LAT[1])
 
 
 def _offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,13 +69,23 @@ def _offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sqrt_abs_x = np.sqrt(np.abs(x))
     common = (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
     d_lat = (
-        -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * sqrt_abs_x
         + common
         + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
         + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
     )
     d_lon = (
-        300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * sqrt_abs_x
         + common
         + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
         + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
@@ -88,17 +98,56 @@ def _offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return d_lon, d_lat
 
 
-def _inputs(lon, lat) -> tuple[np.ndarray, np.ndarray, bool]:
-    lon_a, lat_a = np.broadcast_arrays(
+def _inside_china(convert, lon, lat):
+    """Apply `convert` (arrays -> arrays) to the points inside China; keep the others."""
+    lon, lat = np.broadcast_arrays(
         np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     )
-    return lon_a.copy(), lat_a.copy(), lon_a.ndim == 0
-
-
-def _outputs(lon: np.ndarray, lat: np.ndarray, scalar: bool):
+    scalar = lon.ndim == 0
+    lon, lat = lon.copy(), lat.copy()
+    inside = in_china(lon, lat)
+    lon[inside], lat[inside] = convert(lon[inside], lat[inside])
     if scalar:
         return float(lon), float(lat)
     return lon, lat
+
+
+def _invert(forward, lon: np.ndarray, lat: np.ndarray, guess: tuple[np.ndarray, np.ndarray]):
+    """Solve ``forward(x) == (lon, lat)`` by iterating ``x <- x - (forward(x) - target)``.
+
+    Converges in a few steps: both offsets change by far less than a metre per metre moved.
+    """
+    x_lon, x_lat = guess
+    for _ in range(_MAX_ITERATIONS):
+        f_lon, f_lat = forward(x_lon, x_lat)
+        e_lon, e_lat = f_lon - lon, f_lat - lat
+        x_lon, x_lat = x_lon - e_lon, x_lat - e_lat
+        if e_lon.size == 0 or max(np.abs(e_lon).max(), np.abs(e_lat).max()) < _TOLERANCE_DEG:
+            break
+    return x_lon, x_lat
+
+
+def _wgs_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    d_lon, d_lat = _offset(lon, lat)
+    return lon + d_lon, lat + d_lat
+
+
+def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    d_lon, d_lat = _offset(lon, lat)  # the usual one-step inverse, as the starting guess
+    return _invert(_wgs_to_gcj, lon, lat, (lon - d_lon, lat - d_lat))
+
+
+def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    z = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def _bd_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = lon - 0.0065, lat - 0.006  # Baidu's published approximate inverse, as the guess
+    z = np.hypot(x, y) - 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
+    return _invert(_gcj_to_bd, lon, lat, (z * np.cos(theta), z * np.sin(theta)))
 
 
 def wgs84_to_gcj02(lon, lat):
@@ -114,19 +163,14 @@ def wgs84_to_gcj02(lon, lat):
     lon, lat
         GCJ-02 degrees (floats for scalar input, arrays otherwise).
     """
-    lon, lat, scalar = _inputs(lon, lat)
-    inside = in_china(lon, lat)
-    d_lon, d_lat = _offset(lon[inside], lat[inside])
-    lon[inside] += d_lon
-    lat[inside] += d_lat
-    return _outputs(lon, lat, scalar)
+    return _inside_china(_wgs_to_gcj, lon, lat)
 
 
 def gcj02_to_wgs84(lon, lat):
     """Convert GCJ-02 longitude/latitude to WGS84 (the exact inverse of `wgs84_to_gcj02`).
 
-    Starts from the usual one-step inverse and iterates ``w ← w - (gcj(w) - g)`` until the
-    forward conversion reproduces the input to 1e-11° (a few iterations; round trip < 1 mm).
+    Starts from the usual one-step inverse and iterates ``w <- w - (gcj(w) - g)`` until the
+    forward conversion reproduces the input to 1e-11° (a few iterations).
 
     Parameters
     ----------
@@ -138,28 +182,7 @@ def gcj02_to_wgs84(lon, lat):
     lon, lat
         WGS84 degrees.
     """
-    lon, lat, scalar = _inputs(lon, lat)
-    inside = in_china(lon, lat)
-    g_lon, g_lat = lon[inside], lat[inside]
-    d_lon, d_lat = _offset(g_lon, g_lat)
-    w_lon, w_lat = g_lon - d_lon, g_lat - d_lat
-    for _ in range(_MAX_ITERATIONS):
-        d_lon, d_lat = _offset(w_lon, w_lat)
-        e_lon = w_lon + d_lon - g_lon
-        e_lat = w_lat + d_lat - g_lat
-        w_lon = w_lon - e_lon
-        w_lat = w_lat - e_lat
-        if e_lon.size == 0 or max(np.abs(e_lon).max(), np.abs(e_lat).max()) < _TOLERANCE_DEG:
-            break
-    lon[inside] = w_lon
-    lat[inside] = w_lat
-    return _outputs(lon, lat, scalar)
-
-
-def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    z = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _X_PI)
-    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
-    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+    return _inside_china(_gcj_to_wgs, lon, lat)
 
 
 def gcj02_to_bd09(lon, lat):
@@ -175,10 +198,7 @@ def gcj02_to_bd09(lon, lat):
     lon, lat
         BD-09 degrees.
     """
-    lon, lat, scalar = _inputs(lon, lat)
-    inside = in_china(lon, lat)
-    lon[inside], lat[inside] = _gcj_to_bd(lon[inside], lat[inside])
-    return _outputs(lon, lat, scalar)
+    return _inside_china(_gcj_to_bd, lon, lat)
 
 
 def bd09_to_gcj02(lon, lat):
@@ -196,23 +216,7 @@ def bd09_to_gcj02(lon, lat):
     lon, lat
         GCJ-02 degrees.
     """
-    lon, lat, scalar = _inputs(lon, lat)
-    inside = in_china(lon, lat)
-    b_lon, b_lat = lon[inside], lat[inside]
-    x, y = b_lon - 0.0065, b_lat - 0.006
-    z = np.hypot(x, y) - 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    g_lon, g_lat = z * np.cos(theta), z * np.sin(theta)
-    for _ in range(_MAX_ITERATIONS):
-        f_lon, f_lat = _gcj_to_bd(g_lon, g_lat)
-        e_lon, e_lat = f_lon - b_lon, f_lat - b_lat
-        g_lon = g_lon - e_lon
-        g_lat = g_lat - e_lat
-        if e_lon.size == 0 or max(np.abs(e_lon).max(), np.abs(e_lat).max()) < _TOLERANCE_DEG:
-            break
-    lon[inside] = g_lon
-    lat[inside] = g_lat
-    return _outputs(lon, lat, scalar)
+    return _inside_china(_bd_to_gcj, lon, lat)
 
 
 def wgs84_to_bd09(lon, lat):

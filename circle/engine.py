@@ -13,7 +13,14 @@ from scipy.sparse.csgraph import dijkstra
 from .network import WalkNetwork
 from .snap import SearchGraph, Snapped
 
-__all__ = ["NearestResult", "TIE_TOLERANCE_M", "nearest_centres", "nearest_centres_networkx"]
+__all__ = [
+    "NearestResult",
+    "NodeReach",
+    "TIE_TOLERANCE_M",
+    "nearest_centres",
+    "nearest_centres_networkx",
+    "reach_from_centres",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +47,84 @@ class NearestResult:
     centre: np.ndarray
 
 
+@dataclass(frozen=True)
+class NodeReach:
+    """Walk from the nearest centre to every node of a search graph.
+
+    Attributes
+    ----------
+    walk_m
+        Per node: the centre's access leg + the network walk to the node, metres; ``inf`` for
+        nodes beyond the search limit or without a path.
+    centre
+        Per node: position (rank) of the nearest centre among the given centres; -1 when none.
+    """
+
+    walk_m: np.ndarray
+    centre: np.ndarray
+
+
+def reach_from_centres(
+    graph: SearchGraph,
+    centre_nodes: np.ndarray,
+    centre_snap_m: np.ndarray,
+    *,
+    limit_m: float = np.inf,
+) -> NodeReach:
+    """Walk from the nearest centre to every node, in ONE multi-source Dijkstra with a cutoff.
+
+    Each centre becomes a leaf node joined to its snapped position by an edge as long as its
+    access leg (plus a constant, and ``rank * TIE_TOLERANCE_M / n`` so that ties go to the
+    lowest rank); one scipy search from all leaves finds, for every node, the nearest centre.
+
+    Parameters
+    ----------
+    graph
+        Search graph holding the snapped centres.
+    centre_nodes, centre_snap_m
+        Node and access leg of each centre (node -1: centre not usable, ignored).
+    limit_m
+        Nodes farther than this are not searched (walk ``inf``).
+
+    Returns
+    -------
+    NodeReach
+    """
+    centre_nodes = np.asarray(centre_nodes, np.int64)
+    n = graph.n_nodes
+    walk = np.full(n, np.inf)
+    nearest = np.full(n, -1, np.int64)
+    usable = np.flatnonzero(centre_nodes >= 0)
+    if usable.size == 0:
+        return NodeReach(walk, nearest)
+    k = usable.size
+    tie_step = TIE_TOLERANCE_M / max(k, 1)
+    legs = np.asarray(centre_snap_m, np.float64)[usable]
+    leaf_w = legs + _LEAF_OFFSET_M + np.arange(k) * tie_step
+    leaves = n + np.arange(k)
+    coo = graph.csr.tocoo()
+    rows = np.concatenate([coo.row, leaves, centre_nodes[usable]])
+    cols = np.concatenate([coo.col, centre_nodes[usable], leaves])
+    data = np.concatenate([coo.data, leaf_w, leaf_w])
+    A = sp.csr_array((data, (rows, cols)), shape=(n + k, n + k))
+    dist, _, source = dijkstra(
+        A,
+        directed=True,
+        indices=leaves,
+        min_only=True,
+        return_predecessors=True,
+        limit=limit_m + _LEAF_OFFSET_M + TIE_TOLERANCE_M,
+    )
+    dist, source = dist[:n], source[:n]
+    reached = np.isfinite(dist)
+    rank = np.where(reached, source - n, 0)
+    w = dist - _LEAF_OFFSET_M - rank * tie_step
+    reached &= w <= limit_m
+    walk[reached] = w[reached]
+    nearest[reached] = usable[rank[reached]]
+    return NodeReach(walk, nearest)
+
+
 def nearest_centres(
     graph: SearchGraph,
     centre_nodes: np.ndarray,
@@ -51,9 +136,7 @@ def nearest_centres(
 ) -> NearestResult:
     """Nearest centre of every target in ONE multi-source Dijkstra search with a cutoff.
 
-    Each centre becomes a leaf node joined to its snapped position by an edge as long as its
-    access leg (plus a constant, and ``rank * TIE_TOLERANCE_M / n`` so that ties go to the
-    lowest rank); one scipy search from all leaves finds, for every node, the nearest centre.
+    The search is `reach_from_centres`; each target adds its own access leg.
 
     Parameters
     ----------
@@ -70,39 +153,18 @@ def nearest_centres(
     -------
     NearestResult
     """
-    centre_nodes = np.asarray(centre_nodes, np.int64)
     target_nodes = np.asarray(target_nodes, np.int64)
-    usable = np.flatnonzero(centre_nodes >= 0)
     walk = np.full(target_nodes.size, np.inf)
     nearest = np.full(target_nodes.size, -1, np.int64)
-    if usable.size == 0 or target_nodes.size == 0:
+    if target_nodes.size == 0 or not (np.asarray(centre_nodes) >= 0).any():
         return NearestResult(walk, nearest)
-    n = graph.n_nodes
-    k = usable.size
-    tie_step = TIE_TOLERANCE_M / max(k, 1)
-    leaf_w = centre_snap_m[usable] + _LEAF_OFFSET_M + np.arange(k) * tie_step
-    leaves = n + np.arange(k)
-    coo = graph.csr.tocoo()
-    rows = np.concatenate([coo.row, leaves, centre_nodes[usable]])
-    cols = np.concatenate([coo.col, centre_nodes[usable], leaves])
-    data = np.concatenate([coo.data, leaf_w, leaf_w])
-    A = sp.csr_array((data, (rows, cols)), shape=(n + k, n + k))
-    dist, _, source = dijkstra(
-        A,
-        directed=True,
-        indices=leaves,
-        min_only=True,
-        return_predecessors=True,
-        limit=limit_m + _LEAF_OFFSET_M + TIE_TOLERANCE_M,
-    )
+    reach = reach_from_centres(graph, centre_nodes, centre_snap_m, limit_m=limit_m)
     on = target_nodes >= 0
     tn = target_nodes[on]
-    reached = np.isfinite(dist[tn])
-    rank = np.where(reached, source[tn] - n, 0)
-    w = dist[tn] - _LEAF_OFFSET_M - rank * tie_step + target_snap_m[on]
-    w = np.where(reached & (w <= limit_m), w, np.inf)
+    w = reach.walk_m[tn] + np.asarray(target_snap_m, np.float64)[on]
+    w = np.where(w <= limit_m, w, np.inf)
     walk[on] = w
-    nearest[on] = np.where(np.isfinite(w), usable[rank], -1)
+    nearest[on] = np.where(np.isfinite(w), reach.centre[tn], -1)
     return NearestResult(walk, nearest)
 
 

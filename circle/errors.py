@@ -7,6 +7,7 @@ __all__ = [
     "CircleWarning",
     "ConfigError",
     "InputDataError",
+    "MissingDependencyError",
     "NetworkError",
     "OutputError",
     "ReproducibilityError",
@@ -40,6 +41,8 @@ class OutputError(CircleError):
 
 class ReproducibilityError(CircleError):
     """A rerun of a manifest did not give byte-identical outputs."""
+class MissingDependencyError(CircleError, ImportError):
+    """An optional feature needs packages that are not installed (the message names the extra)."""
 
 
 class CircleWarning(UserWarning):

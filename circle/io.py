@@ -27,6 +27,7 @@ __all__ = [
     "LayerColumns",
     "atomic_output_dir",
     "read_layer",
+    "write_layer_file",
     "write_layer_geojson",
     "write_layers_geopackage",
 ]
@@ -82,7 +83,8 @@ def read_layer(
     ----------
     path
         GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf, or a CSV or Excel (.xlsx) table
-        with lon/lat columns.
+        with lon/lat columns; or a PostGIS table or query,
+        ``postgresql://USER@HOST/DB?table=NAME`` (see `circle.db.read_db_layer`).
     columns
         Which columns hold the id, name, type, population and (tables) coordinates.
     crs
@@ -107,11 +109,19 @@ def read_layer(
         ``attrs["row_label"]`` how messages name its rows and ``attrs["datum"]`` the datum the
         file was read in.
     """
-    path = Path(path)
-    columns = columns or LayerColumns()
+    from .db import is_db_url, read_db_layer  # here, not at the top: db builds on this module
+
     if datum not in DATUMS:
         msg = f"`datum` must be one of {', '.join(DATUMS)}, got {datum!r}"
         raise ConfigError(msg)
+    if is_db_url(path):
+        layer = read_db_layer(path, columns=columns, crs=crs)
+        attrs = {**layer.attrs, "datum": datum}
+        layer = _to_wgs84(layer, datum, layer.attrs.get("source", "database layer"))
+        layer.attrs.update(attrs)
+        return layer
+    path = Path(path)
+    columns = columns or LayerColumns()
     if not path.exists():
         msg = f"{path}: file not found"
         raise InputDataError(msg)
@@ -143,7 +153,7 @@ def read_layer(
     return gdf
 
 
-def _to_wgs84(gdf: gpd.GeoDataFrame, datum: str, path: Path) -> gpd.GeoDataFrame:
+def _to_wgs84(gdf: gpd.GeoDataFrame, datum: str, path: Path | str) -> gpd.GeoDataFrame:
     """Convert GCJ-02 / BD-09 lon/lat coordinates to WGS84 (a no-op for WGS84)."""
     if datum == "wgs84":
         return gdf
@@ -442,6 +452,40 @@ def write_layer_geojson(layer: gpd.GeoDataFrame, path: str | Path) -> Path:
     return path
 
 
+#: output formats of `write_layer_file`, by suffix
+OUTPUT_SUFFIXES = (".geojson", ".gpkg")
+
+
+def write_layer_file(layer: gpd.GeoDataFrame, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a layer as GeoJSON (WGS84) or GeoPackage (in the layer's own CRS), atomically.
+
+    Parameters
+    ----------
+    layer
+        Any GeoDataFrame with a CRS.
+    path
+        Target file, ``.geojson`` or ``.gpkg`` (the layer inside is named after the file).
+    overwrite
+        Replace the file when it exists.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        msg = f"{path}: unknown output format {suffix!r}; use .geojson or .gpkg"
+        raise OutputError(msg)
+    with atomic_output_dir(path.parent, [path.name], overwrite=overwrite) as staging:
+        target = staging / path.name
+        if suffix == ".geojson":
+            write_layer_geojson(layer, target)
+        else:
+            layer.to_file(target, layer=path.stem, driver="GPKG", engine="pyogrio")
+    return path
+
+
 def write_layers_geopackage(
     layers: dict[str, gpd.GeoDataFrame], path: str | Path, *, overwrite: bool = False
 ) -> Path:
@@ -467,23 +511,13 @@ def write_layers_geopackage(
     if path.suffix.lower() != ".gpkg":
         msg = f"{path}: the output must be a GeoPackage file ending in .gpkg"
         raise OutputError(msg)
-    if path.exists() and not overwrite:
-        msg = f"{path}: already exists; pass --overwrite to replace it"
-        raise OutputError(msg)
-    if not path.parent.exists():
-        msg = f"{path.parent}: folder not found; create it first"
-        raise OutputError(msg)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.gpkg")
-    try:
+    with atomic_output_dir(path.parent, [path.name], overwrite=overwrite) as staging:
         for name, layer in layers.items():
             layer.to_crs("EPSG:4326").to_file(
-                tmp,
+                staging / path.name,
                 layer=name,
                 driver="GPKG",
                 engine="pyogrio",
                 geometry_type=None if len(layer) else "Point",
             )
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

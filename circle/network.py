@@ -430,7 +430,8 @@ def load_network(
     Parameters
     ----------
     path
-        .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml.
+        .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml; or a PostGIS table of street
+        centre-lines, ``postgresql://USER@HOST/DB?table=roads`` (see `circle.db.network_from_db`).
     min_component_m
         Fragments with less street than this (metres) are dropped.
     use_cache
@@ -440,6 +441,10 @@ def load_network(
     -------
     WalkNetwork
     """
+    from .db import is_db_url, network_from_db  # here, not at the top: db builds on this module
+
+    if is_db_url(path):
+        return network_from_db(path, min_component_m=min_component_m)
     path = Path(path)
     if not path.exists():
         msg = f"{path}: file not found; give an existing .osm, .osm.pbf or .graphml file"

@@ -20,6 +20,7 @@ __all__ = [
     "areas_table",
     "coverage_file_names",
     "coverage_table_for_output",
+    "coverage_tables",
     "summary_json",
     "summary_markdown",
     "summary_text",
@@ -359,7 +360,11 @@ def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str
 
 
 def write_coverage_outputs(
-    result: CoverageResult, out_dir: str | Path, *, overwrite: bool = False
+    result: CoverageResult,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write coverage.csv, coverage.geojson, summary.md and summary.json into `out_dir`.
 
@@ -373,13 +378,41 @@ def write_coverage_outputs(
         Destination folder (created if missing).
     overwrite
         Replace existing files of the same names.
+    extra_files
+        More files to write together with them: name -> text (UTF-8), e.g. ``map.html``.
 
     Returns
     -------
     list of Path
         The written files.
     """
-    names = coverage_file_names(result)
+    extra_files = extra_files or {}
+    names = [*coverage_file_names(result), *extra_files]
     with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
         write_coverage_files(result, staging)
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
     return [Path(out_dir) / n for n in names]
+
+
+def coverage_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
+    """The coverage result as database tables (see `circle.db.write_db_tables`).
+
+    Parameters
+    ----------
+    result
+        A coverage result.
+
+    Returns
+    -------
+    dict
+        ``coverage``: the per-community table exactly as in coverage.csv, with WGS84 geometry;
+        ``coverage_bands``: one row per walk-time band (the summary's ``thresholds``);
+        ``coverage_summary``: one row whose ``summary`` column holds summary.json as jsonb.
+    """
+    summary = json.loads(summary_json(summarise(result)))
+    return {
+        "coverage": coverage_table_for_output(result),
+        "coverage_bands": pd.DataFrame(summary["thresholds"]),
+        "coverage_summary": pd.DataFrame({"summary": [summary]}),
+    }

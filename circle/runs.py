@@ -29,11 +29,12 @@ import pandas as pd
 from .areas import assign_areas
 from .config import DEFAULT_CONFIG, CircleConfig
 from .coverage import CoverageResult, coverage_report
+from .db import is_db_url, mask_url
 from .errors import ConfigError, InputDataError, ReproducibilityError
 from .extract import OsmPresets, extract_layers, gates_from_features, presets_from_file
 from .gates import gates_from_osm
 from .io import LayerColumns, atomic_output_dir, read_layer
-from .network import cache_dir, file_sha256, load_network
+from .network import WalkNetwork, cache_dir, file_sha256, load_network
 from .online import fetch_osm
 from .osm import OSM_SUFFIXES, read_tagged_features
 from .population import fill_population
@@ -137,10 +138,10 @@ class CoverageJob:
 
     def as_dict(self) -> dict:
         """The job as JSON-ready values (`from_dict` reads it back)."""
-        return {
-            "network": self.network,
-            "centres": self.centres,
-            "communities": self.communities,
+        return {  # database passwords never reach a manifest
+            "network": _masked(self.network),
+            "centres": _masked(self.centres),
+            "communities": _masked(self.communities),
             "gates": self.gates,
             "columns": dataclasses.asdict(self.columns),
             "layer_crs": self.layer_crs,
@@ -207,11 +208,26 @@ class JobOutcome:
 
     result: CoverageResult
     profiles: pd.DataFrame | None
-    inputs: dict[str, Path]
+    inputs: dict[str, Path | str]
+    network: WalkNetwork
+    centres: gpd.GeoDataFrame
 
 
-def _is_osm(path: Path) -> bool:
-    return path.name.lower().endswith(OSM_SUFFIXES)
+def _masked(value: str | None) -> str | None:
+    return mask_url(value) if is_db_url(value) else value
+
+
+def _source(value: str | Path) -> str | Path:
+    """A file path, or a database URL kept as text (a Path would mangle its ``//``)."""
+    return value if is_db_url(value) else Path(value)
+
+
+def _label(source: str | Path) -> str:
+    return mask_url(source) if is_db_url(source) else Path(source).name
+
+
+def _is_osm(path: str | Path) -> bool:
+    return not is_db_url(path) and Path(path).name.lower().endswith(OSM_SUFFIXES)
 
 
 def load_layers(
@@ -248,13 +264,13 @@ def load_layers(
     -------
     centres, communities
     """
-    network_path = Path(network_path)
+    network_path = _source(network_path)
     per_input = per_input or {}
     if (centres is None or communities is None) and derived is None:
         if not _is_osm(network_path):
             msg = (
-                f"{network_path}: a .graphml network has no tags to derive layers from; give "
-                "--centres and --communities"
+                f"{_label(network_path)}: a .graphml or database network has no tags to derive "
+                "layers from; give --centres and --communities"
             )
             raise ConfigError(msg)
         features = read_tagged_features(network_path, OsmPresets().keys())
@@ -276,7 +292,7 @@ def load_layers(
         else:
             layer = derived[kind]
             layer.attrs["source"] = (
-                f"{kind} derived from {derived_from or network_path.name} (OSM tags)"
+                f"{kind} derived from {derived_from or _label(network_path)} (OSM tags)"
             )
             layer.attrs["row_label"] = "feature"
             out.append(layer)
@@ -307,7 +323,7 @@ def _fill_population(job: CoverageJob, communities, derived: bool, features, sou
 
 
 def _load_gates(job: CoverageJob, online_gates: gpd.GeoDataFrame | None, presets: OsmPresets):
-    network = Path(job.network)
+    network = _source(job.network)
     online = online_gates is not None
     choice = job.gates
     if choice == "auto":
@@ -318,7 +334,7 @@ def _load_gates(job: CoverageJob, online_gates: gpd.GeoDataFrame | None, presets
         if online:
             return online_gates
         if not _is_osm(network):
-            msg = f"{network}: --gates osm needs an OSM network file (.osm, .osm.pbf, …)"
+            msg = f"{_label(network)}: --gates osm needs an OSM network file (.osm, .osm.pbf, …)"
             raise ConfigError(msg)
         return gates_from_osm(network, presets=presets)
     columns = LayerColumns(id=job.columns.id, lon=job.columns.lon, lat=job.columns.lat)
@@ -341,13 +357,13 @@ def run_job(job: CoverageJob, *, stage: Stage | None = None) -> JobOutcome:
     """
     stage = stage or (lambda text: nullcontext())
     profiles = parse_profiles(",".join(job.profiles)) if job.profiles else ()
-    network = Path(job.network)
+    network = _source(job.network)
     presets = presets_from_file(job.presets) if job.presets else OsmPresets()
     online = job.place is not None or job.bbox is not None
     need_derived = job.centres is None or job.communities is None
     features = None
     inputs = {}
-    with stage(f"reading the walking network {job.place or job.bbox or network.name}"):
+    with stage(f"reading the walking network {job.place or job.bbox or _label(network)}"):
         if online:
             net, features = fetch_osm(
                 place=job.place, bbox=job.bbox, presets=presets,
@@ -357,7 +373,7 @@ def run_job(job: CoverageJob, *, stage: Stage | None = None) -> JobOutcome:
             inputs["network"] = cache_dir() / net.source["cache"]
         else:
             net = load_network(network, min_component_m=job.config.min_component_m)
-            source = network.name
+            source = _label(network)
             inputs["network"] = network
             if _is_osm(network) and (need_derived or job.population_from_osm):
                 features = read_tagged_features(network, presets.keys())
@@ -407,10 +423,12 @@ def run_job(job: CoverageJob, *, stage: Stage | None = None) -> JobOutcome:
         ("areas", job.areas),
     ):
         if given is not None:
-            inputs[role] = Path(given)
+            inputs[role] = _source(given)
     if job.gates not in ("auto", "none", "osm"):
         inputs["gates"] = Path(job.gates)
-    return JobOutcome(result=result, profiles=table, inputs=inputs)
+    return JobOutcome(
+        result=result, profiles=table, inputs=inputs, network=net, centres=centres
+    )
 
 
 def input_sha256(path: Path) -> str:
@@ -451,7 +469,12 @@ def _versions() -> dict:
 
 
 def write_job_outputs(
-    job: CoverageJob, outcome: JobOutcome, out_dir: str | Path, *, overwrite: bool = False
+    job: CoverageJob,
+    outcome: JobOutcome,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write the result files and ``manifest.json`` into `out_dir`, together or not at all.
 
@@ -463,26 +486,31 @@ def write_job_outputs(
         Destination folder (created if missing).
     overwrite
         Replace existing files of the same names.
+    extra_files
+        More files written together with them, name -> UTF-8 text (e.g. ``map.html``); they are
+        not part of the manifest's checked outputs (a rerun does not redraw them).
 
     Returns
     -------
     list of Path
         The written files, the manifest last.
     """
+    extra_files = extra_files or {}
     names = coverage_file_names(outcome.result)
     names += list(PROFILE_FILES) if outcome.profiles is not None else []
-    with atomic_output_dir(out_dir, [*names, MANIFEST_NAME], overwrite=overwrite) as staging:
+    every = [*names, *extra_files, MANIFEST_NAME]
+    with atomic_output_dir(out_dir, every, overwrite=overwrite) as staging:
         write_coverage_files(outcome.result, staging)
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
         if outcome.profiles is not None:
             write_profile_files(outcome.profiles, staging)
         manifest = {
             "circle_manifest": MANIFEST_VERSION,
             "command": "coverage",
             "job": job.as_dict(),
-            "inputs": {
-                role: {"path": str(path.resolve()), "sha256": _known_sha(role, path, outcome)}
-                for role, path in outcome.inputs.items()
-            },
+            "inputs": {role: _input_record(role, path, outcome)
+                       for role, path in outcome.inputs.items()},
             "network": {
                 k: outcome.result.sources["network"].get(k)
                 for k in ("file", "sha256", "newest_way_edit")
@@ -493,13 +521,15 @@ def write_job_outputs(
         }
         text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         (staging / MANIFEST_NAME).write_text(text, encoding="utf-8")
-    return [Path(out_dir) / n for n in [*names, MANIFEST_NAME]]
+    return [Path(out_dir) / n for n in every]
 
 
-def _known_sha(role: str, path: Path, outcome: JobOutcome) -> str:
+def _input_record(role: str, path: Path | str, outcome: JobOutcome) -> dict:
+    if is_db_url(path):  # a database table has no file bytes to hash; the outputs are still checked
+        return {"path": mask_url(path), "sha256": None}
     # the network's digest was taken when it was loaded; do not read a large file twice
     known = outcome.result.sources["network"].get("sha256") if role == "network" else None
-    return known or input_sha256(path)
+    return {"path": str(Path(path).resolve()), "sha256": known or input_sha256(path)}
 
 
 @dataclass(frozen=True)
@@ -564,6 +594,8 @@ def rerun(
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
     for role, rec in manifest["inputs"].items():
+        if rec["sha256"] is None:  # a database source (credentials from PG* variables/service)
+            continue
         path = Path(rec["path"])
         if not path.exists():
             msg = (

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import glob
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -151,3 +162,107 @@ def shenyang_files(shenyang, tmp_path_factory):
     centres.to_file(folder / "centres.geojson")
     communities.to_file(folder / "communities.geojson")
     return folder / "grid.graphml", folder / "centres.geojson", folder / "communities.geojson"
+
+
+# ---- a throw-away PostgreSQL/PostGIS server (real Debian binaries, loopback, temporary dir) ------
+
+
+@dataclass(frozen=True)
+class PgServer:
+    """A running test server: TCP on 127.0.0.1 with password auth, and a socket dir for setup."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    socket_dir: str
+    bin_dir: str
+    run_as: str | None
+
+    def url(self, dbname: str = "postgres", *, password: str | None = None) -> str:
+        """A ``postgresql://`` URL (the form planners type) to one of the server's databases."""
+        pw = self.password if password is None else password
+        return f"postgresql://{self.user}:{pw}@{self.host}:{self.port}/{dbname}"
+
+    def psql(self, sql: str, dbname: str = "postgres") -> str:
+        """Run SQL as the superuser over the Unix socket (no password needed there)."""
+        out = subprocess.run(
+            [f"{self.bin_dir}/psql", "-h", self.socket_dir, "-p", str(self.port), "-U", self.user,
+             "-d", dbname, "-v", "ON_ERROR_STOP=1", "-Atq", "-c", sql],
+            user=self.run_as, cwd=self.socket_dir, check=True, capture_output=True, text=True,
+        )
+        return out.stdout.strip()
+
+
+def _postgis_bin_dir() -> str | None:
+    """The bin dir of the newest PostgreSQL version that has PostGIS installed."""
+    for control in sorted(glob.glob("/usr/share/postgresql/*/extension/postgis.control"))[::-1]:
+        bin_dir = f"/usr/lib/postgresql/{Path(control).parents[1].name}/bin"
+        if os.path.exists(f"{bin_dir}/initdb"):
+            return bin_dir
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """Generated: an empty PostgreSQL server with PostGIS, started for this test session.
+
+    initdb in a temporary dir under /tmp (or under ``$CIRCLE_PG_TMPDIR``, which ``.ci/run`` sets so
+    that it can stop a server left behind by a killed run), a free loopback port, password
+    (scram) authentication over TCP, trust over the Unix socket for set-up. The database
+    ``template_postgis`` has the extension; `pg_url` copies it for each test.
+    """
+    bin_dir = _postgis_bin_dir()
+    if bin_dir is None:
+        msg = "PostgreSQL/PostGIS binaries missing: apt-get install postgresql-15-postgis-3"
+        if os.environ.get("CI", "").lower() in ("1", "true"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    run_as = "postgres" if os.geteuid() == 0 else None  # initdb/postgres refuse to run as root
+    d = tempfile.mkdtemp(prefix="pgtest-", dir=os.environ.get("CIRCLE_PG_TMPDIR", "/tmp"))
+    if run_as:
+        shutil.chown(d, run_as, run_as)
+
+    def run(*args):
+        return subprocess.run(
+            [f"{bin_dir}/{args[0]}", *args[1:]], user=run_as, cwd=d, check=True,
+            capture_output=True, text=True,
+        )
+
+    password = secrets.token_urlsafe(12)
+    run("initdb", "-D", f"{d}/data", "-U", "postgres", "--auth-local=trust",
+        "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "-N")
+    for _attempt in range(3):  # the free port can be taken between the probe and the bind
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {d} -c fsync=off"
+        try:
+            run("pg_ctl", "-D", f"{d}/data", "-l", f"{d}/log", "-o", opts, "-w", "start")
+            break
+        except subprocess.CalledProcessError:
+            if "could not bind" not in Path(f"{d}/log").read_text(errors="replace"):
+                raise
+    server = PgServer("127.0.0.1", port, "postgres", password, d, bin_dir, run_as)
+    try:
+        server.psql(f"ALTER USER postgres PASSWORD '{password}'")
+        server.psql("CREATE DATABASE template_postgis")
+        server.psql("CREATE EXTENSION postgis", dbname="template_postgis")
+        yield server
+    finally:
+        run("pg_ctl", "-D", f"{d}/data", "-m", "fast", "-w", "stop")
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_db(pg_server, request):
+    """Generated: a fresh, empty PostGIS database for one test; returns its name."""
+    name = "t_" + re.sub(r"\W", "_", request.node.name)[:40].lower() + "_" + secrets.token_hex(3)
+    pg_server.psql(f'CREATE DATABASE "{name}" TEMPLATE template_postgis')
+    return name
+
+
+@pytest.fixture
+def pg_url(pg_server, pg_db):
+    """``postgresql://postgres:PASSWORD@127.0.0.1:PORT/DB`` of a fresh PostGIS database."""
+    return pg_server.url(pg_db)

@@ -1,4 +1,4 @@
-"""WGS84 ↔ GCJ-02 ↔ BD-09 against published reference values, round trips and the China rectangle."""
+"""WGS84 ↔ GCJ-02 ↔ BD-09 against published reference values, round trips, the China rectangle."""
 
 from __future__ import annotations
 

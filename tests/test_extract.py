@@ -155,7 +155,7 @@ def test_extract_refuses_to_overwrite_and_bad_targets(extracted, bundled, runner
     out, _ = extracted
     before = out.read_bytes()
     res = runner.invoke(cli, ["extract", str(bundled[0]), "--out", str(out)])
-    assert res.exit_code == 1 and "already exists; pass --overwrite" in res.output
+    assert res.exit_code == 1 and "layers.gpkg already exist; pass --overwrite" in res.output
     assert out.read_bytes() == before
     res = runner.invoke(cli, ["extract", str(bundled[0]), "--out", str(tmp_path / "x.geojson")])
     assert res.exit_code == 1 and "must be a GeoPackage file ending in .gpkg" in res.output

@@ -46,6 +46,14 @@ from .scenarios import compare_runs, profile_table, read_run
 from .partition import Part, halo_m, tile_parts
 from .sweep import Scenario, comparison_table, read_scenarios, write_sweep_outputs
 
+# planners' own data in (issue 7): formats and datums, extract, population, roll-ups, online
+from .areas import assign_areas
+from .datum_check import DatumFit, check_datum, datum_fit
+from .extract import extract_layers, extract_osm_layers, presets_from_file
+from .io import write_layers_geopackage
+from .online import fetch_osm
+from .population import fill_population, population_from_raster
+
 try:
     __version__ = version("circle")
 except PackageNotFoundError:  # running from a checkout without installing
@@ -94,6 +102,20 @@ __all__ = [
     "run_coverage_parts",
     "run_partitioned_coverage",
     "summarise",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
+    # issue 7
+    "DatumFit",
+    "assign_areas",
+    "check_datum",
+    "datum_fit",
+    "extract_layers",
+    "extract_osm_layers",
+    "fetch_osm",
+    "fill_population",
+    "population_from_raster",
+    "presets_from_file",
+    "write_layers_geopackage",
     # issue 10: gates, walking profiles, key groups, manifests, scenarios
     "DEFAULT_GROUP_COLUMNS",
     "PROFILES",

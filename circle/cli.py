@@ -17,10 +17,20 @@ from .config import CircleConfig
 from .coverage import coverage_report, summarise
 from .db import IF_EXISTS, db_source, is_db_url, mask_url, write_db_tables
 from .errors import CircleError, CircleWarning, ConfigError
-from .io import OUTPUT_SUFFIXES, LayerColumns, atomic_output_dir, read_layer, write_layer_file
+from .extract import extract_osm_layers, presets_from_file
+from .io import (
+    DATUMS,
+    OUTPUT_SUFFIXES,
+    LayerColumns,
+    atomic_output_dir,
+    read_layer,
+    write_layer_file,
+    write_layers_geopackage,
+)
 from .isochrones import ALL_CENTRES, walk_isochrones
 from .maps import TILE_PROVIDERS, coverage_map, map_html, tile_provider, write_map
 from .network import cache_dir, load_network
+from .online import parse_bbox
 from .profiles import PROFILES, get_profile, parse_profiles
 from .report import coverage_tables, summary_json, summary_markdown, summary_text
 from .runs import CoverageJob, load_layers, rerun, run_job, write_job_outputs
@@ -93,17 +103,28 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 def _layer_options(f):
     options = [
         click.option(
+            "--datum",
+            type=click.Choice(DATUMS),
+            default="wgs84",
+            show_default=True,
+            help="Map datum of lon/lat input files: wgs84 (GPS, OSM), gcj02 (AMap/Gaode, "
+            "Tencent exports), bd09 (Baidu); converted to WGS84 on reading. Per file (coverage): "
+            "--centres-datum, --communities-datum.",
+        ),
+        click.option(
             "--layer-crs",
             metavar="CRS",
             help="CRS of layers that declare none (CSV default EPSG:4326), e.g. EPSG:32651.",
         ),
         click.option(
-            "--lat-column", metavar="NAME", help="CSV latitude column (default: lat/latitude/y)."
+            "--lat-column",
+            metavar="NAME",
+            help="CSV/Excel latitude column (default: lat/latitude/y/纬度).",
         ),
         click.option(
             "--lon-column",
             metavar="NAME",
-            help="CSV longitude column (default: lon/lng/longitude/x).",
+            help="CSV/Excel longitude column (default: lon/lng/longitude/x/经度).",
         ),
         click.option(
             "--population-column",
@@ -246,6 +267,92 @@ def _centre_input_options(f):
     return _input_options(f, with_communities=False)
 
 
+def _layer_file_options(*kinds: str):
+    """Per input file: ``--KIND-layer`` (GeoPackage layer / Excel sheet) and ``--KIND-datum``."""
+
+    def decorate(f):
+        for kind in reversed(kinds):
+            f = click.option(
+                f"--{kind}-datum",
+                type=click.Choice(DATUMS),
+                help=f"Map datum of the {kind} file (default: --datum).",
+            )(f)
+            f = click.option(
+                f"--{kind}-layer",
+                metavar="NAME",
+                help=f"Layer of a GeoPackage or sheet of an Excel file holding the {kind} "
+                f"(default: the one named '{kind}', else the only one).",
+            )(f)
+        return f
+
+    return decorate
+
+
+def _data_options(f):
+    """Tag presets, population sources, roll-up areas and downloads (issue 7)."""
+    options = [
+        click.option(
+            "--bbox",
+            metavar="W,S,E,N",
+            help="Instead of --network: download a bounding box (WGS84 degrees "
+            "west,south,east,north) with osmnx; needs internet once, then cached.",
+        ),
+        click.option(
+            "--place",
+            metavar="TEXT",
+            help="Instead of --network: download the walking network and OSM tags of a place "
+            '(e.g. "和平区, 沈阳市") with osmnx; needs internet once, then cached.',
+        ),
+        click.option(
+            "--areas-layer",
+            metavar="NAME",
+            help="Layer of a GeoPackage holding the areas (default: 'areas', else the only one).",
+        ),
+        click.option(
+            "--areas-name-column",
+            default="name",
+            show_default=True,
+            metavar="NAME",
+            help="Column of --areas holding the area names.",
+        ),
+        click.option(
+            "--areas",
+            "areas_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help="Area polygons (street offices 街道, districts) to roll the report up by: a "
+            "community belongs to the area holding its representative point.",
+        ),
+        click.option(
+            "--by",
+            metavar="COLUMN",
+            help="Roll the report up by this column of the communities (e.g. street, 街道).",
+        ),
+        click.option(
+            "--population-from-osm",
+            is_flag=True,
+            help="Estimate the population of communities without a figure from OSM building "
+            "floor area in the network's OSM file (footprint × levels ÷ 40 m² per person).",
+        ),
+        click.option(
+            "--population-raster",
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help="Population raster (people per pixel, e.g. WorldPop GeoTIFF), summed over "
+            "each community without a population figure.",
+        ),
+        click.option(
+            "--presets",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="TOML or JSON file overriding the OSM tag presets (which tags make centres, "
+            "communities, gates; population assumptions). See the README.",
+        ),
+    ]
+    for option in options:
+        f = option(f)
+    return f
+
+
 def _run_options(f):
     options = [
         click.option(
@@ -307,12 +414,6 @@ def _partition_options(f):
             help="Run one part per value of this column of --areas (e.g. city).",
         ),
         click.option(
-            "--areas",
-            type=click.Path(dir_okay=False, path_type=Path),
-            metavar="FILE",
-            help="Polygons of the parts (e.g. the cities of a province), for --partition-by.",
-        ),
-        click.option(
             "--tile-km",
             type=float,
             default=10.0,
@@ -329,6 +430,16 @@ def _partition_options(f):
     for option in options:
         f = option(f)
     return f
+
+
+def _partition_areas_option(f):
+    """--areas for `circle sweep` (`circle coverage` shares its roll-up --areas)."""
+    return click.option(
+        "--areas",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="Polygons of the parts (e.g. the cities of a province), for --partition-by.",
+    )(f)
 
 
 def _partitioning(ctx: click.Context, opts: dict, crs: str | None, *, required: bool):
@@ -420,6 +531,7 @@ def _load_layers(
     crs,
     *,
     need_communities: bool = True,
+    datum: str = "wgs84",
 ):
     """Centres and communities from files, or derived from the network's OSM file.
 
@@ -429,10 +541,19 @@ def _load_layers(
     centres, communities = _bundled_defaults(network_path, centres, communities)
     try:
         if not need_communities and centres is not None:
-            read = [read_layer(centres, columns=columns, crs=crs)]
-            read.append(None if communities is None else read_layer(communities, columns=columns, crs=crs))
+            options = {"columns": columns, "crs": crs, "datum": datum}
+            read = [read_layer(centres, kind="centres", **options)]
+            read.append(
+                None
+                if communities is None
+                else read_layer(communities, kind="communities", **options)
+            )
             return read
-        return list(load_layers(network_path, centres, communities, columns=columns, crs=crs))
+        return list(
+            load_layers(
+                network_path, centres, communities, columns=columns, crs=crs, datum=datum
+            )
+        )
     except ConfigError as err:
         raise click.UsageError(str(err)) from err
 
@@ -446,6 +567,7 @@ def _absolute(path: str | Path | None) -> str | None:
 @cli.command(short_help="Report which communities reach a centre within the walk-time bands.")
 @_input_options
 @_db_options
+@_layer_file_options("centres", "communities")
 @_run_options
 @click.option(
     "--profile",
@@ -492,12 +614,14 @@ def _absolute(path: str | Path | None) -> str | None:
 )
 @_layer_options
 @_partition_options
+@_data_options
 @click.option(
     "--out",
     type=_PathOrDb(file_okay=False, path_type=Path),
     metavar="DIR|URL",
-    help="Folder for coverage.csv, coverage.geojson, summary.md, summary.json and "
-    "manifest.json (inputs with sha256, parameters, versions: `circle rerun` reproduces it); "
+    help="Folder for coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv with "
+    "--by/--areas) and manifest.json (inputs with sha256, parameters, versions: `circle rerun` "
+    "reproduces it); "
     "or a PostGIS database, postgresql://USER@HOST/DB?schema=circle, for the tables coverage, "
     "coverage_bands and coverage_summary (written in one transaction).",
 )
@@ -536,6 +660,10 @@ def coverage(
     centres: str | None,
     communities: str | None,
     db: str | None,
+    centres_layer: str | None,
+    centres_datum: str | None,
+    communities_layer: str | None,
+    communities_datum: str | None,
     speed_kmh: float,
     minutes: tuple[float, ...],
     max_snap_m: float,
@@ -551,6 +679,16 @@ def coverage(
     lon_column: str | None,
     lat_column: str | None,
     layer_crs: str | None,
+    datum: str,
+    presets: Path | None,
+    population_raster: Path | None,
+    population_from_osm: bool,
+    by: str | None,
+    areas_file: Path | None,
+    areas_name_column: str,
+    areas_layer: str | None,
+    place: str | None,
+    bbox: str | None,
     out: Path | str | None,
     overwrite: bool,
     if_exists: str | None,
@@ -580,9 +718,28 @@ def coverage(
           --communities communities.gpkg --partition tiles --tile-km 10 --out report/
       $ circle coverage ... --areas cities.gpkg --partition-by city \\
           --scheduler tcp://head-node:8786 --work-dir /shared/circle-parts
+      $ circle coverage --network shenhe.osm.pbf --centres amap_export.xlsx \\
+          --centres-datum gcj02 --communities layers.gpkg --areas streets.gpkg --out report/
     """
     db_tables = {k: v for k, v in options.items() if k.endswith(("_table", "_query"))}
     partition_opts = {k: v for k, v in options.items() if k not in db_tables}
+    partition_opts["areas"] = areas_file if partition_opts.get("partition_by") else None
+    if partition_opts.get("partition_by") and (
+        ctx.get_parameter_source("areas_name_column") is click.core.ParameterSource.DEFAULT
+    ):
+        areas_name_column = partition_opts["partition_by"]  # the parts are also the roll-up's areas
+    online = place is not None or bbox is not None
+    network_given = ctx.get_parameter_source("network") is not click.core.ParameterSource.DEFAULT
+    if online and (network_given or (place is not None and bbox is not None)):
+        msg = "give one of --network, --place and --bbox"
+        raise click.UsageError(msg, ctx=ctx)
+    if by is not None and areas_file is not None:
+        msg = "give --by or --areas, not both"
+        raise click.UsageError(msg, ctx=ctx)
+    try:
+        bbox_tuple = parse_bbox(bbox) if bbox is not None else None
+    except ConfigError as err:
+        raise click.BadParameter(str(err), ctx=ctx, param_hint="--bbox") from err
     sources = _db_layer_sources(
         ctx, {"network": network, "centres": centres, "communities": communities}, db, db_tables
     )
@@ -621,9 +778,10 @@ def coverage(
         lon=lon_column,
         lat=lat_column,
     )
-    centres, communities = _bundled_defaults(network, centres, communities)
+    if not online:
+        centres, communities = _bundled_defaults(network, centres, communities)
     job = CoverageJob(
-        network=_absolute(network),
+        network="" if online else _absolute(network),
         centres=_absolute(centres),
         communities=_absolute(communities),
         gates=gates if gates in ("auto", "none", "osm") else _absolute(gates),
@@ -634,6 +792,20 @@ def coverage(
         if group_columns is None
         else tuple(g.strip() for g in group_columns.split(",") if g.strip()),
         profiles=profile_names,
+        datum=datum,
+        centres_datum=centres_datum,
+        communities_datum=communities_datum,
+        centres_layer=centres_layer,
+        communities_layer=communities_layer,
+        presets=_absolute(presets),
+        population_raster=_absolute(population_raster),
+        population_from_osm=population_from_osm,
+        by=by,
+        areas=_absolute(areas_file),
+        areas_name_column=areas_name_column,
+        areas_layer=areas_layer,
+        place=place,
+        bbox=bbox_tuple,
     )
     started = time.perf_counter()
     try:
@@ -779,13 +951,20 @@ def _read_inputs(
     config: CircleConfig,
     *,
     need_communities: bool = True,
+    datum: str = "wgs84",
 ):
     """The walking network, centres and communities, with progress messages."""
     with progress.stage(f"reading the walking network {network.name}"):
         net = load_network(network, min_component_m=config.min_component_m)
     with progress.stage("reading centres and communities"):
         centre_layer, community_layer = _load_layers(
-            network, centres, communities, columns, layer_crs, need_communities=need_communities
+            network,
+            centres,
+            communities,
+            columns,
+            layer_crs,
+            need_communities=need_communities,
+            datum=datum,
         )
     return net, centre_layer, community_layer
 
@@ -890,7 +1069,8 @@ def isochrones_command(
     columns, layer_crs = _layer_columns(layer_options)
     try:
         net, centre_layer, _ = _read_inputs(
-            progress, network, centres, None, columns, layer_crs, config, need_communities=False
+            progress, network, centres, None, columns, layer_crs, config, need_communities=False,
+            datum=layer_options["datum"],
         )
         with progress.stage("walking out from the centres"):
             table = walk_isochrones(net, centre_layer, config=config, per_centre=per_centre)
@@ -983,7 +1163,8 @@ def map_command(
     columns, layer_crs = _layer_columns(layer_options)
     try:
         net, centre_layer, community_layer = _read_inputs(
-            progress, network, centres, communities, columns, layer_crs, config
+            progress, network, centres, communities, columns, layer_crs, config,
+            datum=layer_options["datum"],
         )
         with progress.stage("walking to the nearest centre"):
             result = coverage_report(community_layer, centre_layer, net, config=config)
@@ -1016,6 +1197,7 @@ def map_command(
 @click.option("--communities", metavar="FILE", help="Communities, as for `circle coverage`.")
 @_layer_options
 @_partition_options
+@_partition_areas_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -1095,6 +1277,56 @@ def sweep(
     except CircleError as err:
         raise click.ClickException(str(err)) from err
     click.echo(comparison_text(comparison_table(results)), nl=False)
+
+
+@cli.command(short_help="Write editable layers (centres, communities, candidates, gates) from OSM.")
+@click.argument("osm_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="GeoPackage to write (layers centres, communities, candidates, gates).",
+)
+@click.option(
+    "--presets",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML or JSON file overriding the tag presets (see the README).",
+)
+@click.option(
+    "--overwrite/--no-overwrite",
+    default=False,
+    show_default=True,
+    help="Replace the GeoPackage if it exists.",
+)
+@click.pass_context
+def extract(ctx: click.Context, osm_file: Path, out: Path, presets: Path | None, overwrite: bool):
+    """Derive editable layers from an OpenStreetMap file, by documented tag presets.
+
+    Writes one GeoPackage with four layers: centres (community centres, town halls, job
+    centres), communities (residential areas, population estimated from OSM buildings, with
+    its source), candidates (possible sites for new stations: government offices, libraries,
+    social facilities, post offices) and gates (entrance and gate nodes on a community's
+    outline). Correct them in QGIS, then feed them back:
+    `circle coverage --centres layers.gpkg --communities layers.gpkg --gates layers.gpkg`
+    (each option picks the layer named after it).
+
+    \b
+    Examples:
+      $ circle extract shenhe.osm.pbf --out layers.gpkg
+      $ circle extract shenhe.osm.pbf --out layers.gpkg --presets my_tags.toml --overwrite
+    """
+    progress = _Progress(quiet=ctx.obj["quiet"] > 0)
+    try:
+        with progress.stage(f"reading the tags of {osm_file.name}"):
+            tag_presets = presets_from_file(presets) if presets is not None else None
+            layers = extract_osm_layers(osm_file, presets=tag_presets)
+        with progress.stage(f"writing {out}"):
+            write_layers_geopackage(layers, out, overwrite=overwrite)
+    except CircleError as err:
+        raise click.ClickException(str(err)) from err
+    for name, layer in layers.items():
+        click.echo(f"{name:<12} {len(layer):>6} features")
+    click.echo(f"written: {out}")
 
 
 def main() -> None:

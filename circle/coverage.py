@@ -13,12 +13,15 @@ import pyproj
 import shapely
 
 from ._validate import natural_key, validate_layer
+from .areas import AREA_COLUMN
 from .config import DEFAULT_CONFIG, CircleConfig
+from .datum_check import check_datum
 from .engine import NearestResult, nearest_centres, nearest_centres_networkx
 from .errors import InputDataError, NetworkError
 from .gates import StartWalks, link_gates, walk_through_gates
 from .groups import group_coverage, resolve_group_columns
 from .network import WalkNetwork
+from .population import POPULATION_NONE
 from .profiles import profile_for_speed
 from .snap import Snapped, build_search_graph, snap_points
 
@@ -28,6 +31,7 @@ __all__ = [
     "STATUS_OFF_NETWORK",
     "STATUS_OK",
     "STATUS_UNREACHABLE",
+    "UNASSIGNED_AREA",
     "CoverageResult",
     "PreparedCoverage",
     "coverage_report",
@@ -62,6 +66,10 @@ COLUMNS = [
     "via_gate",
 ]
 CENTRE_COLUMNS = ["centre_id", "name", "type", "snap_m", "status"]
+#: the roll-up row of communities in no area
+UNASSIGNED_AREA = "(no area)"
+#: uncovered communities named per area in the roll-up
+WORST_GAPS = 3
 
 
 @dataclass(frozen=True)
@@ -229,6 +237,8 @@ def prepare_coverage(
     )
     comm, comm_xy, comm_repaired = prepare_layer(communities, network, kind="communities")
     cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
+    check_datum(comm, network, kind="communities")
+    check_datum(cent, network, kind="centres")
     comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
     cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m)
     linked = None
@@ -249,15 +259,19 @@ def prepare_coverage(
         "network": dict(network.source),
         "centres": {
             "file": centres.attrs.get("source", "centres layer"),
+            "datum": centres.attrs.get("datum", "wgs84"),
             "features": len(cent),
             "repaired_geometries": cent_repaired,
         },
         "communities": {
             "file": communities.attrs.get("source", "communities layer"),
+            "datum": communities.attrs.get("datum", "wgs84"),
             "features": len(comm),
             "repaired_geometries": comm_repaired,
         },
     }
+    if "areas" in communities.attrs:
+        sources["communities"]["areas"] = communities.attrs["areas"]
     return PreparedCoverage(
         comm, cent, comm_snap, cent_snap, comm_xy, cent_xy, sources, targets, linked,
         group_columns,
@@ -451,14 +465,15 @@ def _community_table(
     if "population" in comm.columns:
         population = comm["population"].to_numpy(float)
         if "population_source" in comm.columns:
-            pop_source = comm["population_source"].fillna("").astype(str).to_numpy()
+            pop_source = comm["population_source"].fillna("").astype(str).to_numpy(object)
         else:
-            pop_source = np.where(
-                np.isnan(population), "", f"column 'population' of {comm.attrs.get('source')}"
+            pop_source = np.full(
+                len(comm), f"column 'population' of {comm.attrs.get('source')}", dtype=object
             )
+        pop_source[np.isnan(population) & (pop_source == "")] = POPULATION_NONE
     else:
         population = np.full(len(comm), np.nan)
-        pop_source = np.full(len(comm), "", dtype=object)
+        pop_source = np.full(len(comm), POPULATION_NONE, dtype=object)
     table = gpd.GeoDataFrame(
         {
             "community_id": comm["id"].to_numpy(),
@@ -480,6 +495,8 @@ def _community_table(
         geometry=comm.geometry.values,
         crs=network.crs,
     )
+    if AREA_COLUMN in comm.columns:
+        table.insert(2, AREA_COLUMN, comm[AREA_COLUMN].to_numpy())
     return table
 
 
@@ -510,9 +527,6 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     total_pop = float(np.nansum(pop)) if has_pop else None
     n = len(t)
 
-    def share(a: float, b: float | None) -> float | None:
-        return round(a / b, 4) if b else None
-
     bands = []
     for minutes in cfg.thresholds_min:
         inside = (t["band_min"] <= minutes).to_numpy()
@@ -522,9 +536,9 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
                 "minutes": minutes,
                 "walk_m": round(cfg.minutes_to_metres(minutes), 1),
                 "communities_covered": int(inside.sum()),
-                "communities_share": share(int(inside.sum()), n),
+                "communities_share": _share(int(inside.sum()), n),
                 "population_covered": covered_pop,
-                "population_share": share(covered_pop, total_pop) if has_pop else None,
+                "population_share": _share(covered_pop, total_pop) if has_pop else None,
             }
         )
     by_type = []
@@ -543,29 +557,15 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
                 "population_covered": float(np.nansum(pop[served])) if has_pop else None,
             }
         )
-    unc = t.loc[~t["covered"]].copy()
-    unc["_pop"] = unc["population"].fillna(-1)
-    unc["_key"] = unc["community_id"].map(natural_key)
-    unc = unc.sort_values(["_pop", "_key"], ascending=[False, True], kind="stable")
-    if top is not None:
-        unc = unc.head(top)
     groups = group_coverage(t, result.groups).to_dict("records")
+    ranked = _ranked_uncovered(t)
+    gap_groups = result.groups if groups else ()
     uncovered = [
-        {
-            "community_id": r.community_id,
-            "name": r.name,
-            "population": _num(r.population),
-            "walk_min": _num(r.walk_min, 2),
-            "status": r.status,
-            "nearest_centre_id": r.nearest_centre_id,
-            **({"via_gate": r.via_gate} if r.via_gate else {}),
-            **({"groups": {g: _num(unc.at[r.Index, g]) for g in result.groups}} if groups else {}),
-        }
-        for r in unc.itertuples()
+        _gap(r, gap_groups) for _, r in (ranked if top is None else ranked.head(top)).iterrows()
     ]
     statuses = t["status"].value_counts()
     profile = profile_for_speed(cfg.walk_speed_kmh)
-    return {
+    summary = {
         "title": "15-minute employment circle: coverage",
         "parameters": {**cfg.as_dict(), "walk_profile": profile.name if profile else None},
         "data": result.sources,
@@ -592,6 +592,74 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
         "by_centre_type": by_type,
         "groups": groups,
         "uncovered": uncovered,
+    }
+    if AREA_COLUMN in t.columns:
+        summary["areas"] = _by_area(t, ranked, pop, has_pop, result.sources, gap_groups)
+    return summary
+
+
+def _share(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 4) if a is not None and b else None
+
+
+def _ranked_uncovered(t: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The uncovered communities, largest population first (then by id)."""
+    unc = pd.DataFrame(t.loc[~t["covered"]].drop(columns="geometry"))
+    unc["_pop"] = unc["population"].fillna(-1)
+    unc["_key"] = unc["community_id"].map(natural_key)
+    return unc.sort_values(["_pop", "_key"], ascending=[False, True], kind="stable")
+
+
+def _gap(r: pd.Series, groups: tuple[str, ...]) -> dict:
+    """An uncovered community as the summary lists it (`r`: a row of `_ranked_uncovered`)."""
+    return {
+        "community_id": r["community_id"],
+        "name": r["name"],
+        "population": _num(r["population"]),
+        "walk_min": _num(r["walk_min"], 2),
+        "status": r["status"],
+        "nearest_centre_id": r["nearest_centre_id"],
+        **({"via_gate": r["via_gate"]} if r["via_gate"] else {}),
+        **({"groups": {g: _num(r[g]) for g in groups}} if groups else {}),
+    }
+
+
+def _by_area(
+    t: gpd.GeoDataFrame,
+    ranked: pd.DataFrame,
+    pop: np.ndarray,
+    has_pop: bool,
+    sources: dict,
+    groups: tuple[str, ...],
+) -> dict:
+    """Per area: communities, population, covered counts and shares, the worst gaps."""
+    area = t[AREA_COLUMN].to_numpy(object)
+    covered = t["covered"].to_numpy()
+    names = sorted(set(area) - {""}, key=natural_key) + ([""] if (area == "").any() else [])
+    rows = []
+    for name in names:
+        inside = area == name
+        n, n_cov = int(inside.sum()), int((inside & covered).sum())
+        total = float(np.nansum(pop[inside])) if has_pop else None
+        cov_pop = float(np.nansum(pop[inside & covered])) if has_pop else None
+        gaps = ranked.loc[ranked[AREA_COLUMN] == name].head(WORST_GAPS)
+        rows.append(
+            {
+                "area": name or UNASSIGNED_AREA,
+                "communities": n,
+                "communities_covered": n_cov,
+                "communities_share": _share(n_cov, n),
+                "population": total,
+                "population_covered": cov_pop,
+                "population_share": _share(cov_pop, total),
+                "uncovered": n - n_cov,
+                "worst_gaps": [_gap(r, groups) for _, r in gaps.iterrows()],
+            }
+        )
+    return {
+        "by": sources.get("communities", {}).get("areas", ""),
+        "rows": rows,
+        "unassigned": sorted(t.loc[area == "", "community_id"].tolist(), key=natural_key),
     }
 
 

@@ -23,6 +23,7 @@ import shapely
 from ._validate import id_text, natural_key, validate_layer
 from .engine import TIE_TOLERANCE_M
 from .errors import CircleWarning, InputDataError
+from .extract import GATE_BARRIERS, OsmPresets, gates_from_features
 from .network import WalkNetwork
 from .osm import read_tagged_features
 from .snap import Snapped
@@ -38,62 +39,33 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: OSM ``barrier=*`` values that are ways through a compound's fence or wall
-GATE_BARRIERS = ("gate", "lift_gate", "swing_gate", "sliding_gate", "turnstile", "kissing_gate")
-#: ``entrance=*`` values residents do not use day to day
-_NOT_ENTRANCES = ("no", "emergency")
-
-
-def gates_from_osm(path: str | Path) -> gpd.GeoDataFrame:
+def gates_from_osm(path: str | Path, *, presets: OsmPresets | None = None) -> gpd.GeoDataFrame:
     """Gate and entrance nodes of an OSM file.
 
     Kept: nodes tagged ``entrance=*`` (except ``no`` and ``emergency``) or ``barrier=`` one of
-    `GATE_BARRIERS`, unless tagged ``access=no`` or ``locked=yes``. Which community a node
-    belongs to is decided by `link_gates` (within the tolerance of a boundary); the others
+    `GATE_BARRIERS`, unless tagged ``access=no`` or ``locked=yes`` (the defaults of
+    `circle.extract.OsmPresets`; see `circle.extract.gates_from_features`). Which community a
+    node belongs to is decided by `link_gates` (within the tolerance of a boundary); the others
     (building doors inside a compound, gates of parks) are not used.
 
     Parameters
     ----------
     path
         An .osm, .osm.bz2, .osm.gz or .osm.pbf file.
+    presets
+        The gate tags (default `circle.extract.OsmPresets()`).
 
     Returns
     -------
     gates
-        WGS84 points with ``id`` (``node/…``), ``name`` and ``osm_tag``.
+        WGS84 points with ``id`` (``node/…``), ``name``, ``osm_tag`` and ``access``.
     """
+    presets = presets or OsmPresets()
     path = Path(path)
-    rows = []
-    for f in read_tagged_features(path, ("entrance", "barrier")):
-        if not f["osm_id"].startswith("node/"):
-            continue
-        tags = f["tags"]
-        if tags.get("access") == "no" or tags.get("locked") == "yes":
-            continue
-        entrance, barrier = tags.get("entrance"), tags.get("barrier")
-        if entrance is not None:
-            if entrance in _NOT_ENTRANCES:
-                continue
-            tag = f"entrance={entrance}"
-        elif barrier in GATE_BARRIERS:
-            tag = f"barrier={barrier}"
-        else:
-            continue
-        rows.append(
-            {
-                "id": f["osm_id"],
-                "name": tags.get("name", ""),
-                "osm_tag": tag,
-                "geometry": f["geometry"],
-            }
-        )
-    gates = gpd.GeoDataFrame(
-        rows or None, columns=["id", "name", "osm_tag", "geometry"], crs="EPSG:4326"
+    keys = tuple(sorted({k for k, _ in presets.gate_tags}))
+    return gates_from_features(
+        read_tagged_features(path, keys), presets=presets, source=path.name
     )
-    gates.attrs["source"] = f"gates derived from {path.name} (OSM tags)"
-    gates.attrs["row_label"] = "feature"
-    gates.attrs["osm_derived"] = True
-    return gates
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .areas import AREA_COLUMN
 from .coverage import COLUMNS, CoverageResult, summarise
 from .io import atomic_output_dir
 from .profiles import PROFILES
 
 __all__ = [
+    "AREAS_FILE",
     "OUTPUT_FILES",
+    "areas_table",
+    "coverage_file_names",
     "coverage_table_for_output",
     "coverage_tables",
     "summary_json",
@@ -25,6 +29,8 @@ __all__ = [
 ]
 
 OUTPUT_FILES = ["coverage.csv", "coverage.geojson", "summary.md", "summary.json"]
+#: written beside them when the communities have areas (--by / --areas)
+AREAS_FILE = "areas.csv"
 ATTRIBUTION = "Map data © OpenStreetMap contributors (ODbL 1.0)"
 
 #: decimals kept in output files (metres to the decimetre, minutes to the hundredth)
@@ -33,7 +39,9 @@ _DECIMALS = {"walk_m": 1, "walk_min": 2, "snap_m": 1, "population": 1}
 
 def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
     """The per-community table as written to files: WGS84, rounded, stable column order."""
-    t = result.table.to_crs("EPSG:4326")[[*COLUMNS, *result.groups, "geometry"]].copy()
+    area = [AREA_COLUMN] if AREA_COLUMN in result.table.columns else []
+    columns = [*COLUMNS[:2], *area, *COLUMNS[2:], *result.groups]
+    t = result.table.to_crs("EPSG:4326")[[*columns, "geometry"]].copy()
     for col, digits in _DECIMALS.items():
         t[col] = t[col].round(digits)
     t["covered"] = t["covered"].astype(bool)
@@ -152,6 +160,8 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
             )
         if len(unc) > top:
             lines.append(f"\n… and {len(unc) - top} more in summary.json and coverage.csv.")
+    if "areas" in summary:
+        lines += _areas_markdown(summary["areas"], p["threshold_min"])
     lines += [
         "",
         "## Data",
@@ -171,6 +181,53 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _areas_markdown(areas: dict, minutes: float) -> list[str]:
+    lines = [
+        "",
+        f"## By area: covered within {minutes:g} minutes",
+        "",
+        f"Areas from {_md(areas['by'])}." if areas["by"] else "",
+        "",
+        "| area | communities | covered | share | population | covered | share | worst gaps |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in areas["rows"]:
+        lines.append(
+            f"| {_md(r['area'])} | {r['communities']} | {r['communities_covered']} | "
+            f"{_pct(r['communities_share'])} | {_int(r['population'])} | "
+            f"{_int(r['population_covered'])} | {_pct(r['population_share'])} | "
+            f"{_md(_gaps(r['worst_gaps'])) or '–'} |"
+        )
+    if areas["unassigned"]:
+        lines += ["", f"In no area: {_md(', '.join(areas['unassigned']))}."]
+    return lines
+
+
+def _gaps(gaps: list[dict]) -> str:
+    return "; ".join(f"{g['name'] or g['community_id']} ({_int(g['population'])})" for g in gaps)
+
+
+def areas_table(summary: dict) -> pd.DataFrame:
+    """The per-area roll-up as a table (the rows of ``areas.csv``).
+
+    Parameters
+    ----------
+    summary
+        The output of `circle.coverage.summarise` for communities with areas.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area: counts, population, covered counts and shares, and the worst gaps
+        (largest uncovered communities, ``name (population)`` joined by ``;``).
+    """
+    rows = [
+        {**{k: v for k, v in r.items() if k != "worst_gaps"}, "worst_gaps": _gaps(r["worst_gaps"])}
+        for r in summary["areas"]["rows"]
+    ]
+    return pd.DataFrame(rows)
 
 
 def _profile_lines(p: dict) -> list[str]:
@@ -228,11 +285,7 @@ def summary_text(summary: dict) -> str:
     ]
     for b in summary["thresholds"]:
         comm = f"{b['communities_covered']} ({_pct(b['communities_share'])})"
-        popn = (
-            f"{_int(b['population_covered'])} ({_pct(b['population_share'])})"
-            if b["population_covered"] is not None
-            else "–"
-        )
+        popn = _covered_cell(b["population_covered"], b["population_share"])
         lines.append(f"{b['minutes']:>4g} min  {b['walk_m']:>5.0f} m  {comm:>13}  {popn:>18}")
     lines.append("")
     lines.append(
@@ -252,11 +305,26 @@ def summary_text(summary: dict) -> str:
             f"{r['name'] or r['community_id']} ({_int(r['population'])})" for r in unc[:5]
         )
         lines.append(f"left out beyond {p['threshold_min']:g} min: {len(unc)} — largest: {names}")
+    if "areas" in summary:
+        lines += ["", f"{'area':<28}  {'covered':>18}  {'population covered':>22}"]
+        for r in summary["areas"]["rows"]:
+            comm = f"{r['communities_covered']}/{r['communities']} ({_pct(r['communities_share'])})"
+            popn = _covered_cell(r["population_covered"], r["population_share"])
+            lines.append(f"{r['area'][:28]:<28}  {comm:>18}  {popn:>22}")
     return "\n".join(lines) + "\n"
 
 
+def _covered_cell(covered: float | None, share: float | None) -> str:
+    return "–" if covered is None else f"{_int(covered)} ({_pct(share)})"
+
+
+def coverage_file_names(result: CoverageResult) -> list[str]:
+    """The files `write_coverage_files` writes: `OUTPUT_FILES`, and areas.csv with areas."""
+    return list(OUTPUT_FILES) + ([AREAS_FILE] if AREA_COLUMN in result.table.columns else [])
+
+
 def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str]:
-    """Write coverage.csv, coverage.geojson, summary.md and summary.json into a folder as they are.
+    """Write coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv) into a folder.
 
     `write_coverage_outputs` wraps this in an atomic, overwrite-checked output folder.
 
@@ -270,7 +338,7 @@ def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str
     Returns
     -------
     list of str
-        The names of the written files (`OUTPUT_FILES`).
+        The names of the written files (`coverage_file_names`).
     """
     folder = Path(folder)
     summary = summarise(result)
@@ -286,7 +354,9 @@ def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str
     )
     (folder / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
-    return list(OUTPUT_FILES)
+    if "areas" in summary:
+        areas_table(summary).to_csv(folder / AREAS_FILE, index=False, lineterminator="\n")
+    return coverage_file_names(result)
 
 
 def write_coverage_outputs(
@@ -317,7 +387,7 @@ def write_coverage_outputs(
         The written files.
     """
     extra_files = extra_files or {}
-    names = [*OUTPUT_FILES, *extra_files]
+    names = [*coverage_file_names(result), *extra_files]
     with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
         write_coverage_files(result, staging)
         for name, text in extra_files.items():

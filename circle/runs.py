@@ -26,17 +26,20 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from .areas import assign_areas
 from .config import DEFAULT_CONFIG, CircleConfig
 from .coverage import CoverageResult, coverage_report
 from .db import is_db_url, mask_url
 from .errors import ConfigError, InputDataError, ReproducibilityError
-from .extract import layers_from_osm
+from .extract import OsmPresets, extract_layers, gates_from_features, presets_from_file
 from .gates import gates_from_osm
 from .io import LayerColumns, atomic_output_dir, read_layer
-from .network import WalkNetwork, file_sha256, load_network
-from .osm import OSM_SUFFIXES
+from .network import WalkNetwork, cache_dir, file_sha256, load_network
+from .online import fetch_osm
+from .osm import OSM_SUFFIXES, read_tagged_features
+from .population import fill_population
 from .profiles import parse_profiles
-from .report import OUTPUT_FILES, write_coverage_files
+from .report import coverage_file_names, write_coverage_files
 from .scenarios import PROFILE_FILES, profile_table, write_profile_files
 
 __all__ = [
@@ -91,6 +94,22 @@ class CoverageJob:
         Key-group count columns; ``None`` finds the documented names.
     profiles
         Walking profiles for the side-by-side table (``()``: no table).
+    datum, centres_datum, communities_datum
+        Map datum of the layer files (`circle.io.DATUMS`): `datum` for every file, the other
+        two for one file each (``None``: `datum`).
+    centres_layer, communities_layer
+        GeoPackage layer or Excel sheet of each file (``None``: named after it, or the only one).
+    presets
+        TOML/JSON file of OSM tag presets (`circle.extract.presets_from_file`).
+    population_raster
+        Population raster summed over communities without a population figure.
+    population_from_osm
+        Estimate missing populations from the OSM buildings of the network's OSM file.
+    by, areas, areas_name_column, areas_layer
+        Roll-up: a communities column, or an area polygon file with its name column and layer.
+    place, bbox
+        Download the network and tags (`circle.online.fetch_osm`) instead of reading
+        `network`.
     """
 
     network: str
@@ -102,6 +121,20 @@ class CoverageJob:
     config: CircleConfig = DEFAULT_CONFIG
     group_columns: tuple[str, ...] | None = None
     profiles: tuple[str, ...] = ()
+    datum: str = "wgs84"
+    centres_datum: str | None = None
+    communities_datum: str | None = None
+    centres_layer: str | None = None
+    communities_layer: str | None = None
+    presets: str | None = None
+    population_raster: str | None = None
+    population_from_osm: bool = False
+    by: str | None = None
+    areas: str | None = None
+    areas_name_column: str = "name"
+    areas_layer: str | None = None
+    place: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
 
     def as_dict(self) -> dict:
         """The job as JSON-ready values (`from_dict` reads it back)."""
@@ -115,6 +148,8 @@ class CoverageJob:
             "config": self.config.as_dict(),
             "group_columns": None if self.group_columns is None else list(self.group_columns),
             "profiles": list(self.profiles),
+            **{name: getattr(self, name) for name in _INPUT_OPTIONS},
+            "bbox": None if self.bbox is None else list(self.bbox),
         }
 
     @classmethod
@@ -134,7 +169,27 @@ class CoverageJob:
             config=CircleConfig(**cfg),
             group_columns=None if groups is None else tuple(groups),
             profiles=tuple(data.get("profiles") or ()),
+            **{name: data[name] for name in _INPUT_OPTIONS if name in data},
+            bbox=None if data.get("bbox") is None else tuple(data["bbox"]),
         )
+
+
+#: CoverageJob fields of issue 7 (input formats, datums, population, roll-ups, downloads)
+_INPUT_OPTIONS = (
+    "datum",
+    "centres_datum",
+    "communities_datum",
+    "centres_layer",
+    "communities_layer",
+    "presets",
+    "population_raster",
+    "population_from_osm",
+    "by",
+    "areas",
+    "areas_name_column",
+    "areas_layer",
+    "place",
+)
 
 
 @dataclass(frozen=True)
@@ -182,58 +237,108 @@ def load_layers(
     *,
     columns: LayerColumns | None = None,
     crs: str | None = None,
+    datum: str = "wgs84",
+    per_input: dict | None = None,
+    derived: dict | None = None,
+    derived_from: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Centres and communities from files, or derived from the network's OSM file when ``None``.
+    """Centres and communities from files, or derived from OSM tags when ``None``.
 
     Parameters
     ----------
     network_path
-        The network file (layers are derived from its tags when not given).
+        The network file (layers are derived from its tags when not given and not `derived`).
     centres, communities
         Layer files or ``None``.
-    columns, crs
+    columns, crs, datum
         As for `circle.io.read_layer`.
+    per_input
+        ``{"centres": {"layer": …, "datum": …}, "communities": {…}}``: per-file layer (sheet)
+        and datum (``None`` values: the defaults).
+    derived
+        Layers already derived from OSM tags (`circle.extract.extract_layers`).
+    derived_from
+        Name of the OSM data they came from (default: the network file's name).
 
     Returns
     -------
     centres, communities
     """
     network_path = _source(network_path)
-    derived = None
-    if centres is None or communities is None:
+    per_input = per_input or {}
+    if (centres is None or communities is None) and derived is None:
         if not _is_osm(network_path):
             msg = (
                 f"{_label(network_path)}: a .graphml or database network has no tags to derive "
                 "layers from; give --centres and --communities"
             )
             raise ConfigError(msg)
-        derived = layers_from_osm(network_path)
+        features = read_tagged_features(network_path, OsmPresets().keys())
+        derived = extract_layers(features, presets=OsmPresets(), source=network_path.name)
     out = []
-    for given, kind, i in ((centres, "centres", 0), (communities, "communities", 1)):
+    for given, kind in ((centres, "centres"), (communities, "communities")):
         if given is not None:
-            out.append(read_layer(given, columns=columns, crs=crs))
+            opts = per_input.get(kind, {})
+            out.append(
+                read_layer(
+                    given,
+                    columns=columns,
+                    crs=crs,
+                    kind=kind,
+                    layer=opts.get("layer"),
+                    datum=opts.get("datum") or datum,
+                )
+            )
         else:
-            layer = derived[i]
-            layer.attrs["source"] = f"{kind} derived from {_label(network_path)} (OSM tags)"
+            layer = derived[kind]
+            layer.attrs["source"] = (
+                f"{kind} derived from {derived_from or _label(network_path)} (OSM tags)"
+            )
             layer.attrs["row_label"] = "feature"
             out.append(layer)
     return out[0], out[1]
 
 
-def _load_gates(job: CoverageJob) -> gpd.GeoDataFrame | None:
-    network = Path(job.network)
+def _fill_population(job: CoverageJob, communities, derived: bool, features, source, presets):
+    """Population in the documented order: column, raster, OSM building estimate, count."""
+    if job.population_raster is None and not job.population_from_osm:
+        return communities
+    use_osm = job.population_from_osm or derived
+    if use_osm and features is None:
+        msg = (
+            f"{source}: --population-from-osm needs the network as an OSM file (.osm, .osm.pbf) "
+            "or downloaded with --place/--bbox"
+        )
+        raise ConfigError(msg)
+    if derived and job.population_raster is not None:
+        # the raster ranks above the OSM estimate a derived layer carries
+        communities = communities.drop(columns=["population", "population_source"])
+    return fill_population(
+        communities,
+        raster=job.population_raster,
+        osm_features=features if use_osm else None,
+        osm_source=source,
+        presets=presets,
+    )
+
+
+def _load_gates(job: CoverageJob, online_gates: gpd.GeoDataFrame | None, presets: OsmPresets):
+    network = _source(job.network)
+    online = online_gates is not None
     choice = job.gates
     if choice == "auto":
-        choice = "osm" if job.communities is None and _is_osm(network) else "none"
+        choice = "osm" if job.communities is None and (online or _is_osm(network)) else "none"
     if choice == "none":
         return None
     if choice == "osm":
+        if online:
+            return online_gates
         if not _is_osm(network):
-            msg = f"{network}: --gates osm needs an OSM network file (.osm, .osm.pbf, …)"
+            msg = f"{_label(network)}: --gates osm needs an OSM network file (.osm, .osm.pbf, …)"
             raise ConfigError(msg)
-        return gates_from_osm(network)
+        return gates_from_osm(network, presets=presets)
     columns = LayerColumns(id=job.columns.id, lon=job.columns.lon, lat=job.columns.lat)
-    return read_layer(job.gates, columns=columns, crs=job.layer_crs)
+    return read_layer(job.gates, columns=columns, crs=job.layer_crs, kind="gates", datum=job.datum)
 
 
 def run_job(
@@ -261,13 +366,54 @@ def run_job(
     stage = stage or (lambda text: nullcontext())
     profiles = parse_profiles(",".join(job.profiles)) if job.profiles else ()
     network = _source(job.network)
-    with stage(f"reading the walking network {_label(network)}"):
-        net = load_network(network, min_component_m=job.config.min_component_m)
+    presets = presets_from_file(job.presets) if job.presets else OsmPresets()
+    online = job.place is not None or job.bbox is not None
+    need_derived = job.centres is None or job.communities is None
+    features = None
+    inputs = {}
+    with stage(f"reading the walking network {job.place or job.bbox or _label(network)}"):
+        if online:
+            net, features = fetch_osm(
+                place=job.place, bbox=job.bbox, presets=presets,
+                min_component_m=job.config.min_component_m,
+            )
+            source = net.source["file"]
+            inputs["network"] = cache_dir() / net.source["cache"]
+        else:
+            net = load_network(network, min_component_m=job.config.min_component_m)
+            source = _label(network)
+            inputs["network"] = network
+            if _is_osm(network) and (need_derived or job.population_from_osm):
+                features = read_tagged_features(network, presets.keys())
     with stage("reading centres, communities and gates"):
+        derived = None
+        if need_derived and features is not None:
+            derived = extract_layers(features, presets=presets, source=source)
+        per_input = {
+            "centres": {"layer": job.centres_layer, "datum": job.centres_datum},
+            "communities": {"layer": job.communities_layer, "datum": job.communities_datum},
+        }
         centres, communities = load_layers(
-            network, job.centres, job.communities, columns=job.columns, crs=job.layer_crs
+            network, job.centres, job.communities, columns=job.columns, crs=job.layer_crs,
+            datum=job.datum, per_input=per_input, derived=derived, derived_from=source,
         )
-        gates = _load_gates(job)
+        communities = _fill_population(
+            job, communities, job.communities is None, features, source, presets
+        )
+        if job.by is not None or job.areas is not None:
+            area_polygons = None
+            if job.areas is not None:
+                area_polygons = read_layer(
+                    job.areas, crs=job.layer_crs, kind="areas", layer=job.areas_layer,
+                    datum=job.datum,
+                )
+            communities = assign_areas(
+                communities, by=job.by, areas=area_polygons, name_column=job.areas_name_column
+            )
+        online_gates = None
+        if online:
+            online_gates = gates_from_features(features, presets=presets, source=source)
+        gates = _load_gates(job, online_gates, presets)
     options = {"gates": gates, "groups": job.group_columns}
     with stage("walking to the nearest centre"):
         result = (coverage or coverage_report)(
@@ -279,8 +425,13 @@ def run_job(
             table = profile_table(
                 communities, centres, net, profiles=profiles, config=job.config, **options
             )
-    inputs = {"network": network}
-    for role, given in (("centres", job.centres), ("communities", job.communities)):
+    for role, given in (
+        ("centres", job.centres),
+        ("communities", job.communities),
+        ("presets", job.presets),
+        ("population_raster", job.population_raster),
+        ("areas", job.areas),
+    ):
         if given is not None:
             inputs[role] = _source(given)
     if job.gates not in ("auto", "none", "osm"):
@@ -355,7 +506,8 @@ def write_job_outputs(
         The written files, the manifest last.
     """
     extra_files = extra_files or {}
-    names = list(OUTPUT_FILES) + (list(PROFILE_FILES) if outcome.profiles is not None else [])
+    names = coverage_file_names(outcome.result)
+    names += list(PROFILE_FILES) if outcome.profiles is not None else []
     every = [*names, *extra_files, MANIFEST_NAME]
     with atomic_output_dir(out_dir, every, overwrite=overwrite) as staging:
         write_coverage_files(outcome.result, staging)

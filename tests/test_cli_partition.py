@@ -83,7 +83,9 @@ def test_areas_on_an_existing_cluster(runner, layers, tmp_path, dask_cluster):
     network, centres, communities, areas = layers
     common = ["coverage", "--network", network, "--centres", centres, "--communities",
               communities, *SHORT]
-    res = invoke(runner, *common, "--out", tmp_path / "single")
+    # the parts' areas are also the report's roll-up areas, so the single run rolls up too
+    res = invoke(runner, *common, "--areas", areas, "--areas-name-column", "district",
+                 "--out", tmp_path / "single")
     assert res.exit_code == 0, res.output
     res = invoke(runner, *common, "--areas", areas, "--partition-by", "district",
                  "--scheduler", dask_cluster.scheduler_address, "--work-dir", tmp_path / "w",

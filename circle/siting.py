@@ -26,7 +26,6 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import scipy.sparse as sp
 import shapely
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -85,10 +84,6 @@ CANDIDATE_TAGS: dict[tuple[str, str], str] = {
 
 #: default spacing of candidates generated on the street network (metres): one per 200 m square
 DEFAULT_GRID_SPACING_M = 200.0
-
-#: candidate points are rounded to this many decimals of a degree (about 1 cm), the precision of
-#: the proposals files, so that proposals read back as centres reproduce the "after" figures
-_LONLAT_DECIMALS = 7
 
 #: what became of each community, in `SitingResult.communities["outcome"]`
 OUTCOMES = {
@@ -363,7 +358,6 @@ def site_new_centres(
             "give it its own id"
         )
         raise InputDataError(msg)
-    cand_xy = _round_lonlat(cand_xy, network)
     cand_snap = snap_points(network, cand_xy, max_snap_m=config.max_snap_m)
     _check_on_network(cand, candidates, cand_snap, network, config, "candidates")
     n_on = int(cand_snap.on_network.sum())
@@ -478,14 +472,6 @@ def _check_request(add, cover_all: bool, solver: str, time_limit_s: float) -> No
         problems.append(f"`time_limit_s` (--time-limit-s) must be > 0, got {time_limit_s!r}")
     if problems:
         raise ConfigError("; ".join(problems))
-
-
-def _round_lonlat(xy: np.ndarray, network: WalkNetwork) -> np.ndarray:
-    """Points moved to the nearest 1e-7 degree, the precision they are written with."""
-    lon, lat = network.to_wgs84.transform(xy[:, 0], xy[:, 1])
-    back = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
-    x, y = back.transform(np.round(lon, _LONLAT_DECIMALS), np.round(lat, _LONLAT_DECIMALS))
-    return np.column_stack([x, y])
 
 
 def _pattern(matrix: sp.csr_array) -> sp.csr_array:
@@ -650,7 +636,8 @@ def _solve(A, values, *, add, cover_all, solver, time_limit_s):
     if res.x is not None:
         milp_sites = kept[res.x[: kept.size] > 0.5].tolist()
         milp_obj = objective(milp_sites)
-        better = milp_obj <= greedy_obj if cover_all else milp_obj >= greedy_obj
+        # strictly better only: on a tie the greedy's rule-based choice (smaller ids) stays
+        better = milp_obj < greedy_obj if cover_all else milp_obj > greedy_obj
         if better:
             chosen, info["solution_from"], info["objective"] = milp_sites, "milp", milp_obj
     info["status"] = "optimal" if res.status == 0 else "time_limit"
@@ -776,9 +763,6 @@ def siting_summary(result: SitingResult) -> dict:
         {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
         for row in result.proposals.drop(columns="geometry").to_dict("records")
     ]
-    lonlat = result.proposals.to_crs("EPSG:4326").geometry
-    for row, point in zip(proposals, lonlat):
-        row["lon"], row["lat"] = round(point.x, _LONLAT_DECIMALS), round(point.y, _LONLAT_DECIMALS)
     return {
         "title": "15-minute employment circle: new centre sites",
         "parameters": {

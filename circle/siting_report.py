@@ -24,12 +24,16 @@ _DECIMALS = {"population_newly_covered": 1, "population_alone": 1, "snap_m": 1}
 
 
 def proposals_for_output(result: SitingResult):
-    """The proposals as written to files: WGS84, rounded, with ``lon`` and ``lat`` columns."""
+    """The proposals as written to files: WGS84 with ``lon`` and ``lat`` columns.
+
+    Coordinates keep full double precision (not the 7 decimals of coverage.geojson), so that
+    proposals appended to a centres file walk exactly as the siting run measured.
+    """
     t = result.proposals.to_crs("EPSG:4326")[[*PROPOSAL_COLUMNS, "geometry"]].copy()
     for col, digits in _DECIMALS.items():
         t[col] = t[col].astype(float).round(digits)
-    t["lon"] = t.geometry.x.round(7)
-    t["lat"] = t.geometry.y.round(7)
+    t["lon"] = t.geometry.x
+    t["lat"] = t.geometry.y
     return t
 
 
@@ -266,7 +270,7 @@ def write_siting_outputs(
             staging / "proposals.geojson",
             driver="GeoJSON",
             engine="pyogrio",
-            layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
+            layer_options={"COORDINATE_PRECISION": 15, "WRITE_BBOX": "NO"},
         )
         (staging / "summary.md").write_text(siting_markdown(summary), encoding="utf-8")
         (staging / "summary.json").write_text(summary_json(summary), encoding="utf-8")

@@ -382,9 +382,11 @@ _DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
 @click.option(
     "--candidates-grid-m",
     type=click.FloatRange(min=0, min_open=True),
-    metavar="SPACING",
+    is_flag=False,
+    flag_value=DEFAULT_GRID_SPACING_M,
+    metavar="[SPACING]",
     help="Candidate sites on the street network: one street node per SPACING x SPACING "
-    f"metres square (suggested: {DEFAULT_GRID_SPACING_M:g}).",
+    f"metres square; SPACING is {DEFAULT_GRID_SPACING_M:g} when left out.",
 )
 @click.option(
     "--solver",

@@ -612,14 +612,17 @@ def _solve(A, values, *, add, cover_all, solver, time_limit_s):
         info.update(status="nothing to cover", bound=0.0, gap=0.0, greedy_gap=0.0)
         return greedy, info
     sub, kept, w_sub = _reduce(A[:, useful].tocsr(), weight[useful])
-    if solver == "greedy":
-        if cover_all:
+
+    def greedy_bound() -> float | None:
+        if cover_all:  # the LP relaxation, rounded up
             lp = _highs(sub, w_sub, add=None, time_limit_s=time_limit_s, relax=True)
-            bound = float(math.ceil(lp.fun - 1e-6)) if lp.status == 0 else None
-        else:
-            # submodularity: optimum <= f(S) + the K largest gains with respect to S
-            gains = A @ np.where(_covered(A, greedy), 0.0, weight)
-            bound = greedy_obj + float(np.sort(gains)[::-1][:add].sum())
+            return float(math.ceil(lp.fun - 1e-6)) if lp.status == 0 else None
+        # submodularity: optimum <= f(S) + the K largest gains with respect to S
+        gains = A @ np.where(_covered(A, greedy), 0.0, weight)
+        return greedy_obj + math.fsum(np.sort(gains)[::-1][:add])
+
+    if solver == "greedy":
+        bound = greedy_bound()
         info.update(status="greedy", bound=bound, gap=_gap(greedy_obj, bound))
         info["greedy_gap"] = info["gap"]
         return greedy, info
@@ -629,9 +632,15 @@ def _solve(A, values, *, add, cover_all, solver, time_limit_s):
         msg = f"the MILP solver failed: {res.message}"
         raise SolverError(msg)
     sign = 1.0 if cover_all else -1.0
-    bound = sign * res.mip_dual_bound if res.mip_dual_bound is not None else None
-    if res.status == 0 and bound is None:
+    bound = None
+    if res.mip_dual_bound is not None:
+        bound = sign * res.mip_dual_bound
+    elif res.status == 0:
         bound = sign * res.fun
+    if res.status != 0:  # stopped early: the greedy's bound may be tighter, or the only one
+        own = greedy_bound()
+        pick = max if cover_all else min
+        bound = pick([b for b in (bound, own) if b is not None], default=None)
     chosen = greedy
     if res.x is not None:
         milp_sites = kept[res.x[: kept.size] > 0.5].tolist()

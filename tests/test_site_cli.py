@@ -21,7 +21,7 @@ def run(runner, command, *args):
     [
         ((), 2),  # OSM candidates: 2 sites bring everyone within 15 min; a third adds no one
         (("-m", "10"), 3),
-        (("--candidates-grid-m", "200", "--solver", "greedy"), 2),
+        (("--candidates-grid-m", "--solver", "greedy"), 2),  # the grid's default 200 m
     ],
 )
 def test_after_equals_a_fresh_coverage_run_with_the_sites_appended(
@@ -34,6 +34,8 @@ def test_after_equals_a_fresh_coverage_run_with_the_sites_appended(
     proposals = gpd.read_file(tmp_path / "site" / "proposals.geojson")
     assert len(proposals) == len(summary["proposals"]) == n_sites
     assert list(proposals["rank"]) == list(range(1, n_sites + 1))
+    if "--candidates-grid-m" in args:
+        assert summary["data"]["candidates"]["file"] == "street-network grid every 200 m"
 
     # the three (or fewer) sites appended to the centres file, by hand
     centres = gpd.read_file(centres_path)
@@ -111,7 +113,7 @@ def test_candidates_file_and_grid_combine(runner, tmp_path):
         (["--add", "2", "--cover-all"], "--add K or --cover-all"),
         (["--add", "0"], "--add"),
         (["--add", "1", "--time-limit-s", "0"], "--time-limit-s"),
-        (["--add", "1", "--candidates-grid-m", "-5"], "--candidates-grid-m"),
+        (["--add", "1", "--candidates-grid-m", "0"], "--candidates-grid-m"),
         (["--add", "1", "--candidate-tag", "library"], "KEY=VALUE"),
         (["--add", "1", "--candidate-tag", "amenity=library:museum"], "type must be one of"),
         (["--add", "1", "--solver", "cplex"], "--solver"),

@@ -144,6 +144,44 @@ def test_greedy_trap_milp_finds_the_optimum_and_greedy_reports_its_gap():
     assert greedy.solver["bound"] == 11.0
 
 
+def test_at_the_time_limit_the_greedy_answer_and_a_bound_are_reported():
+    # HiGHS checks its clock before anything else: 1 ns stops it with no solution
+    result = site_new_centres(*greedy_trap(), add=2, time_limit_s=1e-9)
+    s = result.solver
+    assert s["status"] == "time_limit" and s["solution_from"] == "greedy"
+    assert s["objective"] == 8.5 and s["bound"] == 11.0  # the bound from submodularity
+    assert s["gap"] == pytest.approx(2.5 / 8.5)
+    assert list(result.proposals["site_id"]) == ["big", "left"]
+
+
+def test_set_covering_greedy_trap():
+    """Generated: greedy set covering takes 3 sites where 2 suffice (threshold 1000 m).
+
+    ::
+
+        p3      A       p1 p2          C          p4 p5       B       p6      centre at -4000
+        -1300   -400    0  100         1000       1900 2000   2400    3300
+
+    C reaches p1, p2, p4, p5 (4: the greedy's first pick); then A and B are both needed. A
+    reaches p1, p2, p3 and B p4, p5, p6: 2 sites. The LP relaxation also needs A = B = 1.
+    """
+    communities = points(
+        [(f"p{i}", x, 0) for i, x in
+         [(1, 0), (2, 100), (3, -1300), (4, 1900), (5, 2000), (6, 3300)]]
+    )
+    centres = points([("existing", -4000, 0)])
+    candidates = points([("A", -400, 0), ("B", 2400, 0), ("C", 1000, 0)])
+    args = (communities, centres, candidates, street())
+    exact = site_new_centres(*args, cover_all=True)
+    assert exact.solver["objective"] == 2.0 and exact.solver["greedy_objective"] == 3.0
+    assert exact.solver["greedy_gap"] == pytest.approx(1 / 3)
+    assert sorted(exact.proposals["site_id"]) == ["A", "B"]
+    greedy = site_new_centres(*args, cover_all=True, solver="greedy")
+    assert list(greedy.proposals["site_id"]) == ["C", "A", "B"]
+    assert greedy.solver["bound"] == 2.0 and greedy.solver["gap"] == pytest.approx(1 / 3)
+    assert exact.communities["covered_after"].all() and greedy.communities["covered_after"].all()
+
+
 def test_proposals_rank_by_gain_and_count_marginal_population():
     result = site_new_centres(*greedy_trap(), add=2)
     p = result.proposals
@@ -329,7 +367,7 @@ def test_milp_equals_brute_force_and_greedy_is_never_better(seed):
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("seed", range(4))
 def test_milp_agrees_with_spopt(seed):
-    pulp = pytest.importorskip("pulp")
+    import pulp
     from spopt.locate import LSCP, MCLP
 
     communities, centres, candidates, net = random_instance(100 + seed)

@@ -144,3 +144,11 @@ def test_bad_candidates_exit_1_without_output(runner, tmp_path, rows, add, messa
     assert res.exit_code == 1
     assert message in res.output and "Traceback" not in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_graphml_network_needs_a_candidate_file_or_grid(runner, tmp_path):
+    network = tmp_path / "district.graphml"
+    network.write_text("<graphml/>", encoding="utf-8")
+    res = run(runner, "site", "--add", 1, "--network", network)
+    assert res.exit_code == 2
+    assert "no tags to take candidate sites from" in res.output

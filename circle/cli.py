@@ -198,6 +198,39 @@ def _input_options(f):
     return f
 
 
+def _output_options(files: str):
+    """--out, --overwrite and --format; `files` names what --out receives."""
+
+    def decorate(f):
+        options = [
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["table", "markdown", "json"]),
+                default="table",
+                show_default=True,
+                help="What to print on stdout: a short table, the Markdown report, or the JSON "
+                "summary.",
+            ),
+            click.option(
+                "--overwrite/--no-overwrite",
+                default=False,
+                show_default=True,
+                help="Replace output files that already exist in --out.",
+            ),
+            click.option(
+                "--out",
+                type=click.Path(file_okay=False, path_type=Path),
+                help=f"Folder for {files}.",
+            ),
+        ]
+        for option in options:
+            f = option(f)
+        return f
+
+    return decorate
+
+
 def _config(ctx: click.Context, speed_kmh: float, minutes: tuple[float, ...], max_snap_m: float):
     try:
         return CircleConfig(
@@ -241,25 +274,7 @@ def _load_layers(network_path: Path, centres: str | None, communities: str | Non
 @_input_options
 @_run_options
 @_layer_options
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for coverage.csv, coverage.geojson, summary.md and summary.json.",
-)
-@click.option(
-    "--overwrite/--no-overwrite",
-    default=False,
-    show_default=True,
-    help="Replace output files that already exist in --out.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "markdown", "json"]),
-    default="table",
-    show_default=True,
-    help="What to print on stdout: a short table, the Markdown report, or the JSON summary.",
-)
+@_output_options("coverage.csv, coverage.geojson, summary.md and summary.json")
 @click.pass_context
 def coverage(
     ctx: click.Context,
@@ -406,25 +421,7 @@ _DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
 )
 @_run_options
 @_layer_options
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for proposals.csv, proposals.geojson, summary.md and summary.json.",
-)
-@click.option(
-    "--overwrite/--no-overwrite",
-    default=False,
-    show_default=True,
-    help="Replace output files that already exist in --out.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "markdown", "json"]),
-    default="table",
-    show_default=True,
-    help="What to print on stdout: a short table, the Markdown report, or the JSON summary.",
-)
+@_output_options("proposals.csv, proposals.geojson, summary.md and summary.json")
 @click.pass_context
 def site(
     ctx: click.Context,

@@ -19,6 +19,7 @@ __all__ = [
     "summary_markdown",
     "summary_text",
     "write_coverage_outputs",
+    "write_report_files",
 ]
 
 OUTPUT_FILES = ["coverage.csv", "coverage.geojson", "summary.md", "summary.json"]
@@ -222,17 +223,63 @@ def write_coverage_outputs(
         The written files.
     """
     summary = summarise(result)
-    table = coverage_table_for_output(result)
-    with atomic_output_dir(out_dir, OUTPUT_FILES, overwrite=overwrite) as staging:
-        pd.DataFrame(table.drop(columns="geometry")).to_csv(
-            staging / "coverage.csv", index=False, lineterminator="\n"
-        )
+    return write_report_files(
+        out_dir,
+        "coverage",
+        coverage_table_for_output(result),
+        summary_markdown(summary),
+        summary_json(summary),
+        overwrite=overwrite,
+    )
+
+
+def write_report_files(
+    out_dir: str | Path,
+    stem: str,
+    table: gpd.GeoDataFrame,
+    markdown: str,
+    json_text: str,
+    *,
+    overwrite: bool = False,
+    coordinate_precision: int = 7,
+    csv_lonlat: bool = False,
+) -> list[Path]:
+    """Write ``<stem>.csv``, ``<stem>.geojson``, summary.md and summary.json, all or none.
+
+    Parameters
+    ----------
+    out_dir
+        Destination folder (created if missing).
+    stem
+        Name of the table files.
+    table
+        A WGS84 GeoDataFrame; the CSV gets its columns without the geometry.
+    markdown, json_text
+        The summary texts.
+    overwrite
+        Replace existing files of the same names.
+    coordinate_precision
+        Decimals of the GeoJSON coordinates.
+    csv_lonlat
+        Add ``lon`` and ``lat`` columns (full precision) to the CSV.
+
+    Returns
+    -------
+    list of Path
+        The written files.
+    """
+    names = [f"{stem}.csv", f"{stem}.geojson", "summary.md", "summary.json"]
+    csv = pd.DataFrame(table.drop(columns="geometry"))
+    if csv_lonlat:
+        csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
+    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
+        csv.to_csv(staging / names[0], index=False, lineterminator="\n")
         table.to_file(
-            staging / "coverage.geojson",
+            staging / names[1],
             driver="GeoJSON",
             engine="pyogrio",
-            layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
+            layer_options={"COORDINATE_PRECISION": coordinate_precision, "WRITE_BBOX": "NO"},
         )
-        (staging / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
-        (staging / "summary.json").write_text(summary_json(summary), encoding="utf-8")
-    return [Path(out_dir) / n for n in OUTPUT_FILES]
+        (staging / "summary.md").write_text(markdown, encoding="utf-8")
+        (staging / "summary.json").write_text(json_text, encoding="utf-8")
+    return [Path(out_dir) / n for n in names]

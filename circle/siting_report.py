@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
-from .io import atomic_output_dir
-from .report import ATTRIBUTION, _int, _md, _pct, summary_json
+from .report import ATTRIBUTION, _int, _md, _pct, summary_json, write_report_files
 from .siting import OUTCOMES, PROPOSAL_COLUMNS, SitingResult, siting_summary
 
 __all__ = [
@@ -24,7 +21,7 @@ _DECIMALS = {"population_newly_covered": 1, "population_alone": 1, "snap_m": 1}
 
 
 def proposals_for_output(result: SitingResult):
-    """The proposals as written to files: WGS84 with ``lon`` and ``lat`` columns.
+    """The proposals as written to files: WGS84, rounded figures, full-precision coordinates.
 
     Coordinates keep full double precision (not the 7 decimals of coverage.geojson), so that
     proposals appended to a centres file walk exactly as the siting run measured.
@@ -32,8 +29,6 @@ def proposals_for_output(result: SitingResult):
     t = result.proposals.to_crs("EPSG:4326")[[*PROPOSAL_COLUMNS, "geometry"]].copy()
     for col, digits in _DECIMALS.items():
         t[col] = t[col].astype(float).round(digits)
-    t["lon"] = t.geometry.x
-    t["lat"] = t.geometry.y
     return t
 
 
@@ -261,17 +256,13 @@ def write_siting_outputs(
         The written files.
     """
     summary = siting_summary(result)
-    table = proposals_for_output(result)
-    with atomic_output_dir(out_dir, SITING_FILES, overwrite=overwrite) as staging:
-        pd.DataFrame(table.drop(columns="geometry")).to_csv(
-            staging / "proposals.csv", index=False, lineterminator="\n"
-        )
-        table.drop(columns=["lon", "lat"]).to_file(
-            staging / "proposals.geojson",
-            driver="GeoJSON",
-            engine="pyogrio",
-            layer_options={"COORDINATE_PRECISION": 15, "WRITE_BBOX": "NO"},
-        )
-        (staging / "summary.md").write_text(siting_markdown(summary), encoding="utf-8")
-        (staging / "summary.json").write_text(summary_json(summary), encoding="utf-8")
-    return [Path(out_dir) / n for n in SITING_FILES]
+    return write_report_files(
+        out_dir,
+        "proposals",
+        proposals_for_output(result),
+        siting_markdown(summary),
+        summary_json(summary),
+        overwrite=overwrite,
+        coordinate_precision=15,
+        csv_lonlat=True,
+    )

@@ -12,11 +12,11 @@ from pathlib import Path
 import click
 
 from . import __version__
+from ._validate import CENTRE_TYPES
 from .bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
 from .config import CircleConfig
 from .coverage import coverage_report, summarise
 from .errors import CircleError, CircleWarning, ConfigError
-from ._validate import CENTRE_TYPES
 from .extract import layers_from_osm
 from .io import LayerColumns, read_layer
 from .network import load_network
@@ -347,9 +347,11 @@ def _parse_tags(ctx, param, values):
         pair, _, ctype = text.partition(":")
         key, eq, value = pair.partition("=")
         if not (eq and key and value):
-            raise click.BadParameter(f"{text!r} is not KEY=VALUE (e.g. amenity=library)")
+            msg = f"{text!r} is not KEY=VALUE (e.g. amenity=library)"
+            raise click.BadParameter(msg)
         if ctype and ctype not in CENTRE_TYPES:
-            raise click.BadParameter(f"{text!r}: type must be one of {', '.join(CENTRE_TYPES)}")
+            msg = f"{text!r}: type must be one of {', '.join(CENTRE_TYPES)}"
+            raise click.BadParameter(msg)
         tags[(key, value)] = ctype or CANDIDATE_TAGS.get((key, value), "other")
     return tags or None
 
@@ -466,7 +468,8 @@ def site(
           --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
     """
     if (add is None) == (not cover_all):
-        raise click.UsageError("give either --add K or --cover-all", ctx=ctx)
+        msg = "give either --add K or --cover-all"
+        raise click.UsageError(msg, ctx=ctx)
     config = _config(ctx, speed_kmh, minutes, max_snap_m)
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     columns = LayerColumns(

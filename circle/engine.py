@@ -3,6 +3,7 @@ many sources within a limit, and networkx references for both."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -16,8 +17,8 @@ from .snap import SearchGraph, Snapped
 
 __all__ = [
     "BOUNDARY_TOLERANCE_M",
-    "NearestResult",
     "TIE_TOLERANCE_M",
+    "NearestResult",
     "nearest_centres",
     "nearest_centres_networkx",
     "reach_within",
@@ -142,20 +143,17 @@ def nearest_centres_networkx(
     -------
     NearestResult
     """
-    G, spot = _split_networkx(network, centres, targets)
-    t_nodes = [
-        spot(e, o) if e >= 0 else None
-        for e, o in zip(targets.edge.tolist(), targets.offset_m.tolist())
-    ]
+    G, node_of = _split_networkx(network, centres, targets)
+    t_nodes = node_of(targets)
     walk = np.full(len(t_nodes), np.inf)
     nearest = np.full(len(t_nodes), -1, np.int64)
-    for rank, (e, o, leg) in enumerate(
-        zip(centres.edge.tolist(), centres.offset_m.tolist(), centres.snap_m.tolist())
+    for rank, (start, leg) in enumerate(
+        zip(node_of(centres), centres.snap_m.tolist(), strict=True)
     ):
-        if e < 0:
+        if start is None:
             continue
         reach = nx.single_source_dijkstra_path_length(
-            G, spot(e, o), cutoff=limit_m - leg, weight="length"
+            G, start, cutoff=limit_m - leg, weight="length"
         )
         for i, node in enumerate(t_nodes):
             if node is None or node not in reach:
@@ -292,20 +290,15 @@ def reach_within_networkx(
     scipy.sparse.csr_array
         Shape (sources, targets), walk metres of the reached pairs.
     """
-    G, spot = _split_networkx(network, sources, targets)
-    t_nodes = [
-        spot(e, o) if e >= 0 else None
-        for e, o in zip(targets.edge.tolist(), targets.offset_m.tolist())
-    ]
+    G, node_of = _split_networkx(network, sources, targets)
+    t_nodes = node_of(targets)
     bound = limit_m + BOUNDARY_TOLERANCE_M
     rows, cols, walks = [], [], []
-    for i, (e, o, leg) in enumerate(
-        zip(sources.edge.tolist(), sources.offset_m.tolist(), sources.snap_m.tolist())
-    ):
-        if e < 0 or leg > bound:
+    for i, (start, leg) in enumerate(zip(node_of(sources), sources.snap_m.tolist(), strict=True)):
+        if start is None or leg > bound:
             continue
         reach = nx.single_source_dijkstra_path_length(
-            G, spot(e, o), cutoff=bound - leg, weight="length"
+            G, start, cutoff=bound - leg, weight="length"
         )
         for j, node in enumerate(t_nodes):
             if node is not None and node in reach:
@@ -315,12 +308,15 @@ def reach_within_networkx(
                     cols.append(j)
                     walks.append(w)
     shape = (sources.edge.size, targets.edge.size)
-    return sp.csr_array((np.array(walks, float), (np.array(rows, int), np.array(cols, int))), shape=shape)
+    data = (np.array(walks, float), (np.array(rows, np.int64), np.array(cols, np.int64)))
+    return sp.csr_array(data, shape=shape)
 
 
 def _split_networkx(network: WalkNetwork, *groups: Snapped):
-    """The network as a networkx Graph with edges split at the snapped points, and a function
-    giving the node of an (edge, offset) position; built independently of `build_search_graph`."""
+    """A networkx Graph with edges split at the snapped points, and the node of each point.
+
+    Built with networkx operations, independently of `circle.snap.build_search_graph`.
+    """
     G = nx.Graph(network.to_networkx())
     ids = network.node_ids.tolist()
 
@@ -334,7 +330,7 @@ def _split_networkx(network: WalkNetwork, *groups: Snapped):
 
     by_edge: dict[int, set[float]] = {}
     for snapped in groups:
-        for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist()):
+        for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True):
             if e >= 0 and 0 < o < network.edge_length_m[e]:
                 by_edge.setdefault(e, set()).add(o)
     for e, offsets in by_edge.items():
@@ -342,6 +338,14 @@ def _split_networkx(network: WalkNetwork, *groups: Snapped):
         length = float(network.edge_length_m[e])
         G.remove_edge(u, v)
         chain = [(0.0, u), *((o, ("spot", e, o)) for o in sorted(offsets)), (length, v)]
-        for (o1, n1), (o2, n2) in zip(chain[:-1], chain[1:]):
+        for (o1, n1), (o2, n2) in itertools.pairwise(chain):
             G.add_edge(n1, n2, length=o2 - o1)
-    return G, spot
+
+    def node_of(snapped: Snapped) -> list:
+        """Graph node of each point, None when it is off the network."""
+        return [
+            spot(e, o) if e >= 0 else None
+            for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True)
+        ]
+
+    return G, node_of

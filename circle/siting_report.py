@@ -1,4 +1,4 @@
-"""Siting results as files and text: ranked proposals (CSV, GeoJSON) and the before/after summary."""
+"""Siting results as files and text: ranked proposals (CSV, GeoJSON), before/after summary."""
 
 from __future__ import annotations
 
@@ -34,10 +34,8 @@ def proposals_for_output(result: SitingResult):
 
 def _question(s: dict) -> str:
     p = s["parameters"]
-    walk = (
-        f"{p['threshold_min']:g} minutes' walk ({p['walk_speed_kmh'] * 1000 / 60 * p['threshold_min']:.0f} m "
-        f"at {p['walk_speed_kmh']:g} km/h)"
-    )
+    metres = p["walk_speed_kmh"] * 1000 / 60 * p["threshold_min"]
+    walk = f"{p['threshold_min']:g} minutes' walk ({metres:.0f} m at {p['walk_speed_kmh']:g} km/h)"
     if p["mode"] == "add":
         most = "people" if p["objective"] == "population" else "communities"
         return (
@@ -143,10 +141,11 @@ def siting_markdown(summary: dict) -> str:
     else:
         lines.append("No site is proposed: no candidate newly covers anyone.")
     if p["mode"] == "add" and len(props) < p["add"]:
+        nobody = "one" if p["objective"] == "population" else "community"
         lines += [
             "",
             f"Only {len(props)} of the {p['add']} sites asked for are proposed: any further "
-            f"candidate would newly cover no {'one' if p['objective'] == 'population' else 'community'}.",
+            f"candidate would newly cover no {nobody}.",
         ]
     lines += ["", "## Solver", "", *_solver_lines(s)]
     left = s["left_out"]
@@ -162,15 +161,14 @@ def siting_markdown(summary: dict) -> str:
         ]
     c = s["candidates"]
     pop = s["population"]
+    off = f"; off the network (not used): {', '.join(c['off_network'])}" if c["off_network"] else ""
     lines += [
         "",
         "## Candidates and population",
         "",
         f"- {c['total']} candidate sites from {s['data']['candidates']['file']}: "
         f"{c['on_network']} on the network, {c['reaching_uncovered']} within reach of an "
-        "uncovered community"
-        + (f"; off the network (not used): {', '.join(c['off_network'])}" if c["off_network"] else "")
-        + ".",
+        f"uncovered community{off}.",
     ]
     if pop["available"]:
         lines.append("- The objective counts people (the communities' population).")
@@ -217,7 +215,9 @@ def siting_text(summary: dict) -> str:
             f"{_int(r['population_newly_covered']):>11}  {r['communities_newly_covered']:>12}"
         )
     if p["mode"] == "add" and len(props) < p["add"]:
-        lines.append(f"(a further site would newly cover no one: {len(props)} of {p['add']} proposed)")
+        lines.append(
+            f"(a further site would newly cover no one: {len(props)} of {p['add']} proposed)"
+        )
     n = s["data"]["communities"]["features"]
     for label, f in (("before", s["before"]), ("after", s["after"])):
         lines.append(

@@ -1,4 +1,4 @@
-"""The `circle site` command on the bundled Helsinki data: after = a fresh coverage run, bad input."""
+"""`circle site` on the bundled Helsinki data: after = a fresh coverage run; bad input."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ import pytest
 from circle import CircleConfig, coverage_report, load_network, read_layer, summarise
 from circle.engine import reach_within, reach_within_networkx
 from circle.errors import ConfigError, InputDataError, NetworkError
+from circle.osm import read_tagged_features
 from circle.siting import (
     CANDIDATE_TAGS,
     candidates_from_osm,
@@ -22,7 +23,6 @@ from circle.siting import (
     site_new_centres,
     siting_summary,
 )
-from circle.osm import read_tagged_features
 from circle.snap import build_search_graph, snap_points
 
 from .conftest import CRS, X0, Y0, make_network, points
@@ -36,7 +36,8 @@ def pairs(matrix):
     """The stored (row, column) pairs of a sparse matrix, zeros included."""
     m = matrix.tocsr()
     rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    return dict(zip(zip(rows.tolist(), m.indices.tolist()), m.data.tolist()))
+    keys = zip(rows.tolist(), m.indices.tolist(), strict=True)
+    return dict(zip(keys, m.data.tolist(), strict=True))
 
 
 # ---- the reach matrix ----------------------------------------------------------------------------
@@ -327,7 +328,8 @@ def fewest_to_cover(reach, targets):
         for subset in itertools.combinations(reach, size):
             if targets <= set().union(set(), *(reach[j] for j in subset)):
                 return size
-    raise AssertionError("unreachable")
+    msg = "no subset covers the targets"
+    raise AssertionError(msg)
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -505,7 +507,7 @@ def test_candidates_all_off_the_network():
     communities, centres, _, net = greedy_trap()
     away = points([("s1", 0, 9000), ("s2", 100, 9000)])
     away.attrs["source"] = "sites.csv"
-    with pytest.raises(NetworkError, match="sites.csv: none of the 2 candidates is within"):
+    with pytest.raises(NetworkError, match=r"sites\.csv: none of the 2 candidates is within"):
         site_new_centres(communities, centres, away, net, add=1)
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from ._validate import natural_key
 from .config import DEFAULT_CONFIG, CircleConfig
@@ -389,8 +389,9 @@ def site_new_centres(
     # greedy gains: (objective, tie-break); set covering counts communities first
     values = (count, w_open) if cover_all else (w_open, count)
 
-    chosen, info = _solve(A, values, add=add, cover_all=cover_all, solver=solver,
-                          time_limit_s=time_limit_s)
+    chosen, info = _solve(
+        A, values, add=add, cover_all=cover_all, solver=solver, time_limit_s=time_limit_s
+    )
     ranked = _lazy_greedy(A, values, limit=len(chosen), allowed=chosen)
     logger.info("siting: %s; %d sites proposed", info["status"], len(ranked))
 
@@ -614,12 +615,13 @@ def _solve(A, values, *, add, cover_all, solver, time_limit_s):
     sub, kept, w_sub = _reduce(A[:, useful].tocsr(), weight[useful])
 
     def greedy_bound() -> float | None:
-        if cover_all:  # the LP relaxation, rounded up
-            lp = _highs(sub, w_sub, add=None, time_limit_s=time_limit_s, relax=True)
-            return float(math.ceil(lp.fun - 1e-6)) if lp.status == 0 else None
-        # submodularity: optimum <= f(S) + the K largest gains with respect to S
-        gains = A @ np.where(_covered(A, greedy), 0.0, weight)
-        return greedy_obj + math.fsum(np.sort(gains)[::-1][:add])
+        """The tightest bound without the MILP: LP relaxation, and submodularity for add=K."""
+        bounds = [_lp_bound(sub, w_sub, add=add, time_limit_s=time_limit_s)]
+        if not cover_all:
+            # optimum <= f(S) + the K largest gains with respect to the greedy's sites S
+            gains = A @ np.where(_covered(A, greedy), 0.0, weight)
+            bounds.append(greedy_obj + math.fsum(np.sort(gains)[::-1][:add]))
+        return _tightest(bounds, cover_all)
 
     if solver == "greedy":
         bound = greedy_bound()
@@ -627,20 +629,18 @@ def _solve(A, values, *, add, cover_all, solver, time_limit_s):
         info["greedy_gap"] = info["gap"]
         return greedy, info
 
-    res = _highs(sub, w_sub, add=add, time_limit_s=time_limit_s, relax=False)
+    res = _milp(sub, w_sub, add=add, time_limit_s=time_limit_s)
     if res.status not in (0, 1):
         msg = f"the MILP solver failed: {res.message}"
         raise SolverError(msg)
     sign = 1.0 if cover_all else -1.0
     bound = None
-    if res.mip_dual_bound is not None:
+    if res.mip_dual_bound is not None and math.isfinite(res.mip_dual_bound):
         bound = sign * res.mip_dual_bound
     elif res.status == 0:
         bound = sign * res.fun
-    if res.status != 0:  # stopped early: the greedy's bound may be tighter, or the only one
-        own = greedy_bound()
-        pick = max if cover_all else min
-        bound = pick([b for b in (bound, own) if b is not None], default=None)
+    if res.status != 0:  # stopped early: the LP or the greedy may give a tighter bound
+        bound = _tightest([bound, greedy_bound()], cover_all)
     chosen = greedy
     if res.x is not None:
         milp_sites = kept[res.x[: kept.size] > 0.5].tolist()
@@ -654,6 +654,14 @@ def _solve(A, values, *, add, cover_all, solver, time_limit_s):
     info["gap"] = _gap(info["objective"], bound)
     info["greedy_gap"] = _gap(greedy_obj, bound)
     return chosen, info
+
+
+def _tightest(bounds, cover_all: bool) -> float | None:
+    """The tightest of the known bounds: the largest lower bound, or the smallest upper bound."""
+    known = [b for b in bounds if b is not None]
+    if not known:
+        return None
+    return max(known) if cover_all else min(known)
 
 
 def _reduce(A: sp.csr_array, weight: np.ndarray):
@@ -697,32 +705,58 @@ def _first_of_each_row_pattern(M: sp.csr_array, *, return_group: bool = False):
     return (first, np.array(group, np.int64)) if return_group else first
 
 
-def _highs(sub: sp.csr_array, weight: np.ndarray, *, add, time_limit_s: float, relax: bool):
-    """Solve the reduced problem with HiGHS: maximal covering when `add`, else set covering."""
+def _model(sub: sp.csr_array, weight: np.ndarray, add: int | None):
+    """The reduced problem as ``min c @ v`` subject to ``A_ub @ v <= b_ub``, ``0 <= v <= 1``.
+
+    Set covering (``add`` None): v = x, min sum(x), every item covered at least once.
+    Maximal covering: v = (x, y), max sum(w y) subject to y_i <= the sum of the x_j covering
+    i and sum(x) <= add; y may stay continuous (at an optimum it is 0 or 1 for integral x).
+
+    Returns
+    -------
+    c, A_ub, b_ub, n_x
+        n_x: the number of site variables (they come first).
+    """
     n, m = sub.shape
-    options = {"time_limit": float(time_limit_s), "mip_rel_gap": 0.0, "disp": False}
+    cover = sub.T.astype(float).tocsr()
     if add is None:
-        # min sum(x)  s.t. every item covered at least once
-        return milp(
-            np.ones(n),
-            constraints=LinearConstraint(sub.T.tocsr(), lb=1.0, ub=np.inf),
-            integrality=np.zeros(n) if relax else np.ones(n),
-            bounds=Bounds(0.0, 1.0),
-            options=options,
-        )
-    # max sum(w y)  s.t.  y_i <= sum of the x_j covering i,  sum(x) <= add;  y relaxed in [0, 1]
-    cover = sp.hstack([-sub.T.astype(float), sp.eye_array(m)], format="csr")
-    budget = sp.csr_array(np.r_[np.ones(n), np.zeros(m)][None, :])
-    return milp(
-        np.r_[np.zeros(n), -weight],
-        constraints=[
-            LinearConstraint(cover, lb=-np.inf, ub=0.0),
-            LinearConstraint(budget, lb=0.0, ub=float(add)),
+        return np.ones(n), -cover, -np.ones(m), n
+    A_ub = sp.vstack(
+        [
+            sp.hstack([-cover, sp.eye_array(m)]),
+            sp.csr_array(np.r_[np.ones(n), np.zeros(m)][None, :]),
         ],
-        integrality=np.r_[np.zeros(n) if relax else np.ones(n), np.zeros(m)],
-        bounds=Bounds(0.0, 1.0),
-        options=options,
+        format="csr",
     )
+    return np.r_[np.zeros(n), -weight], A_ub, np.r_[np.zeros(m), float(add)], n
+
+
+def _milp(sub: sp.csr_array, weight: np.ndarray, *, add, time_limit_s: float):
+    """Solve the reduced problem exactly with HiGHS (scipy.optimize.milp)."""
+    c, A_ub, b_ub, n_x = _model(sub, weight, add)
+    return milp(
+        c,
+        constraints=LinearConstraint(A_ub, lb=-np.inf, ub=b_ub),
+        integrality=np.r_[np.ones(n_x), np.zeros(c.size - n_x)],
+        bounds=Bounds(0.0, 1.0),
+        options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0, "disp": False},
+    )
+
+
+def _lp_bound(sub: sp.csr_array, weight: np.ndarray, *, add, time_limit_s: float):
+    """The LP relaxation's optimum (HiGHS interior point), a bound on the integer optimum.
+
+    The interior-point method, because the simplex stalls on these degenerate LPs; None when
+    the LP is not solved within the time limit.
+    """
+    c, A_ub, b_ub, _ = _model(sub, weight, add)
+    lp = linprog(
+        c, A_ub=A_ub, b_ub=b_ub, bounds=(0.0, 1.0), method="highs-ipm",
+        options={"time_limit": float(time_limit_s)},
+    )
+    if lp.status != 0:
+        return None
+    return float(math.ceil(lp.fun - 1e-6)) if add is None else -float(lp.fun)
 
 
 # ---- summary -------------------------------------------------------------------------------------

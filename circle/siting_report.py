@@ -58,24 +58,26 @@ def _solver_lines(s: dict) -> list[str]:
     bound = "–" if v["bound"] is None else _int(v["bound"])
     if v["method"] == "milp":
         lines = [
-            f"{v['problem'].capitalize()} solved exactly with scipy.optimize.milp (HiGHS), time "
-            f"limit {v['time_limit_s']:g} s: **{v['status']}**; objective {_int(v['objective'])} "
+            f"{v['problem'].capitalize()} solved as a MILP with scipy.optimize.milp (HiGHS), "
+            f"time limit {v['time_limit_s']:g} s: **{v['status']}**; objective {_int(v['objective'])} "
             f"{unit}, bound {bound}, gap {gap}.",
             f"The lazy greedy found {_int(v['greedy_objective'])} {unit} (gap to the bound "
             f"{greedy_gap}); the proposals come from the {v['solution_from']} solution.",
             "scipy's milp takes no starting solution, so the greedy does not warm-start it; it "
-            "runs first and is kept if the MILP stops at the time limit with a worse answer.",
+            "runs first, and its answer is kept unless the MILP's is strictly better (on a tie "
+            "its smaller-id choice stands).",
         ]
     else:
-        how = (
-            "the LP relaxation, rounded up"
-            if v["problem"] == "set covering"
-            else "submodularity: the greedy's value plus the largest gains still open"
-        )
         lines = [
             f"{v['problem'].capitalize()} by the lazy greedy alone: objective "
-            f"{_int(v['objective'])} {unit}; bound {bound} (from {how}), gap {gap}.",
+            f"{_int(v['objective'])} {unit}; bound {bound}, gap {gap}.",
         ]
+    if v["status"] in ("greedy", "time_limit"):
+        lines.append(
+            "Bounds without a finished MILP come from the LP relaxation (HiGHS interior point; "
+            "rounded up for set covering) and, for maximal covering, from submodularity (the "
+            "greedy's value plus the largest gains still open), whichever is tighter."
+        )
     lines.append(
         "Gap = |bound − objective| / objective. Ties go to the candidate with the smaller id "
         "in the greedy; the MILP is solved on candidates and communities sorted by id, so the "

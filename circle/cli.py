@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import time
@@ -259,9 +260,11 @@ def _load_layers(network_path: Path, centres: str | None, communities: str | Non
             )
             raise click.UsageError(msg)
     out = []
+    # --population-column names the communities' column; centres (and candidates) have none
+    point_columns = dataclasses.replace(columns, population="population")
     for given, kind, i in ((centres, "centres", 0), (communities, "communities", 1)):
         if given is not None:
-            out.append(read_layer(given, columns=columns, crs=crs))
+            out.append(read_layer(given, columns=columns if i else point_columns, crs=crs))
         else:
             layer = derived[i]
             layer.attrs["source"] = f"{kind} derived from {network_path.name} (OSM tags)"
@@ -497,9 +500,10 @@ def site(
             centre_layer, community_layer = _load_layers(
                 network, centres, communities, columns, layer_crs
             )
+            point_columns = dataclasses.replace(columns, population="population")
             sources = []
             if candidates_file:
-                sources.append(read_layer(candidates_file, columns=columns, crs=layer_crs))
+                sources.append(read_layer(candidates_file, columns=point_columns, crs=layer_crs))
             if from_osm:
                 centre_ids = {str(i) for i in centre_layer["id"]}
                 sources.append(

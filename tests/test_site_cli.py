@@ -94,16 +94,22 @@ def test_json_and_markdown_on_stdout_with_chosen_tags(runner):
     assert md.startswith("# 15-minute employment circle: new centre sites")
 
 
-def test_candidates_file_and_grid_combine(runner, tmp_path):
+def test_candidates_file_and_grid_combine(runner, tmp_path, bundled):
     sites = tmp_path / "sites.csv"
-    sites.write_text("id,name,type,lon,lat\nv1,Vacant school,other,24.9513288,60.1756254\n",
-                     encoding="utf-8")
+    sites.write_text("id,name,type,lon,lat\nv1,Vacant school,other,24.9513288,60.1756254\n"
+                     "v2,Off the map,other,24.80,60.30\n", encoding="utf-8")
+    # the communities' population column has its own name: candidates do not need one
+    communities = gpd.read_file(bundled[2]).rename(columns={"population": "residents"})
+    communities.to_file(tmp_path / "communities.geojson")
     res = run(runner, "site", "--cover-all", "--candidates", sites, "--candidates-grid-m", 300,
-              "--format", "json")
+              "--communities", tmp_path / "communities.geojson",
+              "--population-column", "residents", "--format", "json")
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
-    assert "sites.csv + street-network grid every 300 m" == s["data"]["candidates"]["file"]
+    assert s["data"]["candidates"]["file"] == "sites.csv + street-network grid every 300 m"
+    assert s["candidates"]["off_network"] == ["v2"]
     assert s["after"]["communities_covered"] == 13
+    assert s["after"]["population_covered"] == 4783.0
 
 
 @pytest.mark.parametrize(
@@ -152,3 +158,13 @@ def test_graphml_network_needs_a_candidate_file_or_grid(runner, tmp_path):
     res = run(runner, "site", "--add", 1, "--network", network)
     assert res.exit_code == 2
     assert "no tags to take candidate sites from" in res.output
+
+
+def test_population_column_option_applies_to_communities_only(runner, tmp_path, bundled):
+    """--population-column renames the communities' column; centres need no such column."""
+    communities = gpd.read_file(bundled[2]).rename(columns={"population": "residents"})
+    communities.to_file(tmp_path / "communities.geojson")
+    res = run(runner, "coverage", "--communities", tmp_path / "communities.geojson",
+              "--population-column", "residents", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["population"]["total"] == 4783.0

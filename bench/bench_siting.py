@@ -55,18 +55,28 @@ def main() -> None:
     ks = snap_points(net, xy(communities), max_snap_m=500)
     graph = build_search_graph(net, cs, ks)
     start = time.perf_counter()
-    reach = reach_within(graph, graph.point_node[0], cs.snap_m, graph.point_node[1], ks.snap_m,
-                         1000.0)
-    print(f"reach_within: {graph.n_nodes} nodes, {reach.nnz} pairs, "
-          f"{time.perf_counter() - start:.1f} s")
-    for kwargs in ({"add": 50}, {"add": 50, "solver": "greedy"}, {"cover_all": True},
-                   {"cover_all": True, "solver": "greedy"}):
+    reach = reach_within(
+        graph, graph.point_node[0], cs.snap_m, graph.point_node[1], ks.snap_m, 1000.0
+    )
+    print(
+        f"reach_within: {graph.n_nodes} nodes, {reach.nnz} pairs, "
+        f"{time.perf_counter() - start:.1f} s"
+    )
+    for kwargs in (
+        {"add": 50},
+        {"add": 50, "solver": "greedy"},
+        {"cover_all": True},
+        {"cover_all": True, "solver": "greedy"},
+    ):
         start = time.perf_counter()
-        s = site_new_centres(communities, centres, candidates, net,
-                             time_limit_s=args.time_limit_s, **kwargs).solver
-        print(f"{kwargs}: {time.perf_counter() - start:.1f} s, {s['status']}, objective "
-              f"{s['objective']:.0f}, bound {s['bound']}, gap {s['gap']:.4f}, greedy "
-              f"{s['greedy_objective']:.0f} (gap {s['greedy_gap']:.4f})")
+        s = site_new_centres(
+            communities, centres, candidates, net, time_limit_s=args.time_limit_s, **kwargs
+        ).solver
+        print(
+            f"{kwargs}: {time.perf_counter() - start:.1f} s, {s['status']}, objective "
+            f"{s['objective']:.0f}, bound {s['bound']}, gap {s['gap']:.4f}, greedy "
+            f"{s['greedy_objective']:.0f} (gap {s['greedy_gap']:.4f})"
+        )
 
 
 if __name__ == "__main__":

@@ -283,8 +283,9 @@ def combine_candidates(*layers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if len(layers) == 1:
         return layers[0]
     parts = [
-        layer[[c for c in ("id", "name", "type") if c in layer.columns] + ["geometry"]]
-        .to_crs("EPSG:4326")
+        layer[[c for c in ("id", "name", "type") if c in layer.columns] + ["geometry"]].to_crs(
+            "EPSG:4326"
+        )
         for layer in layers
     ]
     out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
@@ -463,13 +464,15 @@ def _check_request(add, cover_all: bool, solver: str, time_limit_s: float) -> No
     problems = []
     if (add is None) == (not cover_all):
         problems.append("give either `add` (--add K) or `cover_all` (--cover-all), not both")
-    if add is not None and (isinstance(add, bool) or not isinstance(add, (int, np.integer))
-                            or add < 1):
+    if add is not None and (
+        isinstance(add, bool) or not isinstance(add, (int, np.integer)) or add < 1
+    ):
         problems.append(f"`add` (--add) must be a whole number >= 1, got {add!r}")
     if solver not in ("milp", "greedy"):
         problems.append(f"`solver` must be 'milp' or 'greedy', got {solver!r}")
-    if not (isinstance(time_limit_s, (int, float)) and math.isfinite(time_limit_s)
-            and time_limit_s > 0):
+    if not (
+        isinstance(time_limit_s, (int, float)) and math.isfinite(time_limit_s) and time_limit_s > 0
+    ):
         problems.append(f"`time_limit_s` (--time-limit-s) must be > 0, got {time_limit_s!r}")
     if problems:
         raise ConfigError("; ".join(problems))
@@ -751,7 +754,11 @@ def _lp_bound(sub: sp.csr_array, weight: np.ndarray, *, add, time_limit_s: float
     """
     c, A_ub, b_ub, _ = _model(sub, weight, add)
     lp = linprog(
-        c, A_ub=A_ub, b_ub=b_ub, bounds=(0.0, 1.0), method="highs-ipm",
+        c,
+        A_ub=A_ub,
+        b_ub=b_ub,
+        bounds=(0.0, 1.0),
+        method="highs-ipm",
         options={"time_limit": float(time_limit_s)},
     )
     if lp.status != 0:

@@ -50,8 +50,10 @@ def _question(s: dict) -> str:
 
 def _solver_lines(s: dict) -> list[str]:
     v = s["solver"]
-    unit = "sites" if v["problem"] == "set covering" else (
-        "people" if s["parameters"]["objective"] == "population" else "communities"
+    unit = (
+        "sites"
+        if v["problem"] == "set covering"
+        else ("people" if s["parameters"]["objective"] == "population" else "communities")
     )
     gap = "–" if v["gap"] is None else f"{100 * v['gap']:.2f} %"
     greedy_gap = "–" if v["greedy_gap"] is None else f"{100 * v['greedy_gap']:.2f} %"

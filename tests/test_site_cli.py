@@ -43,8 +43,15 @@ def test_after_equals_a_fresh_coverage_run_with_the_sites_appended(
     both = pd.concat([centres[["id", "name", "type", "geometry"]], added], ignore_index=True)
     both.to_file(tmp_path / "centres_plus.geojson")
     minutes = ["-m", "10"] if "10" in args else []
-    res = run(runner, "coverage", "--centres", tmp_path / "centres_plus.geojson", *minutes,
-              "--out", tmp_path / "cov")
+    res = run(
+        runner,
+        "coverage",
+        "--centres",
+        tmp_path / "centres_plus.geojson",
+        *minutes,
+        "--out",
+        tmp_path / "cov",
+    )
     assert res.exit_code == 0, res.output
     fresh = json.loads((tmp_path / "cov" / "summary.json").read_text())["thresholds"][-1]
     after = summary["after"]
@@ -63,9 +70,10 @@ def test_after_equals_a_fresh_coverage_run_with_the_sites_appended(
         proposals["population_newly_covered"].sum()
     )
     if n_sites < 3:
-        assert "Only 2 of the 3 sites asked for are proposed" in (
-            tmp_path / "site" / "summary.md"
-        ).read_text()
+        assert (
+            "Only 2 of the 3 sites asked for are proposed"
+            in (tmp_path / "site" / "summary.md").read_text()
+        )
 
 
 def test_outputs_are_byte_identical_and_not_overwritten(runner, tmp_path):
@@ -82,8 +90,7 @@ def test_outputs_are_byte_identical_and_not_overwritten(runner, tmp_path):
 
 
 def test_json_and_markdown_on_stdout_with_chosen_tags(runner):
-    res = run(runner, "site", "--add", 1, "--candidate-tag", "amenity=library",
-              "--format", "json")
+    res = run(runner, "site", "--add", 1, "--candidate-tag", "amenity=library", "--format", "json")
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert s["parameters"]["mode"] == "add" and s["parameters"]["add"] == 1
@@ -96,14 +103,29 @@ def test_json_and_markdown_on_stdout_with_chosen_tags(runner):
 
 def test_candidates_file_and_grid_combine(runner, tmp_path, bundled):
     sites = tmp_path / "sites.csv"
-    sites.write_text("id,name,type,lon,lat\nv1,Vacant school,other,24.9513288,60.1756254\n"
-                     "v2,Off the map,other,24.80,60.30\n", encoding="utf-8")
+    sites.write_text(
+        "id,name,type,lon,lat\nv1,Vacant school,other,24.9513288,60.1756254\n"
+        "v2,Off the map,other,24.80,60.30\n",
+        encoding="utf-8",
+    )
     # the communities' population column has its own name: candidates do not need one
     communities = gpd.read_file(bundled[2]).rename(columns={"population": "residents"})
     communities.to_file(tmp_path / "communities.geojson")
-    res = run(runner, "site", "--cover-all", "--candidates", sites, "--candidates-grid-m", 300,
-              "--communities", tmp_path / "communities.geojson",
-              "--population-column", "residents", "--format", "json")
+    res = run(
+        runner,
+        "site",
+        "--cover-all",
+        "--candidates",
+        sites,
+        "--candidates-grid-m",
+        300,
+        "--communities",
+        tmp_path / "communities.geojson",
+        "--population-column",
+        "residents",
+        "--format",
+        "json",
+    )
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert s["data"]["candidates"]["file"] == "sites.csv + street-network grid every 300 m"
@@ -135,12 +157,21 @@ def test_usage_errors_exit_2(runner, args, option):
     ("rows", "add", "message"),
     [
         ("", 1, "sites.csv: the candidates layer is empty"),
-        ("s1,Far away,24.80,60.30\ns2,Farther,24.70,60.40\n", 1,
-         "sites.csv: none of the 2 candidates is within max_snap_m=500 m"),
-        ("node/4751244149,Luckan again,24.9364916,60.1689567\n", 1,
-         "candidate id(s) ['node/4751244149'] are also centre ids in helsinki_centres.geojson"),
-        ("s1,One,24.9513288,60.1756254\ns2,Two,24.9493927,60.1703967\n", 3,
-         "asked for 3 new sites (--add) but only 2 of the 2 candidates are on the network"),
+        (
+            "s1,Far away,24.80,60.30\ns2,Farther,24.70,60.40\n",
+            1,
+            "sites.csv: none of the 2 candidates is within max_snap_m=500 m",
+        ),
+        (
+            "node/4751244149,Luckan again,24.9364916,60.1689567\n",
+            1,
+            "candidate id(s) ['node/4751244149'] are also centre ids in helsinki_centres.geojson",
+        ),
+        (
+            "s1,One,24.9513288,60.1756254\ns2,Two,24.9493927,60.1703967\n",
+            3,
+            "asked for 3 new sites (--add) but only 2 of the 2 candidates are on the network",
+        ),
     ],
 )
 def test_bad_candidates_exit_1_without_output(runner, tmp_path, rows, add, message):
@@ -164,7 +195,15 @@ def test_population_column_option_applies_to_communities_only(runner, tmp_path, 
     """--population-column renames the communities' column; centres need no such column."""
     communities = gpd.read_file(bundled[2]).rename(columns={"population": "residents"})
     communities.to_file(tmp_path / "communities.geojson")
-    res = run(runner, "coverage", "--communities", tmp_path / "communities.geojson",
-              "--population-column", "residents", "--format", "json")
+    res = run(
+        runner,
+        "coverage",
+        "--communities",
+        tmp_path / "communities.geojson",
+        "--population-column",
+        "residents",
+        "--format",
+        "json",
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["population"]["total"] == 4783.0

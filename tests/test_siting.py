@@ -57,25 +57,28 @@ def test_reach_matrix_equals_per_candidate_networkx_searches(seed):
     graph = build_search_graph(net, sources, targets)
     limit = float(rng.uniform(200, 1500))
     fast = reach_within(
-        graph, graph.point_node[0], sources.snap_m, graph.point_node[1], targets.snap_m, limit,
+        graph,
+        graph.point_node[0],
+        sources.snap_m,
+        graph.point_node[1],
+        targets.snap_m,
+        limit,
         block_size=int(rng.integers(1, 4 * graph.n_nodes)),  # blocks of 1 to 4 sources
     )
     ref = reach_within_networkx(net, sources, targets, limit)
     got, want = pairs(fast), pairs(ref)
     assert want, "the generated instance reaches nothing"
     assert got.keys() == want.keys()
-    np.testing.assert_allclose(
-        [got[k] for k in want], [want[k] for k in want], rtol=0, atol=1e-6
-    )
+    np.testing.assert_allclose([got[k] for k in want], [want[k] for k in want], rtol=0, atol=1e-6)
     assert fast.shape == (len(s_xy), len(t_xy)) and fast.nnz == len(want)
 
 
 def test_reach_by_hand_on_a_straight_street(line_network):
     """Source 30 m off the street at x=150; targets on it at 350 (walk 230 m) and 150 (30 m)."""
-    src = snap_points(line_network, np.array([[X0 + 150, Y0 + 30], [X0 + 900, Y0 + 900]]),
-                      max_snap_m=100)
-    tgt = snap_points(line_network, np.array([[X0 + 350, Y0], [X0 + 150, Y0 + 30]]),
-                      max_snap_m=100)
+    src = snap_points(
+        line_network, np.array([[X0 + 150, Y0 + 30], [X0 + 900, Y0 + 900]]), max_snap_m=100
+    )
+    tgt = snap_points(line_network, np.array([[X0 + 350, Y0], [X0 + 150, Y0 + 30]]), max_snap_m=100)
     graph = build_search_graph(line_network, src, tgt)
     args = (graph, graph.point_node[0], src.snap_m, graph.point_node[1], tgt.snap_m)
     at = pairs(reach_within(*args, 230.0))
@@ -90,8 +93,9 @@ def test_reach_by_hand_on_a_straight_street(line_network):
 def test_reach_keeps_walks_of_zero_metres(line_network):
     on_node = snap_points(line_network, np.array([[X0 + 100, Y0]]), max_snap_m=10)
     graph = build_search_graph(line_network, on_node, on_node)
-    m = reach_within(graph, graph.point_node[0], on_node.snap_m, graph.point_node[1],
-                     on_node.snap_m, 100.0)
+    m = reach_within(
+        graph, graph.point_node[0], on_node.snap_m, graph.point_node[1], on_node.snap_m, 100.0
+    )
     assert pairs(m) == {(0, 0): 0.0}
 
 
@@ -101,8 +105,9 @@ def test_reach_keeps_walks_of_zero_metres(line_network):
 def street(length_m=8000, step=100.0):
     """Generated: a straight street from x=-4000 to x=4000 with nodes every 100 m."""
     xs = np.arange(-length_m / 2, length_m / 2 + step, step)
-    return make_network({i: (x, 0.0) for i, x in enumerate(xs)},
-                        [(i, i + 1) for i in range(len(xs) - 1)])
+    return make_network(
+        {i: (x, 0.0) for i, x in enumerate(xs)}, [(i, i + 1) for i in range(len(xs) - 1)]
+    )
 
 
 def greedy_trap():
@@ -167,8 +172,10 @@ def test_set_covering_greedy_trap():
     reaches p1, p2, p3 and B p4, p5, p6: 2 sites. The LP relaxation also needs A = B = 1.
     """
     communities = points(
-        [(f"p{i}", x, 0) for i, x in
-         [(1, 0), (2, 100), (3, -1300), (4, 1900), (5, 2000), (6, 3300)]]
+        [
+            (f"p{i}", x, 0)
+            for i, x in [(1, 0), (2, 100), (3, -1300), (4, 1900), (5, 2000), (6, 3300)]
+        ]
     )
     centres = points([("existing", -4000, 0)])
     candidates = points([("A", -400, 0), ("B", 2400, 0), ("C", 1000, 0)])
@@ -220,8 +227,13 @@ def test_set_covering_uses_the_fewest_sites_and_says_why_the_rest_are_left_out()
     assert set(result.proposals["site_id"]) == {"left", "right"}
     outcome = result.communities.set_index("community_id")["outcome"].to_dict()
     assert outcome == {
-        "a": "newly_covered", "b": "newly_covered", "c": "newly_covered",
-        "d": "newly_covered", "far": "too_far", "island": "unreachable", "lost": "off_network",
+        "a": "newly_covered",
+        "b": "newly_covered",
+        "c": "newly_covered",
+        "d": "newly_covered",
+        "far": "too_far",
+        "island": "unreachable",
+        "lost": "off_network",
     }
     s = siting_summary(result)
     assert [r["community_id"] for r in s["left_out"]] == ["far", "island", "lost"]
@@ -234,8 +246,9 @@ def test_set_covering_uses_the_fewest_sites_and_says_why_the_rest_are_left_out()
 
 def test_no_population_column_maximises_communities():
     communities, centres, candidates, net = greedy_trap()
-    result = site_new_centres(communities.drop(columns="population"), centres, candidates, net,
-                              add=1)
+    result = site_new_centres(
+        communities.drop(columns="population"), centres, candidates, net, add=1
+    )
     assert result.objective == "communities"
     assert result.solver["objective"] == 2.0
     # big, left and right each newly cover 2 communities: the smallest id wins the tie
@@ -260,8 +273,9 @@ def test_communities_without_population_count_zero_and_zero_gain_sites_are_not_p
 def test_nothing_to_do_when_everyone_is_covered():
     communities, _, candidates, net = greedy_trap()
     centres = points([("c1", 1000, 0), ("c2", -500, 0), ("c3", 2500, 0)])
-    result = site_new_centres(communities, centres, candidates.assign(id=["x", "y", "z"]), net,
-                              add=2)
+    result = site_new_centres(
+        communities, centres, candidates.assign(id=["x", "y", "z"]), net, add=2
+    )
     assert result.proposals.empty and result.solver["status"] == "nothing to cover"
     assert result.communities["covered_after"].all()
 
@@ -284,14 +298,16 @@ def random_instance(seed):
     pop = rng.integers(0, 500, 25).astype(float)
     communities = gpd.GeoDataFrame(
         {"id": [f"k{i}" for i in range(25)], "population": pop},
-        geometry=gpd.points_from_xy(*rng.uniform(0, 2000, (25, 2)).T), crs=CRS,
+        geometry=gpd.points_from_xy(*rng.uniform(0, 2000, (25, 2)).T),
+        crs=CRS,
     )
     centres = gpd.GeoDataFrame(
         {"id": ["c0"]}, geometry=gpd.points_from_xy(*rng.uniform(0, 2000, (1, 2)).T), crs=CRS
     )
     candidates = gpd.GeoDataFrame(
         {"id": [f"s{i}" for i in range(9)]},
-        geometry=gpd.points_from_xy(*rng.uniform(0, 2000, (9, 2)).T), crs=CRS,
+        geometry=gpd.points_from_xy(*rng.uniform(0, 2000, (9, 2)).T),
+        crs=CRS,
     )
     return communities, centres, candidates, net
 
@@ -308,7 +324,7 @@ def reference_reach(communities, candidates, net, config):
 
     m = reach_within_networkx(net, snap(cand), snap(comm), config.max_walk_m)
     reach = {j: set() for j in range(len(cand))}
-    for (j, i) in pairs(m):
+    for j, i in pairs(m):
         reach[j].add(i)
     return reach, comm
 
@@ -391,8 +407,9 @@ def test_milp_agrees_with_spopt(seed):
     if coverable.any():
         lscp = LSCP.from_cost_matrix(cost[coverable], service_radius=1.0)
         lscp.solve(pulp.PULP_CBC_CMD(msg=False))
-        cover = site_new_centres(communities, centres, candidates, net, cover_all=True,
-                                 config=config)
+        cover = site_new_centres(
+            communities, centres, candidates, net, cover_all=True, config=config
+        )
         assert cover.solver["objective"] == pytest.approx(lscp.problem.objective.value())
 
 
@@ -439,8 +456,9 @@ def test_bundled_after_equals_coverage_with_osm_and_grid_candidates(helsinki, bu
     band = summarise(after)["thresholds"][-1]
     assert s["after"]["communities_covered"] == band["communities_covered"]
     assert s["after"]["population_covered"] == band["population_covered"]
-    assert s["before"] == {k: v for k, v in summarise(result.before)["thresholds"][-1].items()
-                           if k in s["before"]}
+    assert s["before"] == {
+        k: v for k, v in summarise(result.before)["thresholds"][-1].items() if k in s["before"]
+    }
 
 
 # ---- candidate sources ---------------------------------------------------------------------------

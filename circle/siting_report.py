@@ -61,8 +61,8 @@ def _solver_lines(s: dict) -> list[str]:
     if v["method"] == "milp":
         lines = [
             f"{v['problem'].capitalize()} solved as a MILP with scipy.optimize.milp (HiGHS), "
-            f"time limit {v['time_limit_s']:g} s: **{v['status']}**; objective {_int(v['objective'])} "
-            f"{unit}, bound {bound}, gap {gap}.",
+            f"time limit {v['time_limit_s']:g} s: **{v['status']}**; objective "
+            f"{_int(v['objective'])} {unit}, bound {bound}, gap {gap}.",
             f"The lazy greedy found {_int(v['greedy_objective'])} {unit} (gap to the bound "
             f"{greedy_gap}); the proposals come from the {v['solution_from']} solution.",
             "scipy's milp takes no starting solution, so the greedy does not warm-start it; it "

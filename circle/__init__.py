@@ -21,6 +21,7 @@ from .datums import (
     wgs84_to_gcj02,
 )
 from .distributed import Partitioning, dask_client, run_coverage_parts, run_partitioned_coverage
+from .engine import reach_within
 from .errors import (
     CircleError,
     CircleWarning,
@@ -53,6 +54,15 @@ from .extract import extract_layers, extract_osm_layers, presets_from_file
 from .io import write_layers_geopackage
 from .online import fetch_osm
 from .population import fill_population, population_from_raster
+from .siting import (
+    SitingResult,
+    candidates_from_osm,
+    candidates_on_grid,
+    combine_candidates,
+    site_new_centres,
+    siting_summary,
+)
+from .siting_report import write_siting_outputs
 
 try:
     __version__ = version("circle")
@@ -84,6 +94,10 @@ __all__ = [
     "bd09_to_gcj02",
     "bd09_to_wgs84",
     "coverage_map",
+    "SitingResult",
+    "candidates_from_osm",
+    "candidates_on_grid",
+    "combine_candidates",
     "coverage_report",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
@@ -133,9 +147,11 @@ __all__ = [
     "write_job_outputs",
     "write_db_tables",
     "walk_isochrones",
-    "wgs84_to_bd09",
-    "wgs84_to_gcj02",
     "write_map",
     "tile_parts",
     "write_sweep_outputs",
+    "reach_within",
+    "site_new_centres",
+    "siting_summary",
+    "write_siting_outputs",
 ]

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from ._validate import CENTRE_TYPES
 from .bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
 from .config import CircleConfig
 from .coverage import coverage_report, summarise
@@ -31,6 +32,7 @@ from .isochrones import ALL_CENTRES, walk_isochrones
 from .maps import TILE_PROVIDERS, coverage_map, map_html, tile_provider, write_map
 from .network import cache_dir, load_network
 from .online import parse_bbox
+from .osm import OSM_SUFFIXES
 from .profiles import PROFILES, get_profile, parse_profiles
 from .report import coverage_tables, summary_json, summary_markdown, summary_text
 from .runs import CoverageJob, load_layers, rerun, run_job, write_job_outputs
@@ -43,6 +45,16 @@ from .scenarios import (
     read_run,
     write_compare_files,
 )
+from .siting import (
+    CANDIDATE_TAGS,
+    DEFAULT_GRID_SPACING_M,
+    candidates_from_osm,
+    candidates_on_grid,
+    combine_candidates,
+    site_new_centres,
+    siting_summary,
+)
+from .siting_report import siting_markdown, siting_text, write_siting_outputs
 
 logger = logging.getLogger("circle")
 
@@ -430,6 +442,39 @@ def _partition_options(f):
     for option in options:
         f = option(f)
     return f
+
+
+def _report_output_options(files: str):
+    """--out, --overwrite and --format; `files` names what --out receives."""
+
+    def decorate(f):
+        options = [
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["table", "markdown", "json"]),
+                default="table",
+                show_default=True,
+                help="What to print on stdout: a short table, the Markdown report, or the JSON "
+                "summary.",
+            ),
+            click.option(
+                "--overwrite/--no-overwrite",
+                default=False,
+                show_default=True,
+                help="Replace output files that already exist in --out.",
+            ),
+            click.option(
+                "--out",
+                type=click.Path(file_okay=False, path_type=Path),
+                help=f"Folder for {files}.",
+            ),
+        ]
+        for option in options:
+            f = option(f)
+        return f
+
+    return decorate
 
 
 def _partition_areas_option(f):
@@ -1327,6 +1372,207 @@ def extract(ctx: click.Context, osm_file: Path, out: Path, presets: Path | None,
     for name, layer in layers.items():
         click.echo(f"{name:<12} {len(layer):>6} features")
     click.echo(f"written: {out}")
+
+
+def _parse_tags(ctx, param, values):
+    """``KEY=VALUE`` or ``KEY=VALUE:TYPE`` options as ``{(key, value): type}``."""
+    tags = {}
+    for text in values:
+        pair, _, ctype = text.partition(":")
+        key, eq, value = pair.partition("=")
+        if not (eq and key and value):
+            msg = f"{text!r} is not KEY=VALUE (e.g. amenity=library)"
+            raise click.BadParameter(msg)
+        if ctype and ctype not in CENTRE_TYPES:
+            msg = f"{text!r}: type must be one of {', '.join(CENTRE_TYPES)}"
+            raise click.BadParameter(msg)
+        tags[(key, value)] = ctype or CANDIDATE_TAGS.get((key, value), "other")
+    return tags or None
+
+
+_DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
+
+
+@cli.command(short_help="Propose sites for new centres: the best K, or the fewest for everyone.")
+@click.option(
+    "--add",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Propose K new sites that newly cover the most people (maximal covering).",
+)
+@click.option(
+    "--cover-all",
+    is_flag=True,
+    help="Propose the fewest new sites that cover every community a candidate can reach "
+    "(set covering); the rest are listed with the reason.",
+)
+@_input_options
+@click.option(
+    "--candidates",
+    "candidates_file",
+    metavar="FILE",
+    help="Candidate sites (points or polygons; id, name, type columns), e.g. vacant public "
+    "buildings, enterprises, industrial parks, colleges; same formats as --centres.",
+)
+@click.option(
+    "--candidates-from-osm",
+    "from_osm",
+    is_flag=True,
+    help="Candidate sites from the network's OSM tags (the default when no candidate source "
+    f"is given): {_DEFAULT_TAGS_HELP}.",
+)
+@click.option(
+    "--candidate-tag",
+    "candidate_tags",
+    multiple=True,
+    metavar="KEY=VALUE[:TYPE]",
+    callback=_parse_tags,
+    help="Use these OSM tags instead of the defaults (implies --candidates-from-osm); repeat "
+    "for several, e.g. --candidate-tag amenity=school:college.",
+)
+@click.option(
+    "--candidates-grid-m",
+    type=click.FloatRange(min=0, min_open=True),
+    is_flag=False,
+    flag_value=DEFAULT_GRID_SPACING_M,
+    metavar="[SPACING]",
+    help="Candidate sites on the street network: one street node per SPACING x SPACING "
+    f"metres square; SPACING is {DEFAULT_GRID_SPACING_M:g} when left out.",
+)
+@click.option(
+    "--solver",
+    type=click.Choice(["milp", "greedy"]),
+    default="milp",
+    show_default=True,
+    help="milp: exact (HiGHS), reports the gap; greedy: fast for very large problems, "
+    "with a bound and gap.",
+)
+@click.option(
+    "--time-limit-s",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    default=60.0,
+    show_default=True,
+    help="Time limit of the MILP; when reached, the best answer so far and its gap are reported.",
+)
+@_run_options
+@_layer_options
+@_report_output_options("proposals.csv, proposals.geojson, summary.md and summary.json")
+@click.pass_context
+def site(
+    ctx: click.Context,
+    add: int | None,
+    cover_all: bool,
+    network: Path,
+    centres: str | None,
+    communities: str | None,
+    candidates_file: str | None,
+    from_osm: bool,
+    candidate_tags: dict | None,
+    candidates_grid_m: float | None,
+    solver: str,
+    time_limit_s: float,
+    speed_kmh: float,
+    minutes: tuple[float, ...],
+    max_snap_m: float,
+    id_column: str,
+    name_column: str,
+    type_column: str,
+    population_column: str,
+    lon_column: str | None,
+    lat_column: str | None,
+    layer_crs: str | None,
+    datum: str,
+    out: Path | None,
+    overwrite: bool,
+    fmt: str,
+) -> None:
+    """Where should new employment service centres go?
+
+    Candidate sites come from a file, from the network's OSM tags, or from a grid over the
+    street network (several sources combine); the existing centres stay. --add K picks the K
+    sites that newly bring the most people within the circle (the largest --minutes);
+    --cover-all picks the fewest sites that bring in every community a candidate can reach.
+    The "after" figures equal a `circle coverage` run with the proposals added to the centres.
+
+    \b
+    Examples:
+      $ circle site --add 3
+      $ circle site --cover-all --candidates-grid-m 150
+      $ circle site --add 5 --network shenhe.osm.pbf --centres centres.csv \\
+          --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
+    """
+    if (add is None) == (not cover_all):
+        msg = "give either --add K or --cover-all"
+        raise click.UsageError(msg, ctx=ctx)
+    config = _config(ctx, speed_kmh, minutes, max_snap_m)
+    progress = _Progress(quiet=ctx.obj["quiet"] > 0)
+    columns = LayerColumns(
+        id=id_column,
+        name=name_column,
+        type=type_column,
+        population=population_column,
+        lon=lon_column,
+        lat=lat_column,
+    )
+    from_osm = from_osm or candidate_tags is not None
+    if not (candidates_file or from_osm or candidates_grid_m):
+        from_osm = True  # the default source
+    if from_osm and (is_db_url(network) or not Path(network).name.lower().endswith(OSM_SUFFIXES)):
+        msg = (
+            f"{_label(network)}: a .graphml or database network has no tags to take candidate "
+            "sites from; give "
+            "--candidates FILE or --candidates-grid-m SPACING"
+        )
+        raise click.UsageError(msg, ctx=ctx)
+    started = time.perf_counter()
+    try:
+        with progress.stage(f"reading the walking network {_label(network)}"):
+            net = load_network(network, min_component_m=config.min_component_m)
+        with progress.stage("reading centres, communities and candidate sites"):
+            centre_layer, community_layer = _load_layers(
+                network, centres, communities, columns, layer_crs, datum=datum
+            )
+            sources = []
+            if candidates_file:
+                sources.append(
+                    read_layer(
+                        candidates_file, columns=columns, crs=layer_crs, kind="candidates",
+                        datum=datum,
+                    )
+                )
+            if from_osm:
+                centre_ids = {str(i) for i in centre_layer["id"]}
+                sources.append(
+                    candidates_from_osm(network, tags=candidate_tags, exclude_ids=centre_ids)
+                )
+            if candidates_grid_m:
+                sources.append(candidates_on_grid(net, candidates_grid_m))
+            candidate_layer = combine_candidates(*sources)
+        with progress.stage("choosing sites"):
+            result = site_new_centres(
+                community_layer,
+                centre_layer,
+                candidate_layer,
+                net,
+                add=add,
+                cover_all=cover_all,
+                config=config,
+                solver=solver,
+                time_limit_s=time_limit_s,
+            )
+        summary = siting_summary(result)
+        if out is not None:
+            with progress.stage(f"writing {out}"):
+                write_siting_outputs(result, out, overwrite=overwrite)
+    except ConfigError as err:
+        raise click.UsageError(str(err), ctx=ctx) from err
+    except CircleError as err:
+        raise click.ClickException(str(err)) from err
+    text = {"table": siting_text, "markdown": siting_markdown, "json": summary_json}[fmt]
+    click.echo(text(summary), nl=False)
+    if not ctx.obj["quiet"]:
+        click.echo(f"circle: finished in {time.perf_counter() - started:.1f} s", err=True)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -145,6 +146,9 @@ def read_layer(
         )
         raise InputDataError(msg)
     gdf = _to_wgs84(gdf, datum, path)
+    if kind not in (None, "communities"):
+        # --population-column names the communities' column; other layers have none
+        columns = dataclasses.replace(columns, population="population")
     gdf = _rename(gdf, columns, path, need_id=kind != "areas")
     gdf.attrs["source"] = path.name
     gdf.attrs["row_label"] = row_label

@@ -26,6 +26,7 @@ __all__ = [
     "summary_text",
     "write_coverage_files",
     "write_coverage_outputs",
+    "write_report_files",
 ]
 
 OUTPUT_FILES = ["coverage.csv", "coverage.geojson", "summary.md", "summary.json"]
@@ -416,3 +417,55 @@ def coverage_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
         "coverage_bands": pd.DataFrame(summary["thresholds"]),
         "coverage_summary": pd.DataFrame({"summary": [summary]}),
     }
+
+
+def write_report_files(
+    out_dir: str | Path,
+    stem: str,
+    table: gpd.GeoDataFrame,
+    markdown: str,
+    json_text: str,
+    *,
+    overwrite: bool = False,
+    coordinate_precision: int = 7,
+    csv_lonlat: bool = False,
+) -> list[Path]:
+    """Write ``<stem>.csv``, ``<stem>.geojson``, summary.md and summary.json, all or none.
+
+    Parameters
+    ----------
+    out_dir
+        Destination folder (created if missing).
+    stem
+        Name of the table files.
+    table
+        A WGS84 GeoDataFrame; the CSV gets its columns without the geometry.
+    markdown, json_text
+        The summary texts.
+    overwrite
+        Replace existing files of the same names.
+    coordinate_precision
+        Decimals of the GeoJSON coordinates.
+    csv_lonlat
+        Add ``lon`` and ``lat`` columns (full precision) to the CSV.
+
+    Returns
+    -------
+    list of Path
+        The written files.
+    """
+    names = [f"{stem}.csv", f"{stem}.geojson", "summary.md", "summary.json"]
+    csv = pd.DataFrame(table.drop(columns="geometry"))
+    if csv_lonlat:
+        csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
+    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
+        csv.to_csv(staging / names[0], index=False, lineterminator="\n")
+        table.to_file(
+            staging / names[1],
+            driver="GeoJSON",
+            engine="pyogrio",
+            layer_options={"COORDINATE_PRECISION": coordinate_precision, "WRITE_BBOX": "NO"},
+        )
+        (staging / "summary.md").write_text(markdown, encoding="utf-8")
+        (staging / "summary.json").write_text(json_text, encoding="utf-8")
+    return [Path(out_dir) / n for n in names]

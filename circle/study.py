@@ -259,7 +259,7 @@ class StudyArea:
         return Siting(result, self)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Coverage:
     """A coverage run of a study area, for notebooks.
 
@@ -410,6 +410,14 @@ class Coverage:
         extra = {"map.html": map_html(self.map())} if map else None
         return write_coverage_outputs(self.result, out_dir, overwrite=overwrite, extra_files=extra)
 
+    def __repr__(self) -> str:
+        b = self.summary["thresholds"][-1]
+        return (
+            f"<Coverage: {b['communities_covered']} of {len(self.table)} communities, "
+            f"{_int(b['population_covered'])} people ({_pct(b['population_share'])}) within "
+            f"{self.config.threshold_min:g} min at {self.config.walk_speed_kmh:g} km/h>"
+        )
+
     def _repr_html_(self) -> str:
         s = self.summary
         cfg = self.config
@@ -444,7 +452,7 @@ class Coverage:
         )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Siting:
     """A siting run of a study area, for notebooks.
 
@@ -627,6 +635,14 @@ class Siting:
         list of Path
         """
         return write_siting_outputs(self.result, out_dir, overwrite=overwrite)
+
+    def __repr__(self) -> str:
+        g = self.summary["gain"]
+        return (
+            f"<Siting: {len(self.proposals)} proposed site(s) newly cover "
+            f"{_int(g['population'])} people, {g['communities']} communities within "
+            f"{self.config.threshold_min:g} min>"
+        )
 
     def _repr_html_(self) -> str:
         s = self.summary

@@ -496,11 +496,10 @@ class Siting:
     def after(self) -> Coverage:
         """Coverage with the proposed sites added to the centres (a fresh coverage run)."""
         cols = ["id", "name", "type", "geometry"]
-        new = self.proposals.rename(columns={"site_id": "id"})[cols].to_crs(self.study.centres.crs)
-        centres = gpd.GeoDataFrame(
-            pd.concat([self.study.centres[cols], new], ignore_index=True),
-            crs=self.study.centres.crs,
-        )
+        # the centres as the run read them (ids, names, types, points in the network's CRS)
+        old = self.result.before.centres.rename(columns={"centre_id": "id"})[cols]
+        new = self.proposals.rename(columns={"site_id": "id"})[cols]
+        centres = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), crs=old.crs)
         centres.attrs = dict(self.study.centres.attrs)
         return dataclasses.replace(self.study, centres=centres).coverage(self.config)
 
@@ -585,7 +584,7 @@ class Siting:
         ax, handles = self.before._draw(ax, streets)
         new = self.table[self.table["outcome"] == "newly_covered"]
         if len(new):
-            new.boundary.plot(ax=ax, color=PROPOSAL_COLOUR, linewidth=2.5, zorder=4)
+            new.plot(ax=ax, facecolor="none", edgecolor=PROPOSAL_COLOUR, linewidth=2.5, zorder=4)
         handles.append(
             Patch(facecolor="none", edgecolor=PROPOSAL_COLOUR, linewidth=2.5, label="newly covered")
         )

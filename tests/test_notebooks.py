@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 #: run before ipykernel starts: connections only to loopback addresses (the kernel's own ZMQ)
-GUARD = '''
+GUARD = """
 import ipaddress, runpy, socket, sys
 
 _connect = socket.socket.connect
@@ -64,7 +64,7 @@ def getaddrinfo(host, *args, **kwargs):
 socket.getaddrinfo = getaddrinfo
 sys.argv = ["ipykernel_launcher", *sys.argv[1:]]
 runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
-'''
+"""
 
 
 @pytest.fixture(scope="module")

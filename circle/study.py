@@ -62,7 +62,7 @@ PROPOSAL_COLOUR = "#6a3d9a"
 CENTRE_COLOUR = "#2166ac"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class StudyArea:
     """A walking network with its employment service centres and communities.
 
@@ -80,6 +80,13 @@ class StudyArea:
     centres: gpd.GeoDataFrame
     communities: gpd.GeoDataFrame
     network_file: Path | None = None
+
+    def __repr__(self) -> str:
+        where = f" from {self.network_file.name}" if self.network_file else ""
+        return (
+            f"<StudyArea{where}: {len(self.network.node_ids):,} street nodes, "
+            f"{len(self.centres)} centres, {len(self.communities)} communities>"
+        )
 
     @classmethod
     def bundled(cls) -> StudyArea:
@@ -260,7 +267,27 @@ class StudyArea:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Coverage:
+class _Run:
+    """A run of a study area: the library's result and the study it ran on."""
+
+    result: CoverageResult | SitingResult
+    study: StudyArea
+
+    @property
+    def config(self) -> CircleConfig:
+        """The run parameters."""
+        return self.result.config
+
+    def map(self, **options) -> folium.Map:
+        raise NotImplementedError
+
+    def explore(self, **options) -> folium.Map:
+        """The same as `map` (the name geopandas uses)."""
+        return self.map(**options)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Coverage(_Run):
     """A coverage run of a study area, for notebooks.
 
     Parameters
@@ -272,7 +299,6 @@ class Coverage:
     """
 
     result: CoverageResult
-    study: StudyArea
 
     @property
     def table(self) -> gpd.GeoDataFrame:
@@ -283,11 +309,6 @@ class Coverage:
     def centres(self) -> gpd.GeoDataFrame:
         """One row per centre with its snapping status."""
         return self.result.centres
-
-    @property
-    def config(self) -> CircleConfig:
-        """The run parameters."""
-        return self.result.config
 
     @cached_property
     def summary(self) -> dict:
@@ -343,8 +364,6 @@ class Coverage:
         return coverage_map(
             self.result, isochrones=self.isochrones(), network=self.study.network, **options
         )
-
-    explore = map
 
     def plot(self, ax=None, *, streets: bool = True):
         """A static map: communities by walk-time band, the uncovered outlined, the centres.
@@ -453,7 +472,7 @@ class Coverage:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Siting:
+class Siting(_Run):
     """A siting run of a study area, for notebooks.
 
     Parameters
@@ -465,7 +484,6 @@ class Siting:
     """
 
     result: SitingResult
-    study: StudyArea
 
     @property
     def table(self) -> gpd.GeoDataFrame:
@@ -476,11 +494,6 @@ class Siting:
     def proposals(self) -> gpd.GeoDataFrame:
         """The proposed sites, best first, with what each adds to those above it."""
         return self.result.proposals
-
-    @property
-    def config(self) -> CircleConfig:
-        """The run parameters."""
-        return self.result.config
 
     @cached_property
     def summary(self) -> dict:
@@ -562,8 +575,6 @@ class Siting:
         for i, element in enumerate(_walk(m.get_root())):  # stable names, as coverage_map
             element._id = f"{i:06d}"
         return m
-
-    explore = map
 
     def plot(self, ax=None, *, streets: bool = True):
         """A static map: coverage before, the proposals, the newly covered communities outlined.

@@ -198,6 +198,11 @@ def test_from_files_reads_like_the_cli(helsinki, bundled):
     study = StudyArea.from_files(network, centres, communities, min_component_m=250.0)
     assert study.network.source == helsinki.network.source
     assert list(study.centres["id"]) == list(helsinki.centres["id"])
+    n_centres, n_communities = len(gpd.read_file(centres)), len(gpd.read_file(communities))
+    assert repr(study) == (
+        f"<StudyArea from {Path(network).name}: {len(study.network.node_ids):,} street nodes, "
+        f"{n_centres} centres, {n_communities} communities>"
+    )
     with pytest.raises(ConfigError, match="walk_speed_kmh"):
         study.coverage(walk_speed_kmh=0)
     cfg = CircleConfig(thresholds_min=(10,))

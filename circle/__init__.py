@@ -64,6 +64,9 @@ from .siting import (
 )
 from .siting_report import write_siting_outputs
 
+# the analyst's API for notebooks (issue 9)
+from .study import Coverage, Siting, StudyArea
+
 try:
     __version__ = version("circle")
 except PackageNotFoundError:  # running from a checkout without installing
@@ -154,4 +157,8 @@ __all__ = [
     "site_new_centres",
     "siting_summary",
     "write_siting_outputs",
+    # issue 9: notebooks
+    "Coverage",
+    "Siting",
+    "StudyArea",
 ]

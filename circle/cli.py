@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from ._validate import CENTRE_TYPES
-from .bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
+from .bundled import DEFAULT_NETWORK, default_layers
 from .config import CircleConfig
 from .coverage import coverage_report, summarise
 from .db import IF_EXISTS, db_source, is_db_url, mask_url, write_db_tables
@@ -563,9 +563,7 @@ def _config(
 
 def _bundled_defaults(network_path: Path, centres: str | None, communities: str | None):
     """The bundled demo layers go with the bundled network when no layer is given."""
-    if network_path == DEFAULT_NETWORK:
-        return centres or str(DEFAULT_CENTRES), communities or str(DEFAULT_COMMUNITIES)
-    return centres, communities
+    return default_layers(network_path, centres, communities)
 
 
 def _load_layers(

@@ -1455,6 +1455,13 @@ _DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
     show_default=True,
     help="Time limit of the MILP; when reached, the best answer so far and its gap are reported.",
 )
+@click.option(
+    "--demand",
+    metavar="COLUMN",
+    help="Count the people of this key group (a count column of the communities, e.g. "
+    "graduates) instead of the population: --add K then brings the most of them within the "
+    "circle. Empty cells count 0 (the summary says how many).",
+)
 @_run_options
 @_layer_options
 @_report_output_options("proposals.csv, proposals.geojson, summary.md and summary.json")
@@ -1472,6 +1479,7 @@ def site(
     candidates_grid_m: float | None,
     solver: str,
     time_limit_s: float,
+    demand: str | None,
     speed_kmh: float,
     minutes: tuple[float, ...],
     max_snap_m: float,
@@ -1499,6 +1507,7 @@ def site(
     Examples:
       $ circle site --add 3
       $ circle site --cover-all --candidates-grid-m 150
+      $ circle site --add 2 --communities communities.gpkg --demand graduates
       $ circle site --add 5 --network shenhe.osm.pbf --centres centres.csv \\
           --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
     """
@@ -1560,6 +1569,7 @@ def site(
                 config=config,
                 solver=solver,
                 time_limit_s=time_limit_s,
+                demand=demand,
             )
         summary = siting_summary(result)
         if out is not None:

@@ -137,7 +137,7 @@ def test_a_missing_or_bad_demand_column_names_the_file():
     with pytest.raises(InputDataError, match=r"communities\.gpkg: no group column 'veterans'"):
         site_new_centres(communities, centres, candidates, net, add=1, demand="veterans")
     bad = communities.assign(graduates=[1.0, -2.0, 3.0])
-    with pytest.raises(InputDataError, match="communities.gpkg"):
+    with pytest.raises(InputDataError, match=r"communities\.gpkg"):
         site_new_centres(bad, centres, candidates, net, add=1, demand="graduates")
 
 

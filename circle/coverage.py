@@ -657,13 +657,14 @@ def _by_area(
                 "worst_gaps": [_gap(r, groups) for _, r in gaps.iterrows()],
             }
         )
-    per_area = group_coverage(t, groups, by=AREA_COLUMN)
-    per_area = per_area.loc[per_area["area"].notna()]
-    group_rows = [
-        {**r, "area": name or UNASSIGNED_AREA, "share": _share(r["covered"], r["total"])}
-        for name in names
-        for r in per_area.loc[per_area["area"] == name].to_dict("records")
-    ]
+    group_rows = []
+    if groups:
+        per_area = group_coverage(t, groups, by=AREA_COLUMN)
+        group_rows = [
+            {**r, "area": name or UNASSIGNED_AREA, "share": _share(r["covered"], r["total"])}
+            for name in names
+            for r in per_area.loc[per_area["area"] == name].to_dict("records")
+        ]
     return {
         "by": sources.get("communities", {}).get("areas", ""),
         "rows": rows,

@@ -922,7 +922,10 @@ def _output_options(out_help: str):
 @cli.command(short_help="Compare two coverage runs: who is gained, who is lost.")
 @click.argument("base", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@_output_options("Folder for compare.md, compare.json and compare.csv (one row per community).")
+@_output_options(
+    "Folder for compare.md, compare.json, compare.csv (one row per community) and "
+    "compare_map.html (a map of the differences that opens with no internet)."
+)
 @click.option(
     "--format",
     "fmt",
@@ -937,7 +940,8 @@ def compare(ctx: click.Context, base: Path, new: Path, out: Path | None, overwri
 
     BASE and NEW are result folders (or the summary.json / manifest.json inside them). A
     community is gained when it is covered in NEW but not in BASE, lost the other way round;
-    people and key groups are counted with NEW's figures.
+    people and key groups are counted with NEW's figures. With --out, compare_map.html shows
+    the communities gained (green) and lost (red); the unchanged ones are muted.
 
     \b
     Examples:
@@ -945,11 +949,17 @@ def compare(ctx: click.Context, base: Path, new: Path, out: Path | None, overwri
       $ circle compare today/ elderly/
       $ circle compare today/summary.json plan/summary.json --out compare/
     """
+    from .compare_map import COMPARE_MAP_FILE, compare_map
+
     try:
-        comparison = compare_runs(read_run(base), read_run(new))
+        base_run, new_run = read_run(base), read_run(new)
+        comparison = compare_runs(base_run, new_run)
         if out is not None:
-            with atomic_output_dir(out, COMPARE_FILES, overwrite=overwrite) as staging:
+            html = map_html(compare_map(comparison, base_run, new_run))
+            files = [*COMPARE_FILES, COMPARE_MAP_FILE]
+            with atomic_output_dir(out, files, overwrite=overwrite) as staging:
                 write_compare_files(comparison, staging)
+                (staging / COMPARE_MAP_FILE).write_text(html, encoding="utf-8")
     except CircleError as err:
         raise click.ClickException(str(err)) from err
     text = summary_json if fmt == "json" else compare_markdown

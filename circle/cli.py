@@ -1284,6 +1284,12 @@ def sweep(
     --partition-by the study area is cut into parts, otherwise it is one part. Writes one
     coverage table per scenario (<name>.csv) and comparison.csv (coverage share per band).
 
+    A scenario with add = K first proposes K new centres, as `circle site --add K`, among its
+    candidates ("osm": the network's OSM tags, the default; "grid:200": one street node per
+    200 m square; or a file, relative to the scenarios file), then reports the coverage with
+    them added (<name>.proposals.csv lists them). Siting runs on the whole study area in this
+    process, not per part.
+
     \b
     scenarios.toml:
       [defaults]
@@ -1293,6 +1299,10 @@ def sweep(
       [[scenario]]
       name = "slow-walkers"
       speed_kmh = 3.0
+      [[scenario]]
+      name = "two-more"
+      add = 2
+      candidates = "grid:200"
 
     \b
     Examples:
@@ -1300,7 +1310,14 @@ def sweep(
       $ circle sweep scenarios.toml --network liaoning.osm.pbf --centres centres.gpkg \\
           --communities communities.gpkg --partition tiles --tile-km 10 --out sweep/
     """
-    from .sweep import comparison_table, comparison_text, read_scenarios, write_sweep_outputs
+    from .sweep import (
+        comparison_table,
+        comparison_text,
+        read_scenarios,
+        run_siting_scenario,
+        scenario_candidates,
+        write_sweep_outputs,
+    )
 
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     names = ("id", "name", "type", "population", "lon", "lat")
@@ -1308,8 +1325,16 @@ def sweep(
     partition_opts = opts
     try:
         scenario_list = read_scenarios(scenarios)
-        configs = {s.name: s.config for s in scenario_list}
-        min_component_m = next(iter(configs.values())).min_component_m  # not a scenario key
+        configs = {s.name: s.config for s in scenario_list if s.add is None}
+        siting = [s for s in scenario_list if s.add is not None]
+        osm_needed = any(s.candidates == "osm" for s in siting)
+        if osm_needed and not Path(network).name.lower().endswith(OSM_SUFFIXES):
+            msg = (
+                f"{scenarios}: candidates = \"osm\" (the default for add) needs an OSM network "
+                f"file, not {_label(network)}; give candidates = \"grid:200\" or a file"
+            )
+            raise click.UsageError(msg, ctx=ctx)
+        min_component_m = scenario_list[0].config.min_component_m  # not a scenario key
         partitioning = _partitioning(ctx, partition_opts, layer_crs, required=True)
         with progress.stage(f"reading the walking network {network.name}"):
             net = load_network(network, min_component_m=min_component_m)
@@ -1317,21 +1342,33 @@ def sweep(
             centre_layer, community_layer = _load_layers(
                 network, centres, communities, columns, layer_crs
             )
-        with progress.stage(f"running {len(configs)} scenarios"):
-            results = _run_parts(
-                ctx,
-                partition_opts,
-                communities=community_layer,
-                centres=centre_layer,
-                network=net,
-                configs=configs,
-                partitioning=partitioning,
-            )
+        results = {}
+        if configs:
+            with progress.stage(f"running {len(configs)} scenarios"):
+                results = _run_parts(
+                    ctx,
+                    partition_opts,
+                    communities=community_layer,
+                    centres=centre_layer,
+                    network=net,
+                    configs=configs,
+                    partitioning=partitioning,
+                )
+        sitings = {}
+        for s in siting:
+            with progress.stage(f"scenario {s.name}: siting {s.add} new centres (whole area)"):
+                candidates = scenario_candidates(
+                    s.candidates, net, network, centre_layer, columns=columns, crs=layer_crs
+                )
+                results[s.name], sitings[s.name] = run_siting_scenario(
+                    s, community_layer, centre_layer, net, candidates
+                )
+        results = {s.name: results[s.name] for s in scenario_list}  # in the file's order
         with progress.stage(f"writing {out}"):
-            write_sweep_outputs(results, out, overwrite=overwrite)
+            write_sweep_outputs(results, out, overwrite=overwrite, sitings=sitings)
     except CircleError as err:
         raise click.ClickException(str(err)) from err
-    click.echo(comparison_text(comparison_table(results)), nl=False)
+    click.echo(comparison_text(comparison_table(results, sitings)), nl=False)
 
 
 @cli.command(short_help="Write editable layers (centres, communities, candidates, gates) from OSM.")

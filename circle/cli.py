@@ -54,7 +54,7 @@ from .siting import (
     site_new_centres,
     siting_summary,
 )
-from .siting_report import siting_markdown, siting_text, write_siting_outputs
+from .siting_report import siting_markdown, siting_tables, siting_text, write_siting_outputs
 
 logger = logging.getLogger("circle")
 
@@ -444,10 +444,26 @@ def _partition_options(f):
     return f
 
 
-def _report_output_options(files: str):
-    """--out, --overwrite and --format; `files` names what --out receives."""
+def _report_output_options(files: str, db_tables: str | None = None):
+    """--out, --overwrite and --format; `files` names what --out receives. With `db_tables`
+    (the tables written), --out also takes a PostGIS URL and --if-exists is added."""
 
     def decorate(f):
+        db_options = [
+            click.option(
+                "--if-exists",
+                type=click.Choice(IF_EXISTS),
+                show_default="fail",
+                help="When --out is a database and a result table exists: fail (name it), "
+                "replace it, or append the rows.",
+            )
+        ]
+        out_help = f"Folder for {files}."
+        if db_tables:
+            out_help += (
+                " Or a PostGIS database, postgresql://USER@HOST/DB?schema=circle, for the "
+                f"tables {db_tables} (written in one transaction)."
+            )
         options = [
             click.option(
                 "--format",
@@ -466,11 +482,14 @@ def _report_output_options(files: str):
             ),
             click.option(
                 "--out",
-                type=click.Path(file_okay=False, path_type=Path),
-                help=f"Folder for {files}.",
+                type=_PathOrDb(file_okay=False, path_type=Path) if db_tables else click.Path(
+                    file_okay=False, path_type=Path
+                ),
+                metavar="DIR|URL" if db_tables else "DIR",
+                help=out_help,
             ),
         ]
-        for option in options:
+        for option in options + (db_options if db_tables else []):
             f = option(f)
         return f
 
@@ -1511,7 +1530,10 @@ _DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
 )
 @_run_options
 @_layer_options
-@_report_output_options("proposals.csv, proposals.geojson, summary.md and summary.json")
+@_report_output_options(
+    "proposals.csv, proposals.geojson, summary.md and summary.json",
+    db_tables="proposals and siting_summary",
+)
 @click.pass_context
 def site(
     ctx: click.Context,
@@ -1538,8 +1560,9 @@ def site(
     lat_column: str | None,
     layer_crs: str | None,
     datum: str,
-    out: Path | None,
+    out: Path | str | None,
     overwrite: bool,
+    if_exists: str | None,
     fmt: str,
 ) -> None:
     """Where should new employment service centres go?
@@ -1555,12 +1578,19 @@ def site(
       $ circle site --add 3
       $ circle site --cover-all --candidates-grid-m 150
       $ circle site --add 2 --communities communities.gpkg --demand graduates
+      $ circle site --add 3 --out "postgresql://planner@gis.example/city?schema=circle" \\
+          --if-exists replace
       $ circle site --add 5 --network shenhe.osm.pbf --centres centres.csv \\
           --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
     """
     if (add is None) == (not cover_all):
         msg = "give either --add K or --cover-all"
         raise click.UsageError(msg, ctx=ctx)
+    to_db = out is not None and is_db_url(out)
+    if to_db and overwrite:
+        raise click.UsageError("--overwrite is for an --out folder; use --if-exists", ctx=ctx)
+    if if_exists is not None and not to_db:
+        raise click.UsageError("--if-exists is for an --out database; use --overwrite", ctx=ctx)
     config = _config(ctx, speed_kmh, minutes, max_snap_m)
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     columns = LayerColumns(
@@ -1619,7 +1649,10 @@ def site(
                 demand=demand,
             )
         summary = siting_summary(result)
-        if out is not None:
+        if to_db:
+            with progress.stage(f"writing {_label(out)}"):
+                write_db_tables(out, siting_tables(result), if_exists=if_exists or "fail")
+        elif out is not None:
             with progress.stage(f"writing {out}"):
                 write_siting_outputs(result, out, overwrite=overwrite)
     except ConfigError as err:

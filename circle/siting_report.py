@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pandas as pd
 
 from .report import ATTRIBUTION, _int, _md, _pct, summary_json, write_report_files
 from .siting import OUTCOMES, PROPOSAL_COLUMNS, SitingResult, siting_summary
@@ -11,6 +14,7 @@ __all__ = [
     "SITING_FILES",
     "proposals_for_output",
     "siting_markdown",
+    "siting_tables",
     "siting_text",
     "write_siting_outputs",
 ]
@@ -288,6 +292,27 @@ def siting_text(summary: dict) -> str:
             + (" …" if len(s["left_out"]) > 5 else "")
         )
     return "\n".join(lines) + "\n"
+
+
+def siting_tables(result: SitingResult) -> dict[str, pd.DataFrame]:
+    """The siting result as database tables (see `circle.db.write_db_tables`).
+
+    Parameters
+    ----------
+    result
+        A siting result.
+
+    Returns
+    -------
+    dict
+        ``proposals``: the proposals exactly as in proposals.csv, with WGS84 point geometry;
+        ``siting_summary``: one row whose ``summary`` column holds summary.json as jsonb.
+    """
+    summary = json.loads(summary_json(siting_summary(result)))
+    return {
+        "proposals": proposals_for_output(result),
+        "siting_summary": pd.DataFrame({"summary": [summary]}),
+    }
 
 
 def write_siting_outputs(

@@ -64,6 +64,10 @@ from .siting import (
 )
 from .siting_report import write_siting_outputs
 
+# wiring: compare map, siting tables for PostGIS
+from .compare_map import compare_map
+from .siting_report import siting_tables
+
 try:
     __version__ = version("circle")
 except PackageNotFoundError:  # running from a checkout without installing
@@ -154,4 +158,6 @@ __all__ = [
     "site_new_centres",
     "siting_summary",
     "write_siting_outputs",
+    "compare_map",
+    "siting_tables",
 ]

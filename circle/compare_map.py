@@ -33,10 +33,10 @@ COMPARE_MAP_FILE = "compare_map.html"
 #: change -> (legend label, fill colour, outline colour); gains and losses stand out, the rest
 #: is muted. Drawn in this order (the muted ones first, underneath).
 CHANGE_STYLES = {
-    "still_covered": ("still covered", "#d9e6f2", "#9ab3c9"),
-    "still_uncovered": ("still not covered", "#e0e0e0", "#a6a6a6"),
-    "only_in_base": ("only in the base run", "#f2f2f2", "#bdbdbd"),
-    "only_in_new": ("only in the new run", "#f2f2f2", "#bdbdbd"),
+    "still_covered": ("still covered", "#c6dbef", "#6b8fb3"),
+    "still_uncovered": ("still not covered", "#f7f7f7", "#8c8c8c"),
+    "only_in_base": ("only in the base run", "#fdf6e3", "#a89f84"),
+    "only_in_new": ("only in the new run", "#fdf6e3", "#a89f84"),
     "lost": ("lost: covered before, not now", "#d7191c", "#7f0000"),
     "gained": ("gained: newly covered", "#1a9850", "#00441b"),
 }

@@ -361,7 +361,7 @@ def site_new_centres(
     _check_request(add, cover_all, solver, time_limit_s)
     demand = None if demand == "population" else demand
     before = coverage_report(
-        communities, centres, network, config=config, groups=() if demand is None else (demand,)
+        communities, centres, network, config=config, groups=None if demand is None else (demand,)
     )
     cand, cand_xy, cand_repaired = prepare_layer(candidates, network, kind="candidates")
     cand_source = candidates.attrs.get("source", "candidates layer")

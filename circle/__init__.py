@@ -66,6 +66,9 @@ from .siting_report import write_siting_outputs
 
 # the analyst's API for notebooks (issue 9)
 from .study import Coverage, Siting, StudyArea
+# wiring: compare map, siting tables for PostGIS
+from .compare_map import compare_map
+from .siting_report import siting_tables
 
 try:
     __version__ = version("circle")
@@ -161,4 +164,6 @@ __all__ = [
     "Coverage",
     "Siting",
     "StudyArea",
+    "compare_map",
+    "siting_tables",
 ]

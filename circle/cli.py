@@ -54,7 +54,7 @@ from .siting import (
     site_new_centres,
     siting_summary,
 )
-from .siting_report import siting_markdown, siting_text, write_siting_outputs
+from .siting_report import siting_markdown, siting_tables, siting_text, write_siting_outputs
 
 logger = logging.getLogger("circle")
 
@@ -444,10 +444,26 @@ def _partition_options(f):
     return f
 
 
-def _report_output_options(files: str):
-    """--out, --overwrite and --format; `files` names what --out receives."""
+def _report_output_options(files: str, db_tables: str | None = None):
+    """--out, --overwrite and --format; `files` names what --out receives. With `db_tables`
+    (the tables written), --out also takes a PostGIS URL and --if-exists is added."""
 
     def decorate(f):
+        db_options = [
+            click.option(
+                "--if-exists",
+                type=click.Choice(IF_EXISTS),
+                show_default="fail",
+                help="When --out is a database and a result table exists: fail (name it), "
+                "replace it, or append the rows.",
+            )
+        ]
+        out_help = f"Folder for {files}."
+        if db_tables:
+            out_help += (
+                " Or a PostGIS database, postgresql://USER@HOST/DB?schema=circle, for the "
+                f"tables {db_tables} (written in one transaction)."
+            )
         options = [
             click.option(
                 "--format",
@@ -466,11 +482,14 @@ def _report_output_options(files: str):
             ),
             click.option(
                 "--out",
-                type=click.Path(file_okay=False, path_type=Path),
-                help=f"Folder for {files}.",
+                type=_PathOrDb(file_okay=False, path_type=Path) if db_tables else click.Path(
+                    file_okay=False, path_type=Path
+                ),
+                metavar="DIR|URL" if db_tables else "DIR",
+                help=out_help,
             ),
         ]
-        for option in options:
+        for option in options + (db_options if db_tables else []):
             f = option(f)
         return f
 
@@ -920,7 +939,10 @@ def _output_options(out_help: str):
 @cli.command(short_help="Compare two coverage runs: who is gained, who is lost.")
 @click.argument("base", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@_output_options("Folder for compare.md, compare.json and compare.csv (one row per community).")
+@_output_options(
+    "Folder for compare.md, compare.json, compare.csv (one row per community) and "
+    "compare_map.html (a map of the differences that opens with no internet)."
+)
 @click.option(
     "--format",
     "fmt",
@@ -935,7 +957,8 @@ def compare(ctx: click.Context, base: Path, new: Path, out: Path | None, overwri
 
     BASE and NEW are result folders (or the summary.json / manifest.json inside them). A
     community is gained when it is covered in NEW but not in BASE, lost the other way round;
-    people and key groups are counted with NEW's figures.
+    people and key groups are counted with NEW's figures. With --out, compare_map.html shows
+    the communities gained (green) and lost (red); the unchanged ones are muted.
 
     \b
     Examples:
@@ -943,11 +966,17 @@ def compare(ctx: click.Context, base: Path, new: Path, out: Path | None, overwri
       $ circle compare today/ elderly/
       $ circle compare today/summary.json plan/summary.json --out compare/
     """
+    from .compare_map import COMPARE_MAP_FILE, compare_map
+
     try:
-        comparison = compare_runs(read_run(base), read_run(new))
+        base_run, new_run = read_run(base), read_run(new)
+        comparison = compare_runs(base_run, new_run)
         if out is not None:
-            with atomic_output_dir(out, COMPARE_FILES, overwrite=overwrite) as staging:
+            html = map_html(compare_map(comparison, base_run, new_run))
+            files = [*COMPARE_FILES, COMPARE_MAP_FILE]
+            with atomic_output_dir(out, files, overwrite=overwrite) as staging:
                 write_compare_files(comparison, staging)
+                (staging / COMPARE_MAP_FILE).write_text(html, encoding="utf-8")
     except CircleError as err:
         raise click.ClickException(str(err)) from err
     text = summary_json if fmt == "json" else compare_markdown
@@ -1272,6 +1301,12 @@ def sweep(
     --partition-by the study area is cut into parts, otherwise it is one part. Writes one
     coverage table per scenario (<name>.csv) and comparison.csv (coverage share per band).
 
+    A scenario with add = K first proposes K new centres, as `circle site --add K`, among its
+    candidates ("osm": the network's OSM tags, the default; "grid:200": one street node per
+    200 m square; or a file, relative to the scenarios file), then reports the coverage with
+    them added (<name>.proposals.csv lists them). Siting runs on the whole study area in this
+    process, not per part.
+
     \b
     scenarios.toml:
       [defaults]
@@ -1281,6 +1316,10 @@ def sweep(
       [[scenario]]
       name = "slow-walkers"
       speed_kmh = 3.0
+      [[scenario]]
+      name = "two-more"
+      add = 2
+      candidates = "grid:200"
 
     \b
     Examples:
@@ -1288,7 +1327,14 @@ def sweep(
       $ circle sweep scenarios.toml --network liaoning.osm.pbf --centres centres.gpkg \\
           --communities communities.gpkg --partition tiles --tile-km 10 --out sweep/
     """
-    from .sweep import comparison_table, comparison_text, read_scenarios, write_sweep_outputs
+    from .sweep import (
+        comparison_table,
+        comparison_text,
+        read_scenarios,
+        run_siting_scenario,
+        scenario_candidates,
+        write_sweep_outputs,
+    )
 
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     names = ("id", "name", "type", "population", "lon", "lat")
@@ -1296,8 +1342,16 @@ def sweep(
     partition_opts = opts
     try:
         scenario_list = read_scenarios(scenarios)
-        configs = {s.name: s.config for s in scenario_list}
-        min_component_m = next(iter(configs.values())).min_component_m  # not a scenario key
+        configs = {s.name: s.config for s in scenario_list if s.add is None}
+        siting = [s for s in scenario_list if s.add is not None]
+        osm_needed = any(s.candidates == "osm" for s in siting)
+        if osm_needed and not Path(network).name.lower().endswith(OSM_SUFFIXES):
+            msg = (
+                f"{scenarios}: candidates = \"osm\" (the default for add) needs an OSM network "
+                f"file, not {_label(network)}; give candidates = \"grid:200\" or a file"
+            )
+            raise click.UsageError(msg, ctx=ctx)
+        min_component_m = scenario_list[0].config.min_component_m  # not a scenario key
         partitioning = _partitioning(ctx, partition_opts, layer_crs, required=True)
         with progress.stage(f"reading the walking network {network.name}"):
             net = load_network(network, min_component_m=min_component_m)
@@ -1305,21 +1359,33 @@ def sweep(
             centre_layer, community_layer = _load_layers(
                 network, centres, communities, columns, layer_crs
             )
-        with progress.stage(f"running {len(configs)} scenarios"):
-            results = _run_parts(
-                ctx,
-                partition_opts,
-                communities=community_layer,
-                centres=centre_layer,
-                network=net,
-                configs=configs,
-                partitioning=partitioning,
-            )
+        results = {}
+        if configs:
+            with progress.stage(f"running {len(configs)} scenarios"):
+                results = _run_parts(
+                    ctx,
+                    partition_opts,
+                    communities=community_layer,
+                    centres=centre_layer,
+                    network=net,
+                    configs=configs,
+                    partitioning=partitioning,
+                )
+        sitings = {}
+        for s in siting:
+            with progress.stage(f"scenario {s.name}: siting {s.add} new centres (whole area)"):
+                candidates = scenario_candidates(
+                    s.candidates, net, network, centre_layer, columns=columns, crs=layer_crs
+                )
+                results[s.name], sitings[s.name] = run_siting_scenario(
+                    s, community_layer, centre_layer, net, candidates
+                )
+        results = {s.name: results[s.name] for s in scenario_list}  # in the file's order
         with progress.stage(f"writing {out}"):
-            write_sweep_outputs(results, out, overwrite=overwrite)
+            write_sweep_outputs(results, out, overwrite=overwrite, sitings=sitings)
     except CircleError as err:
         raise click.ClickException(str(err)) from err
-    click.echo(comparison_text(comparison_table(results)), nl=False)
+    click.echo(comparison_text(comparison_table(results, sitings)), nl=False)
 
 
 @cli.command(short_help="Write editable layers (centres, communities, candidates, gates) from OSM.")
@@ -1453,9 +1519,19 @@ _DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
     show_default=True,
     help="Time limit of the MILP; when reached, the best answer so far and its gap are reported.",
 )
+@click.option(
+    "--demand",
+    metavar="COLUMN",
+    help="Count the people of this key group (a count column of the communities, e.g. "
+    "graduates) instead of the population: --add K then brings the most of them within the "
+    "circle. Empty cells count 0 (the summary says how many).",
+)
 @_run_options
 @_layer_options
-@_report_output_options("proposals.csv, proposals.geojson, summary.md and summary.json")
+@_report_output_options(
+    "proposals.csv, proposals.geojson, summary.md and summary.json",
+    db_tables="proposals and siting_summary",
+)
 @click.pass_context
 def site(
     ctx: click.Context,
@@ -1470,6 +1546,7 @@ def site(
     candidates_grid_m: float | None,
     solver: str,
     time_limit_s: float,
+    demand: str | None,
     speed_kmh: float,
     minutes: tuple[float, ...],
     max_snap_m: float,
@@ -1481,8 +1558,9 @@ def site(
     lat_column: str | None,
     layer_crs: str | None,
     datum: str,
-    out: Path | None,
+    out: Path | str | None,
     overwrite: bool,
+    if_exists: str | None,
     fmt: str,
 ) -> None:
     """Where should new employment service centres go?
@@ -1497,12 +1575,20 @@ def site(
     Examples:
       $ circle site --add 3
       $ circle site --cover-all --candidates-grid-m 150
+      $ circle site --add 2 --communities communities.gpkg --demand graduates
+      $ circle site --add 3 --out "postgresql://planner@gis.example/city?schema=circle" \\
+          --if-exists replace
       $ circle site --add 5 --network shenhe.osm.pbf --centres centres.csv \\
           --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
     """
     if (add is None) == (not cover_all):
         msg = "give either --add K or --cover-all"
         raise click.UsageError(msg, ctx=ctx)
+    to_db = out is not None and is_db_url(out)
+    if to_db and overwrite:
+        raise click.UsageError("--overwrite is for an --out folder; use --if-exists", ctx=ctx)
+    if if_exists is not None and not to_db:
+        raise click.UsageError("--if-exists is for an --out database; use --overwrite", ctx=ctx)
     config = _config(ctx, speed_kmh, minutes, max_snap_m)
     progress = _Progress(quiet=ctx.obj["quiet"] > 0)
     columns = LayerColumns(
@@ -1558,9 +1644,13 @@ def site(
                 config=config,
                 solver=solver,
                 time_limit_s=time_limit_s,
+                demand=demand,
             )
         summary = siting_summary(result)
-        if out is not None:
+        if to_db:
+            with progress.stage(f"writing {_label(out)}"):
+                write_db_tables(out, siting_tables(result), if_exists=if_exists or "fail")
+        elif out is not None:
             with progress.stage(f"writing {out}"):
                 write_siting_outputs(result, out, overwrite=overwrite)
     except ConfigError as err:

@@ -632,7 +632,8 @@ def _by_area(
     sources: dict,
     groups: tuple[str, ...],
 ) -> dict:
-    """Per area: communities, population, covered counts and shares, the worst gaps."""
+    """Per area: communities, population, covered counts and shares, the worst gaps; and the
+    key groups per area (``groups``: one row per area and group, areas in the rows' order)."""
     area = t[AREA_COLUMN].to_numpy(object)
     covered = t["covered"].to_numpy()
     names = sorted(set(area) - {""}, key=natural_key) + ([""] if (area == "").any() else [])
@@ -656,9 +657,18 @@ def _by_area(
                 "worst_gaps": [_gap(r, groups) for _, r in gaps.iterrows()],
             }
         )
+    group_rows = []
+    if groups:
+        per_area = group_coverage(t, groups, by=AREA_COLUMN)
+        group_rows = [
+            {**r, "area": name or UNASSIGNED_AREA, "share": _share(r["covered"], r["total"])}
+            for name in names
+            for r in per_area.loc[per_area["area"] == name].to_dict("records")
+        ]
     return {
         "by": sources.get("communities", {}).get("areas", ""),
         "rows": rows,
+        "groups": group_rows,
         "unassigned": sorted(t.loc[area == "", "community_id"].tolist(), key=natural_key),
     }
 

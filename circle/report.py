@@ -203,6 +203,21 @@ def _areas_markdown(areas: dict, minutes: float) -> list[str]:
         )
     if areas["unassigned"]:
         lines += ["", f"In no area: {_md(', '.join(areas['unassigned']))}."]
+    if areas.get("groups"):
+        lines += [
+            "",
+            f"### Key groups by area within {minutes:g} minutes",
+            "",
+            "| area | group | people | covered | left out | share covered | "
+            "communities without a figure |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {_md(g['area'])} | {_md(g['group'])} | {_int(g['total'])} | "
+            f"{_int(g['covered'])} | {_int(g['uncovered'])} | {_pct(g['share'])} | "
+            f"{g['communities_without_figure']} |"
+            for g in areas["groups"]
+        ]
     return lines
 
 

@@ -119,10 +119,12 @@ class SitingResult:
         The proposed sites, best first (`PROPOSAL_COLUMNS` + point geometry, network CRS).
         ``population_newly_covered`` and ``communities_newly_covered`` count what each site
         adds to the sites ranked above it, so the columns sum to the total gain;
-        ``population_alone`` is what the site would newly cover on its own.
+        ``population_alone`` is what the site would newly cover on its own. With a `demand`
+        column, ``demand_newly_covered`` and ``demand_alone`` count its people the same way.
     communities
         One row per community (sorted by id): ``covered_before``, ``covered_after``,
-        ``new_site_id`` (the proposal credited with covering it) and ``outcome`` (`OUTCOMES`).
+        ``new_site_id`` (the proposal credited with covering it) and ``outcome`` (`OUTCOMES`);
+        ``demand`` (the count, empty kept) with a `demand` column.
     candidates
         One row per candidate (sorted by id): ``snap_m``, ``status`` (ok, off_network),
         ``uncovered_reached`` and ``population_reached`` (uncovered communities within the
@@ -137,14 +139,16 @@ class SitingResult:
     add
         K of ``add=K``; None when covering all.
     objective
-        {"population", "communities"}: what "most" counts (communities when the layer has no
-        population at all).
+        {"population", "communities"} or the `demand` column: what "most" counts
+        (communities when the layer has no population at all and no demand column is given).
     solver
         Method, status, objective, bound and gap of the MILP, and the greedy's objective and gap.
     config
         The run parameters.
     sources
         Provenance of the network and the layers, candidates included.
+    demand
+        The key-group column the objective counts, or None (population).
     """
 
     proposals: gpd.GeoDataFrame
@@ -158,6 +162,7 @@ class SitingResult:
     solver: dict
     config: CircleConfig
     sources: dict
+    demand: str | None = None
 
 
 # ---- candidate sites -----------------------------------------------------------------------------
@@ -308,6 +313,7 @@ def site_new_centres(
     config: CircleConfig = DEFAULT_CONFIG,
     solver: Literal["milp", "greedy"] = "milp",
     time_limit_s: float = 60.0,
+    demand: str | None = None,
 ) -> SitingResult:
     """Choose new centre sites among candidates; the existing centres stay.
 
@@ -342,13 +348,21 @@ def site_new_centres(
     time_limit_s
         Time limit of the MILP, seconds; when reached, the best solution found so far is kept
         and the gap to the bound is reported.
+    demand
+        A key-group count column of `communities` (e.g. ``graduates``) to weight the objective
+        by instead of population: ``add=K`` then newly covers the most people of that group.
+        Counts must be numbers >= 0; empty cells count 0 (reported in the summary). ``None``
+        or ``"population"``: population.
 
     Returns
     -------
     SitingResult
     """
     _check_request(add, cover_all, solver, time_limit_s)
-    before = coverage_report(communities, centres, network, config=config)
+    demand = None if demand == "population" else demand
+    before = coverage_report(
+        communities, centres, network, config=config, groups=None if demand is None else (demand,)
+    )
     cand, cand_xy, cand_repaired = prepare_layer(candidates, network, kind="candidates")
     cand_source = candidates.attrs.get("source", "candidates layer")
     clash = sorted(set(cand["id"]) & set(before.centres["centre_id"]), key=natural_key)
@@ -379,8 +393,12 @@ def site_new_centres(
     )
 
     population = table["population"].to_numpy(float)
-    objective = "population" if np.isfinite(population).any() else "communities"
-    weight = np.nan_to_num(population, nan=0.0) if objective == "population" else None
+    has_pop = bool(np.isfinite(population).any())
+    if demand is not None:
+        objective, weight = demand, np.nan_to_num(table[demand].to_numpy(float), nan=0.0)
+    else:
+        objective = "population" if has_pop else "communities"
+        weight = np.nan_to_num(population, nan=0.0) if has_pop else None
     covered_before = table["covered"].to_numpy(bool)
     open_idx = np.flatnonzero(~covered_before)
     A = _pattern(reach)[:, open_idx].tocsr()
@@ -421,7 +439,7 @@ def site_new_centres(
     rank_of = np.zeros(len(cand), np.int64)
     for r, (j, _) in enumerate(ranked, start=1):
         rank_of[j] = r
-    reached_pop = A @ np.nan_to_num(population[open_idx]) if objective == "population" else None
+    reached_pop = A @ np.nan_to_num(population[open_idx]) if has_pop else None
     candidates_out = gpd.GeoDataFrame(
         {
             "candidate_id": cand["id"].to_numpy(),
@@ -436,7 +454,11 @@ def site_new_centres(
         geometry=shapely.points(cand_xy),
         crs=network.crs,
     )
-    proposals = _proposals(ranked, cand, cand_xy, cand_snap, table, open_idx, A, objective, network)
+    proposals = _proposals(ranked, cand, cand_xy, cand_snap, table, open_idx, A, has_pop, network)
+    if demand is not None:
+        proposals, communities_out = _with_demand(
+            proposals, communities_out, ranked, open_idx, A, table[demand].to_numpy(float)
+        )
     sources = {
         **before.sources,
         "candidates": {
@@ -457,7 +479,30 @@ def site_new_centres(
         solver=info,
         config=config,
         sources=sources,
+        demand=demand,
     )
+
+
+def _with_demand(proposals, communities, ranked, open_idx, A, raw):
+    """Add the demand column's figures: per proposal ``demand_newly_covered`` and
+    ``demand_alone`` (the rules of the population columns), per community ``demand`` (the
+    count as given, empty kept)."""
+    counts = np.nan_to_num(raw, nan=0.0)
+
+    def total(items) -> float:
+        return math.fsum(counts[open_idx[items]])
+
+    proposals = proposals.copy()
+    at = proposals.columns.get_loc("population_alone") + 1
+    proposals.insert(at, "demand_newly_covered", [float(total(items)) for _, items in ranked])
+    proposals.insert(
+        at + 1,
+        "demand_alone",
+        [float(total(A.indices[A.indptr[j] : A.indptr[j + 1]])) for j, _ in ranked],
+    )
+    communities = communities.copy()
+    communities.insert(communities.columns.get_loc("population") + 1, "demand", raw)
+    return proposals, communities
 
 
 def _check_request(add, cover_all: bool, solver: str, time_limit_s: float) -> None:
@@ -501,9 +546,8 @@ def _outcomes(table, covered_before, covered_after, A, open_idx, cand_snap, comm
     return outcome
 
 
-def _proposals(ranked, cand, cand_xy, cand_snap, table, open_idx, A, objective, network):
+def _proposals(ranked, cand, cand_xy, cand_snap, table, open_idx, A, has_pop, network):
     pop = table["population"].to_numpy(float)
-    has_pop = objective == "population"
     ids = table["community_id"].to_numpy()
     rows = []
     for r, (j, items) in enumerate(ranked, start=1):
@@ -782,8 +826,10 @@ def siting_summary(result: SitingResult) -> dict:
     dict
         ``parameters``, ``data``, ``candidates`` (counts), ``before`` and ``after`` (communities
         and population covered at the threshold, shares of all communities), ``gain``,
-        ``proposals``, ``solver``, ``population`` and ``left_out`` (the communities still
-        uncovered, largest population first, with their outcome).
+        ``proposals``, ``solver``, ``population``, ``demand`` (with a demand column: its
+        total, the communities without a figure, covered before and after, gain; else None)
+        and ``left_out`` (the communities still uncovered, largest population first, with
+        their outcome).
     """
     c = result.communities
     pop = c["population"].to_numpy(float)
@@ -804,6 +850,20 @@ def siting_summary(result: SitingResult) -> dict:
 
     before = figures(c["covered_before"].to_numpy(bool))
     after = figures(c["covered_after"].to_numpy(bool))
+    demand = None
+    if result.demand is not None:
+        raw = c["demand"].to_numpy(float)
+        counts = np.nan_to_num(raw, nan=0.0)
+        d_before = math.fsum(counts[c["covered_before"].to_numpy(bool)])
+        d_after = math.fsum(counts[c["covered_after"].to_numpy(bool)])
+        demand = {
+            "column": result.demand,
+            "total": math.fsum(counts),
+            "communities_without_figure": int(np.isnan(raw).sum()),
+            "covered_before": d_before,
+            "covered_after": d_after,
+            "gain": d_after - d_before,
+        }
     left = c.loc[~c["covered_after"]].copy()
     left["_pop"] = left["population"].fillna(-1)
     left["_key"] = left["community_id"].map(natural_key)
@@ -820,6 +880,7 @@ def siting_summary(result: SitingResult) -> dict:
             "mode": result.mode,
             "add": result.add,
             "objective": result.objective,
+            "demand": result.demand,
             "solver": result.solver["method"],
             "time_limit_s": result.solver["time_limit_s"],
         },
@@ -847,13 +908,19 @@ def siting_summary(result: SitingResult) -> dict:
             "total": total_pop,
             "communities_without_population": int(np.isnan(pop).sum()),
         },
+        "demand": demand,
         "left_out": [
             {
                 "community_id": r.community_id,
                 "name": r.name,
-                "population": None if not math.isfinite(r.population) else r.population,
+                "population": _finite(r.population),
+                **({"demand": _finite(r.demand)} if demand else {}),
                 "outcome": r.outcome,
             }
             for r in left.itertuples()
         ],
     }
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None

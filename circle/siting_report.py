@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pandas as pd
 
 from .report import ATTRIBUTION, _int, _md, _pct, summary_json, write_report_files
 from .siting import OUTCOMES, PROPOSAL_COLUMNS, SitingResult, siting_summary
@@ -11,13 +14,20 @@ __all__ = [
     "SITING_FILES",
     "proposals_for_output",
     "siting_markdown",
+    "siting_tables",
     "siting_text",
     "write_siting_outputs",
 ]
 
 SITING_FILES = ["proposals.csv", "proposals.geojson", "summary.md", "summary.json"]
 
-_DECIMALS = {"population_newly_covered": 1, "population_alone": 1, "snap_m": 1}
+_DECIMALS = {
+    "population_newly_covered": 1,
+    "population_alone": 1,
+    "demand_newly_covered": 1,
+    "demand_alone": 1,
+    "snap_m": 1,
+}
 
 
 def proposals_for_output(result: SitingResult):
@@ -26,9 +36,11 @@ def proposals_for_output(result: SitingResult):
     Coordinates keep full double precision (not the 7 decimals of coverage.geojson), so that
     proposals appended to a centres file walk exactly as the siting run measured.
     """
-    t = result.proposals.to_crs("EPSG:4326")[[*PROPOSAL_COLUMNS, "geometry"]].copy()
+    demand = ["demand_newly_covered", "demand_alone"] if result.demand else []
+    t = result.proposals.to_crs("EPSG:4326")[[*PROPOSAL_COLUMNS, *demand, "geometry"]].copy()
     for col, digits in _DECIMALS.items():
-        t[col] = t[col].astype(float).round(digits)
+        if col in t.columns:
+            t[col] = t[col].astype(float).round(digits)
     return t
 
 
@@ -37,7 +49,7 @@ def _question(s: dict) -> str:
     metres = p["walk_speed_kmh"] * 1000 / 60 * p["threshold_min"]
     walk = f"{p['threshold_min']:g} minutes' walk ({metres:.0f} m at {p['walk_speed_kmh']:g} km/h)"
     if p["mode"] == "add":
-        most = "people" if p["objective"] == "population" else "communities"
+        most = _unit(p)
         return (
             f"Where would **{p['add']} new centres** newly cover the most {most} within {walk}? "
             "The existing centres stay."
@@ -48,13 +60,16 @@ def _question(s: dict) -> str:
     )
 
 
+def _unit(p: dict) -> str:
+    """What the objective counts, in words."""
+    if p.get("demand"):
+        return f"people of the group `{p['demand']}`"
+    return "people" if p["objective"] == "population" else "communities"
+
+
 def _solver_lines(s: dict) -> list[str]:
     v = s["solver"]
-    unit = (
-        "sites"
-        if v["problem"] == "set covering"
-        else ("people" if s["parameters"]["objective"] == "population" else "communities")
-    )
+    unit = "sites" if v["problem"] == "set covering" else _unit(s["parameters"])
     gap = "–" if v["gap"] is None else f"{100 * v['gap']:.2f} %"
     greedy_gap = "–" if v["greedy_gap"] is None else f"{100 * v['greedy_gap']:.2f} %"
     bound = "–" if v["bound"] is None else _int(v["bound"])
@@ -121,21 +136,29 @@ def siting_markdown(summary: dict) -> str:
         f"{_pct(a['population_share'])} |",
         f"| gain | +{g['communities']} | | "
         f"{'–' if g['population'] is None else '+' + _int(g['population'])} | |",
+        *_demand_lines(s.get("demand")),
         "",
         "## Proposed sites",
         "",
     ]
     if props:
+        group = p.get("demand")
         lines += [
             "| rank | site | name | type | population newly covered | communities newly "
-            "covered | population alone |",
-            "|---:|---|---|---|---:|---:|---:|",
+            "covered | population alone |"
+            + (f" {_md(group)} newly covered | {_md(group)} alone |" if group else ""),
+            "|---:|---|---|---|---:|---:|---:|" + ("---:|---:|" if group else ""),
         ]
         for r in props:
             lines.append(
                 f"| {r['rank']} | {_md(r['site_id'])} | {_md(r['name'])} | {r['type']} | "
                 f"{_int(r['population_newly_covered'])} | {r['communities_newly_covered']} | "
                 f"{_int(r['population_alone'])} |"
+                + (
+                    f" {_int(r['demand_newly_covered'])} | {_int(r['demand_alone'])} |"
+                    if group
+                    else ""
+                )
             )
         lines += [
             "",
@@ -174,7 +197,18 @@ def siting_markdown(summary: dict) -> str:
         f"{c['on_network']} on the network, {c['reaching_uncovered']} within reach of an "
         f"uncovered community{off}.",
     ]
-    if pop["available"]:
+    d = s.get("demand")
+    if d:
+        lines.append(
+            f"- The objective counts the key group `{d['column']}` (column of the communities "
+            "layer), not population."
+            + (
+                f" {d['communities_without_figure']} communities have no figure for it and count 0."
+                if d["communities_without_figure"]
+                else ""
+            )
+        )
+    elif pop["available"]:
         lines.append("- The objective counts people (the communities' population).")
         if pop["communities_without_population"]:
             lines.append(
@@ -197,6 +231,17 @@ def siting_markdown(summary: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _demand_lines(d: dict | None) -> list[str]:
+    if not d:
+        return []
+    return [
+        "",
+        f"Key group `{_md(d['column'])}` (the objective): {_int(d['covered_before'])} of "
+        f"{_int(d['total'])} within the circle before, {_int(d['covered_after'])} after "
+        f"(+{_int(d['gain'])}).",
+    ]
 
 
 def siting_text(summary: dict) -> str:
@@ -229,6 +274,17 @@ def siting_text(summary: dict) -> str:
             f"({_pct(f['communities_share'])}), population {_int(f['population_covered'])} "
             f"({_pct(f['population_share'])})"
         )
+    d = s.get("demand")
+    if d:
+        lines.append(
+            f"demand: {d['column']} (not population), {_int(d['covered_before'])} -> "
+            f"{_int(d['covered_after'])} of {_int(d['total'])} covered"
+            + (
+                f"; {d['communities_without_figure']} communities without a figure count 0"
+                if d["communities_without_figure"]
+                else ""
+            )
+        )
     if s["left_out"]:
         lines.append(
             "still left out: "
@@ -236,6 +292,27 @@ def siting_text(summary: dict) -> str:
             + (" …" if len(s["left_out"]) > 5 else "")
         )
     return "\n".join(lines) + "\n"
+
+
+def siting_tables(result: SitingResult) -> dict[str, pd.DataFrame]:
+    """The siting result as database tables (see `circle.db.write_db_tables`).
+
+    Parameters
+    ----------
+    result
+        A siting result.
+
+    Returns
+    -------
+    dict
+        ``proposals``: the proposals exactly as in proposals.csv, with WGS84 point geometry;
+        ``siting_summary``: one row whose ``summary`` column holds summary.json as jsonb.
+    """
+    summary = json.loads(summary_json(siting_summary(result)))
+    return {
+        "proposals": proposals_for_output(result),
+        "siting_summary": pd.DataFrame({"summary": [summary]}),
+    }
 
 
 def write_siting_outputs(

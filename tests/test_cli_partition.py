@@ -167,8 +167,10 @@ def test_sweep_writes_one_table_per_scenario_and_a_comparison(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[scenario]]\nname = "k3"\nadd = 3\n', "`add` (new centres) is not yet supported"),
-        ('[[scenario]]\nname = "c"\ncandidates = "sites.csv"\n', "`candidates` (new centres) is"),
+        ('[[scenario]]\nname = "k0"\nadd = 0\n', "`add` must be a whole number"),
+        ('[[scenario]]\nname = "c"\ncandidates = "sites.csv"\n', "`candidates` needs `add"),
+        ('[[scenario]]\nname = "c"\nadd = 1\ncandidates = "grid:x"\n', "SPACING must be"),
+        ('[[scenario]]\nname = "c"\nadd = 1\ncandidates = "nope.csv"\n', "no file"),
         ('[[scenario]]\nname = "x"\nspeed = 3\n', "unknown key(s) ['speed']"),
         ('[[scenario]]\nname = "x"\n[[scenario]]\nname = "x"\n', "two scenarios are named 'x'"),
         ('[[scenario]]\nname = "a/b"\n', "needs a name of letters"),

@@ -32,7 +32,6 @@ from .isochrones import ALL_CENTRES, walk_isochrones
 from .maps import TILE_PROVIDERS, coverage_map, map_html, tile_provider, write_map
 from .network import cache_dir, load_network
 from .online import parse_bbox
-from .osm import OSM_SUFFIXES
 from .profiles import PROFILES, get_profile, parse_profiles
 from .report import coverage_tables, summary_json, summary_markdown, summary_text
 from .runs import CoverageJob, load_layers, rerun, run_job, write_job_outputs
@@ -48,13 +47,13 @@ from .scenarios import (
 from .siting import (
     CANDIDATE_TAGS,
     DEFAULT_GRID_SPACING_M,
-    candidates_from_osm,
-    candidates_on_grid,
-    combine_candidates,
+    check_candidate_sources,
+    gather_candidates,
     site_new_centres,
     siting_summary,
 )
 from .siting_report import siting_markdown, siting_text, write_siting_outputs
+from .whatif import whatif_map
 
 logger = logging.getLogger("circle")
 
@@ -609,6 +608,83 @@ def _absolute(path: str | Path | None) -> str | None:
     return str(Path(path).resolve())
 
 
+def _parse_tags(ctx, param, values):
+    """``KEY=VALUE`` or ``KEY=VALUE:TYPE`` options as ``{(key, value): type}``."""
+    tags = {}
+    for text in values:
+        pair, _, ctype = text.partition(":")
+        key, eq, value = pair.partition("=")
+        if not (eq and key and value):
+            msg = f"{text!r} is not KEY=VALUE (e.g. amenity=library)"
+            raise click.BadParameter(msg)
+        if ctype and ctype not in CENTRE_TYPES:
+            msg = f"{text!r}: type must be one of {', '.join(CENTRE_TYPES)}"
+            raise click.BadParameter(msg)
+        tags[(key, value)] = ctype or CANDIDATE_TAGS.get((key, value), "other")
+    return tags or None
+
+
+_DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
+
+
+def _candidate_sources(ctx, network, candidates_file, from_osm, tags, grid_m, columns, crs, datum):
+    """The `_candidate_options` values as `gather_candidates` keywords, checked up front."""
+    options = {
+        "candidates_file": candidates_file,
+        "from_osm": from_osm,
+        "tags": tags,
+        "grid_m": grid_m,
+    }
+    try:
+        check_candidate_sources(network, **options)
+    except ConfigError as err:
+        raise click.UsageError(str(err), ctx=ctx) from err
+    return {**options, "columns": columns, "layer_crs": crs, "datum": datum}
+
+
+def _candidate_options(f):
+    """The candidate-site options shared by `circle site` and `circle coverage --whatif`."""
+    for option in reversed(_CANDIDATE_OPTIONS):
+        f = option(f)
+    return f
+
+
+_CANDIDATE_OPTIONS = [
+    click.option(
+        "--candidates",
+        "candidates_file",
+        metavar="FILE",
+        help="Candidate sites (points or polygons; id, name, type columns), e.g. vacant public "
+        "buildings, enterprises, industrial parks, colleges; same formats as --centres.",
+    ),
+    click.option(
+        "--candidates-from-osm",
+        "from_osm",
+        is_flag=True,
+        help="Candidate sites from the network's OSM tags (the default when no candidate source "
+        f"is given): {_DEFAULT_TAGS_HELP}.",
+    ),
+    click.option(
+        "--candidate-tag",
+        "candidate_tags",
+        multiple=True,
+        metavar="KEY=VALUE[:TYPE]",
+        callback=_parse_tags,
+        help="Use these OSM tags instead of the defaults (implies --candidates-from-osm); repeat "
+        "for several, e.g. --candidate-tag amenity=school:college.",
+    ),
+    click.option(
+        "--candidates-grid-m",
+        type=click.FloatRange(min=0, min_open=True),
+        is_flag=False,
+        flag_value=DEFAULT_GRID_SPACING_M,
+        metavar="[SPACING]",
+        help="Candidate sites on the street network: one street node per SPACING x SPACING "
+        f"metres square; SPACING is {DEFAULT_GRID_SPACING_M:g} when left out.",
+    ),
+]
+
+
 @cli.command(short_help="Report which communities reach a centre within the walk-time bands.")
 @_input_options
 @_db_options
@@ -1033,6 +1109,12 @@ def _draw_map(result, net, centre_layer, config, **map_options):
     return coverage_map(result, isochrones=bands, network=net, **map_options)
 
 
+def _draw_whatif_map(result, net, centre_layer, config, **map_options):
+    """Isochrones of the existing centres, then the what-if map of a siting result."""
+    bands = walk_isochrones(net, centre_layer, config=config, per_centre=False)
+    return whatif_map(result, isochrones=bands, network=net, **map_options)
+
+
 def _buffer_option(f):
     return click.option(
         "--buffer-m",
@@ -1374,25 +1456,6 @@ def extract(ctx: click.Context, osm_file: Path, out: Path, presets: Path | None,
     click.echo(f"written: {out}")
 
 
-def _parse_tags(ctx, param, values):
-    """``KEY=VALUE`` or ``KEY=VALUE:TYPE`` options as ``{(key, value): type}``."""
-    tags = {}
-    for text in values:
-        pair, _, ctype = text.partition(":")
-        key, eq, value = pair.partition("=")
-        if not (eq and key and value):
-            msg = f"{text!r} is not KEY=VALUE (e.g. amenity=library)"
-            raise click.BadParameter(msg)
-        if ctype and ctype not in CENTRE_TYPES:
-            msg = f"{text!r}: type must be one of {', '.join(CENTRE_TYPES)}"
-            raise click.BadParameter(msg)
-        tags[(key, value)] = ctype or CANDIDATE_TAGS.get((key, value), "other")
-    return tags or None
-
-
-_DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
-
-
 @cli.command(short_help="Propose sites for new centres: the best K, or the fewest for everyone.")
 @click.option(
     "--add",
@@ -1407,38 +1470,7 @@ _DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
     "(set covering); the rest are listed with the reason.",
 )
 @_input_options
-@click.option(
-    "--candidates",
-    "candidates_file",
-    metavar="FILE",
-    help="Candidate sites (points or polygons; id, name, type columns), e.g. vacant public "
-    "buildings, enterprises, industrial parks, colleges; same formats as --centres.",
-)
-@click.option(
-    "--candidates-from-osm",
-    "from_osm",
-    is_flag=True,
-    help="Candidate sites from the network's OSM tags (the default when no candidate source "
-    f"is given): {_DEFAULT_TAGS_HELP}.",
-)
-@click.option(
-    "--candidate-tag",
-    "candidate_tags",
-    multiple=True,
-    metavar="KEY=VALUE[:TYPE]",
-    callback=_parse_tags,
-    help="Use these OSM tags instead of the defaults (implies --candidates-from-osm); repeat "
-    "for several, e.g. --candidate-tag amenity=school:college.",
-)
-@click.option(
-    "--candidates-grid-m",
-    type=click.FloatRange(min=0, min_open=True),
-    is_flag=False,
-    flag_value=DEFAULT_GRID_SPACING_M,
-    metavar="[SPACING]",
-    help="Candidate sites on the street network: one street node per SPACING x SPACING "
-    f"metres square; SPACING is {DEFAULT_GRID_SPACING_M:g} when left out.",
-)
+@_candidate_options
 @click.option(
     "--solver",
     type=click.Choice(["milp", "greedy"]),
@@ -1458,6 +1490,13 @@ _DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
 @_run_options
 @_layer_options
 @_report_output_options("proposals.csv, proposals.geojson, summary.md and summary.json")
+@click.option(
+    "--map",
+    "with_map",
+    is_flag=True,
+    help="Also write map.html into --out: a what-if map that opens with no internet, where "
+    "clicking candidate sites shows who they bring within the circle (proposals start on).",
+)
 @click.pass_context
 def site(
     ctx: click.Context,
@@ -1486,6 +1525,7 @@ def site(
     out: Path | None,
     overwrite: bool,
     fmt: str,
+    with_map: bool,
 ) -> None:
     """Where should new employment service centres go?
 
@@ -1501,6 +1541,7 @@ def site(
       $ circle site --cover-all --candidates-grid-m 150
       $ circle site --add 5 --network shenhe.osm.pbf --centres centres.csv \\
           --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
+      $ circle site --add 3 --out sites/ --map     # then open sites/map.html and click
     """
     if (add is None) == (not cover_all):
         msg = "give either --add K or --cover-all"
@@ -1515,16 +1556,13 @@ def site(
         lon=lon_column,
         lat=lat_column,
     )
-    from_osm = from_osm or candidate_tags is not None
-    if not (candidates_file or from_osm or candidates_grid_m):
-        from_osm = True  # the default source
-    if from_osm and (is_db_url(network) or not Path(network).name.lower().endswith(OSM_SUFFIXES)):
-        msg = (
-            f"{_label(network)}: a .graphml or database network has no tags to take candidate "
-            "sites from; give "
-            "--candidates FILE or --candidates-grid-m SPACING"
-        )
+    if with_map and out is None:
+        msg = "--map writes map.html into the --out folder: give --out DIR"
         raise click.UsageError(msg, ctx=ctx)
+    candidate_options = _candidate_sources(
+        ctx, network, candidates_file, from_osm, candidate_tags, candidates_grid_m, columns,
+        layer_crs, datum,
+    )
     started = time.perf_counter()
     try:
         with progress.stage(f"reading the walking network {_label(network)}"):
@@ -1533,22 +1571,7 @@ def site(
             centre_layer, community_layer = _load_layers(
                 network, centres, communities, columns, layer_crs, datum=datum
             )
-            sources = []
-            if candidates_file:
-                sources.append(
-                    read_layer(
-                        candidates_file, columns=columns, crs=layer_crs, kind="candidates",
-                        datum=datum,
-                    )
-                )
-            if from_osm:
-                centre_ids = {str(i) for i in centre_layer["id"]}
-                sources.append(
-                    candidates_from_osm(network, tags=candidate_tags, exclude_ids=centre_ids)
-                )
-            if candidates_grid_m:
-                sources.append(candidates_on_grid(net, candidates_grid_m))
-            candidate_layer = combine_candidates(*sources)
+            candidate_layer = gather_candidates(network, net, centre_layer, **candidate_options)
         with progress.stage("choosing sites"):
             result = site_new_centres(
                 community_layer,
@@ -1562,9 +1585,13 @@ def site(
                 time_limit_s=time_limit_s,
             )
         summary = siting_summary(result)
+        extra = {}
+        if with_map:
+            with progress.stage("drawing the what-if map"):
+                extra["map.html"] = map_html(_draw_whatif_map(result, net, centre_layer, config))
         if out is not None:
             with progress.stage(f"writing {out}"):
-                write_siting_outputs(result, out, overwrite=overwrite)
+                write_siting_outputs(result, out, overwrite=overwrite, extra_files=extra)
     except ConfigError as err:
         raise click.UsageError(str(err), ctx=ctx) from err
     except CircleError as err:

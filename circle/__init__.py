@@ -58,11 +58,14 @@ from .siting import (
     SitingResult,
     candidates_from_osm,
     candidates_on_grid,
+    check_candidate_sources,
     combine_candidates,
+    gather_candidates,
     site_new_centres,
     siting_summary,
 )
 from .siting_report import write_siting_outputs
+from .whatif import whatif_data, whatif_map
 
 try:
     __version__ = version("circle")
@@ -154,4 +157,8 @@ __all__ = [
     "site_new_centres",
     "siting_summary",
     "write_siting_outputs",
+    "check_candidate_sources",
+    "gather_candidates",
+    "whatif_data",
+    "whatif_map",
 ]

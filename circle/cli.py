@@ -767,6 +767,14 @@ _CANDIDATE_OPTIONS = [
     "(see `circle map` for base maps and other options).",
 )
 @click.option(
+    "--whatif",
+    is_flag=True,
+    help="Also write whatif.html into --out: a map where clicking candidate sites (see "
+    "--candidates and the options below) shows who each would bring within the circle; "
+    "it starts with none chosen, and Reset switches on the fewest sites covering everyone.",
+)
+@_candidate_options
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "markdown", "json"]),
@@ -816,6 +824,11 @@ def coverage(
     with_map: bool,
     fmt: str,
     search_limit_min: float | None,
+    whatif: bool,
+    candidates_file: str | None,
+    from_osm: bool,
+    candidate_tags: dict | None,
+    candidates_grid_m: float | None,
     **options: str | None,
 ) -> None:
     """Walk from every community to its nearest employment service centre.
@@ -831,6 +844,7 @@ def coverage(
       $ circle coverage --centres centres.csv --communities communities.gpkg \\
           --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
       $ circle coverage --profile elderly --gates gates.geojson --out elderly/
+      $ circle coverage --out report/ --whatif --candidates-grid-m 200
       $ circle coverage --profiles all --group-columns graduates,veterans
       $ circle coverage --db postgresql://planner@gis.example/city --network-table roads \\
           --centres-table centres --communities-table communities \\
@@ -899,6 +913,23 @@ def coverage(
         lon=lon_column,
         lat=lat_column,
     )
+    if whatif:
+        msg = None
+        if out is None or is_db_url(out):
+            msg = "--whatif writes whatif.html into the --out folder: give --out DIR"
+        elif online or db is not None or population_raster or population_from_osm:
+            msg = (
+                "--whatif reads the network and layers from files: drop --place, --bbox, "
+                "--db and the --population-* options"
+            )
+        elif partition_opts.get("partition") or partition_opts.get("partition_by"):
+            msg = "--whatif is for one (not partitioned) run: drop --partition"
+        if msg:
+            raise click.UsageError(msg, ctx=ctx)
+        candidate_options = _candidate_sources(
+            ctx, network, candidates_file, from_osm, candidate_tags, candidates_grid_m, columns,
+            layer_crs, datum,
+        )
     if not online:
         centres, communities = _bundled_defaults(network, centres, communities)
     job = CoverageJob(
@@ -957,6 +988,10 @@ def coverage(
             with progress.stage("drawing the map"):
                 m = _draw_map(outcome.result, outcome.network, outcome.centres, config)
                 extra["map.html"] = map_html(m)
+        if whatif:
+            with progress.stage("reach of the candidate sites and the what-if map"):
+                m = _coverage_whatif_map(job, outcome, candidate_options, config)
+                extra["whatif.html"] = map_html(m)
         if out is not None and is_db_url(out):
             with progress.stage(f"writing {_label(out)}"):
                 tables = coverage_tables(outcome.result)
@@ -1113,6 +1148,27 @@ def _draw_whatif_map(result, net, centre_layer, config, **map_options):
     """Isochrones of the existing centres, then the what-if map of a siting result."""
     bands = walk_isochrones(net, centre_layer, config=config, per_centre=False)
     return whatif_map(result, isochrones=bands, network=net, **map_options)
+
+
+def _coverage_whatif_map(job, outcome, candidate_options, config):
+    """The what-if map of `circle coverage --whatif`: reach of every candidate, none chosen."""
+    centre_layer, community_layer = _load_layers(
+        job.network, job.centres, job.communities, job.columns, job.layer_crs, datum=job.datum
+    )
+    candidates = gather_candidates(job.network, outcome.network, centre_layer, **candidate_options)
+    result = site_new_centres(
+        community_layer, centre_layer, candidates, outcome.network, cover_all=True,
+        config=config, solver="greedy",
+    )
+    if not result.before.table["covered"].equals(outcome.result.table["covered"]):
+        msg = (
+            "the what-if map walks without gates and derived populations, and its coverage "
+            "differs from this run's: add --gates none"
+        )
+        raise ConfigError(msg)
+    return _draw_whatif_map(
+        result, outcome.network, centre_layer, config, start_with_proposals=False
+    )
 
 
 def _buffer_option(f):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import geopandas as gpd
 import pytest
 
 from circle.cli import cli
 
-from .browser import CHROMIUM, block_network, launch
+from .browser import block_network
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 TEMPLATE = "${alert(2)}back`tick"
@@ -31,22 +29,6 @@ POINT_ON_PATH = """
     return null;
 }
 """
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """One headless Debian chromium for the whole session (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: scripts/install-system-deps.sh installs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

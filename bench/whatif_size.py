@@ -22,14 +22,14 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.generate import CRS, X0, Y0, jittered_grid  # noqa: E402
-from circle.bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK  # noqa: E402
-from circle.io import read_layer  # noqa: E402
-from circle.isochrones import walk_isochrones  # noqa: E402
-from circle.maps import map_html  # noqa: E402
-from circle.network import load_network  # noqa: E402
-from circle.siting import candidates_from_osm, site_new_centres  # noqa: E402
-from circle.whatif import whatif_map  # noqa: E402
+from bench.generate import CRS, X0, Y0, jittered_grid
+from circle.bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
+from circle.io import read_layer
+from circle.isochrones import walk_isochrones
+from circle.maps import map_html
+from circle.network import load_network
+from circle.siting import candidates_from_osm, site_new_centres
+from circle.whatif import whatif_map
 
 
 def size_mb(result, net, centres) -> float:

@@ -191,15 +191,15 @@ box-shadow:0 1px 4px rgba(0,0,0,0.35);font:12px/1.5 sans-serif;width:290px;max-h
 overflow:auto">
 <div style="font-weight:bold;font-size:14px">What if? Click candidate sites</div>
 <table style="border-collapse:collapse;width:100%">
-<tr><td>Centres added</td><td style="text-align:right"><b id="whatif-added">0</b></td></tr>
+<tr><td>Centres added</td><td style="text-align:right;white-space:nowrap"><b id="whatif-added">0</b></td></tr>
 <tr><td>Communities newly covered</td>
-<td style="text-align:right"><b id="whatif-communities">0</b></td></tr>
+<td style="text-align:right;white-space:nowrap"><b id="whatif-communities">0</b></td></tr>
 <tr><td>Population newly covered</td>
-<td style="text-align:right"><b id="whatif-population">0</b></td></tr>
+<td style="text-align:right;white-space:nowrap"><b id="whatif-population">0</b></td></tr>
 <tr><td>Communities covered now</td>
-<td style="text-align:right"><b id="whatif-share">–</b></td></tr>
+<td style="text-align:right;white-space:nowrap"><b id="whatif-share">–</b></td></tr>
 <tr><td>Population covered now</td>
-<td style="text-align:right"><b id="whatif-pop-share">–</b></td></tr>
+<td style="text-align:right;white-space:nowrap"><b id="whatif-pop-share">–</b></td></tr>
 </table>
 <div style="margin:4px 0 2px"><span style="display:inline-block;width:12px;height:12px;
 vertical-align:-2px;margin-right:5px;background:{WHATIF_COLOURS["newly_fill"]};

@@ -27,6 +27,7 @@ from circle.siting import candidates_from_osm, site_new_centres, siting_summary
 from .browser import block_network
 
 ROOT = Path(__file__).resolve().parents[1]
+CIRCLE = [sys.executable, "-m", "circle", "-q"]
 HOSTILE = "<img src=x onerror=alert(1)>"
 #: three candidates of the bundled data: a library (renamed to the hostile name), a university
 #: building reaching two uncovered communities (one of them also the library's), and a museum
@@ -187,8 +188,7 @@ def test_whatif_map_in_chromium(chromium, whatif_run):
     combined = run["tmp"] / "centres_plus_chosen.geojson"
     combined.write_text(json.dumps(centres_fc, ensure_ascii=False), encoding="utf-8")
     res = subprocess.run(
-        [sys.executable, "-m", "circle", "-q", "coverage", "--centres", str(combined)]
-        + ["--format", "json"],
+        [*CIRCLE, "coverage", "--centres", str(combined), "--format", "json"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -199,6 +199,7 @@ def test_whatif_map_in_chromium(chromium, whatif_run):
     assert after["centres"]["total"] == n_before + 3
     top = after["thresholds"][-1]
     assert top["population_covered"] == pytest.approx(base + three["population"])
-    assert top["communities_covered"] == summary["before"]["communities_covered"] + three[
-        "communities"
-    ]
+    assert (
+        top["communities_covered"]
+        == summary["before"]["communities_covered"] + three["communities"]
+    )

@@ -7,7 +7,7 @@ import pytest
 
 from circle.cli import cli
 
-from .browser import block_network
+from .browser import block_network, watch
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 TEMPLATE = "${alert(2)}back`tick"
@@ -57,10 +57,7 @@ def test_offline_map_in_chromium(chromium, offline_map, tmp_path):
     context = chromium.new_context(viewport={"width": 1200, "height": 800}, service_workers="block")
     block_network(context, blocked)
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
-    page.on("pageerror", lambda e: page_errors.append(str(e)))
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    watch(page, failed, console_errors, page_errors, dialogs)
     try:
         page.goto(html_path.resolve().as_uri())
         page.wait_for_function(

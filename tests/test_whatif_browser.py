@@ -24,7 +24,7 @@ from circle.io import read_layer
 from circle.network import load_network
 from circle.siting import candidates_from_osm, site_new_centres, siting_summary
 
-from .browser import block_network
+from .browser import block_network, watch
 
 ROOT = Path(__file__).resolve().parents[1]
 CIRCLE = [sys.executable, "-m", "circle", "-q"]
@@ -99,10 +99,7 @@ def test_whatif_map_in_chromium(chromium, whatif_run):
     )
     block_network(context, blocked)
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
-    page.on("pageerror", lambda e: page_errors.append(str(e)))
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    watch(page, failed, console_errors, page_errors, dialogs)
     try:
         page.goto(run["html"].resolve().as_uri())
         page.wait_for_function(

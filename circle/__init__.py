@@ -65,7 +65,7 @@ from .siting import (
     siting_summary,
 )
 from .siting_report import write_siting_outputs
-from .whatif import whatif_data, whatif_map
+from .whatif import explore_candidates, whatif_data, whatif_map
 
 try:
     __version__ = version("circle")
@@ -159,6 +159,7 @@ __all__ = [
     "write_siting_outputs",
     "check_candidate_sources",
     "gather_candidates",
+    "explore_candidates",
     "whatif_data",
     "whatif_map",
 ]

@@ -53,7 +53,7 @@ from .siting import (
     siting_summary,
 )
 from .siting_report import siting_markdown, siting_text, write_siting_outputs
-from .whatif import whatif_map
+from .whatif import explore_candidates, whatif_map
 
 logger = logging.getLogger("circle")
 
@@ -1156,16 +1156,14 @@ def _coverage_whatif_map(job, outcome, candidate_options, config):
         job.network, job.centres, job.communities, job.columns, job.layer_crs, datum=job.datum
     )
     candidates = gather_candidates(job.network, outcome.network, centre_layer, **candidate_options)
-    result = site_new_centres(
-        community_layer, centre_layer, candidates, outcome.network, cover_all=True,
-        config=config, solver="greedy",
+    result = explore_candidates(
+        community_layer,
+        centre_layer,
+        candidates,
+        outcome.network,
+        config=config,
+        baseline=outcome.result,
     )
-    if not result.before.table["covered"].equals(outcome.result.table["covered"]):
-        msg = (
-            "the what-if map walks without gates and derived populations, and its coverage "
-            "differs from this run's: add --gates none"
-        )
-        raise ConfigError(msg)
     return _draw_whatif_map(
         result, outcome.network, centre_layer, config, start_with_proposals=False
     )

@@ -19,11 +19,14 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from .coverage import STATUS_OK
+from .config import DEFAULT_CONFIG, CircleConfig
+from .coverage import STATUS_OK, CoverageResult
+from .errors import ConfigError
 from .maps import _Raw, coverage_map, tile_provider, to_map_datum
-from .siting import SitingResult, _pattern
+from .network import WalkNetwork
+from .siting import SitingResult, _pattern, site_new_centres
 
-__all__ = ["WHATIF_COLOURS", "whatif_data", "whatif_map"]
+__all__ = ["WHATIF_COLOURS", "explore_candidates", "whatif_data", "whatif_map"]
 
 #: colours of the what-if layer: chosen and idle candidates, newly covered communities
 WHATIF_COLOURS = {
@@ -99,6 +102,52 @@ def whatif_data(result: SitingResult, *, datum: str = "wgs84") -> dict:
         "candidates": candidates,
         "threshold_min": float(result.config.threshold_min),
     }
+
+
+def explore_candidates(
+    communities: gpd.GeoDataFrame,
+    centres: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    network: WalkNetwork,
+    *,
+    config: CircleConfig = DEFAULT_CONFIG,
+    baseline: CoverageResult | None = None,
+) -> SitingResult:
+    """Reach sets of every candidate, for a what-if map when no optimum was asked for.
+
+    A siting run in set-covering mode with the lazy greedy (fast): its proposals are the
+    fewest sites (greedily) that newly cover every community a candidate can reach, which the
+    map's Reset switches on (`whatif_map` with ``start_with_proposals=False``).
+
+    Parameters
+    ----------
+    communities, centres, candidates, network, config
+        As for `circle.siting.site_new_centres`.
+    baseline
+        A coverage run the map must agree with (e.g. one with gates): its covered communities
+        must be those of this run's existing centres.
+
+    Returns
+    -------
+    SitingResult
+
+    Raises
+    ------
+    ConfigError
+        The coverage of the existing centres differs from `baseline`'s.
+    """
+    result = site_new_centres(
+        communities, centres, candidates, network, cover_all=True, config=config, solver="greedy"
+    )
+    if baseline is not None and not np.array_equal(
+        result.before.table["covered"].to_numpy(bool), baseline.table["covered"].to_numpy(bool)
+    ):
+        msg = (
+            "the what-if map walks without gates and derived populations, and its coverage "
+            "differs from this run's: add --gates none"
+        )
+        raise ConfigError(msg)
+    return result
 
 
 def _script_json(data: dict) -> str:
@@ -190,16 +239,17 @@ z-index:1000;background:rgba(255,255,255,0.95);padding:8px 12px;border-radius:4p
 box-shadow:0 1px 4px rgba(0,0,0,0.35);font:12px/1.5 sans-serif;width:290px;max-height:75vh;
 overflow:auto">
 <div style="font-weight:bold;font-size:14px">What if? Click candidate sites</div>
+<style>#whatif-panel td + td {{text-align:right;white-space:nowrap}}</style>
 <table style="border-collapse:collapse;width:100%">
-<tr><td>Centres added</td><td style="text-align:right;white-space:nowrap"><b id="whatif-added">0</b></td></tr>
+<tr><td>Centres added</td><td><b id="whatif-added">0</b></td></tr>
 <tr><td>Communities newly covered</td>
-<td style="text-align:right;white-space:nowrap"><b id="whatif-communities">0</b></td></tr>
+<td><b id="whatif-communities">0</b></td></tr>
 <tr><td>Population newly covered</td>
-<td style="text-align:right;white-space:nowrap"><b id="whatif-population">0</b></td></tr>
+<td><b id="whatif-population">0</b></td></tr>
 <tr><td>Communities covered now</td>
-<td style="text-align:right;white-space:nowrap"><b id="whatif-share">–</b></td></tr>
+<td><b id="whatif-share">–</b></td></tr>
 <tr><td>Population covered now</td>
-<td style="text-align:right;white-space:nowrap"><b id="whatif-pop-share">–</b></td></tr>
+<td><b id="whatif-pop-share">–</b></td></tr>
 </table>
 <div style="margin:4px 0 2px"><span style="display:inline-block;width:12px;height:12px;
 vertical-align:-2px;margin-right:5px;background:{WHATIF_COLOURS["newly_fill"]};

@@ -23,6 +23,7 @@ from circle.coverage import coverage_report
 from circle.io import read_layer
 from circle.network import load_network
 from circle.siting import candidates_from_osm, site_new_centres, siting_summary
+from circle.whatif import WHATIF_COLOURS
 
 from .browser import block_network, watch
 
@@ -143,7 +144,7 @@ def test_whatif_map_in_chromium(chromium, whatif_run):
         fills = page.locator(".leaflet-communities-pane path.leaflet-interactive").evaluate_all(
             "ps => ps.map(p => p.getAttribute('fill'))"
         )
-        assert fills.count("#9e9ac8") == three["communities"]
+        assert fills.count(WHATIF_COLOURS["newly_fill"]) == three["communities"]
 
         # export the selection, then feed it back through `circle coverage`
         with page.expect_download() as download_info:

@@ -58,11 +58,14 @@ from .siting import (
     SitingResult,
     candidates_from_osm,
     candidates_on_grid,
+    check_candidate_sources,
     combine_candidates,
+    gather_candidates,
     site_new_centres,
     siting_summary,
 )
 from .siting_report import write_siting_outputs
+from .whatif import explore_candidates, whatif_data, whatif_map
 
 # the analyst's API for notebooks (issue 9)
 from .study import Coverage, Siting, StudyArea
@@ -166,4 +169,9 @@ __all__ = [
     "StudyArea",
     "compare_map",
     "siting_tables",
+    "check_candidate_sources",
+    "gather_candidates",
+    "explore_candidates",
+    "whatif_data",
+    "whatif_map",
 ]

@@ -48,13 +48,13 @@ from .scenarios import (
 from .siting import (
     CANDIDATE_TAGS,
     DEFAULT_GRID_SPACING_M,
-    candidates_from_osm,
-    candidates_on_grid,
-    combine_candidates,
+    check_candidate_sources,
+    gather_candidates,
     site_new_centres,
     siting_summary,
 )
 from .siting_report import siting_markdown, siting_tables, siting_text, write_siting_outputs
+from .whatif import explore_candidates, whatif_map
 
 logger = logging.getLogger("circle")
 
@@ -626,6 +626,83 @@ def _absolute(path: str | Path | None) -> str | None:
     return str(Path(path).resolve())
 
 
+def _parse_tags(ctx, param, values):
+    """``KEY=VALUE`` or ``KEY=VALUE:TYPE`` options as ``{(key, value): type}``."""
+    tags = {}
+    for text in values:
+        pair, _, ctype = text.partition(":")
+        key, eq, value = pair.partition("=")
+        if not (eq and key and value):
+            msg = f"{text!r} is not KEY=VALUE (e.g. amenity=library)"
+            raise click.BadParameter(msg)
+        if ctype and ctype not in CENTRE_TYPES:
+            msg = f"{text!r}: type must be one of {', '.join(CENTRE_TYPES)}"
+            raise click.BadParameter(msg)
+        tags[(key, value)] = ctype or CANDIDATE_TAGS.get((key, value), "other")
+    return tags or None
+
+
+_DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
+
+
+def _candidate_sources(ctx, network, candidates_file, from_osm, tags, grid_m, columns, crs, datum):
+    """The `_candidate_options` values as `gather_candidates` keywords, checked up front."""
+    options = {
+        "candidates_file": candidates_file,
+        "from_osm": from_osm,
+        "tags": tags,
+        "grid_m": grid_m,
+    }
+    try:
+        check_candidate_sources(network, **options)
+    except ConfigError as err:
+        raise click.UsageError(str(err), ctx=ctx) from err
+    return {**options, "columns": columns, "layer_crs": crs, "datum": datum}
+
+
+def _candidate_options(f):
+    """The candidate-site options shared by `circle site` and `circle coverage --whatif`."""
+    for option in reversed(_CANDIDATE_OPTIONS):
+        f = option(f)
+    return f
+
+
+_CANDIDATE_OPTIONS = [
+    click.option(
+        "--candidates",
+        "candidates_file",
+        metavar="FILE",
+        help="Candidate sites (points or polygons; id, name, type columns), e.g. vacant public "
+        "buildings, enterprises, industrial parks, colleges; same formats as --centres.",
+    ),
+    click.option(
+        "--candidates-from-osm",
+        "from_osm",
+        is_flag=True,
+        help="Candidate sites from the network's OSM tags (the default when no candidate source "
+        f"is given): {_DEFAULT_TAGS_HELP}.",
+    ),
+    click.option(
+        "--candidate-tag",
+        "candidate_tags",
+        multiple=True,
+        metavar="KEY=VALUE[:TYPE]",
+        callback=_parse_tags,
+        help="Use these OSM tags instead of the defaults (implies --candidates-from-osm); repeat "
+        "for several, e.g. --candidate-tag amenity=school:college.",
+    ),
+    click.option(
+        "--candidates-grid-m",
+        type=click.FloatRange(min=0, min_open=True),
+        is_flag=False,
+        flag_value=DEFAULT_GRID_SPACING_M,
+        metavar="[SPACING]",
+        help="Candidate sites on the street network: one street node per SPACING x SPACING "
+        f"metres square; SPACING is {DEFAULT_GRID_SPACING_M:g} when left out.",
+    ),
+]
+
+
 @cli.command(short_help="Report which communities reach a centre within the walk-time bands.")
 @_input_options
 @_db_options
@@ -708,6 +785,14 @@ def _absolute(path: str | Path | None) -> str | None:
     "(see `circle map` for base maps and other options).",
 )
 @click.option(
+    "--whatif",
+    is_flag=True,
+    help="Also write whatif.html into --out: a map where clicking candidate sites (see "
+    "--candidates and the options below) shows who each would bring within the circle; "
+    "it starts with none chosen, and Reset switches on the fewest sites covering everyone.",
+)
+@_candidate_options
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "markdown", "json"]),
@@ -757,6 +842,11 @@ def coverage(
     with_map: bool,
     fmt: str,
     search_limit_min: float | None,
+    whatif: bool,
+    candidates_file: str | None,
+    from_osm: bool,
+    candidate_tags: dict | None,
+    candidates_grid_m: float | None,
     **options: str | None,
 ) -> None:
     """Walk from every community to its nearest employment service centre.
@@ -772,6 +862,7 @@ def coverage(
       $ circle coverage --centres centres.csv --communities communities.gpkg \\
           --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
       $ circle coverage --profile elderly --gates gates.geojson --out elderly/
+      $ circle coverage --out report/ --whatif --candidates-grid-m 200
       $ circle coverage --profiles all --group-columns graduates,veterans
       $ circle coverage --db postgresql://planner@gis.example/city --network-table roads \\
           --centres-table centres --communities-table communities \\
@@ -840,6 +931,23 @@ def coverage(
         lon=lon_column,
         lat=lat_column,
     )
+    if whatif:
+        msg = None
+        if out is None or is_db_url(out):
+            msg = "--whatif writes whatif.html into the --out folder: give --out DIR"
+        elif online or db is not None or population_raster or population_from_osm:
+            msg = (
+                "--whatif reads the network and layers from files: drop --place, --bbox, "
+                "--db and the --population-* options"
+            )
+        elif partition_opts.get("partition") or partition_opts.get("partition_by"):
+            msg = "--whatif is for one (not partitioned) run: drop --partition"
+        if msg:
+            raise click.UsageError(msg, ctx=ctx)
+        candidate_options = _candidate_sources(
+            ctx, network, candidates_file, from_osm, candidate_tags, candidates_grid_m, columns,
+            layer_crs, datum,
+        )
     if not online:
         centres, communities = _bundled_defaults(network, centres, communities)
     job = CoverageJob(
@@ -898,6 +1006,10 @@ def coverage(
             with progress.stage("drawing the map"):
                 m = _draw_map(outcome.result, outcome.network, outcome.centres, config)
                 extra["map.html"] = map_html(m)
+        if whatif:
+            with progress.stage("reach of the candidate sites and the what-if map"):
+                m = _coverage_whatif_map(job, outcome, candidate_options, config)
+                extra["whatif.html"] = map_html(m)
         if out is not None and is_db_url(out):
             with progress.stage(f"writing {_label(out)}"):
                 tables = coverage_tables(outcome.result)
@@ -1058,6 +1170,31 @@ def _draw_map(result, net, centre_layer, config, **map_options):
     """Isochrones of the centres, then the map of a coverage result."""
     bands = walk_isochrones(net, centre_layer, config=config, per_centre=False)
     return coverage_map(result, isochrones=bands, network=net, **map_options)
+
+
+def _draw_whatif_map(result, net, centre_layer, config, **map_options):
+    """Isochrones of the existing centres, then the what-if map of a siting result."""
+    bands = walk_isochrones(net, centre_layer, config=config, per_centre=False)
+    return whatif_map(result, isochrones=bands, network=net, **map_options)
+
+
+def _coverage_whatif_map(job, outcome, candidate_options, config):
+    """The what-if map of `circle coverage --whatif`: reach of every candidate, none chosen."""
+    centre_layer, community_layer = _load_layers(
+        job.network, job.centres, job.communities, job.columns, job.layer_crs, datum=job.datum
+    )
+    candidates = gather_candidates(job.network, outcome.network, centre_layer, **candidate_options)
+    result = explore_candidates(
+        community_layer,
+        centre_layer,
+        candidates,
+        outcome.network,
+        config=config,
+        baseline=outcome.result,
+    )
+    return _draw_whatif_map(
+        result, outcome.network, centre_layer, config, start_with_proposals=False
+    )
 
 
 def _buffer_option(f):
@@ -1438,25 +1575,6 @@ def extract(ctx: click.Context, osm_file: Path, out: Path, presets: Path | None,
     click.echo(f"written: {out}")
 
 
-def _parse_tags(ctx, param, values):
-    """``KEY=VALUE`` or ``KEY=VALUE:TYPE`` options as ``{(key, value): type}``."""
-    tags = {}
-    for text in values:
-        pair, _, ctype = text.partition(":")
-        key, eq, value = pair.partition("=")
-        if not (eq and key and value):
-            msg = f"{text!r} is not KEY=VALUE (e.g. amenity=library)"
-            raise click.BadParameter(msg)
-        if ctype and ctype not in CENTRE_TYPES:
-            msg = f"{text!r}: type must be one of {', '.join(CENTRE_TYPES)}"
-            raise click.BadParameter(msg)
-        tags[(key, value)] = ctype or CANDIDATE_TAGS.get((key, value), "other")
-    return tags or None
-
-
-_DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
-
-
 @cli.command(short_help="Propose sites for new centres: the best K, or the fewest for everyone.")
 @click.option(
     "--add",
@@ -1471,38 +1589,7 @@ _DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
     "(set covering); the rest are listed with the reason.",
 )
 @_input_options
-@click.option(
-    "--candidates",
-    "candidates_file",
-    metavar="FILE",
-    help="Candidate sites (points or polygons; id, name, type columns), e.g. vacant public "
-    "buildings, enterprises, industrial parks, colleges; same formats as --centres.",
-)
-@click.option(
-    "--candidates-from-osm",
-    "from_osm",
-    is_flag=True,
-    help="Candidate sites from the network's OSM tags (the default when no candidate source "
-    f"is given): {_DEFAULT_TAGS_HELP}.",
-)
-@click.option(
-    "--candidate-tag",
-    "candidate_tags",
-    multiple=True,
-    metavar="KEY=VALUE[:TYPE]",
-    callback=_parse_tags,
-    help="Use these OSM tags instead of the defaults (implies --candidates-from-osm); repeat "
-    "for several, e.g. --candidate-tag amenity=school:college.",
-)
-@click.option(
-    "--candidates-grid-m",
-    type=click.FloatRange(min=0, min_open=True),
-    is_flag=False,
-    flag_value=DEFAULT_GRID_SPACING_M,
-    metavar="[SPACING]",
-    help="Candidate sites on the street network: one street node per SPACING x SPACING "
-    f"metres square; SPACING is {DEFAULT_GRID_SPACING_M:g} when left out.",
-)
+@_candidate_options
 @click.option(
     "--solver",
     type=click.Choice(["milp", "greedy"]),
@@ -1531,6 +1618,13 @@ _DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
 @_report_output_options(
     "proposals.csv, proposals.geojson, summary.md and summary.json",
     db_tables="proposals and siting_summary",
+)
+@click.option(
+    "--map",
+    "with_map",
+    is_flag=True,
+    help="Also write map.html into --out: a what-if map that opens with no internet, where "
+    "clicking candidate sites shows who they bring within the circle (proposals start on).",
 )
 @click.pass_context
 def site(
@@ -1562,6 +1656,7 @@ def site(
     overwrite: bool,
     if_exists: str | None,
     fmt: str,
+    with_map: bool,
 ) -> None:
     """Where should new employment service centres go?
 
@@ -1580,6 +1675,7 @@ def site(
           --if-exists replace
       $ circle site --add 5 --network shenhe.osm.pbf --centres centres.csv \\
           --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
+      $ circle site --add 3 --out sites/ --map     # then open sites/map.html and click
     """
     if (add is None) == (not cover_all):
         msg = "give either --add K or --cover-all"
@@ -1599,16 +1695,13 @@ def site(
         lon=lon_column,
         lat=lat_column,
     )
-    from_osm = from_osm or candidate_tags is not None
-    if not (candidates_file or from_osm or candidates_grid_m):
-        from_osm = True  # the default source
-    if from_osm and (is_db_url(network) or not Path(network).name.lower().endswith(OSM_SUFFIXES)):
-        msg = (
-            f"{_label(network)}: a .graphml or database network has no tags to take candidate "
-            "sites from; give "
-            "--candidates FILE or --candidates-grid-m SPACING"
-        )
+    if with_map and (out is None or is_db_url(out)):
+        msg = "--map writes map.html into the --out folder: give --out DIR"
         raise click.UsageError(msg, ctx=ctx)
+    candidate_options = _candidate_sources(
+        ctx, network, candidates_file, from_osm, candidate_tags, candidates_grid_m, columns,
+        layer_crs, datum,
+    )
     started = time.perf_counter()
     try:
         with progress.stage(f"reading the walking network {_label(network)}"):
@@ -1617,22 +1710,7 @@ def site(
             centre_layer, community_layer = _load_layers(
                 network, centres, communities, columns, layer_crs, datum=datum
             )
-            sources = []
-            if candidates_file:
-                sources.append(
-                    read_layer(
-                        candidates_file, columns=columns, crs=layer_crs, kind="candidates",
-                        datum=datum,
-                    )
-                )
-            if from_osm:
-                centre_ids = {str(i) for i in centre_layer["id"]}
-                sources.append(
-                    candidates_from_osm(network, tags=candidate_tags, exclude_ids=centre_ids)
-                )
-            if candidates_grid_m:
-                sources.append(candidates_on_grid(net, candidates_grid_m))
-            candidate_layer = combine_candidates(*sources)
+            candidate_layer = gather_candidates(network, net, centre_layer, **candidate_options)
         with progress.stage("choosing sites"):
             result = site_new_centres(
                 community_layer,
@@ -1647,12 +1725,16 @@ def site(
                 demand=demand,
             )
         summary = siting_summary(result)
+        extra = {}
+        if with_map:
+            with progress.stage("drawing the what-if map"):
+                extra["map.html"] = map_html(_draw_whatif_map(result, net, centre_layer, config))
         if to_db:
             with progress.stage(f"writing {_label(out)}"):
                 write_db_tables(out, siting_tables(result), if_exists=if_exists or "fail")
         elif out is not None:
             with progress.stage(f"writing {out}"):
-                write_siting_outputs(result, out, overwrite=overwrite)
+                write_siting_outputs(result, out, overwrite=overwrite, extra_files=extra)
     except ConfigError as err:
         raise click.UsageError(str(err), ctx=ctx) from err
     except CircleError as err:

@@ -444,6 +444,7 @@ def write_report_files(
     overwrite: bool = False,
     coordinate_precision: int = 7,
     csv_lonlat: bool = False,
+    extra_files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write ``<stem>.csv``, ``<stem>.geojson``, summary.md and summary.json, all or none.
 
@@ -463,13 +464,16 @@ def write_report_files(
         Decimals of the GeoJSON coordinates.
     csv_lonlat
         Add ``lon`` and ``lat`` columns (full precision) to the CSV.
+    extra_files
+        More files to write with them, name -> text (e.g. ``map.html``).
 
     Returns
     -------
     list of Path
         The written files.
     """
-    names = [f"{stem}.csv", f"{stem}.geojson", "summary.md", "summary.json"]
+    extra_files = extra_files or {}
+    names = [f"{stem}.csv", f"{stem}.geojson", "summary.md", "summary.json", *extra_files]
     csv = pd.DataFrame(table.drop(columns="geometry"))
     if csv_lonlat:
         csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
@@ -483,4 +487,6 @@ def write_report_files(
         )
         (staging / "summary.md").write_text(markdown, encoding="utf-8")
         (staging / "summary.json").write_text(json_text, encoding="utf-8")
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
     return [Path(out_dir) / n for n in names]

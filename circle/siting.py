@@ -40,10 +40,12 @@ from .coverage import (
     coverage_report,
     prepare_layer,
 )
+from .db import is_db_url, mask_url
 from .engine import reach_within
 from .errors import ConfigError, InputDataError, SolverError
+from .io import LayerColumns, read_layer
 from .network import WalkNetwork
-from .osm import read_tagged_features
+from .osm import OSM_SUFFIXES, read_tagged_features
 from .snap import build_search_graph, snap_points
 
 __all__ = [
@@ -54,7 +56,9 @@ __all__ = [
     "SitingResult",
     "candidates_from_osm",
     "candidates_on_grid",
+    "check_candidate_sources",
     "combine_candidates",
+    "gather_candidates",
     "site_new_centres",
     "siting_summary",
 ]
@@ -297,6 +301,111 @@ def combine_candidates(*layers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out.attrs["source"] = " + ".join(layer.attrs.get("source", "candidates") for layer in layers)
     out.attrs["row_label"] = "candidate"
     return out
+
+
+def check_candidate_sources(
+    network_source: str | Path,
+    *,
+    candidates_file: str | Path | None = None,
+    from_osm: bool = False,
+    tags: dict[tuple[str, str], str] | None = None,
+    grid_m: float | None = None,
+) -> bool:
+    """Check the candidate sources asked for (before any reading), as `gather_candidates`.
+
+    Returns
+    -------
+    bool
+        Whether candidates come from the network's OSM tags (asked for, implied by `tags`, or
+        the default when no source is given).
+
+    Raises
+    ------
+    ConfigError
+        OSM candidates asked for (or implied) but the network is not an OSM file.
+    """
+    from_osm = from_osm or tags is not None or not (candidates_file or grid_m)
+    source = str(network_source)
+    if from_osm and (is_db_url(source) or not Path(source).name.lower().endswith(OSM_SUFFIXES)):
+        label = mask_url(source) if is_db_url(source) else Path(source).name
+        msg = (
+            f"{label}: a .graphml or database network has no tags to take candidate sites "
+            "from; give --candidates FILE or --candidates-grid-m SPACING"
+        )
+        raise ConfigError(msg)
+    return from_osm
+
+
+def gather_candidates(
+    network_source: str | Path,
+    network: WalkNetwork,
+    centres: gpd.GeoDataFrame,
+    *,
+    candidates_file: str | Path | None = None,
+    from_osm: bool = False,
+    tags: dict[tuple[str, str], str] | None = None,
+    grid_m: float | None = None,
+    columns: LayerColumns | None = None,
+    layer_crs: str | None = None,
+    datum: str = "wgs84",
+) -> gpd.GeoDataFrame:
+    """Candidate sites from every source asked for, as one layer.
+
+    Parameters
+    ----------
+    network_source
+        The network's file (or database URL): OSM candidates come from its tags.
+    network
+        The walking network (for grid candidates).
+    centres
+        The existing centres: an OSM feature that is already a centre is not a candidate.
+    candidates_file
+        A layer of candidate sites (read with `circle.io.read_layer`).
+    from_osm
+        Take candidates from the network file's OSM tags; also when `tags` are given, and
+        the default when no source is given at all.
+    tags
+        ``(key, value) -> centre type`` instead of `CANDIDATE_TAGS`.
+    grid_m
+        Spacing of grid candidates (`candidates_on_grid`), metres; None for none.
+    columns, layer_crs, datum
+        How to read `candidates_file`, as for `circle.io.read_layer`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The candidates (`combine_candidates`).
+
+    Raises
+    ------
+    ConfigError
+        OSM candidates asked for (or implied) but the network is not an OSM file.
+    """
+    from_osm = check_candidate_sources(
+        network_source,
+        candidates_file=candidates_file,
+        from_osm=from_osm,
+        tags=tags,
+        grid_m=grid_m,
+    )
+    source = str(network_source)
+    layers = []
+    if candidates_file:
+        layers.append(
+            read_layer(
+                candidates_file,
+                columns=columns or LayerColumns(),
+                crs=layer_crs,
+                kind="candidates",
+                datum=datum,
+            )
+        )
+    if from_osm:
+        centre_ids = {str(i) for i in centres["id"]}
+        layers.append(candidates_from_osm(source, tags=tags, exclude_ids=centre_ids))
+    if grid_m:
+        layers.append(candidates_on_grid(network, grid_m))
+    return combine_candidates(*layers)
 
 
 # ---- the run -------------------------------------------------------------------------------------

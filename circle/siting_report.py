@@ -316,7 +316,11 @@ def siting_tables(result: SitingResult) -> dict[str, pd.DataFrame]:
 
 
 def write_siting_outputs(
-    result: SitingResult, out_dir: str | Path, *, overwrite: bool = False
+    result: SitingResult,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write proposals.csv, proposals.geojson, summary.md and summary.json into `out_dir`.
 
@@ -330,6 +334,8 @@ def write_siting_outputs(
         Destination folder (created if missing).
     overwrite
         Replace existing files of the same names.
+    extra_files
+        More files to write with them, name -> text (e.g. ``map.html``).
 
     Returns
     -------
@@ -346,4 +352,5 @@ def write_siting_outputs(
         overwrite=overwrite,
         coordinate_precision=15,
         csv_lonlat=True,
+        extra_files=extra_files,
     )

@@ -39,3 +39,11 @@ def block_network(context, blocked: list[str]) -> None:
             rt.continue_()
 
     context.route("**/*", route)
+
+
+def watch(page, failed: list, console_errors: list, page_errors: list, dialogs: list) -> None:
+    """Record the page's failed requests, console errors, script errors and dialogs (dismissed)."""
+    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -337,3 +337,21 @@ def dask_cluster():
         yield cluster
     finally:
         cluster.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian chromium for the whole session (never a downloaded browser)."""
+    from .browser import CHROMIUM, launch
+
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: scripts/install-system-deps.sh installs it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import geopandas as gpd
 import pytest
 
 from circle.cli import cli
 
-from .browser import CHROMIUM, block_network, launch
+from .browser import block_network, watch
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 TEMPLATE = "${alert(2)}back`tick"
@@ -31,22 +29,6 @@ POINT_ON_PATH = """
     return null;
 }
 """
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """One headless Debian chromium for the whole session (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: scripts/install-system-deps.sh installs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -75,10 +57,7 @@ def test_offline_map_in_chromium(chromium, offline_map, tmp_path):
     context = chromium.new_context(viewport={"width": 1200, "height": 800}, service_workers="block")
     block_network(context, blocked)
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
-    page.on("pageerror", lambda e: page_errors.append(str(e)))
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    watch(page, failed, console_errors, page_errors, dialogs)
     try:
         page.goto(html_path.resolve().as_uri())
         page.wait_for_function(

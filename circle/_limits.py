@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import zipfile
+import zlib
 from pathlib import Path
 
 from .errors import ConfigError, InputDataError
@@ -16,6 +19,8 @@ MAX_FEATURES_ENV = "CIRCLE_MAX_FEATURES"
 DEFAULT_MAX_FEATURES = 1_000_000
 
 _CHUNK = 1 << 20
+#: a row element of an Excel sheet (``<row r="2">``, or with a namespace prefix, ``<x:row>``)
+_EXCEL_ROW = re.compile(rb"<(?:\w{1,8}:)?row[\s>/]")
 
 
 def max_features() -> int:
@@ -42,8 +47,9 @@ def check_layer_size(path: Path, kind: str, limit: int, layer: str | None = None
     """Refuse a layer with more than `limit` features, before loading it.
 
     CSV tables are checked by counting lines in a streaming pass that stops as soon as the limit
-    is passed (memory: one 1 MiB buffer); vector files by their feature count (GDAL reads it
-    from the file's index or header, or counts in one streaming pass).
+    is passed (memory: one 1 MiB buffer), Excel workbooks likewise by counting the rows of their
+    sheets as they are decompressed; vector files by their feature count (GDAL reads it from the
+    file's index or header, or counts in one streaming pass).
 
     Parameters
     ----------
@@ -56,7 +62,9 @@ def check_layer_size(path: Path, kind: str, limit: int, layer: str | None = None
     layer
         Layer name inside a multi-layer file.
     """
-    if kind == "table":
+    if kind == "table" and path.suffix.lower() in (".xlsx", ".xlsm"):
+        over = _excel_rows_over(path, limit)
+    elif kind == "table":
         over = _table_rows_over(path, limit)
     else:
         over = _vector_features_over(path, limit, layer)
@@ -90,6 +98,28 @@ def _table_rows_over(path: Path, limit: int) -> bool:
                 return True
     rows = newlines - 1 + (last != b"\n")
     return rows > limit
+
+
+def _excel_rows_over(path: Path, limit: int) -> bool:
+    """Rows of all sheets (the header rows included) above ``limit + 1``, counted while the
+    sheets' XML is decompressed, stopping at the limit."""
+    rows = 0
+    try:
+        with zipfile.ZipFile(path) as book:
+            sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
+            for name in sheets:
+                with book.open(name) as f:
+                    before = b""
+                    while chunk := f.read(_CHUNK):
+                        text = before + chunk
+                        # count each row tag once: those ending in the new bytes
+                        rows += sum(m.end() > len(before) for m in _EXCEL_ROW.finditer(text))
+                        if rows > limit + 1:
+                            return True
+                        before = text[-16:]
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError, zlib.error):
+        return False  # the reader reports the broken workbook
+    return False
 
 
 def _vector_features_over(path: Path, limit: int, layer: str | None) -> bool:

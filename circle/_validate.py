@@ -13,7 +13,7 @@ import shapely
 
 from .errors import CircleWarning, InputDataError
 
-__all__ = ["CENTRE_TYPES", "natural_key", "validate_layer"]
+__all__ = ["CENTRE_TYPES", "count_problems", "id_text", "natural_key", "validate_layer"]
 
 CENTRE_TYPES = (
     "community",
@@ -42,6 +42,35 @@ def _rows(mask: np.ndarray, label: str) -> str:
     shown = ", ".join(str(r) for r in rows[:_MAX_LISTED])
     more = f" and {len(rows) - _MAX_LISTED} more" if len(rows) > _MAX_LISTED else ""
     return f"{label} {shown}{more}"
+
+
+def count_problems(raw: pd.Series, what: str, row_label: str) -> tuple[list[str], pd.Series]:
+    """Check a column of counts: numbers >= 0 or empty.
+
+    Parameters
+    ----------
+    raw
+        The column as read.
+    what
+        How messages name the values (``"population"``, ``"count in column 'veterans'"``).
+    row_label
+        How messages name rows.
+
+    Returns
+    -------
+    problems, counts
+        The problems found (non-numeric or infinite, negative), and the column as floats (empty
+        cells ``nan``).
+    """
+    num = pd.to_numeric(raw, errors="coerce")
+    problems = []
+    bad = (raw.notna() & num.isna()) | ~np.isfinite(num.fillna(0).to_numpy(float))
+    if bad.any():
+        problems.append(f"non-numeric {what} in {_rows(bad.to_numpy(), row_label)}")
+    neg = ((num < 0) & ~bad).fillna(False).to_numpy()  # -inf is reported as non-numeric
+    if neg.any():
+        problems.append(f"negative {what} in {_rows(neg, row_label)}")
+    return problems, num.astype(float)
 
 
 def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label: str = "row"):
@@ -95,7 +124,7 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
     # ids
     if layer["id"].isna().any():
         problems.append(f"missing id in {_rows(layer['id'].isna().to_numpy(), row_label)}")
-    ids = layer["id"].map(_id_text)
+    ids = layer["id"].map(id_text)
     dup = ids.duplicated(keep=False) & layer["id"].notna()
     if dup.any():
         values = sorted(set(ids[dup]), key=natural_key)[:_MAX_LISTED]
@@ -105,15 +134,8 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
     layer["id"] = ids
     # population
     if "population" in layer.columns:
-        raw = layer["population"]
-        num = pd.to_numeric(raw, errors="coerce")
-        bad = (raw.notna() & num.isna()) | ~np.isfinite(num.fillna(0).to_numpy(float))
-        if bad.any():
-            problems.append(f"non-numeric population in {_rows(bad.to_numpy(), row_label)}")
-        neg = ((num < 0) & ~bad).fillna(False).to_numpy()  # -inf is reported as non-numeric
-        if neg.any():
-            problems.append(f"negative population in {_rows(neg, row_label)}")
-        layer["population"] = num.astype(float)
+        found, layer["population"] = count_problems(layer["population"], "population", row_label)
+        problems += found
     # coordinates
     if layer.crs is not None and layer.crs.is_geographic and not missing.all():
         b = shapely.bounds(geom)
@@ -183,7 +205,7 @@ def _polygonal(g):
     return shapely.union_all(parts)
 
 
-def _id_text(value) -> str | None:
+def id_text(value) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, float) and value.is_integer():

@@ -29,6 +29,10 @@ class CircleConfig:
     search_limit_min
         The nearest-centre search stops at this walk time; a community with a path to a centre
         longer than this gets status `beyond_limit`. Must be at least the largest threshold.
+    isochrone_buffer_m
+        Isochrone polygons are the reached parts of streets buffered by this many metres: the
+        walk-off margin a resident covers from the street to a door. A point on a street more
+        than this beyond the reached end (and this far from any other reached street) is outside.
     """
 
     walk_speed_kmh: float = 4.0
@@ -36,6 +40,8 @@ class CircleConfig:
     max_snap_m: float = 500.0
     min_component_m: float = 250.0
     search_limit_min: float = 60.0
+    gate_tolerance_m: float = 5.0
+    isochrone_buffer_m: float = 25.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -57,6 +63,10 @@ class CircleConfig:
                 f"`search_limit_min` ({self.search_limit_min!r}) must be at least the largest "
                 f"threshold ({max(bands)!r} min)"
             )
+        if not (math.isfinite(self.gate_tolerance_m) and self.gate_tolerance_m >= 0):
+            problems.append(f"`gate_tolerance_m` must be >= 0, got {self.gate_tolerance_m!r}")
+        if not _positive(self.isochrone_buffer_m):
+            problems.append(f"`isochrone_buffer_m` must be > 0, got {self.isochrone_buffer_m!r}")
         if problems:
             raise ConfigError("; ".join(problems))
         # normalise: sorted, unique floats (frozen, so go through object.__setattr__)
@@ -100,6 +110,7 @@ class CircleConfig:
             "max_snap_m": self.max_snap_m,
             "min_component_m": self.min_component_m,
             "search_limit_min": self.search_limit_min,
+            "gate_tolerance_m": self.gate_tolerance_m,
         }
 
 

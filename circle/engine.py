@@ -1,7 +1,9 @@
-"""Walk distances on the search graph: nearest centre in one multi-source search, and a reference."""
+"""Walk distances on the search graph: nearest centre in one multi-source search, the reach of
+many sources within a limit, and networkx references for both."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -13,12 +15,24 @@ from scipy.sparse.csgraph import dijkstra
 from .network import WalkNetwork
 from .snap import SearchGraph, Snapped
 
-__all__ = ["NearestResult", "TIE_TOLERANCE_M", "nearest_centres", "nearest_centres_networkx"]
+__all__ = [
+    "BOUNDARY_TOLERANCE_M",
+    "nearest_centres",
+    "nearest_centres_networkx",
+    "NearestResult",
+    "NodeReach",
+    "reach_from_centres",
+    "reach_within",
+    "reach_within_networkx",
+    "TIE_TOLERANCE_M",
+]
 
 logger = logging.getLogger(__name__)
 
 #: walks that differ by less than this are a tie, won by the centre that comes first (lowest rank)
 TIE_TOLERANCE_M = 1e-7
+#: a walk at most this far beyond a limit counts as within it (coverage's ``walk <= band_m + 1e-9``)
+BOUNDARY_TOLERANCE_M = 1e-9
 #: constant added to every centre's leaf edge so no edge weighs 0 m; subtracted afterwards
 _LEAF_OFFSET_M = 1.0
 
@@ -40,6 +54,87 @@ class NearestResult:
     centre: np.ndarray
 
 
+@dataclass(frozen=True)
+class NodeReach:
+    """Walk from the nearest centre to every node of a search graph.
+
+    Attributes
+    ----------
+    walk_m
+        Per node: the centre's access leg + the network walk to the node, metres; ``inf`` for
+        nodes beyond the search limit or without a path.
+    centre
+        Per node: position (rank) of the nearest centre among the given centres; -1 when none.
+    """
+
+    walk_m: np.ndarray
+    centre: np.ndarray
+
+
+def reach_from_centres(
+    graph: SearchGraph,
+    centre_nodes: np.ndarray,
+    centre_snap_m: np.ndarray,
+    *,
+    limit_m: float = np.inf,
+) -> NodeReach:
+    """Walk from the nearest centre to every node, in ONE multi-source Dijkstra with a cutoff.
+
+    Each centre becomes a leaf node joined to its snapped position by an edge as long as its
+    access leg (plus a constant, and ``rank * TIE_TOLERANCE_M / n`` so that ties go to the
+    lowest rank); one scipy search from all leaves finds, for every node, the nearest centre.
+    The rank is the centre's position in `centre_nodes` and ``n`` its length, unusable centres
+    included, so a partitioned run that passes every centre (those outside its part as -1) adds
+    the same leaf weights and gets the same walks to the last bit.
+
+    Parameters
+    ----------
+    graph
+        Search graph holding the snapped centres.
+    centre_nodes, centre_snap_m
+        Node and access leg of each centre (node -1: centre not usable, ignored).
+    limit_m
+        Nodes farther than this are not searched (walk ``inf``).
+
+    Returns
+    -------
+    NodeReach
+    """
+    centre_nodes = np.asarray(centre_nodes, np.int64)
+    n = graph.n_nodes
+    walk = np.full(n, np.inf)
+    nearest = np.full(n, -1, np.int64)
+    usable = np.flatnonzero(centre_nodes >= 0)
+    if usable.size == 0:
+        return NodeReach(walk, nearest)
+    k = usable.size
+    tie_step = TIE_TOLERANCE_M / centre_nodes.size
+    legs = np.asarray(centre_snap_m, np.float64)[usable]
+    leaf_w = legs + _LEAF_OFFSET_M + usable * tie_step
+    leaves = n + np.arange(k)
+    coo = graph.csr.tocoo()
+    rows = np.concatenate([coo.row, leaves, centre_nodes[usable]])
+    cols = np.concatenate([coo.col, centre_nodes[usable], leaves])
+    data = np.concatenate([coo.data, leaf_w, leaf_w])
+    A = sp.csr_array((data, (rows, cols)), shape=(n + k, n + k))
+    dist, _, source = dijkstra(
+        A,
+        directed=True,
+        indices=leaves,
+        min_only=True,
+        return_predecessors=True,
+        limit=limit_m + _LEAF_OFFSET_M + TIE_TOLERANCE_M,
+    )
+    dist, source = dist[:n], source[:n]
+    reached = np.isfinite(dist)
+    rank = usable[np.where(reached, source - n, 0)]
+    w = dist - _LEAF_OFFSET_M - rank * tie_step
+    reached &= w <= limit_m
+    walk[reached] = w[reached]
+    nearest[reached] = rank[reached]
+    return NodeReach(walk, nearest)
+
+
 def nearest_centres(
     graph: SearchGraph,
     centre_nodes: np.ndarray,
@@ -51,9 +146,7 @@ def nearest_centres(
 ) -> NearestResult:
     """Nearest centre of every target in ONE multi-source Dijkstra search with a cutoff.
 
-    Each centre becomes a leaf node joined to its snapped position by an edge as long as its
-    access leg (plus a constant, and ``rank * TIE_TOLERANCE_M / n`` so that ties go to the
-    lowest rank); one scipy search from all leaves finds, for every node, the nearest centre.
+    The search is `reach_from_centres`; each target adds its own access leg.
 
     Parameters
     ----------
@@ -70,39 +163,18 @@ def nearest_centres(
     -------
     NearestResult
     """
-    centre_nodes = np.asarray(centre_nodes, np.int64)
     target_nodes = np.asarray(target_nodes, np.int64)
-    usable = np.flatnonzero(centre_nodes >= 0)
     walk = np.full(target_nodes.size, np.inf)
     nearest = np.full(target_nodes.size, -1, np.int64)
-    if usable.size == 0 or target_nodes.size == 0:
+    if target_nodes.size == 0 or not (np.asarray(centre_nodes) >= 0).any():
         return NearestResult(walk, nearest)
-    n = graph.n_nodes
-    k = usable.size
-    tie_step = TIE_TOLERANCE_M / max(k, 1)
-    leaf_w = centre_snap_m[usable] + _LEAF_OFFSET_M + np.arange(k) * tie_step
-    leaves = n + np.arange(k)
-    coo = graph.csr.tocoo()
-    rows = np.concatenate([coo.row, leaves, centre_nodes[usable]])
-    cols = np.concatenate([coo.col, centre_nodes[usable], leaves])
-    data = np.concatenate([coo.data, leaf_w, leaf_w])
-    A = sp.csr_array((data, (rows, cols)), shape=(n + k, n + k))
-    dist, _, source = dijkstra(
-        A,
-        directed=True,
-        indices=leaves,
-        min_only=True,
-        return_predecessors=True,
-        limit=limit_m + _LEAF_OFFSET_M + TIE_TOLERANCE_M,
-    )
+    reach = reach_from_centres(graph, centre_nodes, centre_snap_m, limit_m=limit_m)
     on = target_nodes >= 0
     tn = target_nodes[on]
-    reached = np.isfinite(dist[tn])
-    rank = np.where(reached, source[tn] - n, 0)
-    w = dist[tn] - _LEAF_OFFSET_M - rank * tie_step + target_snap_m[on]
-    w = np.where(reached & (w <= limit_m), w, np.inf)
+    w = reach.walk_m[tn] + np.asarray(target_snap_m, np.float64)[on]
+    w = np.where(w <= limit_m, w, np.inf)
     walk[on] = w
-    nearest[on] = np.where(np.isfinite(w), usable[rank], -1)
+    nearest[on] = np.where(np.isfinite(w), reach.centre[tn], -1)
     return NearestResult(walk, nearest)
 
 
@@ -131,6 +203,180 @@ def nearest_centres_networkx(
     -------
     NearestResult
     """
+    G, node_of = _split_networkx(network, centres, targets)
+    t_nodes = node_of(targets)
+    walk = np.full(len(t_nodes), np.inf)
+    nearest = np.full(len(t_nodes), -1, np.int64)
+    for rank, (start, leg) in enumerate(
+        zip(node_of(centres), centres.snap_m.tolist(), strict=True)
+    ):
+        if start is None:
+            continue
+        reach = nx.single_source_dijkstra_path_length(
+            G, start, cutoff=limit_m - leg, weight="length"
+        )
+        for i, node in enumerate(t_nodes):
+            if node is None or node not in reach:
+                continue
+            w = leg + reach[node] + targets.snap_m[i]
+            if w <= limit_m and w < walk[i] - TIE_TOLERANCE_M:
+                walk[i], nearest[i] = w, rank
+    return NearestResult(walk, nearest)
+
+
+def reach_within(
+    graph: SearchGraph,
+    source_nodes: np.ndarray,
+    source_snap_m: np.ndarray,
+    target_nodes: np.ndarray,
+    target_snap_m: np.ndarray,
+    limit_m: float,
+    *,
+    block_size: int = 1 << 22,
+) -> sp.csr_array:
+    """Every (source, target) pair whose walk is within `limit_m`, as a sparse matrix.
+
+    The walk of a pair is the source's access leg + the network distance between their nodes +
+    the target's access leg: the same walk `nearest_centres` measures, so a candidate site that
+    reaches a community here covers it when added as a centre. A pair is reached when its walk
+    is at most ``limit_m + BOUNDARY_TOLERANCE_M`` (coverage's boundary rule).
+
+    One bounded scipy Dijkstra per distinct source node, run in blocks of sources; each block
+    holds at most `block_size` distances, so working memory stays bounded and the result grows
+    with the number of reached pairs, never with sources x targets.
+
+    Parameters
+    ----------
+    graph
+        Search graph holding the snapped sources and targets.
+    source_nodes, source_snap_m
+        Node and access leg (metres) of each source (node -1: off the network, reaches nothing).
+    target_nodes, target_snap_m
+        Node and access leg of each target (node -1: off the network, never reached).
+    limit_m
+        The longest walk counted, metres.
+    block_size
+        Largest number of node distances held at once (sources per block x graph nodes).
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        Shape (sources, targets), float64 walk metres, sorted indices. Every reached pair is a
+        stored entry, a walk of 0 m included (read the sparsity pattern, never drop zeros).
+    """
+    src = np.asarray(source_nodes, np.int64)
+    tgt = np.asarray(target_nodes, np.int64)
+    s_leg = np.asarray(source_snap_m, np.float64)
+    t_leg = np.asarray(target_snap_m, np.float64)
+    shape = (src.size, tgt.size)
+    on_s = np.flatnonzero(src >= 0)
+    on_t = np.flatnonzero(tgt >= 0)
+    if on_s.size == 0 or on_t.size == 0:
+        return sp.csr_array(shape, dtype=np.float64)
+    bound = limit_m + BOUNDARY_TOLERANCE_M
+    # distinct source nodes (several sources may share a node) and the sources at each
+    s_nodes, s_group = _groups(src[on_s])
+    s_members = on_s[np.argsort(s_group, kind="stable")]
+    s_ptr = np.r_[0, np.cumsum(np.bincount(s_group, minlength=s_nodes.size))]
+    min_leg = np.full(s_nodes.size, np.inf)
+    np.minimum.at(min_leg, s_group, s_leg[on_s])
+    t_nodes, t_group = _groups(tgt[on_t])
+    t_members = on_t[np.argsort(t_group, kind="stable")]
+    t_ptr = np.r_[0, np.cumsum(np.bincount(t_group, minlength=t_nodes.size))]
+    min_t_leg = float(t_leg[on_t].min())
+
+    per_block = max(1, block_size // max(graph.n_nodes, 1))
+    rows, cols, walks = [], [], []
+    for start in range(0, s_nodes.size, per_block):
+        stop = min(start + per_block, s_nodes.size)
+        budget = bound - float(min_leg[start:stop].min()) - min_t_leg
+        if budget < 0:
+            continue
+        dist = dijkstra(graph.csr, directed=True, indices=s_nodes[start:stop], limit=budget)
+        r, c = np.nonzero(np.isfinite(dist[:, t_nodes]))
+        d = dist[r, t_nodes[c]]
+        # expand node pairs to (source, target) pairs
+        k, s = _expand(r + start, s_ptr, s_members)
+        d, c = d[k], c[k]
+        k, t = _expand(c, t_ptr, t_members)
+        s, d = s[k], d[k]
+        w = s_leg[s] + d + t_leg[t]
+        keep = w <= bound
+        rows.append(s[keep])
+        cols.append(t[keep])
+        walks.append(w[keep])
+    if not rows:
+        return sp.csr_array(shape, dtype=np.float64)
+    out = sp.csr_array(
+        (np.concatenate(walks), (np.concatenate(rows), np.concatenate(cols))), shape=shape
+    )
+    out.sort_indices()
+    logger.info(
+        "reach: %d sources, %d targets, %d pairs within %.0f m", *shape, out.nnz, limit_m
+    )
+    return out
+
+
+def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and the group of each element."""
+    distinct, group = np.unique(values, return_inverse=True)
+    return distinct, group.reshape(-1)
+
+
+def _expand(group: np.ndarray, ptr: np.ndarray, members: np.ndarray):
+    """For each entry's group, every member: (entry position, member) pairs."""
+    counts = ptr[group + 1] - ptr[group]
+    entry = np.repeat(np.arange(group.size), counts)
+    within = np.arange(entry.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return entry, members[ptr[group][entry] + within]
+
+
+def reach_within_networkx(
+    network: WalkNetwork, sources: Snapped, targets: Snapped, limit_m: float
+) -> sp.csr_array:
+    """Reference for `reach_within`: networkx, one cut-off Dijkstra per source, by definition.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    sources, targets
+        Snapped sources and targets.
+    limit_m
+        The longest walk counted, metres.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        Shape (sources, targets), walk metres of the reached pairs.
+    """
+    G, node_of = _split_networkx(network, sources, targets)
+    t_nodes = node_of(targets)
+    bound = limit_m + BOUNDARY_TOLERANCE_M
+    rows, cols, walks = [], [], []
+    for i, (start, leg) in enumerate(zip(node_of(sources), sources.snap_m.tolist(), strict=True)):
+        if start is None or leg > bound:
+            continue
+        reach = nx.single_source_dijkstra_path_length(
+            G, start, cutoff=bound - leg, weight="length"
+        )
+        for j, node in enumerate(t_nodes):
+            if node is not None and node in reach:
+                w = leg + reach[node] + targets.snap_m[j]
+                if w <= bound:
+                    rows.append(i)
+                    cols.append(j)
+                    walks.append(w)
+    shape = (sources.edge.size, targets.edge.size)
+    data = (np.array(walks, float), (np.array(rows, np.int64), np.array(cols, np.int64)))
+    return sp.csr_array(data, shape=shape)
+
+
+def _split_networkx(network: WalkNetwork, *groups: Snapped):
+    """A networkx Graph with edges split at the snapped points, and the node of each point.
+
+    Built with networkx operations, independently of `circle.snap.build_search_graph`.
+    """
     G = nx.Graph(network.to_networkx())
     ids = network.node_ids.tolist()
 
@@ -143,8 +389,8 @@ def nearest_centres_networkx(
         return ("spot", edge, offset)
 
     by_edge: dict[int, set[float]] = {}
-    for snapped in (centres, targets):
-        for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist()):
+    for snapped in groups:
+        for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True):
             if e >= 0 and 0 < o < network.edge_length_m[e]:
                 by_edge.setdefault(e, set()).add(o)
     for e, offsets in by_edge.items():
@@ -152,27 +398,14 @@ def nearest_centres_networkx(
         length = float(network.edge_length_m[e])
         G.remove_edge(u, v)
         chain = [(0.0, u), *((o, ("spot", e, o)) for o in sorted(offsets)), (length, v)]
-        for (o1, n1), (o2, n2) in zip(chain[:-1], chain[1:]):
+        for (o1, n1), (o2, n2) in itertools.pairwise(chain):
             G.add_edge(n1, n2, length=o2 - o1)
 
-    t_nodes = [
-        spot(e, o) if e >= 0 else None
-        for e, o in zip(targets.edge.tolist(), targets.offset_m.tolist())
-    ]
-    walk = np.full(len(t_nodes), np.inf)
-    nearest = np.full(len(t_nodes), -1, np.int64)
-    for rank, (e, o, leg) in enumerate(
-        zip(centres.edge.tolist(), centres.offset_m.tolist(), centres.snap_m.tolist())
-    ):
-        if e < 0:
-            continue
-        reach = nx.single_source_dijkstra_path_length(
-            G, spot(e, o), cutoff=limit_m - leg, weight="length"
-        )
-        for i, node in enumerate(t_nodes):
-            if node is None or node not in reach:
-                continue
-            w = leg + reach[node] + targets.snap_m[i]
-            if w <= limit_m and w < walk[i] - TIE_TOLERANCE_M:
-                walk[i], nearest[i] = w, rank
-    return NearestResult(walk, nearest)
+    def node_of(snapped: Snapped) -> list:
+        """Graph node of each point, None when it is off the network."""
+        return [
+            spot(e, o) if e >= 0 else None
+            for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True)
+        ]
+
+    return G, node_of

@@ -7,8 +7,11 @@ __all__ = [
     "CircleWarning",
     "ConfigError",
     "InputDataError",
+    "MissingDependencyError",
     "NetworkError",
     "OutputError",
+    "ReproducibilityError",
+    "PartFailedError",
     "SolverError",
 ]
 
@@ -35,6 +38,18 @@ class SolverError(CircleError, RuntimeError):
 
 class OutputError(CircleError):
     """An output cannot be written (exists already, unwritable folder)."""
+
+
+class ReproducibilityError(CircleError):
+    """A rerun of a manifest did not give byte-identical outputs."""
+
+
+class MissingDependencyError(CircleError, ImportError):
+    """An optional feature needs packages that are not installed (the message names the extra)."""
+
+
+class PartFailedError(CircleError, RuntimeError):
+    """A part of a partitioned run failed on every try (the message names the part)."""
 
 
 class CircleWarning(UserWarning):

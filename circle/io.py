@@ -1,8 +1,9 @@
-"""Reading input layers (GeoJSON, GeoPackage, GeoParquet, Shapefile, CSV) and writing outputs atomically."""
+"""Reading input layers (GeoJSON, GeoPackage, GeoParquet, Shapefile, CSV, Excel); atomic outputs."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import logging
 import os
@@ -12,6 +13,8 @@ import tempfile
 import threading
 import time
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,21 +26,32 @@ import pyogrio
 import shapely
 
 from . import _limits
-from .errors import CircleWarning, InputDataError, OutputError
+from .datums import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
+from .errors import CircleWarning, ConfigError, InputDataError, OutputError
 
 __all__ = [
+    "DATUMS",
     "LayerColumns",
     "atomic_output_dir",
     "read_layer",
+    "write_layer_file",
     "write_layer_geojson",
+    "write_layers_geopackage",
 ]
 
 logger = logging.getLogger(__name__)
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
-TABLE_SUFFIXES = (".csv", ".txt")
-LON_NAMES = ("lon", "lng", "long", "longitude", "x")
-LAT_NAMES = ("lat", "latitude", "y")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度")
+LAT_NAMES = ("lat", "latitude", "y", "纬度")
+
+#: map datums of lon/lat inputs: WGS84 (GPS, OSM), GCJ-02 (AMap/Gaode, Tencent), BD-09 (Baidu)
+DATUMS = ("wgs84", "gcj02", "bd09")
+#: lon, lat arrays in a datum → WGS84, and back
+TO_WGS84 = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+FROM_WGS84 = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +63,8 @@ class LayerColumns:
     id, name, type, population
         Column names of the feature id, its display name, the centre type and the population.
     lon, lat
-        Coordinate columns of CSV tables; ``None`` finds them among common names
-        (lon, lng, longitude, x / lat, latitude, y, case-insensitive).
+        Coordinate columns of CSV and Excel tables; ``None`` finds them among common names
+        (lon, lng, longitude, x, 经度 / lat, latitude, y, 纬度; case-insensitive).
     """
 
     id: str = "id"
@@ -67,31 +81,56 @@ def read_layer(
     columns: LayerColumns | None = None,
     crs: str | None = None,
     layer: str | None = None,
+    kind: str | None = None,
+    datum: str = "wgs84",
     max_features: int | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read a centres, communities or candidates layer from a file.
+    """Read a centres, communities, candidates or areas layer from a file.
 
     Parameters
     ----------
     path
-        GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf, or CSV with lon/lat columns.
+        GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf, or a CSV or Excel (.xlsx) table
+        with lon/lat columns; or a PostGIS table or query,
+        ``postgresql://USER@HOST/DB?table=NAME`` (see `circle.db.read_db_layer`).
     columns
-        Which columns hold the id, name, type, population and (CSV) coordinates.
+        Which columns hold the id, name, type, population and (tables) coordinates.
     crs
-        CRS of the coordinates when the file does not declare one (CSV default: EPSG:4326).
+        CRS of the coordinates when the file does not declare one (tables default: EPSG:4326).
     layer
-        Layer name inside a multi-layer file (GeoPackage).
+        Layer of a GeoPackage, or sheet of an Excel workbook. Default: the layer (sheet) named
+        like `kind` when there is one, else the file's only layer (only non-empty sheets
+        count); a file with several and none named like `kind` is refused.
+    kind
+        What the layer is ({"centres", "communities", "candidates", "gates", "areas"}): names
+        the default layer of a multi-layer file and the option given in messages.
+    datum
+        {"wgs84", "gcj02", "bd09"} Map datum of longitude/latitude coordinates: GCJ-02 (AMap,
+        Tencent) and BD-09 (Baidu) exports are converted to WGS84 right after reading. Needs a
+        geographic CRS (lon/lat); outside China the conversion changes nothing.
     max_features
-        Refuse a layer with more features than this, checked before loading (a streaming line
-        count for CSV). Default: ``$CIRCLE_MAX_FEATURES``, else 1,000,000.
+        Refuse a layer with more features than this, checked before loading (a streaming count
+        of CSV lines or Excel rows). Default: ``$CIRCLE_MAX_FEATURES``, else 1,000,000.
 
     Returns
     -------
     layer
         A GeoDataFrame with columns ``id``, ``name``, ``type``, ``population`` (those present),
-        any other columns unchanged, and ``geometry``. ``attrs["source"]`` holds the file name
-        and ``attrs["row_label"]`` how messages name its rows.
+        any other columns unchanged, and ``geometry``. ``attrs["source"]`` holds the file name,
+        ``attrs["row_label"]`` how messages name its rows and ``attrs["datum"]`` the datum the
+        file was read in.
     """
+    from .db import is_db_url, read_db_layer  # here, not at the top: db builds on this module
+
+    if datum not in DATUMS:
+        msg = f"`datum` must be one of {', '.join(DATUMS)}, got {datum!r}"
+        raise ConfigError(msg)
+    if is_db_url(path):
+        layer = read_db_layer(path, columns=columns, crs=crs)
+        attrs = {**layer.attrs, "datum": datum}
+        layer = _to_wgs84(layer, datum, layer.attrs.get("source", "database layer"))
+        layer.attrs.update(attrs)
+        return layer
     path = Path(path)
     columns = columns or LayerColumns()
     if not path.exists():
@@ -107,35 +146,97 @@ def read_layer(
     limit = _limits.max_features() if max_features is None else max_features
     if suffix in TABLE_SUFFIXES:
         _limits.check_layer_size(path, "table", limit)
-        gdf = _read_table(path, columns, crs)
+        gdf = _read_table(path, columns, crs, layer, kind)
         row_label = "row"
     elif suffix in VECTOR_SUFFIXES:
         _limits.check_layer_size(path, "vector", limit, layer)
-        gdf = _read_vector(path, crs, layer)
+        gdf = _read_vector(path, crs, layer, kind)
         row_label = "feature"
+    elif suffix == ".xls":
+        msg = f"{path}: old Excel format (.xls) is not read; save it as .xlsx or UTF-8 CSV"
+        raise InputDataError(msg)
     else:
         msg = (
             f"{path}: unknown layer format {suffix!r}; use GeoJSON, GeoPackage, GeoParquet, "
-            "Shapefile, FlatGeobuf or CSV with lon/lat columns"
+            "Shapefile, FlatGeobuf, or CSV or Excel (.xlsx) with lon/lat columns"
         )
         raise InputDataError(msg)
     if len(gdf) > limit:  # a count the pre-check could not know (e.g. quoted line breaks)
         raise _limits.too_many_features(path, limit)
-    gdf = _rename(gdf, columns, path)
+    gdf = _to_wgs84(gdf, datum, path)
+    if kind not in (None, "communities"):
+        # --population-column names the communities' column; other layers have none
+        columns = dataclasses.replace(columns, population="population")
+    gdf = _rename(gdf, columns, path, need_id=kind != "areas")
     gdf.attrs["source"] = path.name
     gdf.attrs["row_label"] = row_label
-    logger.info("read %d features from %s", len(gdf), path.name)
+    gdf.attrs["datum"] = datum
+    logger.info("read %d features from %s (datum %s)", len(gdf), path.name, datum)
     return gdf
 
 
-def _read_vector(path: Path, crs: str | None, layer: str | None) -> gpd.GeoDataFrame:
+def _to_wgs84(gdf: gpd.GeoDataFrame, datum: str, path: Path | str) -> gpd.GeoDataFrame:
+    """Convert GCJ-02 / BD-09 lon/lat coordinates to WGS84 (a no-op for WGS84)."""
+    if datum == "wgs84":
+        return gdf
+    if gdf.crs is None or not gdf.crs.is_geographic:
+        msg = (
+            f"{path}: datum {datum} applies to longitude/latitude, but the layer is in "
+            f"{gdf.crs.to_string() if gdf.crs else 'no CRS'} (projected); give a lon/lat file or "
+            "leave the datum at wgs84"
+        )
+        raise InputDataError(msg)
+    gdf = gdf.to_crs("EPSG:4326")  # e.g. CGCS2000 lon/lat (EPSG:4490): the same within cm
+    convert = TO_WGS84[datum]
+
+    def shift(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(convert(xy[:, 0], xy[:, 1]))
+
+    return gdf.set_geometry(
+        gpd.GeoSeries(shapely.transform(gdf.geometry.values, shift), index=gdf.index, crs=gdf.crs)
+    )
+
+
+def _choose_layer(
+    path: Path, names: list[str], usable: list[str], layer: str | None, kind: str | None, what: str
+) -> str:
+    """The layer (sheet) to read: as asked, else the one named like `kind`, else the only one."""
+    option = f"--{kind}-layer" if kind else "`layer`"
+    if layer is not None:
+        if layer not in names:
+            msg = f"{path}: no {what} {layer!r}; its {what}s are {', '.join(map(repr, names))}"
+            raise InputDataError(msg)
+        return layer
+    if kind in usable:
+        return kind
+    if len(usable) == 1:
+        return usable[0]
+    if not usable:
+        msg = f"{path}: no {what} with data in the file"
+        raise InputDataError(msg)
+    msg = (
+        f"{path}: has {len(usable)} {what}s ({', '.join(map(repr, usable))}) and none is named "
+        f"{kind!r}; choose one with {option}"
+    )
+    raise InputDataError(msg)
+
+
+def _read_vector(
+    path: Path, crs: str | None, layer: str | None, kind: str | None
+) -> gpd.GeoDataFrame:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if path.suffix.lower() in (".parquet", ".geoparquet"):
                 gdf = gpd.read_parquet(path)
             else:
-                gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+                listed = pyogrio.list_layers(path)
+                names = [str(n) for n, _ in listed]
+                spatial = [str(n) for n, g in listed if g is not None]
+                chosen = _choose_layer(path, names, spatial, layer, kind, "layer")
+                gdf = gpd.read_file(path, layer=chosen, engine="pyogrio")
+    except InputDataError:
+        raise
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
         msg = f"{path}: cannot read as a vector layer ({_first_line(err)})"
         raise InputDataError(msg) from err
@@ -191,26 +292,30 @@ def _assume_wgs84(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return gdf.set_crs("EPSG:4326")
 
 
-def _read_table(path: Path, columns: LayerColumns, crs: str | None) -> gpd.GeoDataFrame:
-    try:
-        try:
-            table = pd.read_csv(path, dtype={columns.id: str}, encoding="utf-8-sig")
-        except UnicodeDecodeError as err:
-            text = _decode_chinese_excel(path, err)
-            table = pd.read_csv(io.StringIO(text), dtype={columns.id: str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
-        if isinstance(err, InputDataError):
-            raise
-        msg = f"{path}: cannot read as CSV ({_first_line(err)})"
-        raise InputDataError(msg) from err
+def _read_table(
+    path: Path, columns: LayerColumns, crs: str | None, sheet: str | None, kind: str | None
+) -> gpd.GeoDataFrame:
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        table = _read_excel(path, columns, sheet, kind)
+    elif sheet is not None:
+        msg = f"{path}: a CSV file has no layers or sheets; leave out the layer name {sheet!r}"
+        raise InputDataError(msg)
+    else:
+        table = _read_csv(path, columns)
     lon = _find_column(table, columns.lon, LON_NAMES)
     lat = _find_column(table, columns.lat, LAT_NAMES)
     if lon is None or lat is None:
         wanted = []
         if lon is None:
-            wanted.append(repr(columns.lon) if columns.lon else "a longitude column (lon, lng, longitude, x)")
+            wanted.append(
+                repr(columns.lon)
+                if columns.lon
+                else "a longitude column (lon, lng, longitude, x, 经度)"
+            )
         if lat is None:
-            wanted.append(repr(columns.lat) if columns.lat else "a latitude column (lat, latitude, y)")
+            wanted.append(
+                repr(columns.lat) if columns.lat else "a latitude column (lat, latitude, y, 纬度)"
+            )
         msg = (
             f"{path}: missing {' and '.join(wanted)}; found columns {list(table.columns)!r}; "
             "name them with --lon-column/--lat-column"
@@ -232,36 +337,83 @@ def _read_table(path: Path, columns: LayerColumns, crs: str | None) -> gpd.GeoDa
     )
 
 
-def _decode_chinese_excel(path: Path, utf8_error: UnicodeDecodeError) -> str:
-    """Text of a CSV that is not UTF-8: GBK (GB18030) as Chinese Excel saves it, or a refusal.
+def _read_csv(path: Path, columns: LayerColumns) -> pd.DataFrame:
+    """A CSV table in UTF-8 (BOM or not), else GB18030 (Chinese Windows) with a warning."""
+    try:
+        try:
+            return pd.read_csv(path, dtype={columns.id: str}, encoding="utf-8-sig")
+        except UnicodeDecodeError as err:
+            text = _decode_chinese_windows(path, err)
+        return pd.read_csv(io.StringIO(text), dtype={columns.id: str})
+    except InputDataError:
+        raise
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
+        msg = f"{path}: cannot read as CSV ({_first_line(err)})"
+        raise InputDataError(msg) from err
+
+
+def _decode_chinese_windows(path: Path, utf8_error: UnicodeDecodeError) -> str:
+    """The text of a CSV that is not UTF-8: GB18030 (GBK) as Chinese Windows and Excel save
+    it, or a refusal.
 
     GB18030 is accepted only when every character decodes into the common GB2312 set, so that
-    Latin-1 text (``Töölö``) is refused rather than read as wrong Chinese characters.
+    Latin-1 text (``Töölö``, which GB18030 also decodes, into rare characters) is refused rather
+    than read as wrong Chinese.
     """
     raw = path.read_bytes()
-    how = (
-        "save it as UTF-8 CSV (Excel: Save As, 'CSV UTF-8 (Comma delimited)' / "
-        "'CSV UTF-8 (逗号分隔)')"
-    )
+    how = "save it as UTF-8 CSV (Excel: Save As, 'CSV UTF-8 (Comma delimited)' / 'CSV UTF-8 (逗号分隔)')"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         msg = f"{path}: UTF-16 text (Excel's 'Unicode text'), not a UTF-8 CSV; {how}"
         raise InputDataError(msg) from utf8_error
     try:
         text = raw.decode("gb18030")
-        text.encode("gb2312")
-    except UnicodeError:
+    except UnicodeDecodeError as err:
+        msg = f"{path}: neither UTF-8 nor GB18030 text ({err.reason} at byte {err.start}); {how}"
+        raise InputDataError(msg) from utf8_error
+    rare = next((c for c in text if ord(c) > 127 and not _in_gb2312(c)), None)
+    if rare is not None:
         msg = (
-            f"{path}: not UTF-8 text ({utf8_error.reason} at byte {utf8_error.start}); {how}"
+            f"{path}: neither UTF-8 nor common Chinese GB18030 text (it would read {rare!r}; "
+            f"Latin-1 or another encoding?); {how}"
         )
         raise InputDataError(msg) from utf8_error
     warnings.warn(
-        f"{path}: not UTF-8; read as GBK (GB18030), the encoding Chinese Excel gives CSV "
-        "files. Check the names in the report, or save the file as 'CSV UTF-8' to avoid this "
-        "guess",
+        f"{path}: not UTF-8; read as GB18030 (the Chinese Windows encoding, which includes GBK); "
+        "check the names, or save it as UTF-8",
         CircleWarning,
-        stacklevel=4,
+        stacklevel=5,
     )
     return text
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: what a broken workbook raises in zipfile, zlib, openpyxl and xml.etree (ParseError is a
+#: SyntaxError; encrypted entries raise RuntimeError, unknown compressions NotImplementedError)
+_EXCEL_ERRORS = (
+    ValueError, OSError, KeyError, EOFError, SyntaxError, RuntimeError, NotImplementedError,
+    zipfile.BadZipFile, zlib.error,
+)
+
+
+def _read_excel(
+    path: Path, columns: LayerColumns, sheet: str | None, kind: str | None
+) -> pd.DataFrame:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype={columns.id: str}, engine="openpyxl")
+    except _EXCEL_ERRORS as err:
+        msg = f"{path}: cannot read as an Excel workbook ({_first_line(err)})"
+        raise InputDataError(msg) from err
+    names = [str(n) for n in sheets]
+    filled = [str(n) for n, t in sheets.items() if not t.dropna(how="all").empty]
+    chosen = _choose_layer(path, names, filled, sheet, kind, "sheet")
+    return sheets[chosen].dropna(how="all").reset_index(drop=True)
 
 
 def _find_column(table: pd.DataFrame, name: str | None, candidates: tuple[str, ...]) -> str | None:
@@ -274,7 +426,9 @@ def _find_column(table: pd.DataFrame, name: str | None, candidates: tuple[str, .
     return None
 
 
-def _rename(gdf: gpd.GeoDataFrame, columns: LayerColumns, path: Path) -> gpd.GeoDataFrame:
+def _rename(
+    gdf: gpd.GeoDataFrame, columns: LayerColumns, path: Path, *, need_id: bool = True
+) -> gpd.GeoDataFrame:
     mapping = {}
     for target in ("id", "name", "type", "population"):
         source = getattr(columns, target)
@@ -283,10 +437,13 @@ def _rename(gdf: gpd.GeoDataFrame, columns: LayerColumns, path: Path) -> gpd.Geo
                 gdf = gdf.drop(columns=[target])
             mapping[source] = target
         elif source != target and source not in gdf.columns and target != "id":
-            msg = f"{path}: no column {source!r} (asked for as the {target}); found {list(gdf.columns)!r}"
+            msg = (
+                f"{path}: no column {source!r} (asked for as the {target}); found "
+                f"{list(gdf.columns)!r}"
+            )
             raise InputDataError(msg)
     gdf = gdf.rename(columns=mapping)
-    if "id" not in gdf.columns:
+    if "id" not in gdf.columns and need_id:
         if columns.id != "id":
             msg = f"{path}: no id column {columns.id!r}; found columns {list(gdf.columns)!r}"
             raise InputDataError(msg)
@@ -357,7 +514,10 @@ def atomic_output_dir(out_dir: str | Path, names: list[str], *, overwrite: bool)
                     PAUSE_BEFORE_RENAME_ENV,
                     pause,
                 )
-                time.sleep(float(pause))
+                # short naps: a signal delivered to another thread must not wait out the pause
+                deadline = time.monotonic() + float(pause)
+                while time.monotonic() < deadline:
+                    time.sleep(0.05)
             with _signals_deferred():
                 _check_clashes(out_dir, names, overwrite)  # a file may have appeared meanwhile
                 try:
@@ -479,4 +639,75 @@ def write_layer_geojson(layer: gpd.GeoDataFrame, path: str | Path) -> Path:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    return path
+
+
+#: output formats of `write_layer_file`, by suffix
+OUTPUT_SUFFIXES = (".geojson", ".gpkg")
+
+
+def write_layer_file(layer: gpd.GeoDataFrame, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a layer as GeoJSON (WGS84) or GeoPackage (in the layer's own CRS), atomically.
+
+    Parameters
+    ----------
+    layer
+        Any GeoDataFrame with a CRS.
+    path
+        Target file, ``.geojson`` or ``.gpkg`` (the layer inside is named after the file).
+    overwrite
+        Replace the file when it exists.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        msg = f"{path}: unknown output format {suffix!r}; use .geojson or .gpkg"
+        raise OutputError(msg)
+    with atomic_output_dir(path.parent, [path.name], overwrite=overwrite) as staging:
+        target = staging / path.name
+        if suffix == ".geojson":
+            write_layer_geojson(layer, target)
+        else:
+            layer.to_file(target, layer=path.stem, driver="GPKG", engine="pyogrio")
+    return path
+
+
+def write_layers_geopackage(
+    layers: dict[str, gpd.GeoDataFrame], path: str | Path, *, overwrite: bool = False
+) -> Path:
+    """Write several layers into one GeoPackage (WGS84), atomically.
+
+    The file appears complete or not at all; an existing file is replaced only with
+    `overwrite`. Empty layers are written with their columns, as point layers.
+
+    Parameters
+    ----------
+    layers
+        Layer name → GeoDataFrame with a CRS.
+    path
+        Target ``.gpkg`` file.
+    overwrite
+        Replace the file if it exists.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        msg = f"{path}: the output must be a GeoPackage file ending in .gpkg"
+        raise OutputError(msg)
+    with atomic_output_dir(path.parent, [path.name], overwrite=overwrite) as staging:
+        for name, layer in layers.items():
+            layer.to_crs("EPSG:4326").to_file(
+                staging / path.name,
+                layer=name,
+                driver="GPKG",
+                engine="pyogrio",
+                geometry_type=None if len(layer) else "Point",
+            )
     return path

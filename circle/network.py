@@ -33,8 +33,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: bump when the cached arrays or the walk filter change, so old caches are not reused
-CACHE_VERSION = 1
+#: bump when the cached arrays, their provenance or the walk filter change, so old caches are
+#: not reused (2: provenance gained the newest way edit)
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -332,6 +333,7 @@ def network_from_osm(
         "sha256": digest,
         "ways_cut_by_extract_edge": ways.cut_ways,
         "min_component_m": min_component_m,
+        "newest_way_edit": ways.newest_edit,
     }
     net = network_from_arrays(
         np.column_stack([x, y]),
@@ -428,7 +430,8 @@ def load_network(
     Parameters
     ----------
     path
-        .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml.
+        .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml; or a PostGIS table of street
+        centre-lines, ``postgresql://USER@HOST/DB?table=roads`` (see `circle.db.network_from_db`).
     min_component_m
         Fragments with less street than this (metres) are dropped.
     use_cache
@@ -438,6 +441,10 @@ def load_network(
     -------
     WalkNetwork
     """
+    from .db import is_db_url, network_from_db  # here, not at the top: db builds on this module
+
+    if is_db_url(path):
+        return network_from_db(path, min_component_m=min_component_m)
     path = Path(path)
     if not path.exists():
         msg = f"{path}: file not found; give an existing .osm, .osm.pbf or .graphml file"

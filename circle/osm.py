@@ -83,6 +83,9 @@ class WalkWays:
         The way's `highway` value for each segment.
     cut_ways
         Number of ways cut by the extract's edge (split into runs of present nodes).
+    newest_edit
+        UTC time (ISO 8601) of the newest edit among the walkable ways, ``None`` when the file
+        carries no timestamps.
     """
 
     node_ids: np.ndarray
@@ -92,6 +95,7 @@ class WalkWays:
     seg_way: np.ndarray
     seg_highway: np.ndarray
     cut_ways: int
+    newest_edit: str | None = None
 
 
 def _check_osm_path(path: Path) -> None:
@@ -117,10 +121,17 @@ class _WalkHandler(osmium.SimpleHandler):
         self.run_highway: list[str] = []
         self.cut = 0
         self.bad_location: tuple | None = None
+        self.newest = None
+
+    def _stamp(self, w) -> None:
+        t = w.timestamp
+        if t.year > 1970 and (self.newest is None or t > self.newest):  # 1970: no metadata
+            self.newest = t
 
     def way(self, w) -> None:
         if not is_walkable(w.tags):
             return
+        self._stamp(w)
         highway = w.tags.get("highway")
         run: list[int] = []
         runs = []
@@ -200,6 +211,7 @@ def read_walk_ways(path: str | Path) -> WalkWays:
         seg_way=np.repeat(np.array(handler.run_way, dtype=np.int64), lengths),
         seg_highway=np.repeat(np.array(handler.run_highway, dtype=object), lengths),
         cut_ways=handler.cut,
+        newest_edit=handler.newest.strftime("%Y-%m-%dT%H:%M:%SZ") if handler.newest else None,
     )
 
 

@@ -9,19 +9,29 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .areas import AREA_COLUMN
 from .coverage import COLUMNS, CoverageResult, summarise
 from .io import atomic_output_dir
+from .profiles import PROFILES
 
 __all__ = [
+    "AREAS_FILE",
     "OUTPUT_FILES",
+    "areas_table",
+    "coverage_file_names",
     "coverage_table_for_output",
+    "coverage_tables",
     "summary_json",
     "summary_markdown",
     "summary_text",
+    "write_coverage_files",
     "write_coverage_outputs",
+    "write_report_files",
 ]
 
 OUTPUT_FILES = ["coverage.csv", "coverage.geojson", "summary.md", "summary.json"]
+#: written beside them when the communities have areas (--by / --areas)
+AREAS_FILE = "areas.csv"
 ATTRIBUTION = "Map data © OpenStreetMap contributors (ODbL 1.0)"
 
 #: decimals kept in output files (metres to the decimetre, minutes to the hundredth)
@@ -30,7 +40,9 @@ _DECIMALS = {"walk_m": 1, "walk_min": 2, "snap_m": 1, "population": 1}
 
 def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
     """The per-community table as written to files: WGS84, rounded, stable column order."""
-    t = result.table.to_crs("EPSG:4326")[[*COLUMNS, "geometry"]].copy()
+    area = [AREA_COLUMN] if AREA_COLUMN in result.table.columns else []
+    columns = [*COLUMNS[:2], *area, *COLUMNS[2:], *result.groups]
+    t = result.table.to_crs("EPSG:4326")[[*columns, "geometry"]].copy()
     for col, digits in _DECIMALS.items():
         t[col] = t[col].round(digits)
     t["covered"] = t["covered"].astype(bool)
@@ -78,12 +90,14 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
     """
     p = summary["parameters"]
     net = summary["data"]["network"]
+    edit = net.get("newest_way_edit")
     lines = [
         f"# {summary['title']}",
         "",
         f"Walking at **{p['walk_speed_kmh']:g} km/h**; the circle is **{p['threshold_min']:g} "
         f"minutes** ({p['walk_speed_kmh'] * 1000 / 60 * p['threshold_min']:.0f} m of walking). "
         f"Points farther than {p['max_snap_m']:g} m from a walkable street are off the network.",
+        *_profile_lines(p),
         "",
         "## Coverage by walk time",
         "",
@@ -127,6 +141,7 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
             f"| {_md(r['type'])} | {r['centres']} | {r['centres_on_network']} | "
             f"{r['communities_covered']} | {_int(r['population_covered'])} |"
         )
+    lines += _group_lines(summary)
     off = summary["centres"]["off_network"]
     if off:
         lines += ["", f"Centres off the network (not used): {', '.join(map(_md, off))}."]
@@ -146,23 +161,128 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
             )
         if len(unc) > top:
             lines.append(f"\n… and {len(unc) - top} more in summary.json and coverage.csv.")
+    if "areas" in summary:
+        lines += _areas_markdown(summary["areas"], p["threshold_min"])
     lines += [
         "",
         "## Data",
         "",
         f"- Network: {_md(net.get('file'))} (sha256 {str(net.get('sha256', ''))[:12]}…), "
         f"{net.get('fragments_dropped', 0)} fragments under {net.get('min_component_m', 0):g} m "
-        "dropped.",
+        "dropped"
+        + (f"; newest edit of its ways {net['newest_way_edit'][:10]}." if edit else "."),
         f"- Centres: {_md(summary['data']['centres']['file'])} "
         f"({summary['data']['centres']['features']} features, "
         f"{summary['data']['centres']['repaired_geometries']} geometries repaired).",
         f"- Communities: {_md(summary['data']['communities']['file'])} "
         f"({summary['data']['communities']['features']} features, "
         f"{summary['data']['communities']['repaired_geometries']} geometries repaired).",
+        *_gate_lines(summary["data"].get("gates")),
         f"- {ATTRIBUTION} where the data comes from OpenStreetMap.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _areas_markdown(areas: dict, minutes: float) -> list[str]:
+    lines = [
+        "",
+        f"## By area: covered within {minutes:g} minutes",
+        "",
+        f"Areas from {_md(areas['by'])}." if areas["by"] else "",
+        "",
+        "| area | communities | covered | share | population | covered | share | worst gaps |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in areas["rows"]:
+        lines.append(
+            f"| {_md(r['area'])} | {r['communities']} | {r['communities_covered']} | "
+            f"{_pct(r['communities_share'])} | {_int(r['population'])} | "
+            f"{_int(r['population_covered'])} | {_pct(r['population_share'])} | "
+            f"{_md(_gaps(r['worst_gaps'])) or '–'} |"
+        )
+    if areas["unassigned"]:
+        lines += ["", f"In no area: {_md(', '.join(areas['unassigned']))}."]
+    if areas.get("groups"):
+        lines += [
+            "",
+            f"### Key groups by area within {minutes:g} minutes",
+            "",
+            "| area | group | people | covered | left out | share covered | "
+            "communities without a figure |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {_md(g['area'])} | {_md(g['group'])} | {_int(g['total'])} | "
+            f"{_int(g['covered'])} | {_int(g['uncovered'])} | {_pct(g['share'])} | "
+            f"{g['communities_without_figure']} |"
+            for g in areas["groups"]
+        ]
+    return lines
+
+
+def _gaps(gaps: list[dict]) -> str:
+    return "; ".join(f"{g['name'] or g['community_id']} ({_int(g['population'])})" for g in gaps)
+
+
+def areas_table(summary: dict) -> pd.DataFrame:
+    """The per-area roll-up as a table (the rows of ``areas.csv``).
+
+    Parameters
+    ----------
+    summary
+        The output of `circle.coverage.summarise` for communities with areas.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area: counts, population, covered counts and shares, and the worst gaps
+        (largest uncovered communities, ``name (population)`` joined by ``;``).
+    """
+    rows = [
+        {**{k: v for k, v in r.items() if k != "worst_gaps"}, "worst_gaps": _gaps(r["worst_gaps"])}
+        for r in summary["areas"]["rows"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def _profile_lines(p: dict) -> list[str]:
+    profile = PROFILES.get(p.get("walk_profile") or "")
+    if profile is None:
+        return []
+    return ["", f"Walking profile **{profile.name}** ({profile.label}): {profile.source}."]
+
+
+def _group_lines(summary: dict) -> list[str]:
+    groups = summary.get("groups") or []
+    if not groups:
+        return []
+    p = summary["parameters"]
+    lines = [
+        "",
+        f"## Key groups within {p['threshold_min']:g} minutes",
+        "",
+        "| group | people | covered | left out | share covered | communities without a figure |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for g in groups:
+        lines.append(
+            f"| {_md(g['group'])} | {_int(g['total'])} | {_int(g['covered'])} | "
+            f"{_int(g['uncovered'])} | {_pct(g['share'])} | {g['communities_without_figure']} |"
+        )
+    return lines
+
+
+def _gate_lines(gates: dict | None) -> list[str]:
+    if not gates:
+        return []
+    return [
+        f"- Gates: {_md(gates['file'])} ({gates['features']} features, {gates['linked_gates']} "
+        f"linked to {gates['communities_with_gates']} communities within "
+        f"{gates['tolerance_m']:g} m, {gates['unlinked_gates']} not linked, "
+        f"{gates['off_network']} off the network); {gates['communities_walking_via_gate']} "
+        "communities walk out through a gate."
+    ]
 
 
 #: Markdown and HTML characters in data strings, made literal: summary.md is shown by Markdown
@@ -209,16 +329,21 @@ def summary_text(summary: dict) -> str:
     ]
     for b in summary["thresholds"]:
         comm = f"{b['communities_covered']} ({_pct(b['communities_share'])})"
-        popn = (
-            f"{_int(b['population_covered'])} ({_pct(b['population_share'])})"
-            if b["population_covered"] is not None
-            else "–"
-        )
+        popn = _covered_cell(b["population_covered"], b["population_share"])
         lines.append(f"{b['minutes']:>4g} min  {b['walk_m']:>5.0f} m  {comm:>13}  {popn:>18}")
     lines.append("")
     lines.append(
         "statuses: " + ", ".join(f"{k} {v}" for k, v in c["by_status"].items())
     )
+    groups = summary.get("groups") or []
+    if groups:
+        lines.append(
+            "key groups covered: "
+            + ", ".join(
+                f"{_plain(g['group'])} {_pct(g['share'])} ({_int(g['uncovered'])} left out)"
+                for g in groups
+            )
+        )
     unc = summary["uncovered"]
     if unc:
         names = ", ".join(
@@ -226,11 +351,66 @@ def summary_text(summary: dict) -> str:
             for r in unc[:5]
         )
         lines.append(f"left out beyond {p['threshold_min']:g} min: {len(unc)} — largest: {names}")
+    if "areas" in summary:
+        lines += ["", f"{'area':<28}  {'covered':>18}  {'population covered':>22}"]
+        for r in summary["areas"]["rows"]:
+            comm = f"{r['communities_covered']}/{r['communities']} ({_pct(r['communities_share'])})"
+            popn = _covered_cell(r["population_covered"], r["population_share"])
+            lines.append(f"{_plain(r['area'])[:28]:<28}  {comm:>18}  {popn:>22}")
     return "\n".join(lines) + "\n"
 
 
+def _covered_cell(covered: float | None, share: float | None) -> str:
+    return "–" if covered is None else f"{_int(covered)} ({_pct(share)})"
+
+
+def coverage_file_names(result: CoverageResult) -> list[str]:
+    """The files `write_coverage_files` writes: `OUTPUT_FILES`, and areas.csv with areas."""
+    return list(OUTPUT_FILES) + ([AREAS_FILE] if AREA_COLUMN in result.table.columns else [])
+
+
+def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str]:
+    """Write coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv) into a folder.
+
+    `write_coverage_outputs` wraps this in an atomic, overwrite-checked output folder.
+
+    Parameters
+    ----------
+    result
+        A coverage result.
+    folder
+        An existing folder.
+
+    Returns
+    -------
+    list of str
+        The names of the written files (`coverage_file_names`).
+    """
+    folder = Path(folder)
+    summary = summarise(result)
+    table = coverage_table_for_output(result)
+    pd.DataFrame(table.drop(columns="geometry")).to_csv(
+        folder / "coverage.csv", index=False, lineterminator="\n"
+    )
+    table.to_file(
+        folder / "coverage.geojson",
+        driver="GeoJSON",
+        engine="pyogrio",
+        layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
+    )
+    (folder / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
+    (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+    if "areas" in summary:
+        areas_table(summary).to_csv(folder / AREAS_FILE, index=False, lineterminator="\n")
+    return coverage_file_names(result)
+
+
 def write_coverage_outputs(
-    result: CoverageResult, out_dir: str | Path, *, overwrite: bool = False
+    result: CoverageResult,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write coverage.csv, coverage.geojson, summary.md and summary.json into `out_dir`.
 
@@ -244,24 +424,99 @@ def write_coverage_outputs(
         Destination folder (created if missing).
     overwrite
         Replace existing files of the same names.
+    extra_files
+        More files to write together with them: name -> text (UTF-8), e.g. ``map.html``.
 
     Returns
     -------
     list of Path
         The written files.
     """
-    summary = summarise(result)
-    table = coverage_table_for_output(result)
-    with atomic_output_dir(out_dir, OUTPUT_FILES, overwrite=overwrite) as staging:
-        pd.DataFrame(table.drop(columns="geometry")).to_csv(
-            staging / "coverage.csv", index=False, lineterminator="\n"
-        )
+    extra_files = extra_files or {}
+    names = [*coverage_file_names(result), *extra_files]
+    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
+        write_coverage_files(result, staging)
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+    return [Path(out_dir) / n for n in names]
+
+
+def coverage_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
+    """The coverage result as database tables (see `circle.db.write_db_tables`).
+
+    Parameters
+    ----------
+    result
+        A coverage result.
+
+    Returns
+    -------
+    dict
+        ``coverage``: the per-community table exactly as in coverage.csv, with WGS84 geometry;
+        ``coverage_bands``: one row per walk-time band (the summary's ``thresholds``);
+        ``coverage_summary``: one row whose ``summary`` column holds summary.json as jsonb.
+    """
+    summary = json.loads(summary_json(summarise(result)))
+    return {
+        "coverage": coverage_table_for_output(result),
+        "coverage_bands": pd.DataFrame(summary["thresholds"]),
+        "coverage_summary": pd.DataFrame({"summary": [summary]}),
+    }
+
+
+def write_report_files(
+    out_dir: str | Path,
+    stem: str,
+    table: gpd.GeoDataFrame,
+    markdown: str,
+    json_text: str,
+    *,
+    overwrite: bool = False,
+    coordinate_precision: int = 7,
+    csv_lonlat: bool = False,
+    extra_files: dict[str, str] | None = None,
+) -> list[Path]:
+    """Write ``<stem>.csv``, ``<stem>.geojson``, summary.md and summary.json, all or none.
+
+    Parameters
+    ----------
+    out_dir
+        Destination folder (created if missing).
+    stem
+        Name of the table files.
+    table
+        A WGS84 GeoDataFrame; the CSV gets its columns without the geometry.
+    markdown, json_text
+        The summary texts.
+    overwrite
+        Replace existing files of the same names.
+    coordinate_precision
+        Decimals of the GeoJSON coordinates.
+    csv_lonlat
+        Add ``lon`` and ``lat`` columns (full precision) to the CSV.
+    extra_files
+        More files to write with them, name -> text (e.g. ``map.html``).
+
+    Returns
+    -------
+    list of Path
+        The written files.
+    """
+    extra_files = extra_files or {}
+    names = [f"{stem}.csv", f"{stem}.geojson", "summary.md", "summary.json", *extra_files]
+    csv = pd.DataFrame(table.drop(columns="geometry"))
+    if csv_lonlat:
+        csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
+    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
+        csv.to_csv(staging / names[0], index=False, lineterminator="\n")
         table.to_file(
-            staging / "coverage.geojson",
+            staging / names[1],
             driver="GeoJSON",
             engine="pyogrio",
-            layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
+            layer_options={"COORDINATE_PRECISION": coordinate_precision, "WRITE_BBOX": "NO"},
         )
-        (staging / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
-        (staging / "summary.json").write_text(summary_json(summary), encoding="utf-8")
-    return [Path(out_dir) / n for n in OUTPUT_FILES]
+        (staging / "summary.md").write_text(markdown, encoding="utf-8")
+        (staging / "summary.json").write_text(json_text, encoding="utf-8")
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+    return [Path(out_dir) / n for n in names]

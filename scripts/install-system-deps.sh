@@ -6,6 +6,10 @@ set -euo pipefail
 PACKAGES=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || PACKAGES+=("$1"); }
 # (each feature adds the Debian packages its tests need here)
+# PostGIS tests (tests/test_db.py) start their own throw-away server from these binaries
+need postgresql-15
+need postgresql-15-postgis-3
+need chromium  # tests/test_map_browser.py opens the offline map in headless chromium
 if [ ${#PACKAGES[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q

@@ -14,10 +14,12 @@ import math
 import os
 import tempfile
 import warnings
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
 import osmium
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -181,6 +183,30 @@ def test_csv_reader_survives_any_bytes(workdir, content, kind):
 def test_geojson_reader_survives_any_bytes(workdir, content, kind):
     path = workdir / "layer.geojson"
     path.write_bytes(content)
+    outcome_is_valid_or_circle_error(lambda: read_and_prepare(path, kind))
+
+
+@pytest.fixture(scope="module")
+def xlsx_base(workdir):
+    """Generated: a small workbook of centres, written with its XML stored uncompressed so that
+    mutations reach the sheet XML and not only the deflate stream."""
+    path = workdir / "base.xlsx"
+    pd.DataFrame(
+        {"id": ["c1", "c2", "c3"], "name": ["沈阳", "<b>", "x"], "lon": [24.95, 24.96, 24.97],
+         "lat": [60.17, 60.17, 60.17]}
+    ).to_excel(path, index=False)
+    stored = workdir / "stored.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as out:
+        for item in src.infolist():
+            out.writestr(item.filename, src.read(item.filename))
+    return stored.read_bytes()
+
+
+@fuzz(100)
+@given(data=st.data(), kind=st.sampled_from(["centres", "communities"]))
+def test_excel_reader_survives_mutated_workbooks(workdir, xlsx_base, data, kind):
+    path = workdir / "layer.xlsx"
+    path.write_bytes(mutate(data.draw, xlsx_base))
     outcome_is_valid_or_circle_error(lambda: read_and_prepare(path, kind))
 
 

@@ -7,11 +7,13 @@ table lists these cases by id; `test_readme_lists_every_case` keeps the two in s
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import osmium
+import pandas as pd
 import pytest
 import shapely
 
@@ -135,6 +138,28 @@ def _zlib_blocks(raw_pbf: bytes) -> bytes:
     return bytes(out)
 
 
+def xlsx(path: Path, n: int = 4, sheet_xml=None) -> bytes:
+    """Generated: an Excel workbook of `n` centres; `sheet_xml` rewrites its sheet's XML."""
+    table = pd.DataFrame({"id": [f"c{i}" for i in range(n)], "lon": 24.9527, "lat": 60.168})
+    table.to_excel(path, index=False)
+    if sheet_xml is not None:
+        book = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(book)) as src, zipfile.ZipFile(path, "w") as out:
+            for item in src.infolist():
+                data = src.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = sheet_xml(data)
+                out.writestr(item, data, zipfile.ZIP_DEFLATED)
+    return path.read_bytes()
+
+
+def entity_bomb_sheet(sheet: bytes) -> bytes:
+    """The billion-laughs DTD put in front of a sheet, its first value made of the bomb."""
+    dtd = billion_laughs().split("<!DOCTYPE osm [", 1)[1].split("]>", 1)[0]
+    head = f"<!DOCTYPE worksheet [{dtd}]>".encode()
+    return head + sheet.replace(b"<v>", b"<v>&lol9;", 1)
+
+
 def gpkg(path: Path, n: int = 4) -> bytes:
     layer = gpd.GeoDataFrame(
         {"id": [f"c{i}" for i in range(n)]},
@@ -202,11 +227,22 @@ CASES = [
          text(feature_collection(feature('"id":"c1"', '{"type":"Point","coordinates":'
                                          + "[" * 50_000 + "]" * 50_000 + "}"))),
          "Too many nested objects"),
-    Case("binary_csv", "--centres", "noise.csv", data(bytes(range(256)) * 20), "not UTF-8 text"),
+    Case("binary_csv", "--centres", "noise.csv", data(bytes(range(256)) * 20),
+         "neither UTF-8 nor GB18030 text"),
     Case("unterminated_quote_csv", "--centres", "quote.csv",
          text(f'id,lon,lat\nc1,{HEL}\n"c2,24.95,60.17\n'), "cannot read as CSV"),
     Case("corrupt_xlsx", "--centres", "centres.xlsx", data(b"PK\x03\x04" + bytes(200)),
-         "unknown layer format '.xlsx'"),
+         "cannot read as an Excel workbook (File is not a zip file)"),
+    Case("truncated_xlsx", "--centres", "cut.xlsx", lambda p: p.write_bytes(xlsx(p)[:3000]),
+         "cannot read as an Excel workbook"),
+    Case("malformed_sheet_xlsx", "--centres", "badxml.xlsx",
+         lambda p: xlsx(p, sheet_xml=lambda x: x[: len(x) // 2]),
+         "cannot read as an Excel workbook (no element found"),
+    Case("billion_laughs_xlsx", "--centres", "laughs.xlsx",
+         lambda p: xlsx(p, sheet_xml=entity_bomb_sheet),
+         "cannot read as an Excel workbook (limit on input amplification factor"),
+    Case("rows_over_limit_xlsx", "--centres", "many.xlsx", lambda p: xlsx(p, 6),
+         "more than 5 features", env=(("CIRCLE_MAX_FEATURES", "5"),)),
     Case("absurd_coordinates_csv", "--centres", "huge.csv", text("id,lon,lat\nc1,1e308,-1e308\n"),
          "coordinates out of range for longitude/latitude in row 1"),
     Case("absurd_coordinates_geojson", "--centres", "huge.geojson",
@@ -254,7 +290,8 @@ CASES = [
          "missing id in feature 2"),
     Case("latin1_csv", "--centres", "latin1.csv",
          text(f"id,name,lon,lat\nc1,Töölön työvoimatoimisto,{HEL}\n", "latin-1"),
-         "not UTF-8 text (invalid start byte at byte 20); save it as UTF-8 CSV"),
+         "neither UTF-8 nor common Chinese GB18030 text (it would read '鰊'; Latin-1 or another "
+         "encoding?); save it as UTF-8 CSV"),
     Case("utf16_csv", "--centres", "utf16.csv", text(f"id,lon,lat\nc1,{HEL}\n", "utf-16"),
          "UTF-16 text"),
     Case("gbk_geojson", "--centres", "gbk.geojson",
@@ -313,13 +350,24 @@ def run_measured(*args, timeout=120, env=None):
     return res.returncode, lines[:-1], peak
 
 
-def test_billion_laughs_ends_at_once_in_bounded_memory(tmp_path):
-    """libosmium's XML parser (expat) refuses entity declarations outright: measured, the bomb
-    never expands (3 GB if it did), and the process peaks like any small run."""
-    path = tmp_path / "laughs.osm"
-    path.write_text(billion_laughs())
-    code, lines, peak_mb = run_measured("--network", path, "--out", tmp_path / "out")
-    assert code == 1 and len(lines) == 1 and "declares XML entities" in lines[0]
+@pytest.mark.parametrize(
+    ("option", "name", "expect"),
+    [
+        ("--network", "laughs.osm", "declares XML entities"),
+        ("--centres", "laughs.xlsx", "limit on input amplification factor"),
+    ],
+)
+def test_billion_laughs_ends_at_once_in_bounded_memory(tmp_path, option, name, expect):
+    """libosmium's XML parser (expat) refuses entity declarations outright, and the Excel
+    reader's expat stops at its amplification limit: measured, the bomb never expands (3 GB if
+    it did), and the process peaks like a small run."""
+    path = tmp_path / name
+    if name.endswith(".osm"):
+        path.write_text(billion_laughs())
+    else:
+        xlsx(path, sheet_xml=entity_bomb_sheet)
+    code, lines, peak_mb = run_measured(option, path, "--out", tmp_path / "out")
+    assert code == 1 and len(lines) == 1 and expect in lines[0]
     assert peak_mb < 600, f"peak {peak_mb:.0f} MB"
     assert not (tmp_path / "out").exists()
 
@@ -379,7 +427,7 @@ def test_gbk_csv_from_chinese_excel_is_read_with_a_warning(runner, tmp_path):
     res = runner.invoke(cli, ["-q", "coverage", "--centres", str(path), "--out", str(out)],
                         catch_exceptions=False)
     assert res.exit_code == 0, res.output
-    assert "read as GBK (GB18030)" in res.stderr and "CSV UTF-8" in res.stderr
+    assert "not UTF-8; read as GB18030" in res.stderr and "save it as UTF-8" in res.stderr
     table = json.loads((out / "coverage.geojson").read_text(encoding="utf-8"))
     names = {f["properties"]["nearest_centre_name"] for f in table["features"]}
     assert names == {"沈阳市就业服务中心"}

@@ -8,12 +8,15 @@ CIRCLE_TEST_PAUSE_BEFORE_RENAME holds the run there), and while files are still 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import select
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ from circle import coverage_report
 from circle.cli import cli
 from circle.io import atomic_output_dir
 from circle.report import OUTPUT_FILES, write_coverage_outputs
+from circle.runs import MANIFEST_NAME
 
 from .conftest import points
 
@@ -36,15 +40,23 @@ def _default_signals() -> None:
         signal.signal(sig, signal.SIG_DFL)
 
 
-def start(out: Path, *args, pause: float | None = None) -> subprocess.Popen:
+@contextlib.contextmanager
+def start(out: Path, *args, pause: float | None = None) -> Iterator[subprocess.Popen]:
+    """`circle coverage --out OUT --overwrite ARGS` in its own process, killed if still running
+    when the block ends (a failed assertion must not wait out the pause)."""
     env = dict(os.environ)
     if pause is not None:
         env["CIRCLE_TEST_PAUSE_BEFORE_RENAME"] = str(pause)
-    return subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "circle", "coverage", "--out", str(out), "--overwrite", *args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=_default_signals,
-    )
+    ) as proc:
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
 
 
 def wait_for_stderr(proc: subprocess.Popen, text: str, timeout: float = 300) -> None:
@@ -72,29 +84,33 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def previous(runner, tmp_path):
-    """An --out folder holding a finished report (speed 4 km/h) and files circle did not write."""
+def previous(runner, tmp_path) -> tuple[Path, set[str]]:
+    """An --out folder holding a finished report (speed 4 km/h) and files circle did not write;
+    and the names of circle's files."""
     out = tmp_path / "report"
     assert runner.invoke(cli, ["-q", "coverage", "--out", str(out)]).exit_code == 0
+    written = set(snapshot(out))
+    assert set(OUTPUT_FILES) <= written
     (out / "notes.txt").write_text("the planner's own notes\n")
     (out / "maps").mkdir()
     (out / "maps" / "district.geojson").write_text("{}")
-    return out
+    return out, written
 
 
 @pytest.mark.parametrize(
     ("sig", "exit_code"), [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 1)]
 )
 def test_signal_before_rename_keeps_the_previous_files(previous, sig, exit_code):
-    before = snapshot(previous)
-    with start(previous, "--speed-kmh", "3", pause=600) as proc:
+    out, written = previous
+    before = snapshot(out)
+    with start(out, "--speed-kmh", "3", pause=600) as proc:
         wait_for_stderr(proc, HOOK)
-        staged = list(previous.glob(".circle-*"))
+        staged = list(out.glob(".circle-*"))
         assert len(staged) == 1
-        assert sorted(p.name for p in staged[0].iterdir()) == sorted(OUTPUT_FILES)
+        assert {p.name for p in staged[0].iterdir()} == written
         proc.send_signal(sig)
         assert proc.wait(timeout=120) == exit_code
-    assert snapshot(previous) == before  # byte-identical, staging folder gone, nothing else lost
+    assert snapshot(out) == before  # byte-identical, staging folder gone, nothing else lost
 
 
 def test_interrupted_first_run_leaves_nothing(tmp_path):
@@ -109,39 +125,46 @@ def test_interrupted_first_run_leaves_nothing(tmp_path):
 def test_signal_while_writing_gives_old_or_new_files_never_a_mix(previous, runner, tmp_path):
     """SIGTERM as soon as the staging folder appears, while the files are being written: every
     output is the previous file or (if the run got to the end first) the complete new one."""
+    out, written = previous
     new = tmp_path / "new"
     res = runner.invoke(cli, ["-q", "coverage", "--speed-kmh", "3", "--out", str(new)])
     assert res.exit_code == 0
-    old = snapshot(previous)
-    with start(previous, "--speed-kmh", "3") as proc:
+    old = snapshot(out)
+    with start(out, "--speed-kmh", "3") as proc:
         deadline = time.monotonic() + 300
-        while not list(previous.glob(".circle-*")) and proc.poll() is None:
+        while not list(out.glob(".circle-*")) and proc.poll() is None:
             assert time.monotonic() < deadline
             time.sleep(0.005)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=120)
-    after = snapshot(previous)
-    assert not list(previous.glob(".circle-*"))
-    outputs = {name: after[name] for name in OUTPUT_FILES}
-    newer = {name: (new / name).read_bytes() for name in OUTPUT_FILES}
-    assert outputs in ({name: old[name] for name in OUTPUT_FILES}, newer)
-    assert {k: v for k, v in after.items() if k not in OUTPUT_FILES} == {
-        k: v for k, v in old.items() if k not in OUTPUT_FILES
+    after = snapshot(out)
+    assert not list(out.glob(".circle-*"))
+    # the manifest holds the time of the run: complete JSON, old or new; every other file is
+    # byte-identical to the old or the new run, all of them the same one
+    results = sorted(written - {MANIFEST_NAME})
+    outputs = {name: after[name] for name in results}
+    assert outputs in ({n: old[n] for n in results}, {n: (new / n).read_bytes() for n in results})
+    manifest = json.loads(after[MANIFEST_NAME])
+    assert (after[MANIFEST_NAME] == old[MANIFEST_NAME]) == (outputs[results[0]] == old[results[0]])
+    assert manifest["outputs"].keys() <= written
+    assert {k: v for k, v in after.items() if k not in written} == {
+        k: v for k, v in old.items() if k not in written
     }
 
 
 def test_sigkill_cannot_clean_up_but_previous_files_survive(previous):
     """SIGKILL cannot be caught: the hidden staging folder stays behind, the report does not
     change."""
-    before = snapshot(previous)
-    with start(previous, "--speed-kmh", "3", pause=600) as proc:
+    out, _ = previous
+    before = snapshot(out)
+    with start(out, "--speed-kmh", "3", pause=600) as proc:
         wait_for_stderr(proc, HOOK)
         proc.kill()
         proc.wait(timeout=120)
-    after = snapshot(previous)
+    after = snapshot(out)
     left = {k: v for k, v in after.items() if not k.startswith(".circle-")}
     assert left == before
-    assert len(list(previous.glob(".circle-*"))) == 1
+    assert len(list(out.glob(".circle-*"))) == 1
 
 
 def test_signal_during_the_renames_is_held_until_all_files_are_in_place(tmp_path, monkeypatch):
@@ -181,8 +204,8 @@ def test_a_failed_write_removes_the_folder_it_created(tmp_path, line_network, mo
 
 
 def test_out_never_touches_files_circle_did_not_write(previous, runner):
-    """--overwrite replaces circle's four files only; a refused or failed run changes nothing."""
-    ours = set(OUTPUT_FILES)
+    """--overwrite replaces circle's own files only; a refused or failed run changes nothing."""
+    previous, ours = previous
     before = snapshot(previous)
     res = runner.invoke(cli, ["-q", "coverage", "--out", str(previous), "--speed-kmh", "3"])
     assert res.exit_code == 1 and "--overwrite" in res.output

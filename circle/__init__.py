@@ -71,6 +71,11 @@ except PackageNotFoundError:  # running from a checkout without installing
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+# issue 12: texts in Chinese (--lang zh), Chinese fonts for figures
+from .fonts import use_cjk_font
+from .i18n import default_lang, translator
+from .report import summary_markdown, summary_text, write_csv
+
 __all__ = [
     "DEFAULT_CONFIG",
     "CircleConfig",
@@ -154,4 +159,11 @@ __all__ = [
     "site_new_centres",
     "siting_summary",
     "write_siting_outputs",
+    # issue 12: texts in Chinese, Chinese fonts for figures
+    "default_lang",
+    "summary_markdown",
+    "summary_text",
+    "translator",
+    "use_cjk_font",
+    "write_csv",
 ]

@@ -182,11 +182,7 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
         "",
         "## " + _("Coverage by walk time"),
         "",
-        "| {} |".format(
-            " | ".join(
-                [_("within"), _("walk"), _("communities"), _("share"), _("population"), _("share")]
-            )
-        ),
+        _row([_("within"), _("walk"), _("communities"), _("share"), _("population"), _("share")]),
         "|---:|---:|---:|---:|---:|---:|",
     ]
     for b in summary["thresholds"]:
@@ -222,16 +218,14 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
         "",
         "## " + _("By type of nearest centre"),
         "",
-        "| {} |".format(
-            " | ".join(
-                [
-                    _("centre type"),
-                    _("centres"),
-                    _("on network"),
-                    _("communities covered"),
-                    _("population covered"),
-                ]
-            )
+        _row(
+            [
+                _("centre type"),
+                _("centres"),
+                _("on network"),
+                _("communities covered"),
+                _("population covered"),
+            ]
         ),
         "|---|---:|---:|---:|---:|",
     ]
@@ -258,17 +252,15 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     ]
     if unc:
         lines += [
-            "| {} |".format(
-                " | ".join(
-                    [
-                        _("community"),
-                        _("name"),
-                        _("population"),
-                        _("walk (min)"),
-                        _("status"),
-                        _("nearest centre"),
-                    ]
-                )
+            _row(
+                [
+                    _("community"),
+                    _("name"),
+                    _("population"),
+                    _("walk (min)"),
+                    _("status"),
+                    _("nearest centre"),
+                ]
             ),
             "|---|---|---:|---:|---|---|",
         ]
@@ -317,7 +309,8 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
             repaired=com["repaired_geometries"],
         ),
         *_gate_lines(summary["data"].get("gates"), _),
-        "- " + _("{attribution} where the data comes from OpenStreetMap.").format(
+        "- "
+        + _("{attribution} where the data comes from OpenStreetMap.").format(
             attribution=ATTRIBUTION
         ),
         "",
@@ -332,19 +325,17 @@ def _areas_markdown(areas: dict, minutes: float, _=str) -> list[str]:
         "",
         _("Areas from {by}.").format(by=_md(areas["by"])) if areas["by"] else "",
         "",
-        "| {} |".format(
-            " | ".join(
-                [
-                    _("area"),
-                    _("communities"),
-                    _("covered"),
-                    _("share"),
-                    _("population"),
-                    _("covered"),
-                    _("share"),
-                    _("worst gaps"),
-                ]
-            )
+        _row(
+            [
+                _("area"),
+                _("communities"),
+                _("covered"),
+                _("share"),
+                _("population"),
+                _("covered"),
+                _("share"),
+                _("worst gaps"),
+            ]
         ),
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
@@ -406,17 +397,15 @@ def _group_lines(summary: dict, _=str) -> list[str]:
         "",
         "## " + _("Key groups within {minutes:g} minutes").format(minutes=p["threshold_min"]),
         "",
-        "| {} |".format(
-            " | ".join(
-                [
-                    _("group"),
-                    _("people"),
-                    _("covered"),
-                    _("left out"),
-                    _("share covered"),
-                    _("communities without a figure"),
-                ]
-            )
+        _row(
+            [
+                _("group"),
+                _("people"),
+                _("covered"),
+                _("left out"),
+                _("share covered"),
+                _("communities without a figure"),
+            ]
         ),
         "|---|---:|---:|---:|---:|---:|",
     ]
@@ -449,6 +438,11 @@ def _gate_lines(gates: dict | None, _=str) -> list[str]:
     ]
 
 
+def _row(cells: list[str]) -> str:
+    """A Markdown table row."""
+    return "| " + " | ".join(cells) + " |"
+
+
 def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -471,8 +465,10 @@ def summary_text(summary: dict, *, lang: str = "en") -> str:
     p = summary["parameters"]
     c = summary["communities"]
     lines = [
-        _("15-minute employment circle — walking {speed:g} km/h, {communities} communities, "
-          "{centres} centres").format(
+        _(
+            "15-minute employment circle — walking {speed:g} km/h, {communities} communities, "
+            "{centres} centres"
+        ).format(
             speed=p["walk_speed_kmh"], communities=c["total"], centres=summary["centres"]["total"]
         ),
         "",
@@ -485,10 +481,7 @@ def summary_text(summary: dict, *, lang: str = "en") -> str:
         within = f"{b['minutes']:>4g} {_('min')}"
         lines.append(f"{pad(within, 8)}  {b['walk_m']:>5.0f} m  {comm:>13}  {popn:>18}")
     lines.append("")
-    lines.append(
-        _("statuses: ")
-        + _(", ").join(f"{_(k)} {v}" for k, v in c["by_status"].items())
-    )
+    lines.append(_("statuses: ") + _(", ").join(f"{_(k)} {v}" for k, v in c["by_status"].items()))
     groups = summary.get("groups") or []
     if groups:
         lines.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .i18n import N_, pad, translator
-from .report import ATTRIBUTION, _int, _md, _pct, summary_json, write_report_files
+from .report import ATTRIBUTION, _int, _md, _pct, _row, summary_json, write_report_files
 from .siting import OUTCOMES, PROPOSAL_COLUMNS, SitingResult, siting_summary
 
 __all__ = [
@@ -146,10 +146,6 @@ def _solver_lines(s: dict, _) -> list[str]:
         )
     )
     return lines
-
-
-def _row(cells: list[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
 
 
 def siting_markdown(summary: dict, *, lang: str = "en") -> str:

@@ -90,8 +90,11 @@ def test_catalogue_uses_the_glossary_terms(catalogue):
     wrong = []
     for terms, chinese in rows:
         pattern = re.compile(r"\b(" + "|".join(map(re.escape, terms)) + r")\b", re.IGNORECASE)
-        wrong += [(terms[0], chinese, k, v) for k, v in catalogue.items()
-                  if pattern.search(_words(k)) and chinese not in v]
+        wrong += [
+            (terms[0], chinese, k, v)
+            for k, v in catalogue.items()
+            if pattern.search(_words(k)) and chinese not in v
+        ]
     assert wrong == []
 
 
@@ -212,7 +215,8 @@ def test_compare_in_chinese(runner, tmp_path):
     _coverage(runner, "--out", tmp_path / "a")
     _coverage(runner, "--speed-kmh", "3", "--out", tmp_path / "b")
     res = runner.invoke(
-        cli, ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--lang", "zh"],
+        cli,
+        ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--lang", "zh"],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
@@ -224,8 +228,12 @@ def test_help_in_chinese_from_the_environment():
     def helptext(*args, lang):
         env = {"PATH": "/usr/bin:/bin", "CIRCLE_LANG": lang}
         return subprocess.run(
-            [sys.executable, "-m", "circle", *args], cwd=ROOT, env=env, capture_output=True,
-            text=True, check=True,
+            [sys.executable, "-m", "circle", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
 
     top = helptext("--help", lang="zh")

@@ -174,7 +174,7 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
         "",
         "## " + _("Before and after"),
         "",
-        _row(["", _("communities covered"), _("share"), _("population covered"), _("share")]),
+        "| " + _row([_("communities covered"), _("share"), _("population covered"), _("share")]),
         "|---|---:|---:|---:|---:|",
         f"| {_('before: {n} existing centres').format(n=s['data']['centres']['features'])} | "
         f"{b['communities_covered']} | {_pct(b['communities_share'])} | "

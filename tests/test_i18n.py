@@ -157,10 +157,9 @@ def test_coverage_in_chinese_has_the_same_numbers_and_files(runner, tmp_path):
 
 
 def test_language_defaults_to_the_locale(runner):
-    assert "15分钟就业服务圈" in _coverage(runner, env={"CIRCLE_LANG": "", "LANG": "zh_CN.UTF-8"})
-    assert "15-minute employment circle" in _coverage(
-        runner, env={"CIRCLE_LANG": "", "LC_ALL": "", "LANG": "C.UTF-8"}
-    )
+    unset = {"CIRCLE_LANG": "", "LC_ALL": "", "LC_MESSAGES": ""}
+    assert "15分钟就业服务圈" in _coverage(runner, env={**unset, "LANG": "zh_CN.UTF-8"})
+    assert "15-minute employment circle" in _coverage(runner, env={**unset, "LANG": "C.UTF-8"})
 
 
 def test_chinese_csv_header_opens_in_excel(runner, tmp_path):

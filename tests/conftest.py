@@ -355,3 +355,7 @@ def chromium():
         browser = launch(p)
         yield browser
         browser.close()
+# issue 12: the tests expect English texts whatever the machine's locale (LANG=zh_CN… would
+# switch circle's default language); tests of Chinese output ask for it explicitly. Set before
+# any test module imports circle.cli, whose --help texts are chosen at import time.
+os.environ["CIRCLE_LANG"] = "en"

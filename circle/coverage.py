@@ -108,7 +108,8 @@ def prepare_layer(
         raise InputDataError(msg)
     checked, repaired = validate_layer(layer, kind=kind, source=source, row_label=row_label)
     checked = checked.to_crs(network.crs)
-    order = sorted(range(len(checked)), key=lambda i: natural_key(checked["id"].iloc[i]))
+    keys = [natural_key(i) for i in checked["id"].tolist()]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
     checked = checked.iloc[order].reset_index(drop=True)
     checked.attrs.update(layer.attrs)
     pts = shapely.point_on_surface(checked.geometry.values)
@@ -375,22 +376,26 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
                 "population_covered": float(np.nansum(pop[served])) if has_pop else None,
             }
         )
-    unc = t.loc[~t["covered"]].copy()
-    unc["_pop"] = unc["population"].fillna(-1)
-    unc["_key"] = unc["community_id"].map(natural_key)
-    unc = unc.sort_values(["_pop", "_key"], ascending=[False, True], kind="stable")
-    if top is not None:
-        unc = unc.head(top)
+    # uncovered: largest population first (unknown last), then by community id
+    rows = np.flatnonzero(~covered)
+    ids = t["community_id"].to_numpy()[rows].tolist()
+    unc_pop = np.nan_to_num(pop[rows], nan=-1.0).tolist()
+    keys = [(-p, natural_key(i)) for p, i in zip(unc_pop, ids)]
+    rank = sorted(range(len(rows)), key=keys.__getitem__)[:top]
+    rows = rows[np.array(rank, dtype=np.int64)]
+    columns = {c: t[c].to_numpy()[rows].tolist() for c in ("community_id", "name", "population",
+                                                           "walk_min", "status",
+                                                           "nearest_centre_id")}
     uncovered = [
         {
-            "community_id": r.community_id,
-            "name": r.name,
-            "population": _num(r.population),
-            "walk_min": _num(r.walk_min, 2),
-            "status": r.status,
-            "nearest_centre_id": r.nearest_centre_id,
+            "community_id": cid,
+            "name": name,
+            "population": _num(p),
+            "walk_min": _num(w, 2),
+            "status": status,
+            "nearest_centre_id": centre,
         }
-        for r in unc.itertuples()
+        for cid, name, p, w, status, centre in zip(*columns.values())
     ]
     statuses = t["status"].value_counts()
     return {

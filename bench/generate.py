@@ -225,9 +225,9 @@ def replay_extract(network: WalkNetwork, copies: int) -> WalkNetwork:
         vs.append(network.edge_v + t * n)
     # seams: the east-most (north-most) node joins the nearest node of the next tile
     east = int(np.argmax(network.xy[:, 0]))
-    west = int(np.argmin(np.hypot(*(network.xy + [size[0], 0] - network.xy[east]).T)))
+    west = int(np.argmin(np.hypot(*(network.xy + np.array([size[0], 0.0]) - network.xy[east]).T)))
     north = int(np.argmax(network.xy[:, 1]))
-    south = int(np.argmin(np.hypot(*(network.xy + [0, size[1]] - network.xy[north]).T)))
+    south = int(np.argmin(np.hypot(*(network.xy + np.array([0.0, size[1]]) - network.xy[north]).T)))
     for t in range(copies * copies):
         ti, tj = divmod(t, copies)
         if tj + 1 < copies:

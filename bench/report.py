@@ -77,9 +77,10 @@ def write_results(out: Path, meta: dict, results: list) -> None:
         f"{la[0]:.1f}/{la[1]:.1f}/{la[2]:.1f}"
         + (f", 1-min load between {during[0]:.1f} and {during[1]:.1f} as cases ended" if during
            else "")
-        + f". Times are medians of {meta['repeat']} runs (wall clock); ratios compare medians "
-        "measured in the same process, interleaved where possible, so that the load weighs on "
-        "both sides. Absolute times on an idle machine are lower.",
+        + f". Times are medians of {meta['repeat']} runs (wall clock); the slow references "
+        "(networkx, the OSMnx-notebook way, scipy one call per candidate, pandana) run once. "
+        "Ratios compare figures measured in the same process, interleaved where both are fast, "
+        "so that the load weighs on both sides. Absolute times on an idle machine are lower.",
         "",
         "Inputs are generated (`bench/generate.py`): a jittered street grid (100 m spacing, "
         "15 % of streets missing, 15 m jitter) written as an OSM .pbf with cycleway gaps and "

@@ -8,8 +8,9 @@ Run from the repository root::
 
 Every case runs in its own Python process, so each peak memory figure (``ru_maxrss``) belongs to
 one case: it includes the interpreter, the imports and the case's setup (e.g. loading the
-network). Times are medians over ``--repeat`` runs; ratios compare medians taken in the same
-process, interleaved, so that a busy machine slows both sides alike. Inputs are generated
+network). Times are medians over ``--repeat`` runs (the slow references run once); ratios
+compare figures taken in the same process, interleaved where both are fast, so that a busy
+machine slows both sides alike. Inputs are generated
 (`bench.generate`: jittered street grids written as .osm.pbf, random centres and communities),
 plus, optionally, a real extract tiled to size (``--extract``).
 """
@@ -42,6 +43,8 @@ PANDANA_MAX_NODES = 120_000
 #: scipy one-call-per-candidate runs on all candidates up to this size, on a sample above it
 SCIPY_FULL_MAX_NODES = 200_000
 SCIPY_SAMPLE = 1000
+#: the slow references (networkx, the OSMnx-notebook way, scipy per candidate, pandana) run once
+REFERENCE_REPEAT = 1
 
 CASES = [
     "osm_read",
@@ -168,6 +171,8 @@ def case_osm_read(w: Workload, repeat: int, r: CaseResult) -> None:
     times, net = _timed(lambda: network_from_osm(w.pbf, use_cache=False), repeat)
     r.times["read OSM file + build network"] = times
     r.info.update(nodes=net.n_nodes, edges=net.n_edges, file_mb=Path(w.pbf).stat().st_size / 2**20)
+    if w.extract:
+        r.info["file"] = f"{Path(w.pbf).name}, the extract itself (untiled)"
 
 
 def case_cache_load(w: Workload, repeat: int, r: CaseResult) -> None:
@@ -281,10 +286,10 @@ def case_networkx(w: Workload, repeat: int, r: CaseResult) -> None:
     cent = snap_points(net, cent_xy, max_snap_m=500.0)
     comm = snap_points(net, comm_xy, max_snap_m=500.0)
     limit = DEFAULT_CONFIG.search_limit_m
-    times, _ = _timed(net.to_networkx, repeat)
+    times, _ = _timed(net.to_networkx, REFERENCE_REPEAT)
     r.times["networkx graph build (to_networkx)"] = times
     times, ref = _timed(
-        lambda: nearest_centres_networkx(net, cent, comm, limit_m=limit), repeat
+        lambda: nearest_centres_networkx(net, cent, comm, limit_m=limit), REFERENCE_REPEAT
     )
     r.times["networkx reference nearest centres (graph build included)"] = times
     graph = build_search_graph(net, cent, comm)
@@ -326,7 +331,7 @@ def case_osmnx_way(w: Workload, repeat: int, r: CaseResult) -> None:
         inside = tree.query(shapely.points(comm_xy), predicate="within")
         return np.unique(inside[0]).size
 
-    times, hull_covered = _timed(notebook_way, repeat)
+    times, hull_covered = _timed(notebook_way, REFERENCE_REPEAT)
     r.times["ego_graph + convex hull per centre (graph given)"] = times
     ours = int(coverage_report(communities, centres, net).table["covered"].sum())
     r.info.update(hull_covered=int(hull_covered), network_covered=ours,
@@ -386,10 +391,10 @@ def case_reach(w: Workload, repeat: int, r: CaseResult) -> None:
 
     # scipy, one call per candidate (on a sample above SCIPY_FULL_MAX_NODES, then scaled)
     sample = cands if net.n_nodes <= SCIPY_FULL_MAX_NODES else cands[:SCIPY_SAMPLE]
-    reps = max(1, min(repeat, 2 if sample.size == cands.size else repeat))
     offsets, limits = np.zeros(sample.size), np.full(sample.size, limit)
     t_sc, ref = _timed(
-        lambda: _reach_scipy(A.indptr, A.indices, A.data, sample, offsets, limits), reps
+        lambda: _reach_scipy(A.indptr, A.indices, A.data, sample, offsets, limits),
+        REFERENCE_REPEAT,
     )
     scale = cands.size / sample.size
     r.times["scipy dijkstra, one call per candidate"] = [t * scale for t in t_sc]
@@ -413,7 +418,7 @@ def case_reach(w: Workload, repeat: int, r: CaseResult) -> None:
             lambda: [nx.single_source_dijkstra_path_length(G, int(c), cutoff=limit,
                                                            weight="length")
                      for c in cands.tolist()],
-            1,
+            REFERENCE_REPEAT,
         )
         r.times["networkx single_source_dijkstra_path_length(cutoff) loop"] = t_nx
     else:
@@ -446,7 +451,7 @@ def _pandana(net, cands, limit, src, r: CaseResult, w: Workload) -> None:
         pd.Series(net.edge_v), pd.DataFrame({"length": net.edge_length_m}), twoway=True,
     )
     r.info["pandana_build_s"] = time.perf_counter() - start
-    times, df = _timed(lambda: pn.nodes_in_range(cands.tolist(), limit), 1)
+    times, df = _timed(lambda: pn.nodes_in_range(cands.tolist(), limit), REFERENCE_REPEAT)
     r.times["pandana nodes_in_range (CH built beforehand)"] = times
     # pandana answers each distinct candidate once (and rounds distances to float32)
     _, first = np.unique(cands, return_index=True)

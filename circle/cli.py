@@ -295,7 +295,7 @@ def coverage(
         summary = summarise(result)
         if out is not None:
             with progress.stage(f"writing {out}"):
-                write_coverage_outputs(result, out, overwrite=overwrite)
+                write_coverage_outputs(result, out, overwrite=overwrite, summary=summary)
     except CircleError as err:
         raise click.ClickException(str(err)) from err
     text = {"table": summary_text, "markdown": summary_markdown, "json": summary_json}[fmt]

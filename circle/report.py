@@ -201,7 +201,11 @@ def summary_text(summary: dict) -> str:
 
 
 def write_coverage_outputs(
-    result: CoverageResult, out_dir: str | Path, *, overwrite: bool = False
+    result: CoverageResult,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    summary: dict | None = None,
 ) -> list[Path]:
     """Write coverage.csv, coverage.geojson, summary.md and summary.json into `out_dir`.
 
@@ -215,13 +219,16 @@ def write_coverage_outputs(
         Destination folder (created if missing).
     overwrite
         Replace existing files of the same names.
+    summary
+        ``summarise(result)`` when the caller already has it (saves recomputing it).
 
     Returns
     -------
     list of Path
         The written files.
     """
-    summary = summarise(result)
+    if summary is None:
+        summary = summarise(result)
     table = coverage_table_for_output(result)
     with atomic_output_dir(out_dir, OUTPUT_FILES, overwrite=overwrite) as staging:
         pd.DataFrame(table.drop(columns="geometry")).to_csv(

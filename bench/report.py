@@ -85,7 +85,11 @@ def write_results(out: Path, meta: dict, results: list) -> None:
         "Inputs are generated (`bench/generate.py`): a jittered street grid (100 m spacing, "
         "15 % of streets missing, 15 m jitter) written as an OSM .pbf with cycleway gaps and "
         "buildings, 1 centre per 1,000 nodes, 1 community (60 m square) per 50 nodes, "
-        "random candidates at network nodes.",
+        "random candidates at network nodes."
+        + (" The extract workload tiles a real OSM extract side by side (`replay_extract`): "
+           "real street density, balls about ten times fuller than the grid's; its file cases "
+           "(read, cache) time the extract itself, untiled."
+           if any(w.get("extract") for w in meta["workloads"]) else ""),
         "",
     ]
     lines += _targets(names, get, meta)

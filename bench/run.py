@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import resource
@@ -38,7 +39,8 @@ DEFAULT_OUT = REPO / "bench" / "RESULTS.md"
 REACH_LIMIT_M = 1200.0
 #: run the networkx-based references (reference engine, OSMnx-notebook way) up to this size
 NX_MAX_NODES = 200_000
-#: build pandana's contraction hierarchy up to this size (77 s at 108k nodes on this machine)
+#: build pandana's contraction hierarchy up to this size (on the generated grids its build took
+#: 77-140 s at 1e5 nodes on this machine, and grows faster than the network)
 PANDANA_MAX_NODES = 120_000
 #: scipy one-call-per-candidate runs on all candidates up to this size, on a sample above it
 SCIPY_FULL_MAX_NODES = 200_000
@@ -92,10 +94,6 @@ class CaseResult:
     skipped: str = ""
     error: str = ""
 
-    def median(self, label: str) -> float | None:
-        values = self.times.get(label)
-        return statistics.median(values) if values else None
-
 
 # ----------------------------------------------------------------------------- inputs
 
@@ -117,7 +115,7 @@ def prepare_workload(w: Workload) -> Workload:
             write_grid_pbf(tmp, w.n_side, seed=w.seed)
             os.replace(tmp, pbf)
     w.pbf = str(pbf)
-    layers = work / f"layers-{w.name}-{w.n_centres}-{w.n_communities}-s{w.seed}"
+    layers = work / f"layers-{w.name.replace(' ', '-')}-{w.n_centres}-{w.n_communities}-s{w.seed}"
     if not (layers / "communities.parquet").exists():
         net = _workload_network(w, network_from_osm(pbf))
         centres, communities = random_layers(net, w.n_centres, w.n_communities, seed=w.seed)
@@ -162,6 +160,27 @@ def _timed(fn, repeat: int) -> tuple[list[float], object]:
     return times, out
 
 
+def _timed_fast(*fns, repeat: int, min_s: float = 0.2) -> list[list[float]]:
+    """Interleaved timings of fast calls; each figure averages enough calls to last `min_s`.
+
+    A warm-up call of each comes first (first-call costs are not the steady state), and
+    millisecond calls are looped so that timer noise and the machine's load average out.
+    """
+    loops = []
+    for fn in fns:
+        start = time.perf_counter()
+        fn()
+        loops.append(min(1000, math.ceil(min_s / max(time.perf_counter() - start, 1e-4))))
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, out, n in zip(fns, times, loops):
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            out.append((time.perf_counter() - start) / n)
+    return times
+
+
 # ----------------------------------------------------------------------------- cases
 
 
@@ -179,7 +198,7 @@ def case_cache_load(w: Workload, repeat: int, r: CaseResult) -> None:
     from circle.network import network_from_osm
 
     network_from_osm(w.pbf)  # make sure the cache exists
-    times, _ = _timed(lambda: network_from_osm(w.pbf), repeat)
+    (times,) = _timed_fast(lambda: network_from_osm(w.pbf), repeat=repeat)
     r.times["load cached network"] = times
 
 
@@ -231,14 +250,11 @@ def case_search(w: Workload, repeat: int, r: CaseResult) -> None:
     cn, tn = graph.point_node
     limit = DEFAULT_CONFIG.search_limit_m
     sources = np.unique(cn[cn >= 0])
-    fast, raw = [], []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        nearest_centres(graph, cn, cent.snap_m, tn, comm.snap_m, limit_m=limit)
-        fast.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        dijkstra(graph.csr, directed=True, indices=sources, min_only=True, limit=limit)
-        raw.append(time.perf_counter() - t)
+    fast, raw = _timed_fast(
+        lambda: nearest_centres(graph, cn, cent.snap_m, tn, comm.snap_m, limit_m=limit),
+        lambda: dijkstra(graph.csr, directed=True, indices=sources, min_only=True, limit=limit),
+        repeat=repeat,
+    )
     r.times["nearest_centres (circle)"] = fast
     r.times["raw csgraph dijkstra, same arrays"] = raw
     r.info.update(limit_m=limit, sources=int(sources.size), graph_nodes=graph.n_nodes)
@@ -384,6 +400,7 @@ def case_reach(w: Workload, repeat: int, r: CaseResult) -> None:
         repeat,
     )
     r.times["bounded_reach, compiled, 1 thread"] = one
+    r.info["peak_mb_after_bounded_reach"] = _peak_mb()
     degree = np.diff(A.indptr)
     arcs = int(degree[node].sum())
     r.info.update(reached_rows=int(src.size), mean_ball=src.size / max(cands.size, 1),
@@ -400,7 +417,8 @@ def case_reach(w: Workload, repeat: int, r: CaseResult) -> None:
     r.times["scipy dijkstra, one call per candidate"] = [t * scale for t in t_sc]
     if scale > 1:
         r.info["scipy_sampled"] = f"{sample.size} of {cands.size} candidates, time scaled"
-    mine = src < sample.size
+    mine = np.flatnonzero(src < sample.size)
+    mine = mine[np.lexsort((node[mine], src[mine]))]  # scipy's rows come by node
     r.info["same_as_scipy"] = bool(
         np.array_equal(src[mine], ref[0]) and np.array_equal(node[mine], ref[1])
         and np.array_equal(dist[mine], ref[2])
@@ -415,9 +433,9 @@ def case_reach(w: Workload, repeat: int, r: CaseResult) -> None:
             weight="length",
         )
         t_nx, _ = _timed(
-            lambda: [nx.single_source_dijkstra_path_length(G, int(c), cutoff=limit,
-                                                           weight="length")
-                     for c in cands.tolist()],
+            lambda: sum(len(nx.single_source_dijkstra_path_length(G, int(c), cutoff=limit,
+                                                                  weight="length"))
+                        for c in cands.tolist()),
             REFERENCE_REPEAT,
         )
         r.times["networkx single_source_dijkstra_path_length(cutoff) loop"] = t_nx
@@ -435,7 +453,7 @@ def _pandana(net, cands, limit, src, r: CaseResult, w: Workload) -> None:
     if net.n_nodes > PANDANA_MAX_NODES:
         r.info["pandana"] = (
             f"not run above {PANDANA_MAX_NODES:,} nodes: its contraction-hierarchy build "
-            "took 77 s at 108k nodes here and grows faster than the network"
+            "takes minutes at 1e5 grid nodes here and grows faster than the network"
         )
         return
     try:
@@ -456,6 +474,7 @@ def _pandana(net, cands, limit, src, r: CaseResult, w: Workload) -> None:
     # pandana answers each distinct candidate once (and rounds distances to float32)
     _, first = np.unique(cands, return_index=True)
     r.info["pandana_rows"] = len(df)
+    del df
     r.info["circle_rows_distinct_candidates"] = int(np.isin(src, first).sum())
 
 
@@ -480,18 +499,21 @@ def _reach_within_hook(net, cands, limit, repeat, r: CaseResult) -> None:
 # ----------------------------------------------------------------------------- driver
 
 
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_child(case: str, w: Workload, repeat: int) -> CaseResult:
     """Run one case in this process (the child) and return what it measured."""
     r = CaseResult(case=case, workload=w.name)
     globals()[f"case_{case}"](w, repeat, r)
-    r.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    r.peak_mb = _peak_mb()
     return r
 
 
 def spawn(case: str, w: Workload, repeat: int, timeout: float) -> CaseResult:
     """Run one case in a fresh Python process."""
     env = dict(os.environ)
-    env["CIRCLE_CACHE_DIR"] = str(Path(w.work) / "cache")
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     cmd = [sys.executable, "-m", "bench.run", "--child", case,
            "--spec", json.dumps(asdict(w)), "--repeat", str(repeat)]
@@ -598,6 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.work = args.work.resolve()
 
     if args.child:
         w = Workload(**json.loads(args.spec))
@@ -612,6 +635,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown cases {sorted(unknown)}; choose from {CASES}")
     command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    os.environ["CIRCLE_CACHE_DIR"] = str(args.work / "cache")  # never the user's cache
     started = dt.datetime.now(dt.UTC)
     load_before = os.getloadavg()
     results: list[CaseResult] = []

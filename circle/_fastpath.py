@@ -70,8 +70,9 @@ def bounded_reach(
     -------
     src_idx, node_idx, dist
         One row per (source, reached node): the source's position in `sources`, the node and
-        the total distance (offset included). Sorted by source, then by node. Both engines
-        give the same rows and bit-identical distances.
+        the total distance (offset included). Rows come grouped by source, in source order;
+        within a source their order is unspecified (the compiled search gives them in order of
+        distance). Both engines give the same rows with bit-identical distances.
     """
     indptr = _writable(np.asarray(indptr, dtype=np.int64))
     indices = np.asarray(indices)
@@ -112,17 +113,18 @@ def bounded_reach(
 
     def run(c: int):
         lo, hi = int(bounds[c]), int(bounds[c + 1])
-        src, node, dist = _reach_chunk(
-            indptr, indices, data, sources[lo:hi], offsets[lo:hi], limits[lo:hi]
+        return _reach_chunk(
+            indptr, indices, data, sources[lo:hi], offsets[lo:hi], limits[lo:hi], lo
         )
-        return src + lo, node, dist
 
     if threads == 1:
         parts = [run(c) for c in range(bounds.size - 1)]
     else:
         with ThreadPoolExecutor(threads) as pool:
             parts = list(pool.map(run, range(bounds.size - 1)))
-    return tuple(np.concatenate(p) for p in zip(*parts)) if parts else empty
+    if len(parts) == 1:
+        return tuple(np.array(a) for a in parts[0])  # trimmed out of the chunk's buffers
+    return tuple(np.concatenate(p) for p in zip(*parts))
 
 
 def _writable(a: np.ndarray) -> np.ndarray:
@@ -217,8 +219,8 @@ def _search(indptr, indices, data, source, bound, dist, heap_d, heap_v, out_v, o
     return n_out
 
 
-def _reach_chunk(indptr, indices, data, sources, offsets, limits):
-    """Reach sets of a run of sources, reusing one set of n-sized work arrays.
+def _reach_chunk(indptr, indices, data, sources, offsets, limits, first):
+    """Reach sets of sources ``first, first + 1, ...``, reusing one set of n-sized work arrays.
 
     The same arithmetic as `_reach_scipy` (search from 0 up to ``limit - offset``, keep
     ``d + offset <= limit``), so both give bit-identical distances.
@@ -240,19 +242,21 @@ def _reach_chunk(indptr, indices, data, sources, offsets, limits):
         count = _search(indptr, indices, data, sources[i], lim - off, dist, heap_d, heap_v,
                         ball_v, ball_d)
         if used + count > out_s.size:
-            size = max(2 * out_s.size, used + count)
+            # room for the rest at the mean ball size so far (+10 %): usually one reallocation
+            mean = (used + count) / (i + 1)
+            size = max(2 * out_s.size, int(used + count + 1.1 * mean * (sources.size - i - 1)))
             out_s = _grown(out_s, used, size)
             out_v = _grown(out_v, used, size)
             out_d = _grown(out_d, used, size)
-        for t in np.argsort(ball_v[:count]):  # rows by node
+        for t in range(count):
             dist[ball_v[t]] = np.inf
             total = ball_d[t] + off
             if total <= lim:
-                out_s[used] = i
+                out_s[used] = first + i
                 out_v[used] = ball_v[t]
                 out_d[used] = total
                 used += 1
-    return out_s[:used].copy(), out_v[:used].copy(), out_d[:used].copy()
+    return out_s[:used], out_v[:used], out_d[:used]
 
 
 def _grown(a, used, size):

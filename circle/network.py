@@ -118,7 +118,7 @@ class WalkNetwork:
     @cached_property
     def csr(self) -> sp.csr_array:
         """Symmetric sparse adjacency matrix of edge lengths (metres)."""
-        return _symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
+        return symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
 
     @cached_property
     def component(self) -> np.ndarray:
@@ -193,9 +193,12 @@ class WalkNetwork:
         return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
 
-def _symmetric_csr(u, v, w, n) -> sp.csr_array:
-    # both directions; duplicates were removed beforehand, so nothing is summed here.
-    # int32 positions when they fit: scipy.sparse.csgraph converts anything else on every call
+def symmetric_csr(u, v, w, n: int) -> sp.csr_array:
+    """Adjacency matrix with both directions of edges ``(u[i], v[i])`` of length ``w[i]``.
+
+    Edges must be unique (a CSR sums duplicates). Positions are int32 when they fit:
+    scipy.sparse.csgraph converts anything else on every call.
+    """
     itype = np.int32 if max(n, 2 * len(u)) < np.iinfo(np.int32).max else np.int64
     rows = np.concatenate([u, v]).astype(itype)
     cols = np.concatenate([v, u]).astype(itype)
@@ -280,7 +283,7 @@ def network_from_arrays(
     a, b, length, way, hw = a[first], b[first], length[first], way[first], hw[first]
 
     # fragments: components whose total street length is below the minimum
-    _, label = connected_components(_symmetric_csr(a, b, length, n), directed=False)
+    _, label = connected_components(symmetric_csr(a, b, length, n), directed=False)
     comp_len = np.bincount(label[a], weights=length, minlength=label.max() + 1)
     keep_edge = comp_len[label[a]] >= min_component_m
     used = np.zeros(n, bool)

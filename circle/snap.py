@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .network import WalkNetwork, _symmetric_csr
+from .network import WalkNetwork, symmetric_csr
 
 __all__ = ["SearchGraph", "Snapped", "build_search_graph", "snap_points"]
 
@@ -244,7 +244,7 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
     pieces_edge = np.concatenate(pe)
     pieces_off = np.concatenate(po)
     pieces_len = np.concatenate(pl)
-    csr = _symmetric_csr(pieces_a, pieces_b, pieces_len, n + k)
+    csr = symmetric_csr(pieces_a, pieces_b, pieces_len, n + k)
     point_node = []
     start = 0
     for g in groups:

@@ -42,6 +42,7 @@ def bounded_reach(
     source_offsets: np.ndarray | None = None,
     limit: float | np.ndarray = np.inf,
     *,
+    targets: np.ndarray | None = None,
     engine: Literal["auto", "numba", "scipy"] = "auto",
     threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -60,6 +61,9 @@ def bounded_reach(
         Distance already walked when reaching each source (e.g. its access leg); default 0.
     limit
         Largest total distance kept, one for all sources or one per source.
+    targets
+        Report only these nodes (node positions, or a boolean mask over the nodes), e.g. the
+        nodes of the communities; the searches still walk through every node. Default: all.
     engine
         {"auto", "numba", "scipy"} The compiled search (auto: when numba is installed) or one
         scipy call per source.
@@ -80,12 +84,20 @@ def bounded_reach(
         indices = indices.astype(np.int64)
     indices = _writable(indices)
     data = _writable(np.asarray(data, dtype=np.float64))
+    n = indptr.size - 1
     # fresh, writable, contiguous arrays: numba compiles (and caches) one version per layout
     sources = np.array(sources, dtype=np.int64).reshape(-1)
     k = sources.size
     offsets = np.zeros(k) if source_offsets is None else np.array(source_offsets, np.float64)
     limits = np.array(np.broadcast_to(np.asarray(limit, np.float64), (k,)))
-    n = indptr.size - 1
+    keep = np.ones(n, np.bool_)
+    if targets is not None:
+        targets = np.asarray(targets)
+        if targets.dtype == bool:
+            keep = np.array(targets, np.bool_).reshape(n)
+        else:
+            keep[:] = False
+            keep[targets] = True
     if offsets.shape != (k,):
         msg = f"`source_offsets` needs one value per source ({k}), got shape {offsets.shape}"
         raise ValueError(msg)
@@ -95,35 +107,31 @@ def bounded_reach(
     if engine == "auto":
         engine = "numba" if HAVE_NUMBA else "scipy"
     if engine == "scipy":
-        return _reach_scipy(indptr, indices, data, sources, offsets, limits)
+        return _reach_scipy(indptr, indices, data, sources, offsets, limits, keep)
     if engine != "numba":
         msg = f"`engine` must be 'auto', 'numba' or 'scipy', got {engine!r}"
         raise ValueError(msg)
     if not HAVE_NUMBA:
         msg = "engine='numba' needs numba: pip install numba (or use engine='scipy')"
         raise ImportError(msg)
-    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
     if k == 0:
-        return empty
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
     if threads is None:
         threads = _usable_cpus()
     # a few chunks per thread balance uneven balls; each chunk allocates its n-sized work arrays
     # once and reuses them for all its sources
-    bounds = np.linspace(0, k, min(k, 4 * threads) + 1).astype(np.int64)
+    bounds = np.linspace(0, k, min(k, 4 * threads if threads > 1 else 1) + 1).astype(np.int64)
 
     def run(c: int):
         lo, hi = int(bounds[c]), int(bounds[c + 1])
         return _reach_chunk(
-            indptr, indices, data, sources[lo:hi], offsets[lo:hi], limits[lo:hi], lo
+            indptr, indices, data, sources[lo:hi], offsets[lo:hi], limits[lo:hi], keep, lo
         )
 
-    if threads == 1:
-        parts = [run(c) for c in range(bounds.size - 1)]
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            parts = list(pool.map(run, range(bounds.size - 1)))
-    if len(parts) == 1:
-        return tuple(np.array(a) for a in parts[0])  # trimmed out of the chunk's buffers
+    if bounds.size == 2:
+        return run(0)  # views of the chunk's buffers: no copy of a possibly large output
+    with ThreadPoolExecutor(threads) as pool:
+        parts = list(pool.map(run, range(bounds.size - 1)))
     return tuple(np.concatenate(p) for p in zip(*parts))
 
 
@@ -137,7 +145,7 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _reach_scipy(indptr, indices, data, sources, offsets, limits):
+def _reach_scipy(indptr, indices, data, sources, offsets, limits, keep):
     """One scipy Dijkstra per source: the fallback, and the reference the bench compares to."""
     n = indptr.size - 1
     graph = sp.csr_array((data, indices, indptr), shape=(n, n))
@@ -146,7 +154,7 @@ def _reach_scipy(indptr, indices, data, sources, offsets, limits):
         if off > lim:
             continue
         d = dijkstra(graph, directed=True, indices=s, limit=lim - off)
-        reached = np.flatnonzero(d + off <= lim)
+        reached = np.flatnonzero((d + off <= lim) & keep)
         src.append(np.full(reached.size, i, np.int64))
         node.append(reached)
         dist.append(d[reached] + off)
@@ -219,7 +227,7 @@ def _search(indptr, indices, data, source, bound, dist, heap_d, heap_v, out_v, o
     return n_out
 
 
-def _reach_chunk(indptr, indices, data, sources, offsets, limits, first):
+def _reach_chunk(indptr, indices, data, sources, offsets, limits, keep, first):
     """Reach sets of sources ``first, first + 1, ...``, reusing one set of n-sized work arrays.
 
     The same arithmetic as `_reach_scipy` (search from 0 up to ``limit - offset``, keep
@@ -251,7 +259,7 @@ def _reach_chunk(indptr, indices, data, sources, offsets, limits, first):
         for t in range(count):
             dist[ball_v[t]] = np.inf
             total = ball_d[t] + off
-            if total <= lim:
+            if total <= lim and keep[ball_v[t]]:
                 out_s[used] = first + i
                 out_v[used] = ball_v[t]
                 out_d[used] = total

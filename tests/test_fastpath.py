@@ -106,6 +106,23 @@ def test_threads_and_chunks_do_not_change_the_result():
         np.testing.assert_array_equal(a, b)
 
 
+def test_targets_keep_only_their_rows():
+    rng = np.random.default_rng(5)
+    A = random_graph(rng, 500, directed=False)
+    sources = rng.integers(0, 500, 50)
+    full = by_node(bounded_reach(A.indptr, A.indices, A.data, sources, None, 400.0))
+    wanted = rng.choice(500, 60, replace=False)
+    mask = np.zeros(500, bool)
+    mask[wanted] = True
+    keep = np.isin(full[1], wanted)
+    for targets in (wanted, mask):
+        for engine in ("numba", "scipy"):
+            got = by_node(bounded_reach(A.indptr, A.indices, A.data, sources, None, 400.0,
+                                        targets=targets, engine=engine))
+            for a, b in zip(got, full):
+                np.testing.assert_array_equal(a, b[keep])
+
+
 def test_no_sources_and_bad_arguments():
     A = sp.csr_array(np.array([[0, 1.0], [1.0, 0]]))
     src, node, dist = bounded_reach(A.indptr, A.indices, A.data, [], None, 10.0)

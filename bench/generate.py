@@ -295,6 +295,14 @@ def write_layers(
 ) -> tuple[Path, Path]:
     """Write centres as a lon/lat CSV and communities as GeoParquet (WGS84), as a bureau might.
 
+    Parameters
+    ----------
+    centres, communities
+        Layers from `random_layers`.
+    folder
+        Target folder (created if missing); the files are ``centres.csv`` and
+        ``communities.parquet``.
+
     Returns
     -------
     centres_path, communities_path

@@ -93,8 +93,8 @@ def write_results(out: Path, meta: dict, results: list) -> None:
         "",
     ]
     lines += _targets(names, get, meta)
-    lines += _timings(names, get, meta)
-    lines += _notes(names, get)
+    lines += _timings(names, get, meta, results)
+    lines += _notes(results)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out.with_suffix(".json").write_text(
         json.dumps({"meta": meta, "results": [asdict(r) for r in results]}, indent=1) + "\n",
@@ -186,7 +186,7 @@ def _workload(meta, name) -> dict:
     return next((w for w in meta["workloads"] if w["name"] == name), {})
 
 
-def _timings(names, get, meta) -> list[str]:
+def _timings(names, get, meta, results) -> list[str]:
     def row(title, cells):
         return f"| {title} | " + " | ".join(cells) + " |"
 
@@ -202,7 +202,7 @@ def _timings(names, get, meta) -> list[str]:
         "{n_centres:,} / {n_communities:,} / {n_candidates:,}".format(**_workload(meta, w))
         for w in names]))
     labels = []
-    for r in _all(get, names):
+    for r in results:
         labels += [(r.case, label) for label in r.times if (r.case, label) not in labels]
     for case, label in labels:
         out.append(row(f"{case}: {label}", [_seconds(_median(get(w, case), label))
@@ -227,7 +227,7 @@ def _timings(names, get, meta) -> list[str]:
             "interpreter, imports and setup)", "", row("case", names),
             "|---|" + "---:|" * len(names)]
     cases = []
-    for r in _all(get, names):
+    for r in results:
         cases += [r.case] if r.case not in cases else []
     for case in cases:
         cells = []
@@ -244,20 +244,9 @@ def _timings(names, get, meta) -> list[str]:
     return [*out, ""]
 
 
-def _all(get, names):
-    seen = []
-    for w in names:
-        for case in ("osm_read", "cache_load", "snap", "coverage", "search", "cli", "networkx",
-                     "osmnx_way", "isochrones", "reach"):
-            r = get(w, case)
-            if r is not None:
-                seen.append(r)
-    return seen
-
-
-def _notes(names, get) -> list[str]:
+def _notes(results) -> list[str]:
     out = ["## Notes, skips and extra figures", ""]
-    for r in _all(get, names):
+    for r in results:
         bits = []
         if r.error:
             bits.append(f"ERROR {r.error}")

@@ -35,6 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_WORK = REPO / "bench" / "_work"
 DEFAULT_OUT = REPO / "bench" / "RESULTS.md"
 
+#: snapping distance, metres (circle's default)
+SNAP_M = 500.0
 #: walking limit of the reach sets, metres (the issue's reference figures use 1,200 m)
 REACH_LIMIT_M = 1200.0
 #: run the networkx-based references (reference engine, OSMnx-notebook way) up to this size
@@ -211,8 +213,8 @@ def case_snap(w: Workload, repeat: int, r: CaseResult) -> None:
     for _ in range(repeat):
         fresh = _load(w)  # the edge index is built on first use: include it
         start = time.perf_counter()
-        snap_points(fresh, comm_xy, max_snap_m=500.0)
-        snap_points(fresh, cent_xy, max_snap_m=500.0)
+        snap_points(fresh, comm_xy, max_snap_m=SNAP_M)
+        snap_points(fresh, cent_xy, max_snap_m=SNAP_M)
         times.append(time.perf_counter() - start)
     r.times["snap centres + communities (index build included)"] = times
     r.info["points"] = len(cent_xy) + len(comm_xy)
@@ -244,8 +246,8 @@ def case_search(w: Workload, repeat: int, r: CaseResult) -> None:
 
     net = _load(w)
     _, _, cent_xy, comm_xy = _layers(w, net)
-    cent = snap_points(net, cent_xy, max_snap_m=500.0)
-    comm = snap_points(net, comm_xy, max_snap_m=500.0)
+    cent = snap_points(net, cent_xy, max_snap_m=SNAP_M)
+    comm = snap_points(net, comm_xy, max_snap_m=SNAP_M)
     graph = build_search_graph(net, cent, comm)
     cn, tn = graph.point_node
     limit = DEFAULT_CONFIG.search_limit_m
@@ -304,8 +306,8 @@ def case_networkx(w: Workload, repeat: int, r: CaseResult) -> None:
         )
         return
     _, _, cent_xy, comm_xy = _layers(w, net)
-    cent = snap_points(net, cent_xy, max_snap_m=500.0)
-    comm = snap_points(net, comm_xy, max_snap_m=500.0)
+    cent = snap_points(net, cent_xy, max_snap_m=SNAP_M)
+    comm = snap_points(net, comm_xy, max_snap_m=SNAP_M)
     limit = DEFAULT_CONFIG.search_limit_m
     times, _ = _timed(net.to_networkx, REFERENCE_REPEAT)
     r.times["networkx graph build (to_networkx)"] = times

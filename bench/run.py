@@ -32,6 +32,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a script (python bench/run.py): import from the checkout
+    sys.path.insert(0, str(REPO))
 DEFAULT_WORK = REPO / "bench" / "_work"
 DEFAULT_OUT = REPO / "bench" / "RESULTS.md"
 
@@ -102,9 +104,8 @@ class CaseResult:
 
 def prepare_workload(w: Workload) -> Workload:
     """Write the workload's .pbf and layer files into its work folder (reused when present)."""
+    from bench.generate import random_layers, write_grid_pbf, write_layers
     from circle.network import network_from_osm
-
-    from .generate import random_layers, write_grid_pbf, write_layers
 
     work = Path(w.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -129,7 +130,7 @@ def prepare_workload(w: Workload) -> Workload:
 
 def _workload_network(w: Workload, net):
     if w.extract and w.tiles > 1:
-        from .generate import replay_extract
+        from bench.generate import replay_extract
 
         return replay_extract(net, w.tiles)
     return net
@@ -679,7 +680,7 @@ def main(argv: list[str] | None = None) -> int:
             state = res.error or res.skipped or "ok"
             print(f"[bench] {w.name} {case}: {time.perf_counter() - t:.1f} s ({state[:90]})",
                   flush=True)
-    from .report import write_results
+    from bench.report import write_results
 
     meta = {
         "command": command,

@@ -112,11 +112,7 @@ def reach_from_centres(
     legs = np.asarray(centre_snap_m, np.float64)[usable]
     leaf_w = legs + _LEAF_OFFSET_M + usable * tie_step
     leaves = n + np.arange(k)
-    coo = graph.csr.tocoo()
-    rows = np.concatenate([coo.row, leaves, centre_nodes[usable]])
-    cols = np.concatenate([coo.col, centre_nodes[usable], leaves])
-    data = np.concatenate([coo.data, leaf_w, leaf_w])
-    A = sp.csr_array((data, (rows, cols)), shape=(n + k, n + k))
+    A = _with_leaves(graph.csr, centre_nodes[usable], leaf_w)
     dist, _, source = dijkstra(
         A,
         directed=True,
@@ -176,6 +172,22 @@ def nearest_centres(
     walk[on] = w
     nearest[on] = np.where(np.isfinite(w), reach.centre[tn], -1)
     return NearestResult(walk, nearest)
+
+
+def _with_leaves(csr: sp.csr_array, targets: np.ndarray, weights: np.ndarray) -> sp.csr_array:
+    """`csr` with one new row per leaf: leaf ``n + i`` has a single edge to ``targets[i]``.
+
+    Directed: the leaves are search sources only, and no shortest path enters a leaf (its one
+    edge leads back where it came from), so the edges into them are left out. The rows are
+    appended as they are; nothing is sorted or copied beyond one concatenation.
+    """
+    n, k = csr.shape[0], targets.size
+    fits = max(n, csr.nnz) + k < np.iinfo(csr.indices.dtype).max
+    itype = csr.indices.dtype if fits else np.int64
+    indptr = np.concatenate([csr.indptr, csr.indptr[-1] + np.arange(1, k + 1)]).astype(itype)
+    indices = np.concatenate([csr.indices, targets]).astype(itype)
+    data = np.concatenate([csr.data, weights])
+    return sp.csr_array((data, indices, indptr), shape=(n + k, n + k))
 
 
 def nearest_centres_networkx(

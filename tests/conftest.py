@@ -281,8 +281,11 @@ def generated_city():
     city = jittered_grid(150, seed=3)
     island = jittered_grid(6, seed=4)
     shift = np.array([17_000.0, 5_000.0])
+    origin = np.array([X0, Y0])  # both grids placed from the same corner, whatever the generator's
+    city_xy = city.xy - city.xy.min(axis=0) + origin
+    island_xy = island.xy - island.xy.min(axis=0) + origin
     net = network_from_arrays(
-        np.vstack([city.xy, island.xy + shift]),
+        np.vstack([city_xy, island_xy + shift]),
         np.concatenate([city.edge_u, island.edge_u + city.n_nodes]),
         np.concatenate([city.edge_v, island.edge_v + city.n_nodes]),
         crs=CRS,

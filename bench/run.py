@@ -363,22 +363,11 @@ def case_osmnx_way(w: Workload, repeat: int, r: CaseResult) -> None:
 
 
 def case_isochrones(w: Workload, repeat: int, r: CaseResult) -> None:
-    try:
-        from circle import isochrones as iso
-    except ImportError:
-        r.skipped = "circle.isochrones is not on this branch yet (built in parallel)"
-        return
+    from circle.isochrones import walk_isochrones
+
     net = _load(w)
     centres, _, _, _ = _layers(w, net)
-    fn = getattr(iso, "isochrones", None)
-    if fn is None:
-        r.skipped = "circle.isochrones has no `isochrones` function; update bench/run.py"
-        return
-    try:
-        times, _ = _timed(lambda: fn(centres, net), repeat)
-    except TypeError as err:
-        r.skipped = f"circle.isochrones.isochrones has another signature ({err}); update the bench"
-        return
+    times, _ = _timed(lambda: walk_isochrones(net, centres, per_centre=False), repeat)
     r.times["isochrones of all centres"] = times
 
 
@@ -488,20 +477,21 @@ def _pandana(net, cands, limit, src, ours, r: CaseResult, w: Workload) -> None:
 
 
 def _reach_within_hook(net, cands, limit, repeat, r: CaseResult) -> None:
-    """Siting's engine.reach_within (issue 4), timed once it exists on the branch."""
-    try:
-        from circle.engine import reach_within
-    except ImportError:
-        r.info["reach_within"] = (
-            "circle.engine.reach_within is not on this branch yet (siting, issue 4); "
-            "bounded_reach above is what it will call"
-        )
-        return
-    try:
-        times, _ = _timed(lambda: reach_within(net, cands, limit_m=limit), repeat)
-    except TypeError as err:
-        r.info["reach_within"] = f"present, other signature ({err}); update bench/run.py"
-        return
+    """Siting's engine.reach_within: candidates at nodes (0 m legs) to every node."""
+    import numpy as np
+
+    from circle.engine import reach_within
+    from circle.snap import build_search_graph
+
+    graph = build_search_graph(net)  # no inserted points: the network itself
+    nodes = np.asarray(cands, np.int64)
+    every = np.arange(net.n_nodes)
+    times, _ = _timed(
+        lambda: reach_within(
+            graph, nodes, np.zeros(nodes.size), every, np.zeros(every.size), limit
+        ),
+        repeat,
+    )
     r.times["engine.reach_within"] = times
 
 

@@ -80,6 +80,11 @@ except PackageNotFoundError:  # running from a checkout without installing
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+# issue 12: texts in Chinese (--lang zh), Chinese fonts for figures
+from .fonts import use_cjk_font
+from .i18n import default_lang, translator
+from .report import summary_markdown, summary_text, write_csv
+
 __all__ = [
     "DEFAULT_CONFIG",
     "CircleConfig",
@@ -174,4 +179,11 @@ __all__ = [
     "explore_candidates",
     "whatif_data",
     "whatif_map",
+    # issue 12: texts in Chinese, Chinese fonts for figures
+    "default_lang",
+    "summary_markdown",
+    "summary_text",
+    "translator",
+    "use_cjk_font",
+    "write_csv",
 ]

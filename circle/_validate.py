@@ -28,11 +28,15 @@ CENTRE_TYPES = (
 _MAX_LISTED = 5
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
 def natural_key(value: str) -> tuple:
     """Sort key that orders ``"c2"`` before ``"c10"``."""
+    # split with a group: the odd parts are the runs of digits
     return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part)
-        for part in re.split(r"(\d+)", str(value))
+        (0, int(part), "") if i % 2 else (1, 0, part)
+        for i, part in enumerate(_DIGITS.split(str(value)))
         if part
     )
 

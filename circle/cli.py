@@ -7,6 +7,7 @@ import sys
 import time
 import warnings
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from .coverage import coverage_report, summarise
 from .db import IF_EXISTS, db_source, is_db_url, mask_url, write_db_tables
 from .errors import CircleError, CircleWarning, ConfigError
 from .extract import extract_osm_layers, presets_from_file
+from .i18n import LANGUAGES, default_lang, translator
 from .io import (
     DATUMS,
     OUTPUT_SUFFIXES,
@@ -57,6 +59,10 @@ from .siting_report import siting_markdown, siting_tables, siting_text, write_si
 from .whatif import explore_candidates, whatif_map
 
 logger = logging.getLogger("circle")
+
+#: help texts in the environment's language (CIRCLE_LANG, LC_ALL, LANG): click builds the help
+#: when this module is imported, so `--lang` cannot change it, but `CIRCLE_LANG=zh` can
+_h = translator(default_lang())
 
 
 class _Progress:
@@ -365,6 +371,32 @@ def _data_options(f):
     return f
 
 
+def _lang_option(f):
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        default=default_lang,
+        show_default="zh when CIRCLE_LANG, LC_ALL or LANG starts with zh, else en",
+        help=_h(
+            "Language of what people read: the printed summary, summary.md and the map. "
+            "File columns and JSON keys stay English."
+        ),
+    )(f)
+
+
+def _csv_header_option(f):
+    return click.option(
+        "--csv-header",
+        type=click.Choice(LANGUAGES),
+        default="en",
+        show_default=True,
+        help=_h(
+            "Header of the CSV files: en = the column names (for scripts); zh = Chinese column "
+            "names, UTF-8 with BOM so that Excel shows them. The values are the same."
+        ),
+    )(f)
+
+
 def _run_options(f):
     options = [
         click.option(
@@ -372,8 +404,10 @@ def _run_options(f):
             type=float,
             default=500.0,
             show_default=True,
-            help="A community or centre farther than this (metres) from every walkable street "
-            "is off the network.",
+            help=_h(
+                "A community or centre farther than this (metres) from every walkable street "
+                "is off the network."
+            ),
         ),
         click.option(
             "--minutes",
@@ -382,16 +416,20 @@ def _run_options(f):
             multiple=True,
             default=(5.0, 10.0, 15.0),
             show_default=True,
-            help="Walk-time band in minutes; repeat for several. The largest is the circle "
-            "(the 'covered' column).",
+            help=_h(
+                "Walk-time band in minutes; repeat for several. The largest is the circle "
+                "(the 'covered' column)."
+            ),
         ),
         click.option(
             "--speed-kmh",
             type=float,
             default=4.0,
             show_default=True,
-            help="Walking speed. 4 km/h walks 1,000 m in 15 minutes (GB 50180-2018's 800-1,000 m "
-            "for the 15-minute life circle); many studies use 4.8-5.",
+            help=_h(
+                "Walking speed. 4 km/h walks 1,000 m in 15 minutes (GB 50180-2018's 800-1,000 m "
+                "for the 15-minute life circle); many studies use 4.8-5."
+            ),
         ),
     ]
     for option in options:
@@ -703,7 +741,9 @@ _CANDIDATE_OPTIONS = [
 ]
 
 
-@cli.command(short_help="Report which communities reach a centre within the walk-time bands.")
+@cli.command(
+    short_help=_h("Report which communities reach a centre within the walk-time bands.")
+)
 @_input_options
 @_db_options
 @_layer_file_options("centres", "communities")
@@ -798,8 +838,10 @@ _CANDIDATE_OPTIONS = [
     type=click.Choice(["table", "markdown", "json"]),
     default="table",
     show_default=True,
-    help="What to print on stdout: a short table, the Markdown report, or the JSON summary.",
+    help=_h("What to print on stdout: a short table, the Markdown report, or the JSON summary."),
 )
+@_lang_option
+@_csv_header_option
 @click.pass_context
 def coverage(
     ctx: click.Context,
@@ -847,6 +889,8 @@ def coverage(
     from_osm: bool,
     candidate_tags: dict | None,
     candidates_grid_m: float | None,
+    lang: str,
+    csv_header: str,
     **options: str | None,
 ) -> None:
     """Walk from every community to its nearest employment service centre.
@@ -873,6 +917,7 @@ def coverage(
           --scheduler tcp://head-node:8786 --work-dir /shared/circle-parts
       $ circle coverage --network shenhe.osm.pbf --centres amap_export.xlsx \\
           --centres-datum gcj02 --communities layers.gpkg --areas streets.gpkg --out report/
+      $ circle coverage --lang zh --csv-header zh --out 报告/
     """
     db_tables = {k: v for k, v in options.items() if k.endswith(("_table", "_query"))}
     partition_opts = {k: v for k, v in options.items() if k not in db_tables}
@@ -1004,7 +1049,7 @@ def coverage(
         extra = {}
         if with_map:
             with progress.stage("drawing the map"):
-                m = _draw_map(outcome.result, outcome.network, outcome.centres, config)
+                m = _draw_map(outcome.result, outcome.network, outcome.centres, config, lang=lang)
                 extra["map.html"] = map_html(m)
         if whatif:
             with progress.stage("reach of the candidate sites and the what-if map"):
@@ -1016,16 +1061,28 @@ def coverage(
                 write_db_tables(out, tables, if_exists=if_exists or "fail")
         elif out is not None:
             with progress.stage(f"writing {out}"):
-                write_job_outputs(job, outcome, out, overwrite=overwrite, extra_files=extra)
+                write_job_outputs(
+                    job,
+                    outcome,
+                    out,
+                    overwrite=overwrite,
+                    extra_files=extra,
+                    lang=lang,
+                    csv_header=csv_header,
+                )
     except ConfigError as err:
         raise click.UsageError(str(err), ctx=ctx) from err
     except CircleError as err:
         raise click.ClickException(str(err)) from err
     if outcome.profiles is not None:
-        text = profiles_json if fmt == "json" else profiles_markdown
+        text = profiles_json if fmt == "json" else partial(profiles_markdown, lang=lang)
         click.echo(text(outcome.profiles), nl=False)
     else:
-        text = {"table": summary_text, "markdown": summary_markdown, "json": summary_json}[fmt]
+        text = {
+            "table": partial(summary_text, lang=lang),
+            "markdown": partial(summary_markdown, lang=lang),
+            "json": summary_json,
+        }[fmt]
         click.echo(text(summary), nl=False)
     if not ctx.obj["quiet"]:
         click.echo(f"circle: finished in {time.perf_counter() - started:.1f} s", err=True)
@@ -1048,7 +1105,7 @@ def _output_options(out_help: str):
     return decorate
 
 
-@cli.command(short_help="Compare two coverage runs: who is gained, who is lost.")
+@cli.command(short_help=_h("Compare two coverage runs: who is gained, who is lost."))
 @click.argument("base", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @_output_options(
@@ -1063,8 +1120,17 @@ def _output_options(out_help: str):
     show_default=True,
     help="What to print on stdout.",
 )
+@_lang_option
 @click.pass_context
-def compare(ctx: click.Context, base: Path, new: Path, out: Path | None, overwrite: bool, fmt: str):
+def compare(
+    ctx: click.Context,
+    base: Path,
+    new: Path,
+    out: Path | None,
+    overwrite: bool,
+    fmt: str,
+    lang: str,
+):
     """Compare two runs of `circle coverage --out`: communities and people gained and lost.
 
     BASE and NEW are result folders (or the summary.json / manifest.json inside them). A
@@ -1087,15 +1153,15 @@ def compare(ctx: click.Context, base: Path, new: Path, out: Path | None, overwri
             html = map_html(compare_map(comparison, base_run, new_run))
             files = [*COMPARE_FILES, COMPARE_MAP_FILE]
             with atomic_output_dir(out, files, overwrite=overwrite) as staging:
-                write_compare_files(comparison, staging)
+                write_compare_files(comparison, staging, lang=lang)
                 (staging / COMPARE_MAP_FILE).write_text(html, encoding="utf-8")
     except CircleError as err:
         raise click.ClickException(str(err)) from err
-    text = summary_json if fmt == "json" else compare_markdown
+    text = summary_json if fmt == "json" else partial(compare_markdown, lang=lang)
     click.echo(text(comparison.summary), nl=False)
 
 
-@cli.command("rerun", short_help="Re-run a manifest and check the outputs are byte-identical.")
+@cli.command("rerun", short_help=_h("Re-run a manifest and check the outputs are byte-identical."))
 @click.argument("manifest", type=click.Path(path_type=Path))
 @_output_options(
     "Keep the rerun's files here (default: a temporary folder, removed after the check)."
@@ -1224,7 +1290,7 @@ def _check_suffix(ctx, param, value: Path) -> Path:
     return value
 
 
-@cli.command("isochrones", short_help="Write walk-time polygons around the centres.")
+@cli.command("isochrones", short_help=_h("Write walk-time polygons around the centres."))
 @_centre_input_options
 @_run_options
 @_buffer_option
@@ -1294,7 +1360,7 @@ def isochrones_command(
         click.echo(f"  {r.minutes:>5g} min  {r.walk_m:>7.0f} m  {r.area_m2 / 1e6:8.3f} km²")
 
 
-@cli.command("map", short_help="Draw the coverage map: one HTML file that works offline.")
+@cli.command("map", short_help=_h("Draw the coverage map: one HTML file that works offline."))
 @_input_options
 @_run_options
 @_buffer_option
@@ -1328,8 +1394,9 @@ def isochrones_command(
     help="Datum of the base map tiles (default: gcj02 for amap and tencent, else wgs84); "
     "give gcj02 for a local copy of Chinese tiles.",
 )
-@click.option("--title", metavar="TEXT", help="Title shown on the map.")
+@click.option("--title", metavar="TEXT", help=_h("Title shown on the map."))
 @_overwrite_file_option
+@_lang_option
 @click.pass_context
 def map_command(
     ctx: click.Context,
@@ -1346,6 +1413,7 @@ def map_command(
     tiles_datum: str | None,
     title: str | None,
     overwrite: bool,
+    lang: str,
     **layer_options,
 ) -> None:
     """Draw communities by walk time, the centres by type and the walk-time bands on one map.
@@ -1360,6 +1428,7 @@ def map_command(
       $ circle map --network district.osm.pbf --centres centres.csv --out district.html
       $ circle map --tiles amap --title "Shenhe district, 15-minute circle"
       $ circle map --tiles "http://tiles.local/{z}/{x}/{y}.png" --tiles-datum gcj02
+      $ circle map --lang zh --title "沈河区 15分钟就业服务圈" --out shenhe.html
     """
     config = _config(ctx, speed_kmh, minutes, max_snap_m, isochrone_buffer_m=buffer_m)
     if offline is None:
@@ -1380,20 +1449,24 @@ def map_command(
         with progress.stage("drawing the map"):
             m = _draw_map(
                 result, net, centre_layer, config,
-                offline=offline, tiles=tiles, tiles_datum=tiles_datum, title=title,
+                offline=offline, tiles=tiles, tiles_datum=tiles_datum, title=title, lang=lang,
             )
         write_map(m, out, overwrite=overwrite)
     except CircleError as err:
         raise click.ClickException(str(err)) from err
+    _ = translator(lang)
     size_kb = out.stat().st_size / 1024
-    mode = "offline: loads nothing from the network" if offline else "online"
+    mode = _("offline: loads nothing from the network") if offline else _("online")
     click.echo(
-        f"map of {len(result.table)} communities and {len(result.centres)} centres -> {out} "
-        f"({size_kb:,.0f} KB, {mode})"
+        _("map of {communities} communities and {centres} centres -> {out} ({kb:,.0f} KB, {mode})")
+        .format(
+            communities=len(result.table), centres=len(result.centres), out=out, kb=size_kb,
+            mode=mode,
+        )
     )
 
 
-@cli.command(short_help="Run coverage for several scenarios and compare them.")
+@cli.command(short_help=_h("Run coverage for several scenarios and compare them."))
 @click.argument("scenarios", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--network",
@@ -1525,7 +1598,9 @@ def sweep(
     click.echo(comparison_text(comparison_table(results, sitings)), nl=False)
 
 
-@cli.command(short_help="Write editable layers (centres, communities, candidates, gates) from OSM.")
+@cli.command(
+    short_help=_h("Write editable layers (centres, communities, candidates, gates) from OSM.")
+)
 @click.argument("osm_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--out",
@@ -1575,7 +1650,9 @@ def extract(ctx: click.Context, osm_file: Path, out: Path, presets: Path | None,
     click.echo(f"written: {out}")
 
 
-@cli.command(short_help="Propose sites for new centres: the best K, or the fewest for everyone.")
+@cli.command(
+    short_help=_h("Propose sites for new centres: the best K, or the fewest for everyone.")
+)
 @click.option(
     "--add",
     type=click.IntRange(min=1),
@@ -1626,6 +1703,8 @@ def extract(ctx: click.Context, osm_file: Path, out: Path, presets: Path | None,
     help="Also write map.html into --out: a what-if map that opens with no internet, where "
     "clicking candidate sites shows who they bring within the circle (proposals start on).",
 )
+@_lang_option
+@_csv_header_option
 @click.pass_context
 def site(
     ctx: click.Context,
@@ -1657,6 +1736,8 @@ def site(
     if_exists: str | None,
     fmt: str,
     with_map: bool,
+    lang: str,
+    csv_header: str,
 ) -> None:
     """Where should new employment service centres go?
 
@@ -1734,12 +1815,19 @@ def site(
                 write_db_tables(out, siting_tables(result), if_exists=if_exists or "fail")
         elif out is not None:
             with progress.stage(f"writing {out}"):
-                write_siting_outputs(result, out, overwrite=overwrite, extra_files=extra)
+                write_siting_outputs(
+                    result, out, overwrite=overwrite, extra_files=extra, lang=lang,
+                    csv_header=csv_header,
+                )
     except ConfigError as err:
         raise click.UsageError(str(err), ctx=ctx) from err
     except CircleError as err:
         raise click.ClickException(str(err)) from err
-    text = {"table": siting_text, "markdown": siting_markdown, "json": summary_json}[fmt]
+    text = {
+        "table": partial(siting_text, lang=lang),
+        "markdown": partial(siting_markdown, lang=lang),
+        "json": summary_json,
+    }[fmt]
     click.echo(text(summary), nl=False)
     if not ctx.obj["quiet"]:
         click.echo(f"circle: finished in {time.perf_counter() - started:.1f} s", err=True)

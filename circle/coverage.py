@@ -126,8 +126,8 @@ def prepare_layer(
         raise InputDataError(msg)
     checked, repaired = validate_layer(layer, kind=kind, source=source, row_label=row_label)
     checked = checked.to_crs(network.crs)
-    ids = checked["id"].tolist()
-    order = sorted(range(len(ids)), key=lambda i: natural_key(ids[i]))
+    keys = [natural_key(i) for i in checked["id"].tolist()]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
     checked = checked.iloc[order].reset_index(drop=True)
     checked.attrs.update(layer.attrs)
     pts = shapely.point_on_surface(checked.geometry.values)

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from .network import WalkNetwork
+from ._fastpath import bounded_reach
 from .snap import SearchGraph, Snapped
 
 __all__ = [
@@ -112,11 +113,7 @@ def reach_from_centres(
     legs = np.asarray(centre_snap_m, np.float64)[usable]
     leaf_w = legs + _LEAF_OFFSET_M + usable * tie_step
     leaves = n + np.arange(k)
-    coo = graph.csr.tocoo()
-    rows = np.concatenate([coo.row, leaves, centre_nodes[usable]])
-    cols = np.concatenate([coo.col, centre_nodes[usable], leaves])
-    data = np.concatenate([coo.data, leaf_w, leaf_w])
-    A = sp.csr_array((data, (rows, cols)), shape=(n + k, n + k))
+    A = _with_leaves(graph.csr, centre_nodes[usable], leaf_w)
     dist, _, source = dijkstra(
         A,
         directed=True,
@@ -178,6 +175,22 @@ def nearest_centres(
     return NearestResult(walk, nearest)
 
 
+def _with_leaves(csr: sp.csr_array, targets: np.ndarray, weights: np.ndarray) -> sp.csr_array:
+    """`csr` with one new row per leaf: leaf ``n + i`` has a single edge to ``targets[i]``.
+
+    Directed: the leaves are search sources only, and no shortest path enters a leaf (its one
+    edge leads back where it came from), so the edges into them are left out. The rows are
+    appended as they are; nothing is sorted or copied beyond one concatenation.
+    """
+    n, k = csr.shape[0], targets.size
+    fits = max(n, csr.nnz) + k < np.iinfo(csr.indices.dtype).max
+    itype = csr.indices.dtype if fits else np.int64
+    indptr = np.concatenate([csr.indptr, csr.indptr[-1] + np.arange(1, k + 1)]).astype(itype)
+    indices = np.concatenate([csr.indices, targets]).astype(itype)
+    data = np.concatenate([csr.data, weights])
+    return sp.csr_array((data, indices, indptr), shape=(n + k, n + k))
+
+
 def nearest_centres_networkx(
     network: WalkNetwork,
     centres: Snapped,
@@ -231,8 +244,6 @@ def reach_within(
     target_nodes: np.ndarray,
     target_snap_m: np.ndarray,
     limit_m: float,
-    *,
-    block_size: int = 1 << 22,
 ) -> sp.csr_array:
     """Every (source, target) pair whose walk is within `limit_m`, as a sparse matrix.
 
@@ -241,9 +252,10 @@ def reach_within(
     reaches a community here covers it when added as a centre. A pair is reached when its walk
     is at most ``limit_m + BOUNDARY_TOLERANCE_M`` (coverage's boundary rule).
 
-    One bounded scipy Dijkstra per distinct source node, run in blocks of sources; each block
-    holds at most `block_size` distances, so working memory stays bounded and the result grows
-    with the number of reached pairs, never with sources x targets.
+    One bounded Dijkstra per distinct source node whose cost follows its ball, not the network
+    (`circle._fastpath.bounded_reach`: compiled with numba, on both cores; scipy otherwise), and
+    only the targets' nodes are kept, so memory grows with the reached pairs, never with
+    sources x targets.
 
     Parameters
     ----------
@@ -255,8 +267,6 @@ def reach_within(
         Node and access leg of each target (node -1: off the network, never reached).
     limit_m
         The longest walk counted, metres.
-    block_size
-        Largest number of node distances held at once (sources per block x graph nodes).
 
     Returns
     -------
@@ -285,19 +295,22 @@ def reach_within(
     t_ptr = np.r_[0, np.cumsum(np.bincount(t_group, minlength=t_nodes.size))]
     min_t_leg = float(t_leg[on_t].min())
 
-    per_block = max(1, block_size // max(graph.n_nodes, 1))
+    # one bounded search per distinct source node, its cost following the ball (compiled when
+    # numba is there, else scipy per source: circle._fastpath); each stops at the longest walk
+    # any of its sources could still use
+    budget = bound - min_leg - min_t_leg
+    ok = np.flatnonzero(budget >= 0)
+    csr = graph.csr
+    src_idx, node, dist = bounded_reach(
+        csr.indptr, csr.indices, csr.data, s_nodes[ok], None, budget[ok], targets=t_nodes
+    )
     rows, cols, walks = [], [], []
-    for start in range(0, s_nodes.size, per_block):
-        stop = min(start + per_block, s_nodes.size)
-        budget = bound - float(min_leg[start:stop].min()) - min_t_leg
-        if budget < 0:
-            continue
-        dist = dijkstra(graph.csr, directed=True, indices=s_nodes[start:stop], limit=budget)
-        r, c = np.nonzero(np.isfinite(dist[:, t_nodes]))
-        d = dist[r, t_nodes[c]]
+    if node.size:
+        r = ok[src_idx]
+        c = np.searchsorted(t_nodes, node)
         # expand node pairs to (source, target) pairs
-        k, s = _expand(r + start, s_ptr, s_members)
-        d, c = d[k], c[k]
+        k, s = _expand(r, s_ptr, s_members)
+        d, c = dist[k], c[k]
         k, t = _expand(c, t_ptr, t_members)
         s, d = s[k], d[k]
         w = s_leg[s] + d + t_leg[t]

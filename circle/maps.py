@@ -28,12 +28,14 @@ from .config import CircleConfig
 from .coverage import STATUS_OFF_NETWORK, STATUS_UNREACHABLE, CoverageResult
 from .datums import wgs84_to_gcj02
 from .errors import ConfigError
+from .i18n import N_, translator
 from .io import atomic_output_dir
 from .isochrones import ALL_CENTRES
 from .network import WalkNetwork
 
 __all__ = [
     "CENTRE_TYPE_COLOURS",
+    "FONT_STACK",
     "OSM_ATTRIBUTION",
     "TILE_PROVIDERS",
     "TileProvider",
@@ -102,7 +104,19 @@ _BAND_PALETTE = ["#1a9850", "#66bd63", "#a6d96a", "#d9ef8b", "#fee08b", "#fdae61
 UNCOVERED_FILL = "#bdbdbd"
 UNCOVERED_OUTLINE = "#d7191c"
 STREET_COLOUR = "#8c8c8c"
-_TIP = "font: 12px/1.4 sans-serif;"
+#: fonts of the map's texts: common Chinese fonts on macOS, Windows and Linux, then any sans-serif
+FONT_STACK = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif"
+_TIP = f"font: 12px/1.4 {FONT_STACK};"
+#: the centre types' names, translated when shown
+_TYPE_NAMES = [
+    N_("community"),
+    N_("village"),
+    N_("enterprise"),
+    N_("industrial_park"),
+    N_("college"),
+    N_("business_district"),
+    N_("other"),
+]
 #: Leaflet panes, bottom to top (above tiles at 200, below markers at 600)
 _PANES = {"streets": 380, "isochrones": 390, "communities": 410, "centres": 420}
 
@@ -264,32 +278,41 @@ def to_map_datum(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
     return out.set_geometry(shapely.set_precision(out.geometry.values, 1e-7, mode="pointwise"))
 
 
-def _fmt_minutes(minutes: float) -> str:
-    return f"{minutes:g} min"
+def _fmt_minutes(minutes: float, _=str) -> str:
+    return _("{minutes:g} min").format(minutes=minutes)
 
 
-def _community_properties(table: gpd.GeoDataFrame, config: CircleConfig) -> gpd.GeoDataFrame:
+def _type_name(ctype: str, _) -> str:
+    """A centre type as shown in layer names and the legend (words, not an identifier)."""
+    return safe_text(_(ctype).replace("_", " "))
+
+
+def _community_properties(
+    table: gpd.GeoDataFrame, config: CircleConfig, _=str
+) -> gpd.GeoDataFrame:
     """The community layer as drawn: escaped display texts and a style key per feature."""
     bands = list(config.thresholds_min)
     rows = []
     for r in table.itertuples():
         if r.status == STATUS_OFF_NETWORK:
-            walk = "off the street network (farther than the snapping distance)"
+            walk = _("off the street network (farther than the snapping distance)")
         elif r.status == STATUS_UNREACHABLE:
-            walk = "no path to any centre"
+            walk = _("no path to any centre")
         elif not np.isfinite(r.walk_min):
-            walk = "beyond the search limit"
+            walk = _("beyond the search limit")
         else:
-            walk = f"{r.walk_min:.1f} min ({r.walk_m:,.0f} m)"
+            walk = _("{minutes:.1f} min ({metres:,.0f} m)").format(
+                minutes=r.walk_min, metres=r.walk_m
+            )
         if np.isfinite(r.population):
             estimate = "estimate" in str(r.population_source).lower()
-            population = f"{r.population:,.0f}" + (" (estimate)" if estimate else "")
+            population = f"{r.population:,.0f}" + (_(" (estimate)") if estimate else "")
         else:
-            population = "unknown"
+            population = _("unknown")
         if r.nearest_centre_id is not None:
-            nearest = f"{r.nearest_centre_name or r.nearest_centre_id} ({r.nearest_centre_type})"
+            nearest = f"{r.nearest_centre_name or r.nearest_centre_id} ({_(r.nearest_centre_type)})"
         else:
-            nearest = "none"
+            nearest = _("none")
         band = bands.index(r.band_min) if r.covered else -1
         rows.append(
             {
@@ -299,11 +322,13 @@ def _community_properties(table: gpd.GeoDataFrame, config: CircleConfig) -> gpd.
                 "walk": safe_text(walk),
                 "nearest": safe_text(nearest),
                 "band": safe_text(
-                    f"within {_fmt_minutes(r.band_min)}"
+                    _("within {band}").format(band=_fmt_minutes(r.band_min, _))
                     if r.covered
-                    else f"not covered within {_fmt_minutes(config.threshold_min)}"
+                    else _("not covered within {band}").format(
+                        band=_fmt_minutes(config.threshold_min, _)
+                    )
                 ),
-                "status": safe_text(r.status),
+                "status": safe_text(_(r.status)),
                 "style_band": band,
             }
         )
@@ -331,6 +356,7 @@ def coverage_map(
     tiles: str = "none",
     tiles_datum: str | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> folium.Map:
     """A folium map of a coverage run: isochrone bands, centres by type, communities by walk time.
 
@@ -359,15 +385,19 @@ def coverage_map(
         otherwise. On GCJ-02 tiles every geometry is shifted to GCJ-02 (inside China only).
     title
         Title shown on the map; a summary line is added below it.
+    lang
+        {"en", "zh"} Language of the layer names, legend, tooltips, popups and title line.
 
     Returns
     -------
     folium.Map
     """
+    _ = translator(lang)
     config = result.config
     provider = tile_provider(tiles, tiles_datum, offline)
     datum = provider.datum if provider is not None else "wgs84"
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
+    m.get_root().header.add_child(_Raw(_font_css()), name="circle_fonts")
     if offline:
         # instance attributes shadow folium's CDN lists (never edit the shared class lists)
         m.default_js, m.default_css = [], []
@@ -376,7 +406,7 @@ def coverage_map(
         folium.TileLayer(
             tiles=provider.url,
             attr=provider.attribution,
-            name="Base map",
+            name=_("Base map"),
             subdomains=provider.subdomains,
             max_zoom=provider.max_zoom,
             tms=provider.tms,
@@ -398,7 +428,7 @@ def coverage_map(
         streets = to_map_datum(streets, datum)
         folium.GeoJson(
             streets.__geo_interface__,
-            name="Streets",
+            name=_("Streets"),
             style_function=lambda _: {"color": STREET_COLOUR, "weight": 1, "opacity": 0.8},
             pane="streets",
             interactive=False,
@@ -414,7 +444,7 @@ def coverage_map(
             colour = colours[bands.index(minutes)] if minutes in bands else _BAND_PALETTE[-1]
             folium.GeoJson(
                 shape.__geo_interface__,
-                name=f"{minutes:g}-min walk area (isochrone)",
+                name=_("{minutes:g}-min walk area (isochrone)").format(minutes=minutes),
                 style_function=lambda _, c=colour: {
                     "color": c,
                     "weight": 1.5,
@@ -427,7 +457,7 @@ def coverage_map(
             ).add_to(m)
             bounds.append(shape.total_bounds)
 
-    communities = to_map_datum(_community_properties(result.table, config), datum)
+    communities = to_map_datum(_community_properties(result.table, config, _), datum)
     bounds.append(communities.total_bounds)
 
     def community_style(feature: dict) -> dict:
@@ -449,16 +479,24 @@ def coverage_map(
         }
 
     fields = ["name", "population", "walk", "nearest"]
-    aliases = ["Community", "Population", "Walk to nearest centre", "Nearest centre"]
+    aliases = [_("Community"), _("Population"), _("Walk to nearest centre"), _("Nearest centre")]
     folium.GeoJson(
         communities.__geo_interface__,
-        name="Communities by walk time",
+        name=_("Communities by walk time"),
         style_function=community_style,
         highlight_function=lambda _: {"weight": 4, "fillOpacity": 0.95},
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True, style=_TIP),
         popup=folium.GeoJsonPopup(
             fields=["name", "id", "population", "walk", "band", "nearest", "status"],
-            aliases=["Community", "Id", "Population", "Walk", "Circle", "Nearest centre", "Status"],
+            aliases=[
+                _("Community"),
+                _("Id"),
+                _("Population"),
+                _("Walk"),
+                _("Circle"),
+                _("Nearest centre"),
+                _("Status"),
+            ],
             localize=False,
         ),
         marker=_in_pane(folium.CircleMarker(radius=7), "communities"),
@@ -478,15 +516,16 @@ def coverage_map(
                     for n, i in zip(group["name"], group["centre_id"], strict=True)
                 ],
                 "id": [safe_text(i) for i in group["centre_id"]],
-                "type": safe_text(ctype),
+                "type": safe_text(_(ctype)),
                 "served": [
                     safe_text(
-                        f"{int(served.get(i, 0))} communities within "
-                        f"{_fmt_minutes(config.threshold_min)}"
+                        _("{n} communities within {band}").format(
+                            n=int(served.get(i, 0)), band=_fmt_minutes(config.threshold_min, _)
+                        )
                     )
                     for i in group["centre_id"]
                 ],
-                "status": [safe_text(s) for s in group["status"]],
+                "status": [safe_text(_(s)) for s in group["status"]],
             },
             geometry=group.geometry.values,
             crs=group.crs,
@@ -496,7 +535,7 @@ def coverage_map(
         colour = CENTRE_TYPE_COLOURS[ctype]
         folium.GeoJson(
             shown.__geo_interface__,
-            name=f"Centres: {safe_text(ctype.replace('_', ' '))} ({len(group)})",
+            name=_("Centres: {type} ({n})").format(type=_type_name(ctype, _), n=len(group)),
             marker=_in_pane(
                 folium.CircleMarker(
                     radius=9,
@@ -509,11 +548,13 @@ def coverage_map(
                 "centres",
             ),
             tooltip=folium.GeoJsonTooltip(
-                fields=["name", "type", "served"], aliases=["Centre", "Type", "Serves"], style=_TIP
+                fields=["name", "type", "served"],
+                aliases=[_("Centre"), _("Type"), _("Serves")],
+                style=_TIP,
             ),
             popup=folium.GeoJsonPopup(
                 fields=["name", "id", "type", "served", "status"],
-                aliases=["Centre", "Id", "Type", "Serves", "Status"],
+                aliases=[_("Centre"), _("Id"), _("Type"), _("Serves"), _("Status")],
                 localize=False,
             ),
             pane="centres",
@@ -521,9 +562,9 @@ def coverage_map(
 
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(_AddAttribution(OSM_ATTRIBUTION))
-    m.get_root().html.add_child(_Raw(_title_html(result, title)), name="circle_title")
+    m.get_root().html.add_child(_Raw(_title_html(result, title, _)), name="circle_title")
     m.get_root().html.add_child(
-        _Raw(_legend_html(bands, colours, sorted(set(centres["type"])))), name="circle_legend"
+        _Raw(_legend_html(bands, colours, sorted(set(centres["type"])), _)), name="circle_legend"
     )
     b = np.vstack(bounds)
     # keep the drawing clear of the title (top left), the layer list and the legend (right)
@@ -538,26 +579,40 @@ def coverage_map(
     return m
 
 
-def _title_html(result: CoverageResult, title: str | None) -> str:
+def _font_css() -> str:
+    return (
+        "<style>html, body, .leaflet-container, .leaflet-tooltip, .leaflet-popup-content, "
+        f".leaflet-control-layers {{font-family: {FONT_STACK};}}</style>"
+    )
+
+
+def _title_html(result: CoverageResult, title: str | None, _=str) -> str:
     t = result.table
     cfg = result.config
     covered = int(t["covered"].sum())
     share = covered / len(t) if len(t) else 0.0
-    summary = (
-        f"{covered} of {len(t)} communities ({share:.0%}) within {_fmt_minutes(cfg.threshold_min)}"
-        f" walking at {cfg.walk_speed_kmh:g} km/h · {len(result.centres)} centres"
+    summary = _(
+        "{covered} of {total} communities ({share:.0%}) within {band} walking at {speed:g} km/h"
+        " · {centres} centres"
+    ).format(
+        covered=covered,
+        total=len(t),
+        share=share,
+        band=_fmt_minutes(cfg.threshold_min, _),
+        speed=cfg.walk_speed_kmh,
+        centres=len(result.centres),
     )
-    heading = title or "15-minute employment circle"
+    heading = title or _("15-minute employment circle")
     return (
         '<div class="circle-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
         "background:rgba(255,255,255,0.92);padding:6px 12px;border-radius:4px;"
-        'box-shadow:0 1px 4px rgba(0,0,0,0.35);font:13px/1.35 sans-serif;max-width:45%">'
+        f'box-shadow:0 1px 4px rgba(0,0,0,0.35);font:13px/1.35 {FONT_STACK};max-width:45%">'
         f'<div style="font-size:16px;font-weight:bold">{safe_text(heading)}</div>'
         f"<div>{safe_text(summary)}</div></div>"
     )
 
 
-def _legend_html(bands: list[float], colours: list[str], centre_types: list[str]) -> str:
+def _legend_html(bands: list[float], colours: list[str], centre_types: list[str], _=str) -> str:
     def swatch(fill: str, outline: str = "#252525", width: int = 1, round_: bool = False) -> str:
         radius = "50%" if round_ else "2px"
         return (
@@ -566,30 +621,37 @@ def _legend_html(bands: list[float], colours: list[str], centre_types: list[str]
             f'border-radius:{radius}"></span>'
         )
 
-    lines = ['<div style="font-weight:bold;margin-bottom:3px">Walk to the nearest centre</div>']
+    lines = [
+        '<div style="font-weight:bold;margin-bottom:3px">'
+        f"{safe_text(_('Walk to the nearest centre'))}</div>"
+    ]
     previous = 0.0
     for minutes, colour in zip(bands, colours, strict=True):
-        label = f"≤ {minutes:g} min" if previous == 0 else f"{previous:g}–{minutes:g} min"
+        label = (
+            _("≤ {minutes:g} min").format(minutes=minutes)
+            if previous == 0
+            else _("{low:g}–{high:g} min").format(low=previous, high=minutes)
+        )
         lines.append(f"<div>{swatch(colour)}{safe_text(label)}</div>")
         previous = minutes
+    not_covered = _("not covered: over {minutes:g} min or no path").format(minutes=bands[-1])
     lines.append(
-        f"<div>{swatch(UNCOVERED_FILL, UNCOVERED_OUTLINE, 3)}"
-        f"not covered: over {bands[-1]:g} min or no path</div>"
+        f"<div>{swatch(UNCOVERED_FILL, UNCOVERED_OUTLINE, 3)}{safe_text(not_covered)}</div>"
     )
+    shaded = safe_text(_("Shaded: within each walk time\nof a centre (isochrones)"))
+    lines.append(f'<div style="margin-top:4px;color:#444">{shaded.replace(chr(10), "<br>")}</div>')
     lines.append(
-        '<div style="margin-top:4px;color:#444">Shaded: within each walk time<br>'
-        "of a centre (isochrones)</div>"
+        f'<div style="font-weight:bold;margin:6px 0 3px">{safe_text(_("Centres"))}</div>'
     )
-    lines.append('<div style="font-weight:bold;margin:6px 0 3px">Centres</div>')
     for ctype in centre_types:
         lines.append(
             f"<div>{swatch(CENTRE_TYPE_COLOURS[ctype], '#ffffff', 2, round_=True)}"
-            f"{safe_text(ctype.replace('_', ' '))}</div>"
+            f"{_type_name(ctype, _)}</div>"
         )
     return (
         '<div class="circle-legend" style="position:fixed;bottom:26px;right:10px;z-index:1000;'
         "background:rgba(255,255,255,0.92);padding:8px 10px;border-radius:4px;"
-        'box-shadow:0 1px 4px rgba(0,0,0,0.35);font:12px/1.5 sans-serif">'
+        f'box-shadow:0 1px 4px rgba(0,0,0,0.35);font:12px/1.5 {FONT_STACK}">'
         + "".join(lines)
         + "</div>"
     )

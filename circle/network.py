@@ -17,11 +17,13 @@ import pyproj
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import KDTree
 
 from .errors import InputDataError, NetworkError
 from .osm import OSM_SUFFIXES, read_walk_ways
 
 __all__ = [
+    "EdgePoints",
     "WalkNetwork",
     "cache_dir",
     "load_network",
@@ -34,8 +36,30 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: bump when the cached arrays, their provenance or the walk filter change, so old caches are
-#: not reused (2: provenance gained the newest way edit)
-CACHE_VERSION = 2
+#: not reused (2: provenance gained the newest way edit; 3: compact types, CSR and components)
+CACHE_VERSION = 3
+
+
+@dataclass(frozen=True, eq=False)
+class EdgePoints:
+    """Points spread along every edge, in a KD-tree: a bulk index for nearest-edge queries.
+
+    Every point of edge ``e`` lies within `reach_m` of one of the sample points of ``e``, so the
+    edges within distance ``d`` of a location all have a sample point within ``d + reach_m``.
+
+    Attributes
+    ----------
+    tree
+        KD-tree over the sample points.
+    edge
+        Edge position of each sample point.
+    reach_m
+        Half the longest piece of edge one sample point stands for (metres).
+    """
+
+    tree: KDTree
+    edge: np.ndarray
+    reach_m: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +119,7 @@ class WalkNetwork:
     @cached_property
     def csr(self) -> sp.csr_array:
         """Symmetric sparse adjacency matrix of edge lengths (metres)."""
-        return _symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
+        return symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
 
     @cached_property
     def component(self) -> np.ndarray:
@@ -113,6 +137,23 @@ class WalkNetwork:
     def edge_tree(self) -> shapely.STRtree:
         """Spatial index over `segments`."""
         return shapely.STRtree(self.segments)
+
+    @cached_property
+    def edge_points(self) -> EdgePoints:
+        """KD-tree index of points along the edges (see `EdgePoints`); used by snapping."""
+        length = self.edge_length_m
+        a = np.take(self.xy, self.edge_u, axis=0)  # take: 3x faster than fancy indexing here
+        d = np.take(self.xy, self.edge_v, axis=0) - a
+        # pieces no longer than the 90th percentile of edge lengths: long edges get several
+        # sample points, so that one long edge does not widen every query
+        piece = max(float(np.quantile(length, 0.9)), 1.0) if length.size else 1.0
+        pieces = np.maximum(np.ceil(length / piece), 1).astype(np.int64)
+        edge = np.repeat(np.arange(length.size), pieces)
+        first = np.cumsum(pieces) - pieces
+        frac = (np.arange(edge.size) - np.take(first, edge) + 0.5) / np.take(pieces, edge)
+        points = np.take(a, edge, axis=0) + frac[:, None] * np.take(d, edge, axis=0)
+        reach = float((length / pieces).max()) / 2 if length.size else 0.0
+        return EdgePoints(KDTree(points, balanced_tree=False, compact_nodes=False), edge, reach)
 
     @cached_property
     def to_wgs84(self) -> pyproj.Transformer:
@@ -153,10 +194,15 @@ class WalkNetwork:
         return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
 
-def _symmetric_csr(u, v, w, n) -> sp.csr_array:
-    # both directions; duplicates were removed beforehand, so nothing is summed here
-    rows = np.concatenate([u, v])
-    cols = np.concatenate([v, u])
+def symmetric_csr(u, v, w, n: int) -> sp.csr_array:
+    """Adjacency matrix with both directions of edges ``(u[i], v[i])`` of length ``w[i]``.
+
+    Edges must be unique (a CSR sums duplicates). Positions are int32 when they fit:
+    scipy.sparse.csgraph converts anything else on every call.
+    """
+    itype = np.int32 if max(n, 2 * len(u)) < np.iinfo(np.int32).max else np.int64
+    rows = np.concatenate([u, v]).astype(itype)
+    cols = np.concatenate([v, u]).astype(itype)
     data = np.concatenate([w, w])
     return sp.csr_array((data, (rows, cols)), shape=(n, n))
 
@@ -238,7 +284,7 @@ def network_from_arrays(
     a, b, length, way, hw = a[first], b[first], length[first], way[first], hw[first]
 
     # fragments: components whose total street length is below the minimum
-    _, label = connected_components(_symmetric_csr(a, b, length, n), directed=False)
+    _, label = connected_components(symmetric_csr(a, b, length, n), directed=False)
     comp_len = np.bincount(label[a], weights=length, minlength=label.max() + 1)
     keep_edge = comp_len[label[a]] >= min_component_m
     used = np.zeros(n, bool)
@@ -485,34 +531,51 @@ def file_sha256(path: Path) -> str:
 
 
 def _save_npz(net: WalkNetwork, target: Path) -> None:
+    """Write the network's arrays, its CSR and component labels (compact dtypes, uncompressed)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    small = net.n_nodes < np.iinfo(np.int32).max
+    highways, highway_code = np.unique(net.edge_highway.astype(str), return_inverse=True)
+    csr = net.csr
     with open(tmp, "wb") as f:
         np.savez(
             f,
             node_ids=net.node_ids,
             xy=net.xy,
-            edge_u=net.edge_u,
-            edge_v=net.edge_v,
+            edge_u=net.edge_u.astype(np.int32) if small else net.edge_u,
+            edge_v=net.edge_v.astype(np.int32) if small else net.edge_v,
             edge_length_m=net.edge_length_m,
             edge_way=net.edge_way,
-            edge_highway=net.edge_highway.astype(str),
+            highways=highways,
+            highway_code=highway_code.astype(np.min_scalar_type(max(highways.size - 1, 0))),
+            csr_indptr=csr.indptr,
+            csr_indices=csr.indices,
+            csr_data=csr.data,
+            component=net.component,
             meta=np.array(json.dumps({"crs": net.crs, "source": net.source})),
         )
     os.replace(tmp, target)
 
 
 def _load_npz(path: Path) -> WalkNetwork:
+    """Read a network written by `_save_npz`; no graph or spatial structure is rebuilt."""
     with np.load(path, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
-        return WalkNetwork(
+        n = z["node_ids"].size
+        net = WalkNetwork(
             node_ids=z["node_ids"],
             xy=z["xy"],
-            edge_u=z["edge_u"],
-            edge_v=z["edge_v"],
+            edge_u=z["edge_u"].astype(np.int64),
+            edge_v=z["edge_v"].astype(np.int64),
             edge_length_m=z["edge_length_m"],
             edge_way=z["edge_way"],
-            edge_highway=z["edge_highway"].astype(object),
+            edge_highway=z["highways"].astype(object)[z["highway_code"]],
             crs=meta["crs"],
             source=meta["source"],
         )
+        # the cached properties, as computed when the cache was written
+        net.__dict__["csr"] = sp.csr_array(
+            (z["csr_data"], z["csr_indices"], z["csr_indptr"]), shape=(n, n)
+        )
+        net.__dict__["component"] = z["component"]
+    return net

@@ -113,10 +113,14 @@ def _check_osm_path(path: Path) -> None:
 
 
 class _WalkHandler(osmium.SimpleHandler):
+    """Runs of present nodes of the walkable ways, in flat lists (one entry per node of a run)."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.coords: dict[int, tuple[float, float]] = {}
-        self.runs: list[list[int]] = []
+        self.ids: list[int] = []
+        self.lon: list[float] = []
+        self.lat: list[float] = []
+        self.run_nodes: list[int] = []
         self.run_way: list[int] = []
         self.run_highway: list[str] = []
         self.cut = 0
@@ -133,31 +137,37 @@ class _WalkHandler(osmium.SimpleHandler):
             return
         self._stamp(w)
         highway = w.tags.get("highway")
-        run: list[int] = []
-        runs = []
-        located: dict[int, tuple[float, float]] = {}
+        ids, lon, lat = self.ids, self.lon, self.lat
+        start = len(ids)
+        last = None
         cut = False
         for ref in w.nodes:
-            if ref.location.valid():
-                if not run or run[-1] != ref.ref:  # osmnx drops consecutive duplicate refs
-                    run.append(ref.ref)
-                    located[ref.ref] = (ref.location.lon, ref.location.lat)
+            loc = ref.location
+            if loc.valid():
+                node = ref.ref
+                if node != last:  # osmnx drops consecutive duplicate refs
+                    ids.append(node)
+                    lon.append(loc.lon)
+                    lat.append(loc.lat)
+                    last = node
             else:  # node cut away by the extract's clip: split here, never bridge the gap
-                if _out_of_range(ref.location) and self.bad_location is None:
-                    self.bad_location = (ref.ref, ref.location)
+                if self.bad_location is None and _out_of_range(loc):
+                    self.bad_location = (ref.ref, loc)
                 cut = True
-                if run:
-                    runs.append(run)
-                    run = []
-        if run:
-            runs.append(run)
+                self._end_run(start, w.id, highway)
+                start = len(ids)
+                last = None
+        self._end_run(start, w.id, highway)
         self.cut += cut
-        for r in runs:
-            if len(r) >= 2:  # a one-node run makes no segment
-                self.coords.update((n, located[n]) for n in r)
-                self.runs.append(r)
-                self.run_way.append(w.id)
-                self.run_highway.append(highway)
+
+    def _end_run(self, start: int, way: int, highway: str) -> None:
+        size = len(self.ids) - start
+        if size >= 2:
+            self.run_nodes.append(size)
+            self.run_way.append(way)
+            self.run_highway.append(highway)
+        elif size == 1:  # a one-node run makes no segment
+            del self.ids[-1], self.lon[-1], self.lat[-1]
 
 
 def read_walk_ways(path: str | Path) -> WalkWays:
@@ -186,30 +196,28 @@ def read_walk_ways(path: str | Path) -> WalkWays:
         raise _read_error(path, err) from err
     if handler.bad_location is not None:
         raise _location_error(path, *handler.bad_location)
-    if not handler.runs:
+    if not handler.run_nodes:
         msg = (
             f"{path}: no walkable ways (OSM highway=* ways passing osmnx's walk filter); "
             "is this the street network of the study area?"
         )
         raise InputDataError(msg)
-    node_ids = np.array(sorted(handler.coords), dtype=np.int64)
-    lonlat = np.array([handler.coords[i] for i in node_ids.tolist()], dtype=np.float64)
-    lengths = np.array([len(r) - 1 for r in handler.runs])
-    flat = np.fromiter((n for r in handler.runs for n in r), dtype=np.int64)
-    starts = np.r_[0, np.cumsum(lengths + 1)[:-1]]
-    first = np.ones(flat.size, dtype=bool)
-    first[starts] = False  # every node but the first of a run ends a segment
-    v_ids = flat[first]
-    last = np.ones(flat.size, dtype=bool)
-    last[np.cumsum(lengths + 1) - 1] = False
-    u_ids = flat[last]
+    flat = np.array(handler.ids, dtype=np.int64)
+    node_ids, first_seen, pos = np.unique(flat, return_index=True, return_inverse=True)
+    lonlat = np.column_stack([np.array(handler.lon)[first_seen], np.array(handler.lat)[first_seen]])
+    sizes = np.array(handler.run_nodes, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    not_first = np.ones(flat.size, dtype=bool)
+    not_first[ends - sizes] = False  # every node but the first of a run ends a segment
+    not_last = np.ones(flat.size, dtype=bool)
+    not_last[ends - 1] = False
     return WalkWays(
         node_ids=node_ids,
         lonlat=lonlat,
-        seg_u=np.searchsorted(node_ids, u_ids),
-        seg_v=np.searchsorted(node_ids, v_ids),
-        seg_way=np.repeat(np.array(handler.run_way, dtype=np.int64), lengths),
-        seg_highway=np.repeat(np.array(handler.run_highway, dtype=object), lengths),
+        seg_u=pos[not_last],
+        seg_v=pos[not_first],
+        seg_way=np.repeat(np.array(handler.run_way, dtype=np.int64), sizes - 1),
+        seg_highway=np.repeat(np.array(handler.run_highway, dtype=object), sizes - 1),
         cut_ways=handler.cut,
         newest_edit=handler.newest.strftime("%Y-%m-%dT%H:%M:%SZ") if handler.newest else None,
     )

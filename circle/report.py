@@ -11,6 +11,8 @@ import pandas as pd
 
 from .areas import AREA_COLUMN
 from .coverage import COLUMNS, CoverageResult, summarise
+from .errors import ConfigError
+from .i18n import LANGUAGES, N_, pad, translator
 from .io import atomic_output_dir
 from .profiles import PROFILES
 
@@ -26,6 +28,7 @@ __all__ = [
     "summary_text",
     "write_coverage_files",
     "write_coverage_outputs",
+    "write_csv",
     "write_report_files",
 ]
 
@@ -47,6 +50,71 @@ def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
         t[col] = t[col].round(digits)
     t["covered"] = t["covered"].astype(bool)
     return t
+
+
+#: column names shown in a ``--csv-header zh`` file (the ids stay the English names)
+_COLUMN_LABELS = [
+    N_("community_id"),
+    N_("name"),
+    N_("population"),
+    N_("population_source"),
+    N_("nearest_centre_id"),
+    N_("nearest_centre_name"),
+    N_("nearest_centre_type"),
+    N_("walk_m"),
+    N_("walk_min"),
+    N_("covered"),
+    N_("band_min"),
+    N_("snap_m"),
+    N_("status"),
+    N_("via_gate"),
+    N_("area"),
+    N_("rank"),
+    N_("site_id"),
+    N_("type"),
+    N_("population_newly_covered"),
+    N_("communities_newly_covered"),
+    N_("population_alone"),
+    N_("newly_covered_ids"),
+    N_("lon"),
+    N_("lat"),
+    N_("communities"),
+    N_("communities_covered"),
+    N_("communities_share"),
+    N_("population_covered"),
+    N_("population_share"),
+    N_("uncovered"),
+    N_("worst_gaps"),
+]
+
+
+def write_csv(table: pd.DataFrame, path: str | Path, *, header: str = "en") -> None:
+    """Write a table as CSV: English column names, or Chinese ones for people using Excel.
+
+    Parameters
+    ----------
+    table
+        The table (no geometry column).
+    path
+        Target file.
+    header
+        {"en", "zh"} ``en``: the column names as they are (UTF-8, the stable form for scripts);
+        ``zh``: their Chinese labels from the catalogue, as UTF-8 with a byte-order mark, which
+        Excel needs to show Chinese characters. The values are the same in both.
+
+    Raises
+    ------
+    ConfigError
+        Another header language.
+    """
+    if header not in LANGUAGES:
+        msg = f"`csv_header` must be one of {', '.join(LANGUAGES)}, got {header!r}"
+        raise ConfigError(msg)
+    if header != "en":
+        _ = translator(header)
+        table = table.rename(columns=lambda c: _(c))
+    encoding = "utf-8" if header == "en" else "utf-8-sig"
+    table.to_csv(path, index=False, lineterminator="\n", encoding=encoding)
 
 
 def summary_json(summary: dict) -> str:
@@ -74,7 +142,12 @@ def _int(x: float | None) -> str:
     return "–" if x is None else f"{x:,.0f}"
 
 
-def summary_markdown(summary: dict, *, top: int = 20) -> str:
+#: texts of the summary's machine values, translated when shown
+_TITLES = [N_("15-minute employment circle: coverage")]
+_STATUSES = [N_("ok"), N_("off_network"), N_("unreachable"), N_("beyond_limit")]
+
+
+def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     """The summary as a Markdown report for people.
 
     Parameters
@@ -83,115 +156,187 @@ def summary_markdown(summary: dict, *, top: int = 20) -> str:
         The output of `circle.coverage.summarise`.
     top
         Uncovered communities listed (largest population first).
+    lang
+        {"en", "zh"} Language of the texts (the numbers are the same).
 
     Returns
     -------
     str
     """
+    _ = translator(lang)
     p = summary["parameters"]
     net = summary["data"]["network"]
     edit = net.get("newest_way_edit")
+    speed, minutes = p["walk_speed_kmh"], p["threshold_min"]
     lines = [
-        f"# {summary['title']}",
+        f"# {_(summary['title'])}",
         "",
-        f"Walking at **{p['walk_speed_kmh']:g} km/h**; the circle is **{p['threshold_min']:g} "
-        f"minutes** ({p['walk_speed_kmh'] * 1000 / 60 * p['threshold_min']:.0f} m of walking). "
-        f"Points farther than {p['max_snap_m']:g} m from a walkable street are off the network.",
-        *_profile_lines(p),
+        _(
+            "Walking at **{speed:g} km/h**; the circle is **{minutes:g} minutes** ({metres:.0f} m "
+            "of walking). Points farther than {snap:g} m from a walkable street are off the "
+            "network."
+        ).format(
+            speed=speed, minutes=minutes, metres=speed * 1000 / 60 * minutes, snap=p["max_snap_m"]
+        ),
+        *_profile_lines(p, _),
         "",
-        "## Coverage by walk time",
+        "## " + _("Coverage by walk time"),
         "",
-        "| within | walk | communities | share | population | share |",
+        _row([_("within"), _("walk"), _("communities"), _("share"), _("population"), _("share")]),
         "|---:|---:|---:|---:|---:|---:|",
     ]
     for b in summary["thresholds"]:
         lines.append(
-            f"| {b['minutes']:g} min | {b['walk_m']:.0f} m | {b['communities_covered']} | "
+            f"| {b['minutes']:g} {_('min')} | {b['walk_m']:.0f} m | {b['communities_covered']} | "
             f"{_pct(b['communities_share'])} | {_int(b['population_covered'])} | "
             f"{_pct(b['population_share'])} |"
         )
     c = summary["communities"]
     pop = summary["population"]
+    statuses = _(", ").join(
+        _("{n} {status}").format(n=v, status=_(k).replace("_", " "))
+        for k, v in c["by_status"].items()
+    )
     lines += [
         "",
-        f"{c['total']} communities: "
-        + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in c["by_status"].items())
-        + ".",
+        _("{n} communities: {statuses}.").format(n=c["total"], statuses=statuses),
         "",
     ]
     if pop["available"]:
-        lines.append(f"Population in the study area: {_int(pop['total'])}. Source:")
+        lines.append(_("Population in the study area: {n}. Source:").format(n=_int(pop["total"])))
         lines += [f"- {_md(s)}" for s in pop["sources"]]
         if pop["communities_without_population"]:
             lines.append(
-                f"- {pop['communities_without_population']} communities have no population "
-                "figure and count as 0."
+                "- "
+                + _("{n} communities have no population figure and count as 0.").format(
+                    n=pop["communities_without_population"]
+                )
             )
     else:
-        lines.append("No population figures were given: shares are of communities only.")
+        lines.append(_("No population figures were given: shares are of communities only."))
     lines += [
         "",
-        "## By type of nearest centre",
+        "## " + _("By type of nearest centre"),
         "",
-        "| centre type | centres | on network | communities covered | population covered |",
+        _row(
+            [
+                _("centre type"),
+                _("centres"),
+                _("on network"),
+                _("communities covered"),
+                _("population covered"),
+            ]
+        ),
         "|---|---:|---:|---:|---:|",
     ]
     for r in summary["by_centre_type"]:
         lines.append(
-            f"| {_md(r['type'])} | {r['centres']} | {r['centres_on_network']} | "
+            f"| {_md(_(r['type']))} | {r['centres']} | {r['centres_on_network']} | "
             f"{r['communities_covered']} | {_int(r['population_covered'])} |"
         )
-    lines += _group_lines(summary)
+    lines += _group_lines(summary, _)
     off = summary["centres"]["off_network"]
     if off:
-        lines += ["", f"Centres off the network (not used): {', '.join(map(_md, off))}."]
+        lines += [
+            "",
+            _("Centres off the network (not used): {ids}.").format(ids=", ".join(map(_md, off))),
+        ]
     unc = summary["uncovered"]
-    lines += ["", f"## Left out: {len(unc)} communities beyond {p['threshold_min']:g} minutes", ""]
+    lines += [
+        "",
+        "## "
+        + _("Left out: {n} communities beyond {minutes:g} minutes").format(
+            n=len(unc), minutes=minutes
+        ),
+        "",
+    ]
     if unc:
         lines += [
-            "| community | name | population | walk (min) | status | nearest centre |",
+            _row(
+                [
+                    _("community"),
+                    _("name"),
+                    _("population"),
+                    _("walk (min)"),
+                    _("status"),
+                    _("nearest centre"),
+                ]
+            ),
             "|---|---|---:|---:|---|---|",
         ]
         for r in unc[:top]:
             walk = "–" if r["walk_min"] is None else f"{r['walk_min']:.1f}"
             lines.append(
                 f"| {_md(r['community_id'])} | {_md(r['name'])} | {_int(r['population'])} | "
-                f"{walk} | {r['status']} | "
+                f"{walk} | {_(r['status'])} | "
                 f"{_md(r['nearest_centre_id'] or '–')} |"
             )
         if len(unc) > top:
-            lines.append(f"\n… and {len(unc) - top} more in summary.json and coverage.csv.")
+            more = _("… and {n} more in summary.json and coverage.csv.").format(n=len(unc) - top)
+            lines.append("\n" + more)
     if "areas" in summary:
-        lines += _areas_markdown(summary["areas"], p["threshold_min"])
+        lines += _areas_markdown(summary["areas"], minutes, _)
+    newest = (
+        _("; newest edit of its ways {date}.").format(date=net["newest_way_edit"][:10])
+        if edit
+        else "."
+    )
+    cen, com = summary["data"]["centres"], summary["data"]["communities"]
+    layer = _("- {label}: {file} ({n} features, {repaired} geometries repaired).")
     lines += [
         "",
-        "## Data",
+        "## " + _("Data"),
         "",
-        f"- Network: {_md(net.get('file'))} (sha256 {str(net.get('sha256', ''))[:12]}…), "
-        f"{net.get('fragments_dropped', 0)} fragments under {net.get('min_component_m', 0):g} m "
-        "dropped"
-        + (f"; newest edit of its ways {net['newest_way_edit'][:10]}." if edit else "."),
-        f"- Centres: {_md(summary['data']['centres']['file'])} "
-        f"({summary['data']['centres']['features']} features, "
-        f"{summary['data']['centres']['repaired_geometries']} geometries repaired).",
-        f"- Communities: {_md(summary['data']['communities']['file'])} "
-        f"({summary['data']['communities']['features']} features, "
-        f"{summary['data']['communities']['repaired_geometries']} geometries repaired).",
-        *_gate_lines(summary["data"].get("gates")),
-        f"- {ATTRIBUTION} where the data comes from OpenStreetMap.",
+        _(
+            "- Network: {file} (sha256 {sha}…), {dropped} fragments under {min_m:g} m dropped"
+        ).format(
+            file=_md(net.get("file")),
+            sha=str(net.get("sha256", ""))[:12],
+            dropped=net.get("fragments_dropped", 0),
+            min_m=net.get("min_component_m", 0),
+        )
+        + newest,
+        layer.format(
+            label=_("Centres"),
+            file=_md(cen["file"]),
+            n=cen["features"],
+            repaired=cen["repaired_geometries"],
+        ),
+        layer.format(
+            label=_("Communities"),
+            file=_md(com["file"]),
+            n=com["features"],
+            repaired=com["repaired_geometries"],
+        ),
+        *_gate_lines(summary["data"].get("gates"), _),
+        "- "
+        + _("{attribution} where the data comes from OpenStreetMap.").format(
+            attribution=ATTRIBUTION
+        ),
         "",
     ]
     return "\n".join(lines)
 
 
-def _areas_markdown(areas: dict, minutes: float) -> list[str]:
+def _areas_markdown(areas: dict, minutes: float, _=str) -> list[str]:
     lines = [
         "",
-        f"## By area: covered within {minutes:g} minutes",
+        "## " + _("By area: covered within {minutes:g} minutes").format(minutes=minutes),
         "",
-        f"Areas from {_md(areas['by'])}." if areas["by"] else "",
+        _("Areas from {by}.").format(by=_md(areas["by"])) if areas["by"] else "",
         "",
-        "| area | communities | covered | share | population | covered | share | worst gaps |",
+        _row(
+            [
+                _("area"),
+                _("communities"),
+                _("covered"),
+                _("share"),
+                _("population"),
+                _("covered"),
+                _("share"),
+                _("worst gaps"),
+            ]
+        ),
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in areas["rows"]:
@@ -202,7 +347,7 @@ def _areas_markdown(areas: dict, minutes: float) -> list[str]:
             f"{_md(_gaps(r['worst_gaps'])) or '–'} |"
         )
     if areas["unassigned"]:
-        lines += ["", f"In no area: {_md(', '.join(areas['unassigned']))}."]
+        lines += ["", _("In no area: {ids}.").format(ids=_md(", ".join(areas["unassigned"])))]
     if areas.get("groups"):
         lines += [
             "",
@@ -246,23 +391,37 @@ def areas_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _profile_lines(p: dict) -> list[str]:
+def _profile_lines(p: dict, _=str) -> list[str]:
     profile = PROFILES.get(p.get("walk_profile") or "")
     if profile is None:
         return []
-    return ["", f"Walking profile **{profile.name}** ({profile.label}): {profile.source}."]
+    return [
+        "",
+        _("Walking profile **{name}** ({label}): {source}.").format(
+            name=profile.name, label=profile.label, source=profile.source
+        ),
+    ]
 
 
-def _group_lines(summary: dict) -> list[str]:
+def _group_lines(summary: dict, _=str) -> list[str]:
     groups = summary.get("groups") or []
     if not groups:
         return []
     p = summary["parameters"]
     lines = [
         "",
-        f"## Key groups within {p['threshold_min']:g} minutes",
+        "## " + _("Key groups within {minutes:g} minutes").format(minutes=p["threshold_min"]),
         "",
-        "| group | people | covered | left out | share covered | communities without a figure |",
+        _row(
+            [
+                _("group"),
+                _("people"),
+                _("covered"),
+                _("left out"),
+                _("share covered"),
+                _("communities without a figure"),
+            ]
+        ),
         "|---|---:|---:|---:|---:|---:|",
     ]
     for g in groups:
@@ -273,16 +432,30 @@ def _group_lines(summary: dict) -> list[str]:
     return lines
 
 
-def _gate_lines(gates: dict | None) -> list[str]:
+def _gate_lines(gates: dict | None, _=str) -> list[str]:
     if not gates:
         return []
     return [
-        f"- Gates: {_md(gates['file'])} ({gates['features']} features, {gates['linked_gates']} "
-        f"linked to {gates['communities_with_gates']} communities within "
-        f"{gates['tolerance_m']:g} m, {gates['unlinked_gates']} not linked, "
-        f"{gates['off_network']} off the network); {gates['communities_walking_via_gate']} "
-        "communities walk out through a gate."
+        _(
+            "- Gates: {file} ({features} features, {linked} linked to {communities} communities "
+            "within {tolerance:g} m, {unlinked} not linked, {off} off the network); {via} "
+            "communities walk out through a gate."
+        ).format(
+            file=_md(gates["file"]),
+            features=gates["features"],
+            linked=gates["linked_gates"],
+            communities=gates["communities_with_gates"],
+            tolerance=gates["tolerance_m"],
+            unlinked=gates["unlinked_gates"],
+            off=gates["off_network"],
+            via=gates["communities_walking_via_gate"],
+        )
     ]
+
+
+def _row(cells: list[str]) -> str:
+    """A Markdown table row."""
+    return "| " + " | ".join(cells) + " |"
 
 
 #: Markdown and HTML characters in data strings, made literal: summary.md is shown by Markdown
@@ -312,51 +485,83 @@ def _md(text) -> str:
     return _plain(text).translate(_MD_ESCAPES)
 
 
+def _code(text) -> str:
+    """A data string for inside a Markdown code span: one line, no backtick to close the span."""
+    return _plain(text).replace("`", "'")
+
+
 def _plain(text) -> str:
     """A data string on one line without control characters (safe to print to a terminal)."""
     return str(text).translate(_CONTROL)
 
 
-def summary_text(summary: dict) -> str:
-    """A short plain-text summary table for the terminal."""
+def summary_text(summary: dict, *, lang: str = "en") -> str:
+    """A short plain-text summary table for the terminal.
+
+    Parameters
+    ----------
+    summary
+        The output of `circle.coverage.summarise`.
+    lang
+        {"en", "zh"} Language of the texts (the numbers are the same).
+
+    Returns
+    -------
+    str
+    """
+    _ = translator(lang)
     p = summary["parameters"]
     c = summary["communities"]
     lines = [
-        f"15-minute employment circle — walking {p['walk_speed_kmh']:g} km/h, "
-        f"{c['total']} communities, {summary['centres']['total']} centres",
+        _(
+            "15-minute employment circle — walking {speed:g} km/h, {communities} communities, "
+            "{centres} centres"
+        ).format(
+            speed=p["walk_speed_kmh"], communities=c["total"], centres=summary["centres"]["total"]
+        ),
         "",
-        f"{'within':>8}  {'walk':>7}  {'communities':>13}  {'population':>18}",
+        f"{pad(_('within'), 8)}  {pad(_('walk'), 7)}  {pad(_('communities'), 13)}  "
+        f"{pad(_('population'), 18)}",
     ]
     for b in summary["thresholds"]:
         comm = f"{b['communities_covered']} ({_pct(b['communities_share'])})"
         popn = _covered_cell(b["population_covered"], b["population_share"])
-        lines.append(f"{b['minutes']:>4g} min  {b['walk_m']:>5.0f} m  {comm:>13}  {popn:>18}")
+        within = f"{b['minutes']:>4g} {_('min')}"
+        lines.append(f"{pad(within, 8)}  {b['walk_m']:>5.0f} m  {comm:>13}  {popn:>18}")
     lines.append("")
-    lines.append(
-        "statuses: " + ", ".join(f"{k} {v}" for k, v in c["by_status"].items())
-    )
+    lines.append(_("statuses: ") + _(", ").join(f"{_(k)} {v}" for k, v in c["by_status"].items()))
     groups = summary.get("groups") or []
     if groups:
         lines.append(
-            "key groups covered: "
-            + ", ".join(
-                f"{_plain(g['group'])} {_pct(g['share'])} ({_int(g['uncovered'])} left out)"
+            _("key groups covered: ")
+            + _(", ").join(
+                _("{group} {share} ({n} left out)").format(
+                    group=_plain(g["group"]), share=_pct(g["share"]), n=_int(g["uncovered"])
+                )
                 for g in groups
             )
         )
     unc = summary["uncovered"]
     if unc:
-        names = ", ".join(
+        names = _(", ").join(
             f"{_plain(r['name'] or r['community_id'])} ({_int(r['population'])})"
             for r in unc[:5]
         )
-        lines.append(f"left out beyond {p['threshold_min']:g} min: {len(unc)} — largest: {names}")
+        lines.append(
+            _("left out beyond {minutes:g} min: {n} — largest: {names}").format(
+                minutes=p["threshold_min"], n=len(unc), names=names
+            )
+        )
     if "areas" in summary:
-        lines += ["", f"{'area':<28}  {'covered':>18}  {'population covered':>22}"]
+        lines += [
+            "",
+            f"{pad(_('area'), 28, '<')}  {pad(_('covered'), 18)}  "
+            f"{pad(_('population covered'), 22)}",
+        ]
         for r in summary["areas"]["rows"]:
             comm = f"{r['communities_covered']}/{r['communities']} ({_pct(r['communities_share'])})"
             popn = _covered_cell(r["population_covered"], r["population_share"])
-            lines.append(f"{_plain(r['area'])[:28]:<28}  {comm:>18}  {popn:>22}")
+            lines.append(f"{pad(_plain(r['area'])[:28], 28, '<')}  {comm:>18}  {popn:>22}")
     return "\n".join(lines) + "\n"
 
 
@@ -369,7 +574,9 @@ def coverage_file_names(result: CoverageResult) -> list[str]:
     return list(OUTPUT_FILES) + ([AREAS_FILE] if AREA_COLUMN in result.table.columns else [])
 
 
-def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str]:
+def write_coverage_files(
+    result: CoverageResult, folder: str | Path, *, lang: str = "en", csv_header: str = "en"
+) -> list[str]:
     """Write coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv) into a folder.
 
     `write_coverage_outputs` wraps this in an atomic, overwrite-checked output folder.
@@ -380,6 +587,10 @@ def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str
         A coverage result.
     folder
         An existing folder.
+    lang
+        {"en", "zh"} Language of summary.md (summary.json and the tables do not change).
+    csv_header
+        {"en", "zh"} Header of coverage.csv and areas.csv (see `write_csv`).
 
     Returns
     -------
@@ -389,19 +600,18 @@ def write_coverage_files(result: CoverageResult, folder: str | Path) -> list[str
     folder = Path(folder)
     summary = summarise(result)
     table = coverage_table_for_output(result)
-    pd.DataFrame(table.drop(columns="geometry")).to_csv(
-        folder / "coverage.csv", index=False, lineterminator="\n"
-    )
+    csv = pd.DataFrame(table.drop(columns="geometry"))
+    write_csv(csv, folder / "coverage.csv", header=csv_header)
     table.to_file(
         folder / "coverage.geojson",
         driver="GeoJSON",
         engine="pyogrio",
         layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
     )
-    (folder / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
+    (folder / "summary.md").write_text(summary_markdown(summary, lang=lang), encoding="utf-8")
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
     if "areas" in summary:
-        areas_table(summary).to_csv(folder / AREAS_FILE, index=False, lineterminator="\n")
+        write_csv(areas_table(summary), folder / AREAS_FILE, header=csv_header)
     return coverage_file_names(result)
 
 
@@ -411,6 +621,8 @@ def write_coverage_outputs(
     *,
     overwrite: bool = False,
     extra_files: dict[str, str] | None = None,
+    lang: str = "en",
+    csv_header: str = "en",
 ) -> list[Path]:
     """Write coverage.csv, coverage.geojson, summary.md and summary.json into `out_dir`.
 
@@ -426,6 +638,8 @@ def write_coverage_outputs(
         Replace existing files of the same names.
     extra_files
         More files to write together with them: name -> text (UTF-8), e.g. ``map.html``.
+    lang, csv_header
+        As for `write_coverage_files`.
 
     Returns
     -------
@@ -435,7 +649,7 @@ def write_coverage_outputs(
     extra_files = extra_files or {}
     names = [*coverage_file_names(result), *extra_files]
     with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
-        write_coverage_files(result, staging)
+        write_coverage_files(result, staging, lang=lang, csv_header=csv_header)
         for name, text in extra_files.items():
             (staging / name).write_text(text, encoding="utf-8")
     return [Path(out_dir) / n for n in names]
@@ -475,6 +689,7 @@ def write_report_files(
     coordinate_precision: int = 7,
     csv_lonlat: bool = False,
     extra_files: dict[str, str] | None = None,
+    csv_header: str = "en",
 ) -> list[Path]:
     """Write ``<stem>.csv``, ``<stem>.geojson``, summary.md and summary.json, all or none.
 
@@ -496,6 +711,8 @@ def write_report_files(
         Add ``lon`` and ``lat`` columns (full precision) to the CSV.
     extra_files
         More files to write with them, name -> text (e.g. ``map.html``).
+    csv_header
+        {"en", "zh"} Header of the CSV (see `write_csv`).
 
     Returns
     -------
@@ -508,7 +725,7 @@ def write_report_files(
     if csv_lonlat:
         csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
     with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
-        csv.to_csv(staging / names[0], index=False, lineterminator="\n")
+        write_csv(csv, staging / names[0], header=csv_header)
         table.to_file(
             staging / names[1],
             driver="GeoJSON",

@@ -485,6 +485,8 @@ def write_job_outputs(
     *,
     overwrite: bool = False,
     extra_files: dict[str, str] | None = None,
+    lang: str = "en",
+    csv_header: str = "en",
 ) -> list[Path]:
     """Write the result files and ``manifest.json`` into `out_dir`, together or not at all.
 
@@ -499,6 +501,9 @@ def write_job_outputs(
     extra_files
         More files written together with them, name -> UTF-8 text (e.g. ``map.html``); they are
         not part of the manifest's checked outputs (a rerun does not redraw them).
+    lang, csv_header
+        Language of summary.md and of coverage.csv's header (see `write_coverage_files`);
+        recorded in the manifest, so a rerun writes the same bytes.
 
     Returns
     -------
@@ -510,11 +515,11 @@ def write_job_outputs(
     names += list(PROFILE_FILES) if outcome.profiles is not None else []
     every = [*names, *extra_files, MANIFEST_NAME]
     with atomic_output_dir(out_dir, every, overwrite=overwrite) as staging:
-        write_coverage_files(outcome.result, staging)
+        write_coverage_files(outcome.result, staging, lang=lang, csv_header=csv_header)
         for name, text in extra_files.items():
             (staging / name).write_text(text, encoding="utf-8")
         if outcome.profiles is not None:
-            write_profile_files(outcome.profiles, staging)
+            write_profile_files(outcome.profiles, staging, lang=lang)
         manifest = {
             "circle_manifest": MANIFEST_VERSION,
             "command": "coverage",
@@ -526,6 +531,7 @@ def write_job_outputs(
                 for k in ("file", "sha256", "newest_way_edit")
             },
             "versions": _versions(),
+            "presentation": {"lang": lang, "csv_header": csv_header},
             "outputs": {name: file_sha256(staging / name) for name in names},
             "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
@@ -626,7 +632,13 @@ def rerun(
         Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="circle-rerun-"))
     )
     try:
-        write_job_outputs(job, outcome, target, overwrite=overwrite or out_dir is None)
+        write_job_outputs(
+            job,
+            outcome,
+            target,
+            overwrite=overwrite or out_dir is None,
+            **manifest.get("presentation", {}),
+        )
         expected = manifest["outputs"]
         differing = []
         for name, digest in expected.items():

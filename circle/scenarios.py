@@ -21,9 +21,10 @@ from .config import DEFAULT_CONFIG, CircleConfig
 from .coverage import coverage_report, summarise
 from .errors import InputDataError
 from .groups import group_coverage
+from .i18n import N_, translator
 from .network import WalkNetwork
 from .profiles import PROFILES, WalkProfile
-from .report import _md, summary_json
+from .report import _code, _md, summary_json
 
 __all__ = [
     "COMPARE_FILES",
@@ -94,18 +95,21 @@ def profile_table(
     return pd.DataFrame(rows)
 
 
-def profiles_markdown(table: pd.DataFrame) -> str:
+def profiles_markdown(table: pd.DataFrame, *, lang: str = "en") -> str:
     """The profile table side by side: one column per profile, one row per band and group.
 
     Parameters
     ----------
     table
         The output of `profile_table`.
+    lang
+        {"en", "zh"} Language of the texts (the numbers are the same).
 
     Returns
     -------
     str
     """
+    _ = translator(lang)
     names = list(dict.fromkeys(table["profile"]))
     groups = [c[: -len("_covered")] for c in table.columns if c.endswith("_covered")]
     groups = [g for g in groups if g not in ("communities", "population")]
@@ -113,11 +117,11 @@ def profiles_markdown(table: pd.DataFrame) -> str:
         f"{_md(n)} {table.loc[table['profile'] == n, 'speed_kmh'].iloc[0]:g} km/h" for n in names
     ]
     lines = [
-        "# Coverage by walking profile",
+        "# " + _("Coverage by walking profile"),
         "",
-        "Cells: communities covered (share) · people covered (share).",
+        _("Cells: communities covered (share) · people covered (share)."),
         "",
-        "| within | " + " | ".join(head) + " |",
+        f"| {_('within')} | " + " | ".join(head) + " |",
         "|---|" + "---:|" * len(names),
     ]
     for minutes, rows in table.groupby("minutes", sort=True):
@@ -130,17 +134,18 @@ def profiles_markdown(table: pd.DataFrame) -> str:
                 else ""
             )
             cells.append(f"{r['communities_covered']} ({_pct(r['communities_share'])}){people}")
-        lines.append(f"| {minutes:g} min | " + " | ".join(cells) + " |")
+        lines.append(f"| {minutes:g} {_('min')} | " + " | ".join(cells) + " |")
     main = table.loc[table["minutes"] == table["minutes"].max()]
     for g in groups:
         cells = []
         for n in names:
             r = main.loc[main["profile"] == n].iloc[0]
             cells.append(f"{r[f'{g}_covered']:,.0f} ({_pct(r[f'{g}_share'])})")
-        lines.append(
-            f"| {_md(g)} within {main['minutes'].iloc[0]:g} min | " + " | ".join(cells) + " |"
+        label = _("{group} within {minutes:g} min").format(
+            group=_md(g), minutes=main["minutes"].iloc[0]
         )
-    lines += ["", "Profiles:"]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", _("Profiles:")]
     lines += [
         f"- **{n}** ({PROFILES[n].label}): {PROFILES[n].source}." for n in names if n in PROFILES
     ]
@@ -151,7 +156,7 @@ def _pct(x) -> str:
     return "–" if x is None or pd.isna(x) else f"{100 * x:.1f} %"
 
 
-def write_profile_files(table: pd.DataFrame, folder: str | Path) -> list[str]:
+def write_profile_files(table: pd.DataFrame, folder: str | Path, *, lang: str = "en") -> list[str]:
     """Write profiles.csv, profiles.md and profiles.json into an existing folder.
 
     Parameters
@@ -160,6 +165,8 @@ def write_profile_files(table: pd.DataFrame, folder: str | Path) -> list[str]:
         The output of `profile_table`.
     folder
         Destination folder.
+    lang
+        {"en", "zh"} Language of profiles.md.
 
     Returns
     -------
@@ -168,7 +175,7 @@ def write_profile_files(table: pd.DataFrame, folder: str | Path) -> list[str]:
     """
     folder = Path(folder)
     table.round(4).to_csv(folder / "profiles.csv", index=False, lineterminator="\n")
-    (folder / "profiles.md").write_text(profiles_markdown(table), encoding="utf-8")
+    (folder / "profiles.md").write_text(profiles_markdown(table, lang=lang), encoding="utf-8")
     (folder / "profiles.json").write_text(profiles_json(table), encoding="utf-8")
     return list(PROFILE_FILES)
 
@@ -425,7 +432,14 @@ def _listing(changes: pd.DataFrame, kind: str, groups: list[str]) -> list[dict]:
     ]
 
 
-def compare_markdown(summary: dict, *, top: int = 20) -> str:
+#: titles of the summaries, translated when shown
+_TITLES = [
+    N_("15-minute employment circle: coverage by walking profile"),
+    N_("15-minute employment circle: two runs compared"),
+]
+
+
+def compare_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     """The comparison as a Markdown report for people.
 
     Parameters
@@ -434,63 +448,86 @@ def compare_markdown(summary: dict, *, top: int = 20) -> str:
         `Comparison.summary`.
     top
         Communities listed per change (largest population first).
+    lang
+        {"en", "zh"} Language of the texts (the numbers are the same).
 
     Returns
     -------
     str
     """
+    _ = translator(lang)
     b, n, c = summary["base"], summary["new"], summary["communities"]
     lines = [
-        f"# {summary['title']}",
+        f"# {_(summary['title'])}",
         "",
-        f"- Base: {_md(b['run'])}",
-        f"- New: {_md(n['run'])}",
+        _("- Base: `{run}`").format(run=_code(b["run"])),
+        _("- New: `{run}`").format(run=_code(n["run"])),
         "",
     ]
     if summary["parameters_changed"]:
-        lines += ["| changed | base | new |", "|---|---|---|"]
+        lines += [f"| {_('changed')} | {_('base')} | {_('new')} |", "|---|---|---|"]
         lines += [
             f"| {_md(p['what'])} | {_md(p['base'])} | {_md(p['new'])} |"
             for p in summary["parameters_changed"]
         ]
     else:
-        lines.append("Same parameters and input files.")
+        lines.append(_("Same parameters and input files."))
+    of = _("{covered} of {total}")
     lines += [
         "",
-        "| | base | new | gained | lost |",
+        f"| | {_('base')} | {_('new')} | {_('gained')} | {_('lost')} |",
         "|---|---:|---:|---:|---:|",
-        f"| communities covered | {b['covered']} of {b['communities']} | "
-        f"{n['covered']} of {n['communities']} | {c['gained']} | {c['lost']} |",
+        f"| {_('communities covered')} | "
+        f"{of.format(covered=b['covered'], total=b['communities'])} | "
+        f"{of.format(covered=n['covered'], total=n['communities'])} | "
+        f"{c['gained']} | {c['lost']} |",
     ]
     if b["people_covered"] is not None:
         lines.append(
-            f"| people covered | {b['people_covered']:,.0f} | {n['people_covered']:,.0f} | "
+            f"| {_('people covered')} | {b['people_covered']:,.0f} | {n['people_covered']:,.0f} | "
             f"{c['people_gained']:,.0f} | {c['people_lost']:,.0f} |"
         )
     for g in summary["groups"]:
         name = g["group"]
         lines.append(
-            f"| {_md(name)} covered | {b[f'{name}_covered']:,.0f} | {n[f'{name}_covered']:,.0f} | "
+            f"| {_('{group} covered').format(group=_md(name))} | {b[f'{name}_covered']:,.0f} | "
+            f"{n[f'{name}_covered']:,.0f} | "
             f"{g['gained']:,.0f} | {g['lost']:,.0f} |"
         )
     if c["only_in_base"] or c["only_in_new"]:
         lines += [
             "",
-            f"{c['only_in_base']} communities only in the base run ({c['covered_only_in_base']} "
-            f"covered), {c['only_in_new']} only in the new run "
-            f"({c['covered_only_in_new']} covered).",
+            _(
+                "{base} communities only in the base run ({base_covered} covered), {new} only in "
+                "the new run ({new_covered} covered)."
+            ).format(
+                base=c["only_in_base"],
+                base_covered=c["covered_only_in_base"],
+                new=c["only_in_new"],
+                new_covered=c["covered_only_in_new"],
+            ),
         ]
     if "by_area" in summary:
-        lines += ["", "| area | gained | lost |", "|---|---:|---:|"]
+        lines += ["", f"| {_('area')} | {_('gained')} | {_('lost')} |", "|---|---:|---:|"]
         lines += [
             f"| {_md(a['area'])} | {a['gained']} | {a['lost']} |" for a in summary["by_area"]
         ]
-    for kind, title in (("gained", "Gained (now covered)"), ("lost", "Lost (no longer covered)")):
+    for kind, title in (
+        ("gained", _("Gained (now covered)")),
+        ("lost", _("Lost (no longer covered)")),
+    ):
         rows = sorted(summary[kind], key=lambda r: -(r["population"] or 0))
-        lines += ["", f"## {title}: {len(rows)} communities", ""]
+        lines += ["", "## " + _("{title}: {n} communities").format(title=title, n=len(rows)), ""]
         if rows:
+            head = [
+                _("community"),
+                _("name"),
+                _("people"),
+                _("walk before (min)"),
+                _("walk now (min)"),
+            ]
             lines += [
-                "| community | name | people | walk before (min) | walk now (min) |",
+                "| " + " | ".join(head) + " |",
                 "|---|---|---:|---:|---:|",
             ]
             for r in rows[:top]:
@@ -499,7 +536,10 @@ def compare_markdown(summary: dict, *, top: int = 20) -> str:
                     f"{_num(r['base_walk_min'], 1)} | {_num(r['new_walk_min'], 1)} |"
                 )
             if len(rows) > top:
-                lines.append(f"\n… and {len(rows) - top} more in compare.json and compare.csv.")
+                more = _("… and {n} more in compare.json and compare.csv.").format(
+                    n=len(rows) - top
+                )
+                lines.append("\n" + more)
     return "\n".join(lines) + "\n"
 
 
@@ -507,7 +547,9 @@ def _num(x, digits: int = 0) -> str:
     return "–" if x is None else f"{x:,.{digits}f}"
 
 
-def write_compare_files(comparison: Comparison, folder: str | Path) -> list[str]:
+def write_compare_files(
+    comparison: Comparison, folder: str | Path, *, lang: str = "en"
+) -> list[str]:
     """Write compare.csv, compare.md and compare.json into an existing folder.
 
     Parameters
@@ -516,6 +558,8 @@ def write_compare_files(comparison: Comparison, folder: str | Path) -> list[str]
         The output of `compare_runs`.
     folder
         Destination folder.
+    lang
+        {"en", "zh"} Language of compare.md.
 
     Returns
     -------
@@ -524,6 +568,7 @@ def write_compare_files(comparison: Comparison, folder: str | Path) -> list[str]
     """
     folder = Path(folder)
     comparison.changes.to_csv(folder / "compare.csv", index=False, lineterminator="\n")
-    (folder / "compare.md").write_text(compare_markdown(comparison.summary), encoding="utf-8")
+    markdown = compare_markdown(comparison.summary, lang=lang)
+    (folder / "compare.md").write_text(markdown, encoding="utf-8")
     (folder / "compare.json").write_text(summary_json(comparison.summary), encoding="utf-8")
     return list(COMPARE_FILES)

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from .report import ATTRIBUTION, _int, _md, _pct, summary_json, write_report_files
+from .i18n import N_, pad, translator
+from .report import (
+    ATTRIBUTION,
+    _code,
+    _int,
+    _md,
+    _pct,
+    _row,
+    summary_json,
+    write_report_files,
+)
 from .siting import OUTCOMES, PROPOSAL_COLUMNS, SitingResult, siting_summary
 
 __all__ = [
@@ -44,114 +54,200 @@ def proposals_for_output(result: SitingResult):
     return t
 
 
-def _question(s: dict) -> str:
+#: texts of the summary's machine values, translated when shown
+_TITLES = [N_("15-minute employment circle: new centre sites")]
+_OUTCOME_TEXTS = [
+    N_("already covered by an existing centre"),
+    N_("covered by a proposed site"),
+    N_("a candidate could cover it, but none of those was chosen"),
+    N_("every candidate on its piece of network is beyond the threshold walk"),
+    N_("no candidate site on its connected piece of street network"),
+    N_("the community is farther than max_snap_m from every walkable street"),
+]
+_PROBLEMS = [N_("set covering"), N_("maximal covering")]
+_OUTCOME_KEYS = [
+    N_("covered_before"),
+    N_("newly_covered"),
+    N_("not_chosen"),
+    N_("too_far"),
+    N_("unreachable"),
+    N_("off_network"),
+]
+
+
+def _question(s: dict, _) -> str:
     p = s["parameters"]
     metres = p["walk_speed_kmh"] * 1000 / 60 * p["threshold_min"]
-    walk = f"{p['threshold_min']:g} minutes' walk ({metres:.0f} m at {p['walk_speed_kmh']:g} km/h)"
+    walk = _("{minutes:g} minutes' walk ({metres:.0f} m at {speed:g} km/h)").format(
+        minutes=p["threshold_min"], metres=metres, speed=p["walk_speed_kmh"]
+    )
     if p["mode"] == "add":
-        most = _unit(p)
+        if p.get("demand"):
+            question = _(
+                "Where would **{k} new centres** newly cover the most people of the group "
+                "`{group}` within {walk}?"
+            )
+        elif p["objective"] == "population":
+            question = _(
+                "Where would **{k} new centres** newly cover the most people within {walk}?"
+            )
+        else:
+            question = _(
+                "Where would **{k} new centres** newly cover the most communities within {walk}?"
+            )
         return (
-            f"Where would **{p['add']} new centres** newly cover the most {most} within {walk}? "
-            "The existing centres stay."
+            question.format(k=p["add"], walk=walk, group=p.get("demand"))
+            + " "
+            + _("The existing centres stay.")
         )
     return (
-        f"What is the **fewest new centres** that bring every community a candidate site can "
-        f"reach within {walk} into the circle? The existing centres stay."
+        _(
+            "What is the **fewest new centres** that bring every community a candidate site can "
+            "reach within {walk} into the circle?"
+        ).format(walk=walk)
+        + " "
+        + _("The existing centres stay.")
     )
 
 
-def _unit(p: dict) -> str:
-    """What the objective counts, in words."""
-    if p.get("demand"):
-        return f"people of the group `{p['demand']}`"
-    return "people" if p["objective"] == "population" else "communities"
-
-
-def _solver_lines(s: dict) -> list[str]:
+def _solver_lines(s: dict, _) -> list[str]:
     v = s["solver"]
-    unit = "sites" if v["problem"] == "set covering" else _unit(s["parameters"])
+    if v["problem"] == "set covering":
+        unit = _("sites")
+    elif s["parameters"].get("demand"):
+        unit = _("people of the group `{group}`").format(group=s["parameters"]["demand"])
+    elif s["parameters"]["objective"] == "population":
+        unit = _("people")
+    else:
+        unit = _("communities")
+    problem = _("Set covering") if v["problem"] == "set covering" else _("Maximal covering")
     gap = "–" if v["gap"] is None else f"{100 * v['gap']:.2f} %"
     greedy_gap = "–" if v["greedy_gap"] is None else f"{100 * v['greedy_gap']:.2f} %"
     bound = "–" if v["bound"] is None else _int(v["bound"])
     if v["method"] == "milp":
         lines = [
-            f"{v['problem'].capitalize()} solved as a MILP with scipy.optimize.milp (HiGHS), "
-            f"time limit {v['time_limit_s']:g} s: **{v['status']}**; objective "
-            f"{_int(v['objective'])} {unit}, bound {bound}, gap {gap}.",
-            f"The lazy greedy found {_int(v['greedy_objective'])} {unit} (gap to the bound "
-            f"{greedy_gap}); the proposals come from the {v['solution_from']} solution.",
-            "scipy's milp takes no starting solution, so the greedy does not warm-start it; it "
-            "runs first, and its answer is kept unless the MILP's is strictly better (on a tie "
-            "its smaller-id choice stands).",
+            _(
+                "{problem} solved as a MILP with scipy.optimize.milp (HiGHS), time limit "
+                "{limit:g} s: **{status}**; objective {objective} {unit}, bound {bound}, gap {gap}."
+            ).format(
+                problem=problem,
+                limit=v["time_limit_s"],
+                status=v["status"],
+                objective=_int(v["objective"]),
+                unit=unit,
+                bound=bound,
+                gap=gap,
+            ),
+            _(
+                "The lazy greedy found {objective} {unit} (gap to the bound {gap}); the proposals "
+                "come from the {source} solution."
+            ).format(
+                objective=_int(v["greedy_objective"]),
+                unit=unit,
+                gap=greedy_gap,
+                source=v["solution_from"],
+            ),
+            _(
+                "scipy's milp takes no starting solution, so the greedy does not warm-start it; it "
+                "runs first, and its answer is kept unless the MILP's is strictly better (on a tie "
+                "its smaller-id choice stands)."
+            ),
         ]
     else:
         lines = [
-            f"{v['problem'].capitalize()} by the lazy greedy alone: objective "
-            f"{_int(v['objective'])} {unit}; bound {bound}, gap {gap}.",
+            _(
+                "{problem} by the lazy greedy alone: objective {objective} {unit}; bound {bound}, "
+                "gap {gap}."
+            ).format(
+                problem=problem, objective=_int(v["objective"]), unit=unit, bound=bound, gap=gap
+            ),
         ]
     if v["status"] in ("greedy", "time_limit"):
         lines.append(
-            "Bounds without a finished MILP come from the LP relaxation (HiGHS interior point; "
-            "rounded up for set covering) and, for maximal covering, from submodularity (the "
-            "greedy's value plus the largest gains still open), whichever is tighter."
+            _(
+                "Bounds without a finished MILP come from the LP relaxation (HiGHS interior point; "
+                "rounded up for set covering) and, for maximal covering, from submodularity (the "
+                "greedy's value plus the largest gains still open), whichever is tighter."
+            )
         )
     lines.append(
-        "Gap = |bound − objective| / objective. Ties go to the candidate with the smaller id "
-        "in the greedy; the MILP is solved on candidates and communities sorted by id, so the "
-        "same data gives the same answer whatever the order of the rows."
+        _(
+            "Gap = |bound − objective| / objective. Ties go to the candidate with the smaller id "
+            "in the greedy; the MILP is solved on candidates and communities sorted by id, so the "
+            "same data gives the same answer whatever the order of the rows."
+        )
     )
     return lines
 
 
-def siting_markdown(summary: dict) -> str:
+def siting_markdown(summary: dict, *, lang: str = "en") -> str:
     """The siting summary as a Markdown report for people.
 
     Parameters
     ----------
     summary
         The output of `circle.siting.siting_summary`.
+    lang
+        {"en", "zh"} Language of the texts (the numbers are the same).
 
     Returns
     -------
     str
     """
+    _ = translator(lang)
     s = summary
     p = s["parameters"]
     b, a, g = s["before"], s["after"], s["gain"]
     props = s["proposals"]
     lines = [
-        f"# {s['title']}",
+        f"# {_(s['title'])}",
         "",
-        _question(s),
+        _question(s, _),
         "",
-        "## Before and after",
+        "## " + _("Before and after"),
         "",
-        "| | communities covered | share | population covered | share |",
+        "| " + _row([_("communities covered"), _("share"), _("population covered"), _("share")]),
         "|---|---:|---:|---:|---:|",
-        f"| before: {s['data']['centres']['features']} existing centres | "
+        f"| {_('before: {n} existing centres').format(n=s['data']['centres']['features'])} | "
         f"{b['communities_covered']} | {_pct(b['communities_share'])} | "
         f"{_int(b['population_covered'])} | {_pct(b['population_share'])} |",
-        f"| after: + {len(props)} proposed sites | {a['communities_covered']} | "
+        f"| {_('after: + {n} proposed sites').format(n=len(props))} | {a['communities_covered']} | "
         f"{_pct(a['communities_share'])} | {_int(a['population_covered'])} | "
         f"{_pct(a['population_share'])} |",
-        f"| gain | +{g['communities']} | | "
+        f"| {_('gain')} | +{g['communities']} | | "
         f"{'–' if g['population'] is None else '+' + _int(g['population'])} | |",
-        *_demand_lines(s.get("demand")),
+        *_demand_lines(s.get("demand"), _),
         "",
-        "## Proposed sites",
+        "## " + _("Proposed sites"),
         "",
     ]
     if props:
         group = p.get("demand")
         lines += [
-            "| rank | site | name | type | population newly covered | communities newly "
-            "covered | population alone |"
-            + (f" {_md(group)} newly covered | {_md(group)} alone |" if group else ""),
+            _row(
+                [
+                    _("rank"),
+                    _("site"),
+                    _("name"),
+                    _("type"),
+                    _("population newly covered"),
+                    _("communities newly covered"),
+                    _("population alone"),
+                    *(
+                        [
+                            _("{group} newly covered").format(group=_md(group)),
+                            _("{group} alone").format(group=_md(group)),
+                        ]
+                        if group
+                        else []
+                    ),
+                ]
+            ),
             "|---:|---|---|---|---:|---:|---:|" + ("---:|---:|" if group else ""),
         ]
         for r in props:
             lines.append(
-                f"| {r['rank']} | {_md(r['site_id'])} | {_md(r['name'])} | {_md(r['type'])} | "
+                f"| {r['rank']} | {_md(r['site_id'])} | {_md(r['name'])} | {_md(_(r['type']))} | "
                 f"{_int(r['population_newly_covered'])} | {r['communities_newly_covered']} | "
                 f"{_int(r['population_alone'])} |"
                 + (
@@ -162,117 +258,191 @@ def siting_markdown(summary: dict) -> str:
             )
         lines += [
             "",
-            "Each site's figures count what it adds to the sites ranked above it (they sum to "
-            "the gain); *alone* is what it would newly cover if it were the only one built.",
+            _(
+                "Each site's figures count what it adds to the sites ranked above it (they sum to "
+                "the gain); *alone* is what it would newly cover if it were the only one built."
+            ),
         ]
     else:
-        lines.append("No site is proposed: no candidate newly covers anyone.")
+        lines.append(_("No site is proposed: no candidate newly covers anyone."))
     if p["mode"] == "add" and len(props) < p["add"]:
-        nobody = "one" if p["objective"] == "population" else "community"
-        lines += [
-            "",
-            f"Only {len(props)} of the {p['add']} sites asked for are proposed: any further "
-            f"candidate would newly cover no {nobody}.",
-        ]
-    lines += ["", "## Solver", "", *_solver_lines(s)]
+        if p["objective"] == "population":
+            only = _(
+                "Only {n} of the {k} sites asked for are proposed: any further candidate would "
+                "newly cover no one."
+            )
+        else:
+            only = _(
+                "Only {n} of the {k} sites asked for are proposed: any further candidate would "
+                "newly cover no community."
+            )
+        lines += ["", only.format(n=len(props), k=p["add"])]
+    lines += ["", "## " + _("Solver"), "", *_solver_lines(s, _)]
     left = s["left_out"]
-    lines += ["", f"## Still left out: {len(left)} communities", ""]
+    lines += ["", "## " + _("Still left out: {n} communities").format(n=len(left)), ""]
     if not left:
-        lines.append("Every community is within the circle after the proposals.")
+        lines.append(_("Every community is within the circle after the proposals."))
     else:
-        lines += ["| community | name | population | why |", "|---|---|---:|---|"]
+        lines += [
+            _row([_("community"), _("name"), _("population"), _("why")]),
+            "|---|---|---:|---|",
+        ]
         lines += [
             f"| {_md(r['community_id'])} | {_md(r['name'])} | {_int(r['population'])} | "
-            f"{r['outcome']}: {OUTCOMES[r['outcome']]} |"
+            f"{r['outcome']}: {_(OUTCOMES[r['outcome']])} |"
             for r in left
         ]
     c = s["candidates"]
     pop = s["population"]
-    off = f"; off the network (not used): {', '.join(c['off_network'])}" if c["off_network"] else ""
+    off = (
+        _("; off the network (not used): {ids}").format(ids=", ".join(c["off_network"]))
+        if c["off_network"]
+        else ""
+    )
     lines += [
         "",
-        "## Candidates and population",
+        "## " + _("Candidates and population"),
         "",
-        f"- {c['total']} candidate sites from {s['data']['candidates']['file']}: "
-        f"{c['on_network']} on the network, {c['reaching_uncovered']} within reach of an "
-        f"uncovered community{off}.",
+        _(
+            "- {n} candidate sites from {file}: {on} on the network, {reaching} within reach of "
+            "an uncovered community{off}."
+        ).format(
+            n=c["total"],
+            file=s["data"]["candidates"]["file"],
+            on=c["on_network"],
+            reaching=c["reaching_uncovered"],
+            off=off,
+        ),
     ]
     d = s.get("demand")
     if d:
         lines.append(
-            f"- The objective counts the key group `{d['column']}` (column of the communities "
-            "layer), not population."
+            _(
+                "- The objective counts the key group `{group}` (column of the communities "
+                "layer), not population."
+            ).format(group=d["column"])
             + (
-                f" {d['communities_without_figure']} communities have no figure for it and count 0."
+                " "
+                + _("{n} communities have no figure for it and count 0.").format(
+                    n=d["communities_without_figure"]
+                )
                 if d["communities_without_figure"]
                 else ""
             )
         )
     elif pop["available"]:
-        lines.append("- The objective counts people (the communities' population).")
+        lines.append(_("- The objective counts people (the communities' population)."))
         if pop["communities_without_population"]:
             lines.append(
-                f"- {pop['communities_without_population']} communities have no population "
-                "figure and count 0 for the objective."
+                _(
+                    "- {n} communities have no population figure and count 0 for the objective."
+                ).format(n=pop["communities_without_population"])
             )
     else:
         lines.append(
-            "- No population figures were given: the objective counts communities instead."
+            _("- No population figures were given: the objective counts communities instead.")
         )
     net = s["data"]["network"]
     lines += [
         "",
-        "## Data",
+        "## " + _("Data"),
         "",
-        f"- Network: {net.get('file')} (sha256 {str(net.get('sha256', ''))[:12]}…).",
-        f"- Centres: {s['data']['centres']['file']}; communities: "
-        f"{s['data']['communities']['file']}.",
-        f"- {ATTRIBUTION} where the data comes from OpenStreetMap.",
+        _("- Network: {file} (sha256 {sha}…).").format(
+            file=net.get("file"), sha=str(net.get("sha256", ""))[:12]
+        ),
+        _("- Centres: {centres}; communities: {communities}.").format(
+            centres=s["data"]["centres"]["file"], communities=s["data"]["communities"]["file"]
+        ),
+        "- " + _("{attribution} where the data comes from OpenStreetMap.").format(
+            attribution=ATTRIBUTION
+        ),
         "",
     ]
     return "\n".join(lines)
 
 
-def _demand_lines(d: dict | None) -> list[str]:
+def _demand_lines(d: dict | None, _) -> list[str]:
     if not d:
         return []
     return [
         "",
-        f"Key group '{_md(d['column'])}' (the objective): {_int(d['covered_before'])} of "
-        f"{_int(d['total'])} within the circle before, {_int(d['covered_after'])} after "
-        f"(+{_int(d['gain'])}).",
+        _(
+            "Key group `{group}` (the objective): {before} of {total} within the circle before, "
+            "{after} after (+{gain})."
+        ).format(
+            group=_code(d["column"]),
+            before=_int(d["covered_before"]),
+            total=_int(d["total"]),
+            after=_int(d["covered_after"]),
+            gain=_int(d["gain"]),
+        ),
     ]
 
 
-def siting_text(summary: dict) -> str:
-    """A short plain-text summary for the terminal."""
+def siting_text(summary: dict, *, lang: str = "en") -> str:
+    """A short plain-text summary for the terminal.
+
+    Parameters
+    ----------
+    summary
+        The output of `circle.siting.siting_summary`.
+    lang
+        {"en", "zh"} Language of the texts (the numbers are the same).
+
+    Returns
+    -------
+    str
+    """
+    _ = translator(lang)
     s = summary
     p = s["parameters"]
     v = s["solver"]
     props = s["proposals"]
-    asked = f"{p['add']} asked" if p["mode"] == "add" else "cover everyone"
-    gap = "" if v["gap"] is None else f", gap {100 * v['gap']:.1f} %"
+    asked = (
+        _("{k} asked").format(k=p["add"]) if p["mode"] == "add" else _("cover everyone")
+    )
+    gap = "" if v["gap"] is None else _(", gap {gap:.1f} %").format(gap=100 * v["gap"])
     lines = [
-        f"New centre sites within {p['threshold_min']:g} min — {asked}, {len(props)} proposed "
-        f"({v['problem']}, {v['method']} {v['status']}{gap})",
+        _(
+            "New centre sites within {minutes:g} min — {asked}, {n} proposed "
+            "({problem}, {method} {status}{gap})"
+        ).format(
+            minutes=p["threshold_min"],
+            asked=asked,
+            n=len(props),
+            problem=_(v["problem"]),
+            method=v["method"],
+            status=v["status"],
+            gap=gap,
+        ),
         "",
-        f"{'rank':>4}  {'site':<20} {'type':<18} {'+population':>11}  {'+communities':>12}",
+        f"{pad(_('rank'), 4)}  {pad(_('site'), 20, '<')} {pad(_('type'), 18, '<')} "
+        f"{pad(_('+population'), 11)}  {pad(_('+communities'), 12)}",
     ]
     for r in props:
         lines.append(
-            f"{r['rank']:>4}  {r['site_id']:<20} {r['type']:<18} "
+            f"{r['rank']:>4}  {pad(r['site_id'], 20, '<')} {pad(_(r['type']), 18, '<')} "
             f"{_int(r['population_newly_covered']):>11}  {r['communities_newly_covered']:>12}"
         )
     if p["mode"] == "add" and len(props) < p["add"]:
         lines.append(
-            f"(a further site would newly cover no one: {len(props)} of {p['add']} proposed)"
+            _("(a further site would newly cover no one: {n} of {k} proposed)").format(
+                n=len(props), k=p["add"]
+            )
         )
     n = s["data"]["communities"]["features"]
-    for label, f in (("before", s["before"]), ("after", s["after"])):
+    for label, f in ((_("before"), s["before"]), (_("after"), s["after"])):
         lines.append(
-            f"{label + ':':<8}{f['communities_covered']} of {n} communities "
-            f"({_pct(f['communities_share'])}), population {_int(f['population_covered'])} "
-            f"({_pct(f['population_share'])})"
+            pad(label + _(":"), 8, "<")
+            + _(
+                "{covered} of {n} communities ({share}), population {population} ({pshare})"
+            ).format(
+                covered=f["communities_covered"],
+                n=n,
+                share=_pct(f["communities_share"]),
+                population=_int(f["population_covered"]),
+                pshare=_pct(f["population_share"]),
+            )
         )
     d = s.get("demand")
     if d:
@@ -287,8 +457,10 @@ def siting_text(summary: dict) -> str:
         )
     if s["left_out"]:
         lines.append(
-            "still left out: "
-            + ", ".join(f"{r['community_id']} ({r['outcome']})" for r in s["left_out"][:5])
+            _("still left out: ")
+            + _(", ").join(
+                f"{r['community_id']} ({_(r['outcome'])})" for r in s["left_out"][:5]
+            )
             + (" …" if len(s["left_out"]) > 5 else "")
         )
     return "\n".join(lines) + "\n"
@@ -321,6 +493,8 @@ def write_siting_outputs(
     *,
     overwrite: bool = False,
     extra_files: dict[str, str] | None = None,
+    lang: str = "en",
+    csv_header: str = "en",
 ) -> list[Path]:
     """Write proposals.csv, proposals.geojson, summary.md and summary.json into `out_dir`.
 
@@ -336,6 +510,11 @@ def write_siting_outputs(
         Replace existing files of the same names.
     extra_files
         More files to write with them, name -> text (e.g. ``map.html``).
+    lang
+        {"en", "zh"} Language of summary.md.
+    csv_header
+        {"en", "zh"} Header of proposals.csv: the column names, or their Chinese labels (the
+        file is then UTF-8 with a BOM, for Excel).
 
     Returns
     -------
@@ -347,9 +526,10 @@ def write_siting_outputs(
         out_dir,
         "proposals",
         proposals_for_output(result),
-        siting_markdown(summary),
+        siting_markdown(summary, lang=lang),
         summary_json(summary),
         overwrite=overwrite,
+        csv_header=csv_header,
         coordinate_precision=15,
         csv_lonlat=True,
         extra_files=extra_files,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from .network import WalkNetwork
+from .network import WalkNetwork, symmetric_csr
 
 __all__ = ["SearchGraph", "Snapped", "build_search_graph", "snap_points"]
 
@@ -65,18 +66,8 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float) -> S
     snap = np.full(k, np.nan)
     if k == 0:
         return Snapped(edge, offset, snap)
-    import shapely
-
-    points = shapely.points(xy)
-    hits, dists = network.edge_tree.query_nearest(
-        points, max_distance=max_snap_m, return_distance=True, all_matches=True
-    )
-    if hits.shape[1]:
-        # all equally near edges come back; keep the lowest edge position for each point
-        order = np.lexsort((hits[1], hits[0]))
-        pts, edges = hits[0][order], hits[1][order]
-        first = np.r_[True, pts[1:] != pts[:-1]]
-        pts, edges = pts[first], edges[first]
+    pts, edges = _nearest_edges(network, xy, max_snap_m)
+    if pts.size:
         a = network.xy[network.edge_u[edges]]
         b = network.xy[network.edge_v[edges]]
         d = b - a
@@ -93,6 +84,58 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float) -> S
     n_off = int((edge < 0).sum())
     logger.info("snap: %d of %d points joined the network; %d off it", k - n_off, k, n_off)
     return Snapped(edge, offset, snap)
+
+
+def _nearest_edges(
+    network: WalkNetwork, xy: np.ndarray, max_snap_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points within `max_snap_m` of an edge, and the nearest edge of each (lowest on ties).
+
+    Exact, in bulk: an upper bound on each point's distance from the edges of its 4 nearest
+    sample points, then every edge with a sample point within that bound (+ the index's reach)
+    is measured. Distances are computed as GEOS computes a point-segment distance, so the
+    result (ties included) is that of ``STRtree.query_nearest(..., all_matches=True)``.
+    """
+    index = network.edge_points
+    n_samples = index.edge.size
+    if n_samples == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    k = min(4, n_samples)
+    _, near = index.tree.query(xy, k=k)
+    near = near.reshape(len(xy), k)
+    bound = _segment_distance(network, np.repeat(xy, k, axis=0), index.edge[near.ravel()])
+    bound = np.minimum(bound.reshape(-1, k).min(axis=1), max_snap_m)
+    radius = bound + index.reach_m + 1e-6 * (1.0 + bound + index.reach_m)
+    found = index.tree.query_ball_point(xy, radius, return_sorted=False)
+    counts = np.fromiter(map(len, found), np.int64, len(found))
+    sample = np.fromiter(itertools.chain.from_iterable(found), np.int64, int(counts.sum()))
+    pts = np.repeat(np.arange(len(xy)), counts)
+    edges = index.edge[sample]
+    dist = _segment_distance(network, xy[pts], edges)
+    keep = dist <= max_snap_m
+    pts, edges, dist = pts[keep], edges[keep], dist[keep]
+    order = np.lexsort((edges, dist, pts))
+    pts, edges = pts[order], edges[order]
+    first = np.ones(pts.size, bool)
+    first[1:] = pts[1:] != pts[:-1]
+    return pts[first], edges[first]
+
+
+def _segment_distance(network: WalkNetwork, p: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    # GEOS Distance::pointToSegment, operation for operation (bit-identical results)
+    a = network.xy[network.edge_u[edges]]
+    b = network.xy[network.edge_v[edges]]
+    dx, dy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
+    len2 = dx * dx + dy * dy
+    pax, pay = p[:, 0] - a[:, 0], p[:, 1] - a[:, 1]
+    pbx, pby = p[:, 0] - b[:, 0], p[:, 1] - b[:, 1]
+    to_a = np.sqrt(pax * pax + pay * pay)
+    to_b = np.sqrt(pbx * pbx + pby * pby)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (pax * dx + pay * dy) / len2
+        s = ((a[:, 1] - p[:, 1]) * dx - (a[:, 0] - p[:, 0]) * dy) / len2
+    inner = np.abs(s) * np.sqrt(len2)
+    return np.where((len2 == 0) | (r <= 0.0), to_a, np.where(r >= 1.0, to_b, inner))
 
 
 @dataclass(frozen=True)
@@ -160,14 +203,12 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
     node_of[at_v] = ev[all_edge[at_v]]
     inner = np.flatnonzero(on & ~at_u & ~at_v)
     # unique (edge, offset) spots become new nodes, numbered in (edge, offset) order
-    spots, inverse = np.unique(
-        np.column_stack([all_edge[inner].astype(np.float64), all_off[inner]]),
-        axis=0,
-        return_inverse=True,
-    )
-    spot_edge = spots[:, 0].astype(np.int64)
-    spot_off = spots[:, 1]
-    node_of[inner] = n + inverse.reshape(-1)
+    order = np.lexsort((all_off[inner], all_edge[inner]))
+    sorted_edge, sorted_off = all_edge[inner][order], all_off[inner][order]
+    new_spot = np.ones(order.size, bool)
+    new_spot[1:] = (sorted_edge[1:] != sorted_edge[:-1]) | (sorted_off[1:] != sorted_off[:-1])
+    spot_edge, spot_off = sorted_edge[new_spot], sorted_off[new_spot]
+    node_of[inner[order]] = n + np.cumsum(new_spot) - 1
     k = spot_edge.size
     a0 = network.xy[eu[spot_edge]]
     b0 = network.xy[ev[spot_edge]]
@@ -203,14 +244,7 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
     pieces_edge = np.concatenate(pe)
     pieces_off = np.concatenate(po)
     pieces_len = np.concatenate(pl)
-    size = n + k
-    csr = sp.csr_array(
-        (
-            np.concatenate([pieces_len, pieces_len]),
-            (np.concatenate([pieces_a, pieces_b]), np.concatenate([pieces_b, pieces_a])),
-        ),
-        shape=(size, size),
-    )
+    csr = symmetric_csr(pieces_a, pieces_b, pieces_len, n + k)
     point_node = []
     start = 0
     for g in groups:

@@ -10,6 +10,9 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || PACKAGES+=("$1"); }
 need postgresql-15
 need postgresql-15-postgis-3
 need chromium  # tests/test_map_browser.py opens the offline map in headless chromium
+# Chinese text: the --lang zh map screenshot (chromium via fontconfig) and matplotlib figures
+# (circle.fonts.use_cjk_font, tests/test_fonts.py)
+need fonts-wqy-microhei
 if [ ${#PACKAGES[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import geopandas as gpd
 import pytest
 
@@ -125,3 +127,54 @@ def test_offline_map_in_chromium(chromium, offline_map, tmp_path):
     assert console_errors == []
     assert page_errors == []
     assert dialogs == []
+
+
+def test_chinese_map_in_chromium(chromium, runner, tmp_path):
+    """`circle map --lang zh`: the legend, layer names and tooltips are rendered Chinese text.
+
+    The screenshot goes to tmp_path; with CIRCLE_SCREENSHOT_DIR set it is also saved there
+    (docs/map_zh.png in the README comes from ``CIRCLE_SCREENSHOT_DIR=docs``).
+    """
+    out = tmp_path / "map_zh.html"
+    res = runner.invoke(
+        cli, ["map", "--lang", "zh", "--offline", "--out", str(out)], catch_exceptions=False
+    )
+    assert res.exit_code == 0, res.output
+    html = out.read_text(encoding="utf-8")
+    assert "到最近就业服务站的步行时间" in html  # written as characters, not as &#...; entities
+    assert "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','WenQuanYi Micro Hei'" in html
+    context = chromium.new_context(viewport={"width": 1000, "height": 700}, service_workers="block")
+    blocked, page_errors = [], []
+    block_network(context, blocked)
+    page = context.new_page()
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    try:
+        page.goto(out.resolve().as_uri())
+        page.wait_for_function(
+            "() => window.L && document.querySelectorAll('path.leaflet-interactive').length >= 17",
+            timeout=15_000,
+        )
+        legend = page.locator(".circle-legend").inner_text()
+        for label in ("到最近就业服务站的步行时间", "≤ 5 分钟", "10–15 分钟", "未覆盖", "等时圈"):
+            assert label in legend
+        assert "&#" not in legend and "Walk to" not in legend
+        font = page.locator(".circle-legend").evaluate("e => getComputedStyle(e).fontFamily")
+        assert "WenQuanYi Micro Hei" in font
+        assert "15分钟就业服务圈" in page.locator(".circle-title").inner_text()
+        assert page.get_by_label("社区（按步行时间）").is_checked()
+        community = page.locator(".leaflet-communities-pane path.leaflet-interactive").first
+        page.mouse.move(*community.evaluate(POINT_ON_PATH))
+        tooltip = page.locator(".leaflet-tooltip").last
+        tooltip.wait_for(state="visible", timeout=5_000)
+        assert "到最近服务站步行" in tooltip.inner_text() and "分钟" in tooltip.inner_text()
+        page.mouse.move(0, 0)
+        shot = tmp_path / "map_zh.png"
+        page.screenshot(path=shot)
+    finally:
+        context.close()
+    assert blocked == [] and page_errors == []
+    assert 10_000 < shot.stat().st_size < 300_000
+    if os.environ.get("CIRCLE_SCREENSHOT_DIR"):
+        target = os.path.join(os.environ["CIRCLE_SCREENSHOT_DIR"], shot.name)
+        with open(target, "wb") as f:
+            f.write(shot.read_bytes())

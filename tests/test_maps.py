@@ -233,3 +233,27 @@ def test_band_layers_are_drawn_largest_first_and_not_interactive(offline_html):
     names = re.findall(r"(\d+)-min walk area", offline_html)
     assert names[:3] == ["15", "10", "5"]
     assert offline_html.count('"interactive": false') >= 4  # streets and three bands
+
+
+def test_chinese_map_draws_the_same_features_with_chinese_words(helsinki_map_inputs, offline_html):
+    result, iso, net = helsinki_map_inputs
+    zh = map_html(coverage_map(result, isochrones=iso, network=net, lang="zh"))
+    en_layers, zh_layers = geojson_layers(offline_html), geojson_layers(zh)
+    assert len(zh_layers) == len(en_layers)
+    for a, b in zip(en_layers, zh_layers, strict=True):
+        assert [f["geometry"] for f in a["features"]] == [f["geometry"] for f in b["features"]]
+    def walks(layers):
+        layer = next(g for g in layers if "walk" in g["features"][0]["properties"])
+        return [f["properties"]["walk"] for f in layer["features"]]
+
+    # the same figures, Chinese units: "12.3 min (987 m)" -> "12.3 分钟（987 米）"
+    en_walks, zh_walks = walks(en_layers), walks(zh_layers)
+    assert [re.findall(r"[\d.,]+", w) for w in zh_walks] == [
+        re.findall(r"[\d.,]+", w) for w in en_walks
+    ]
+    assert all("分钟" in w for w in zh_walks if re.search(r"\d", w))
+    assert "到最近就业服务站的步行时间" in zh and "Walk to the nearest centre" not in zh
+    # layer names reach the layer control as JSON strings (\u escapes, shown as characters)
+    assert json.dumps("社区（按步行时间）") in zh and "Communities by walk time" not in zh
+    # the hostile names stay escaped in Chinese too
+    assert HOSTILE["img"] not in zh

@@ -63,7 +63,6 @@ def test_reach_matrix_equals_per_candidate_networkx_searches(seed):
         graph.point_node[1],
         targets.snap_m,
         limit,
-        block_size=int(rng.integers(1, 4 * graph.n_nodes)),  # blocks of 1 to 4 sources
     )
     ref = reach_within_networkx(net, sources, targets, limit)
     got, want = pairs(fast), pairs(ref)

@@ -1,0 +1,1 @@
+"""Benchmarks of circle at city to province scale (``python -m bench``); see bench/run.py."""

@@ -1,0 +1,243 @@
+"""Chinese texts (--lang zh, --csv-header zh): catalogue complete and compiled, glossary terms
+used, the same numbers and machine-readable files in both languages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from circle.cli import cli
+from circle.errors import ConfigError
+from circle.i18n import (
+    LOCALE_DIR,
+    compile_po,
+    default_lang,
+    display_width,
+    extract_messages,
+    pad,
+    read_po,
+    resolve_lang,
+    translator,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PO = LOCALE_DIR / "zh" / "LC_MESSAGES" / "circle.po"
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> dict[str, str]:
+    entries = read_po(PO)
+    entries.pop("")  # the header
+    return entries
+
+
+def test_every_text_in_the_code_has_a_translation_and_no_key_is_stale(catalogue):
+    used = extract_messages()
+    assert len(used) > 150  # the extractor found the texts (a broken one would find none)
+    missing = {k: v for k, v in used.items() if not catalogue.get(k)}
+    assert missing == {}, "texts without a Chinese translation (add them to circle.po)"
+    stale = sorted(set(catalogue) - set(used))
+    assert stale == [], "translations of texts the code no longer uses (remove them)"
+
+
+def test_translations_keep_every_placeholder(catalogue):
+    def fields(text):
+        return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f is not None)
+
+    assert {k: v for k, v in catalogue.items() if fields(k) != fields(v)} == {}
+
+
+def test_committed_mo_is_compiled_from_the_po():
+    assert PO.with_suffix(".mo").read_bytes() == compile_po(PO), (
+        "circle.mo is out of date: run python scripts/compile_catalogue.py"
+    )
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext's msgfmt not installed")
+def test_compiled_catalogue_equals_gnu_msgfmt(tmp_path):
+    # an independent compiler: GNU msgfmt without its (optional) hash table gives the same bytes
+    out = tmp_path / "circle.mo"
+    subprocess.run(["msgfmt", "--no-hash", "-o", str(out), str(PO)], check=True)
+    assert out.read_bytes() == compile_po(PO)
+
+
+def _glossary() -> list[tuple[list[str], str]]:
+    rows = []
+    for line in (LOCALE_DIR / "GLOSSARY.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or cells[0] in ("English", "---") or cells[0].startswith("*"):
+            continue
+        rows.append(([t.strip() for t in cells[0].split(",")], cells[1]))
+    return rows
+
+
+def _words(text: str) -> str:
+    """A text without its placeholders (``{walk}``), file names and quoted column names."""
+    return re.sub(r"\{[^}]*\}|[\w.]+\.(csv|json|md)\b|'\w+'", " ", text)
+
+
+def test_catalogue_uses_the_glossary_terms(catalogue):
+    rows = _glossary()
+    assert len(rows) >= 15
+    wrong = []
+    for terms, chinese in rows:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, terms)) + r")\b", re.IGNORECASE)
+        wrong += [
+            (terms[0], chinese, k, v)
+            for k, v in catalogue.items()
+            if pattern.search(_words(k)) and chinese not in v
+        ]
+    assert wrong == []
+
+
+def test_glossary_check_catches_an_inconsistent_term(catalogue):
+    # the check above can fail: a translation with another word for "community" is caught
+    terms, chinese = next(r for r in _glossary() if r[0][0] == "community")
+    bad = {**catalogue, "Community": "小区"}
+    pattern = re.compile(r"\b(" + "|".join(terms) + r")\b", re.IGNORECASE)
+    assert [k for k, v in bad.items() if pattern.search(k) and chinese not in v] == ["Community"]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "fi_FI.UTF-8"}, "en"),
+        ({"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"CIRCLE_LANG": "zh", "LC_ALL": "C"}, "zh"),
+        ({"LC_MESSAGES": "zh_TW"}, "zh"),
+    ],
+)
+def test_default_language_from_the_environment(env, expected):
+    assert default_lang(env) == expected
+
+
+def test_unknown_language_and_empty_text():
+    with pytest.raises(ConfigError, match="fr"):
+        resolve_lang("fr")
+    assert translator("zh")("") == ""  # not the catalogue's header
+    assert translator("zh")("a text not in the catalogue") == "a text not in the catalogue"
+
+
+def test_padding_counts_chinese_characters_twice():
+    assert display_width("社区abc") == 7
+    assert pad("社区", 6) == "  社区"
+    assert pad("ab", 4, "<") == "ab  "
+
+
+def _coverage(runner, *args, env=None):
+    res = runner.invoke(cli, ["-q", "coverage", *map(str, args)], env=env, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_coverage_in_chinese_has_the_same_numbers_and_files(runner, tmp_path):
+    en = _coverage(runner, "--lang", "en", "--out", tmp_path / "en")
+    zh = _coverage(runner, "--lang", "zh", "--out", tmp_path / "zh")
+    assert "15分钟就业服务圈" in zh and "社区" in zh and "未覆盖" in zh
+    assert not re.search(r"\b(communities|within|statuses)\b", zh)
+    assert NUMBER.findall(zh) == NUMBER.findall(en)
+    for name in ("coverage.csv", "coverage.geojson", "summary.json"):
+        assert (tmp_path / "zh" / name).read_bytes() == (tmp_path / "en" / name).read_bytes()
+    md_en = (tmp_path / "en" / "summary.md").read_text(encoding="utf-8")
+    md_zh = (tmp_path / "zh" / "summary.md").read_text(encoding="utf-8")
+    assert md_zh.startswith("# 15分钟就业服务圈：覆盖情况\n")
+    assert "## 按步行时间统计的覆盖情况" in md_zh
+    # the same figures (Chinese word order may put a sentence's two numbers the other way round)
+    assert sorted(NUMBER.findall(md_zh)) == sorted(NUMBER.findall(md_en))
+
+
+def test_language_defaults_to_the_locale(runner):
+    unset = {"CIRCLE_LANG": "", "LC_ALL": "", "LC_MESSAGES": ""}
+    assert "15分钟就业服务圈" in _coverage(runner, env={**unset, "LANG": "zh_CN.UTF-8"})
+    assert "15-minute employment circle" in _coverage(runner, env={**unset, "LANG": "C.UTF-8"})
+
+
+def test_chinese_csv_header_opens_in_excel(runner, tmp_path):
+    _coverage(runner, "--out", tmp_path / "en")
+    _coverage(runner, "--csv-header", "zh", "--out", tmp_path / "zh")
+    raw = (tmp_path / "zh" / "coverage.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
+    assert not (tmp_path / "en" / "coverage.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    # Excel decodes a file with this BOM as UTF-8: that is Python's utf-8-sig
+    zh = pd.read_csv(tmp_path / "zh" / "coverage.csv", encoding="utf-8-sig", dtype=str)
+    en = pd.read_csv(tmp_path / "en" / "coverage.csv", encoding="utf-8", dtype=str)
+    assert list(zh.columns[:3]) == ["社区编号", "名称", "人口"]
+    assert "步行时间（分钟）" in zh.columns and "已覆盖" in zh.columns
+    assert len(set(zh.columns)) == len(zh.columns)
+    assert zh.to_numpy().tolist() == en.to_numpy().tolist()
+    assert len(zh) == 13
+    # without the BOM, Excel on a Chinese Windows would take the file as GBK: not what was written
+    with pytest.raises(UnicodeDecodeError):
+        raw[3:].decode("gbk")
+
+
+def test_site_in_chinese_with_chinese_csv_header(runner, tmp_path):
+    def site(*args):
+        res = runner.invoke(
+            cli, ["-q", "site", "--add", "2", *map(str, args)], catch_exceptions=False
+        )
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    en = site("--out", tmp_path / "en")
+    zh = site("--lang", "zh", "--csv-header", "zh", "--out", tmp_path / "zh")
+    assert "新建服务站选址" in zh and "新建前" in zh and "最大覆盖问题" in zh
+    assert NUMBER.findall(zh) == NUMBER.findall(en)
+    assert (tmp_path / "zh" / "proposals.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    zh_csv = pd.read_csv(tmp_path / "zh" / "proposals.csv", encoding="utf-8-sig", dtype=str)
+    en_csv = pd.read_csv(tmp_path / "en" / "proposals.csv", dtype=str)
+    assert list(zh_csv.columns[:2]) == ["排名", "站点编号"] and "经度" in zh_csv.columns
+    assert zh_csv.to_numpy().tolist() == en_csv.to_numpy().tolist()
+    for name in ("proposals.geojson", "summary.json"):
+        assert (tmp_path / "zh" / name).read_bytes() == (tmp_path / "en" / name).read_bytes()
+    md = (tmp_path / "zh" / "summary.md").read_text(encoding="utf-8")
+    assert "## 建议站点" in md and "## 求解" in md
+
+
+def test_rerun_of_a_chinese_run_reproduces_its_files(runner, tmp_path):
+    _coverage(runner, "--lang", "zh", "--csv-header", "zh", "--out", tmp_path / "run")
+    res = runner.invoke(cli, ["rerun", str(tmp_path / "run")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+
+
+def test_compare_in_chinese(runner, tmp_path):
+    _coverage(runner, "--out", tmp_path / "a")
+    _coverage(runner, "--speed-kmh", "3", "--out", tmp_path / "b")
+    res = runner.invoke(
+        cli,
+        ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--lang", "zh"],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("# 15分钟就业服务圈：两次分析对比")
+    assert "不再覆盖" in res.output
+
+
+def test_help_in_chinese_from_the_environment():
+    def helptext(*args, lang):
+        env = {"PATH": "/usr/bin:/bin", "CIRCLE_LANG": lang}
+        return subprocess.run(
+            [sys.executable, "-m", "circle", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    top = helptext("--help", lang="zh")
+    assert "统计各社区在各步行时间段内能否到达就业服务站" in top
+    assert "为新建就业服务站选址" in top
+    options = helptext("coverage", "--help", lang="zh")
+    assert "面向阅读者的文字语言" in options and "带 BOM" in options
+    assert "面向阅读者" not in helptext("coverage", "--help", lang="en")

@@ -1,8 +1,8 @@
 """Bench: what hostile or huge inputs cost — time and peak memory of the process that refuses or
 runs them. Not part of the test suite (the 1M-feature runs take minutes).
 
-    python bench/limits.py            # all cases, prints a Markdown table for bench/RESULTS.md
-    python bench/limits.py --quick    # without the two 1,000,000-feature runs
+    python -m bench.limits            # all cases, prints a Markdown table (bench/LIMITS_RESULTS.md)
+    python -m bench.limits --quick    # without the two 1,000,000-feature runs
 
 Inputs are generated in a temporary folder: a 10,000,000-row centres CSV (250 MB, unique ids),
 1,000,000 random points inside the bundled Helsinki network's area, the billion-laughs .osm.

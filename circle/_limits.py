@@ -15,7 +15,7 @@ __all__ = ["DEFAULT_MAX_FEATURES", "MAX_FEATURES_ENV", "check_layer_size", "max_
 #: environment variable that raises (or lowers) the limit for the CLI
 MAX_FEATURES_ENV = "CIRCLE_MAX_FEATURES"
 #: features per layer read by default: far more communities or centres than any city has; a run
-#: with a million features peaks at about 1.3 GB of memory (bench/limits.py)
+#: with a million features peaks at about 1.3 GB of memory (bench/LIMITS_RESULTS.md)
 DEFAULT_MAX_FEATURES = 1_000_000
 
 _CHUNK = 1 << 20

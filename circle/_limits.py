@@ -15,7 +15,7 @@ __all__ = ["DEFAULT_MAX_FEATURES", "MAX_FEATURES_ENV", "check_layer_size", "max_
 #: environment variable that raises (or lowers) the limit for the CLI
 MAX_FEATURES_ENV = "CIRCLE_MAX_FEATURES"
 #: features per layer read by default: far more communities or centres than any city has; a run
-#: with a million features peaks at about 1.3 GB of memory (bench/LIMITS_RESULTS.md)
+#: with a million features peaks at about 3 GB of memory (bench/LIMITS_RESULTS.md)
 DEFAULT_MAX_FEATURES = 1_000_000
 
 _CHUNK = 1 << 20
@@ -79,7 +79,7 @@ def too_many_features(path: Path, limit: int) -> InputDataError:
     msg = (
         f"{path}: more than {limit:,} features ({size_text}); circle reads at most "
         f"{limit:,} features per layer. Split the study area, or raise the limit with "
-        f"{MAX_FEATURES_ENV}=N (a million features take about 1.3 GB of memory)"
+        f"{MAX_FEATURES_ENV}=N (a million features take about 3 GB of memory)"
     )
     return InputDataError(msg)
 

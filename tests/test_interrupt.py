@@ -191,7 +191,7 @@ def test_signal_during_the_renames_is_held_until_all_files_are_in_place(tmp_path
 
 
 def test_a_failed_write_removes_the_folder_it_created(tmp_path, line_network, monkeypatch):
-    def broken(summary):
+    def broken(*args, **kwargs):
         msg = "disk full"
         raise RuntimeError(msg)
 

@@ -91,3 +91,43 @@ def test_cli_report_with_a_hostile_file_name_and_ids(runner, tmp_path):
     md = (out / "summary.md").read_text(encoding="utf-8")
     assert_inert_html(RENDER(md), [name, *ids], REPORT_TAGS)
     assert_no_raw_markup(md, [name, *ids])
+
+
+def test_coverage_map_holds_no_raw_hostile_markup(line_network):
+    """The folium map (which legitimately holds scripts) never carries a hostile name verbatim."""
+    from circle.maps import coverage_map, map_html
+
+    html = map_html(coverage_map(hostile_result(line_network)))
+    assert_no_raw_markup(html, HOSTILE_NAMES)
+
+
+def test_compare_report_shows_data_strings_as_plain_text(runner, tmp_path):
+    """`circle compare` of two runs whose communities have hostile names and ids: compare.md
+    renders as plain text listing them."""
+    communities = pd.DataFrame(
+        {
+            "id": HOSTILE_NAMES[:6],
+            "name": HOSTILE_NAMES[6:12],
+            "lon": [24.9365, 24.9396, 24.9370, 24.9527, 24.9450, 24.9410],
+            "lat": [60.1690, 60.1648, 60.1690, 60.1680, 60.1700, 60.1660],
+        }
+    )
+    path = tmp_path / "communities.csv"
+    communities.to_csv(path, index=False)
+    for name, speed in (("base", "2"), ("new", "5")):
+        res = runner.invoke(
+            cli, ["-q", "coverage", "--communities", str(path), "-m", "4", "--speed-kmh", speed,
+                  "--out", str(tmp_path / name)],
+            catch_exceptions=False,
+        )
+        assert res.exit_code == 0, res.output
+    out = tmp_path / "compare"
+    res = runner.invoke(cli, ["compare", str(tmp_path / "base"), str(tmp_path / "new"), "--out",
+                              str(out), "--lang", "en"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    gained = json.loads((out / "compare.json").read_text(encoding="utf-8"))["gained"]
+    shown = [s for r in gained for s in (r["community_id"], r["name"])]
+    assert shown
+    md = (out / "compare.md").read_text(encoding="utf-8")
+    assert_inert_html(RENDER(md), shown, REPORT_TAGS | {"code"})
+    assert_no_raw_markup((out / "compare_map.html").read_text(encoding="utf-8"), HOSTILE_NAMES)

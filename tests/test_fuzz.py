@@ -168,21 +168,15 @@ def read_and_prepare(path: Path, kind: str) -> gpd.GeoDataFrame:
 # ---- the fuzz tests ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("suffix", "texts"), [(".csv", csv_texts()), (".geojson", geojson_bytes())],
+    ids=["csv", "geojson"],
+)
 @fuzz(150)
-@given(content=st.one_of(csv_texts(), st.binary(max_size=300)),
-       kind=st.sampled_from(["centres", "communities"]))
-def test_csv_reader_survives_any_bytes(workdir, content, kind):
-    path = workdir / "layer.csv"
-    path.write_bytes(content)
-    outcome_is_valid_or_circle_error(lambda: read_and_prepare(path, kind))
-
-
-@fuzz(150)
-@given(content=st.one_of(geojson_bytes(), st.binary(max_size=300)),
-       kind=st.sampled_from(["centres", "communities"]))
-def test_geojson_reader_survives_any_bytes(workdir, content, kind):
-    path = workdir / "layer.geojson"
-    path.write_bytes(content)
+@given(data=st.data(), kind=st.sampled_from(["centres", "communities"]))
+def test_layer_reader_survives_any_bytes(workdir, suffix, texts, data, kind):
+    path = workdir / f"layer{suffix}"
+    path.write_bytes(data.draw(st.one_of(texts, st.binary(max_size=300)), label="content"))
     outcome_is_valid_or_circle_error(lambda: read_and_prepare(path, kind))
 
 

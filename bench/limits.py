@@ -44,7 +44,8 @@ def million_points(path: Path) -> None:
     lat = rng.uniform(60.165, 60.178, 1_000_000)
     with open(path, "w") as f:
         f.write("id,lon,lat\n")
-        f.writelines(f"p{i},{a:.6f},{b:.6f}\n" for i, (a, b) in enumerate(zip(lon, lat)))
+        rows = enumerate(zip(lon, lat, strict=True))
+        f.writelines(f"p{i},{a:.6f},{b:.6f}\n" for i, (a, b) in rows)
 
 
 def measure(*args, env=None) -> tuple[int, float, float, str]:
@@ -79,7 +80,9 @@ def main() -> None:
             points = folder / "points_1m.csv"
             million_points(points)
             env = {"CIRCLE_MAX_FEATURES": "2000000"}
-            rows.append(("1,000,000 centres (limit raised)", *measure("--centres", points, env=env)))
+            rows.append(
+                ("1,000,000 centres (limit raised)", *measure("--centres", points, env=env))
+            )
             rows.append(
                 ("1,000,000 communities (limit raised)", *measure("--communities", points, env=env))
             )

@@ -361,7 +361,10 @@ def _decode_chinese_windows(path: Path, utf8_error: UnicodeDecodeError) -> str:
     than read as wrong Chinese.
     """
     raw = path.read_bytes()
-    how = "save it as UTF-8 CSV (Excel: Save As, 'CSV UTF-8 (Comma delimited)' / 'CSV UTF-8 (逗号分隔)')"
+    how = (
+        "save it as UTF-8 CSV (Excel: Save As, 'CSV UTF-8 (Comma delimited)' / "
+        "'CSV UTF-8 (逗号分隔)')"
+    )
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         msg = f"{path}: UTF-16 text (Excel's 'Unicode text'), not a UTF-8 CSV; {how}"
         raise InputDataError(msg) from utf8_error

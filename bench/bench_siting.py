@@ -15,10 +15,10 @@ import time
 import geopandas as gpd
 import numpy as np
 
-from circle.engine import reach_within
-from circle.network import network_from_arrays
-from circle.siting import site_new_centres
-from circle.snap import build_search_graph, snap_points
+from circle.network.engine import reach_within
+from circle.network.snap import build_search_graph, snap_points
+from circle.network.walk import network_from_arrays
+from circle.siting.core import site_new_centres
 
 CRS = "EPSG:32651"
 ORIGIN = np.array([500_000.0, 4_600_000.0])

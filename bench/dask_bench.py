@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.generate import CRS, X0, Y0, jittered_grid
 from circle import CircleConfig, coverage_report
-from circle.distributed import Partitioning, dask_client, run_partitioned_coverage
-from circle.partition import halo_m
+from circle.network.partition import halo_m
+from circle.runs.distributed import Partitioning, dask_client, run_partitioned_coverage
 
 
 def _idle_rss_mb() -> float:
     """Peak resident memory of a worker that has only imported circle (the floor), MB."""
-    import circle.distributed  # noqa: F401
+    import circle.runs.distributed  # noqa: F401
 
     return _peak_rss_mb()
 

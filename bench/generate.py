@@ -16,7 +16,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from circle.network import WalkNetwork, network_from_arrays
+from circle.network.walk import WalkNetwork, network_from_arrays
 
 __all__ = [
     "CRS",

@@ -105,7 +105,7 @@ class CaseResult:
 def prepare_workload(w: Workload) -> Workload:
     """Write the workload's .pbf and layer files into its work folder (reused when present)."""
     from bench.generate import random_layers, write_grid_pbf, write_layers
-    from circle.network import network_from_osm
+    from circle.network.load import network_from_osm
 
     work = Path(w.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -138,14 +138,14 @@ def _workload_network(w: Workload, net):
 
 def _load(w: Workload):
     """The workload's network from the warm cache (never timed)."""
-    from circle.network import network_from_osm
+    from circle.network.load import network_from_osm
 
     return _workload_network(w, network_from_osm(w.pbf))
 
 
 def _layers(w: Workload, net):
     from circle import read_layer
-    from circle.coverage import prepare_layer
+    from circle.coverage.core import prepare_layer
 
     centres = read_layer(w.centres)
     communities = read_layer(w.communities)
@@ -188,7 +188,7 @@ def _timed_fast(*fns, repeat: int, min_s: float = 0.2) -> list[list[float]]:
 
 
 def case_osm_read(w: Workload, repeat: int, r: CaseResult) -> None:
-    from circle.network import network_from_osm
+    from circle.network.load import network_from_osm
 
     times, net = _timed(lambda: network_from_osm(w.pbf, use_cache=False), repeat)
     r.times["read OSM file + build network"] = times
@@ -198,7 +198,7 @@ def case_osm_read(w: Workload, repeat: int, r: CaseResult) -> None:
 
 
 def case_cache_load(w: Workload, repeat: int, r: CaseResult) -> None:
-    from circle.network import network_from_osm
+    from circle.network.load import network_from_osm
 
     network_from_osm(w.pbf)  # make sure the cache exists
     (times,) = _timed_fast(lambda: network_from_osm(w.pbf), repeat=repeat)
@@ -206,7 +206,7 @@ def case_cache_load(w: Workload, repeat: int, r: CaseResult) -> None:
 
 
 def case_snap(w: Workload, repeat: int, r: CaseResult) -> None:
-    from circle.snap import snap_points
+    from circle.network.snap import snap_points
 
     net = _load(w)
     _, _, cent_xy, comm_xy = _layers(w, net)
@@ -242,8 +242,8 @@ def case_search(w: Workload, repeat: int, r: CaseResult) -> None:
     from scipy.sparse.csgraph import dijkstra
 
     from circle.config import DEFAULT_CONFIG
-    from circle.engine import nearest_centres
-    from circle.snap import build_search_graph, snap_points
+    from circle.network.engine import nearest_centres
+    from circle.network.snap import build_search_graph, snap_points
 
     net = _load(w)
     _, _, cent_xy, comm_xy = _layers(w, net)
@@ -296,8 +296,8 @@ def case_networkx(w: Workload, repeat: int, r: CaseResult) -> None:
     import numpy as np
 
     from circle.config import DEFAULT_CONFIG
-    from circle.engine import nearest_centres, nearest_centres_networkx
-    from circle.snap import build_search_graph, snap_points
+    from circle.network.engine import nearest_centres, nearest_centres_networkx
+    from circle.network.snap import build_search_graph, snap_points
 
     net = _load(w)
     if net.n_nodes > NX_MAX_NODES:
@@ -333,7 +333,7 @@ def case_osmnx_way(w: Workload, repeat: int, r: CaseResult) -> None:
     import shapely
 
     from circle.config import DEFAULT_CONFIG
-    from circle.coverage import coverage_report
+    from circle.coverage.core import coverage_report
 
     net = _load(w)
     if net.n_nodes > NX_MAX_NODES:
@@ -363,7 +363,7 @@ def case_osmnx_way(w: Workload, repeat: int, r: CaseResult) -> None:
 
 
 def case_isochrones(w: Workload, repeat: int, r: CaseResult) -> None:
-    from circle.isochrones import walk_isochrones
+    from circle.coverage.isochrones import walk_isochrones
 
     net = _load(w)
     centres, _, _, _ = _layers(w, net)
@@ -374,7 +374,7 @@ def case_isochrones(w: Workload, repeat: int, r: CaseResult) -> None:
 def case_reach(w: Workload, repeat: int, r: CaseResult) -> None:
     import numpy as np
 
-    from circle._fastpath import HAVE_NUMBA, bounded_reach
+    from circle.network._fastpath import HAVE_NUMBA, bounded_reach
 
     net = _load(w)
     A = net.csr
@@ -480,8 +480,8 @@ def _reach_within_hook(net, cands, limit, repeat, r: CaseResult) -> None:
     """Siting's engine.reach_within: candidates at nodes (0 m legs) to every node."""
     import numpy as np
 
-    from circle.engine import reach_within
-    from circle.snap import build_search_graph
+    from circle.network.engine import reach_within
+    from circle.network.snap import build_search_graph
 
     graph = build_search_graph(net)  # no inserted points: the network itself
     nodes = np.asarray(cands, np.int64)

@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.generate import CRS, X0, Y0, jittered_grid
 from circle.bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
-from circle.io import read_layer
-from circle.isochrones import walk_isochrones
-from circle.maps import map_html
-from circle.network import load_network
-from circle.siting import candidates_from_osm, site_new_centres
-from circle.whatif import whatif_map
+from circle.coverage.isochrones import walk_isochrones
+from circle.io.files import read_layer
+from circle.maps.coverage_map import map_html
+from circle.maps.whatif import whatif_map
+from circle.network.load import load_network
+from circle.siting.core import candidates_from_osm, site_new_centres
 
 
 def size_mb(result, net, centres) -> float:

@@ -23,29 +23,33 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._text import fmt_int, fmt_pct
 from .bundled import DEFAULT_NETWORK, default_layers
 from .config import DEFAULT_CONFIG, CircleConfig
-from .coverage import CoverageResult, coverage_report, summarise
+from .coverage.core import CoverageResult, coverage_report, summarise
+from .coverage.isochrones import walk_isochrones
 from .errors import ConfigError
-from .io import LayerColumns, read_layer
-from .isochrones import walk_isochrones
-from .maps import (
+from .io.columns import LayerColumns
+from .io.files import read_layer
+from .io.osm import OSM_SUFFIXES
+from .maps.coverage_map import (
     UNCOVERED_FILL,
     UNCOVERED_OUTLINE,
-    _in_pane,
-    _walk,
     band_colours,
     coverage_map,
+    in_pane,
     map_html,
     safe_text,
     tile_provider,
     to_map_datum,
+    walk_elements,
 )
-from .network import WalkNetwork, load_network
-from .osm import OSM_SUFFIXES
-from .report import _int, _pct, write_coverage_outputs
-from .runs import load_layers
-from .siting import (
+from .network.load import load_network
+from .network.walk import WalkNetwork
+from .report.coverage import write_coverage_outputs
+from .report.siting import write_siting_outputs
+from .runs.job import load_layers
+from .siting.core import (
     SitingResult,
     candidates_from_osm,
     candidates_on_grid,
@@ -53,7 +57,6 @@ from .siting import (
     site_new_centres,
     siting_summary,
 )
-from .siting_report import write_siting_outputs
 
 __all__ = ["Coverage", "Siting", "StudyArea"]
 
@@ -386,7 +389,7 @@ class Coverage(_Run):
         )
         ax.set_title(
             f"{self.config.threshold_min:g}-minute walk at {self.config.walk_speed_kmh:g} km/h: "
-            f"{_pct(share)} covered"
+            f"{fmt_pct(share)} covered"
         )
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
         return ax
@@ -433,7 +436,7 @@ class Coverage(_Run):
         b = self.summary["thresholds"][-1]
         return (
             f"<Coverage: {b['communities_covered']} of {len(self.table)} communities, "
-            f"{_int(b['population_covered'])} people ({_pct(b['population_share'])}) within "
+            f"{fmt_int(b['population_covered'])} people ({fmt_pct(b['population_share'])}) within "
             f"{self.config.threshold_min:g} min at {self.config.walk_speed_kmh:g} km/h>"
         )
 
@@ -444,14 +447,14 @@ class Coverage(_Run):
             [
                 f"{b['minutes']:g} min",
                 f"{b['walk_m']:,.0f} m",
-                f"{b['communities_covered']} ({_pct(b['communities_share'])})",
-                f"{_int(b['population_covered'])} ({_pct(b['population_share'])})",
+                f"{b['communities_covered']} ({fmt_pct(b['communities_share'])})",
+                f"{fmt_int(b['population_covered'])} ({fmt_pct(b['population_share'])})",
             ]
             for b in s["thresholds"]
         ]
         statuses = ", ".join(f"{k} {v}" for k, v in s["communities"]["by_status"].items())
         left = [
-            f"{g['name'] or g['community_id']} ({_int(g['population'])})"
+            f"{g['name'] or g['community_id']} ({fmt_int(g['population'])})"
             for g in s["uncovered"][:5]
         ]
         more = len(s["uncovered"]) - len(left)
@@ -539,7 +542,7 @@ class Siting(_Run):
                 "id": [safe_text(i) for i in p["site_id"]],
                 "rank": [str(r) for r in p["rank"]],
                 "gain": [
-                    safe_text(f"{_int(pop)} people, {n} communities")
+                    safe_text(f"{fmt_int(pop)} people, {n} communities")
                     for pop, n in zip(
                         p["population_newly_covered"], p["communities_newly_covered"], strict=True
                     )
@@ -551,7 +554,7 @@ class Siting(_Run):
         folium.GeoJson(
             to_map_datum(shown, provider.datum if provider else "wgs84").__geo_interface__,
             name=f"Proposed sites ({len(p)})",
-            marker=_in_pane(
+            marker=in_pane(
                 folium.CircleMarker(
                     radius=10,
                     color="#ffffff",
@@ -572,7 +575,7 @@ class Siting(_Run):
             ),
             pane="centres",
         ).add_to(m)
-        for i, element in enumerate(_walk(m.get_root())):  # stable names, as coverage_map
+        for i, element in enumerate(walk_elements(m.get_root())):  # stable names, as coverage_map
             element._id = f"{i:06d}"
         return m
 
@@ -622,7 +625,7 @@ class Siting(_Run):
                 zorder=7,
             )
         g = self.summary["gain"]
-        gain = f"{_int(g['population'])} people, " if g["population"] is not None else ""
+        gain = f"{fmt_int(g['population'])} people, " if g["population"] is not None else ""
         ax.set_title(
             f"{len(p)} proposed site(s) newly cover {gain}{g['communities']} communities "
             f"within {self.config.threshold_min:g} min"
@@ -650,7 +653,7 @@ class Siting(_Run):
         g = self.summary["gain"]
         return (
             f"<Siting: {len(self.proposals)} proposed site(s) newly cover "
-            f"{_int(g['population'])} people, {g['communities']} communities within "
+            f"{fmt_int(g['population'])} people, {g['communities']} communities within "
             f"{self.config.threshold_min:g} min>"
         )
 
@@ -659,14 +662,14 @@ class Siting(_Run):
         rows = [
             [
                 label,
-                f"{s[key]['communities_covered']} ({_pct(s[key]['communities_share'])})",
-                f"{_int(s[key]['population_covered'])} ({_pct(s[key]['population_share'])})",
+                f"{s[key]['communities_covered']} ({fmt_pct(s[key]['communities_share'])})",
+                f"{fmt_int(s[key]['population_covered'])} ({fmt_pct(s[key]['population_share'])})",
             ]
             for label, key in (("before", "before"), ("after", "after"))
         ]
-        rows.append(["gain", f"+{s['gain']['communities']}", "+" + _int(s["gain"]["population"])])
+        rows.append(["gain", f"+{s['gain']['communities']}", "+" + fmt_int(s["gain"]["population"])])
         proposals = [
-            f"{p['rank']}. {p['name'] or p['site_id']} (+{_int(p['population_newly_covered'])})"
+            f"{p['rank']}. {p['name'] or p['site_id']} (+{fmt_int(p['population_newly_covered'])})"
             for p in s["proposals"]
         ]
         question = (

@@ -10,8 +10,8 @@ fresh derivation, so they cannot drift from the OSM data.
 
 from pathlib import Path
 
-from circle.extract import layers_from_osm
-from circle.io import write_layer_geojson
+from circle.io.extract import layers_from_osm
+from circle.io.outputs import write_layer_geojson
 
 here = Path(__file__).resolve().parent
 centres, communities = layers_from_osm(here / "helsinki_centre.osm.pbf")

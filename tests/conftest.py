@@ -20,7 +20,7 @@ import shapely
 from click.testing import CliRunner
 
 from circle.bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
-from circle.network import network_from_arrays
+from circle.network.walk import network_from_arrays
 
 #: a projected CRS for generated networks (UTM 51N, which covers Shenyang); origin offset below
 CRS = "EPSG:32651"

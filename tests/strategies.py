@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from circle.network import network_from_arrays
+from circle.network.walk import network_from_arrays
 
 from .conftest import CRS, X0, Y0
 

@@ -15,9 +15,9 @@ import pytest
 import shapely
 
 from circle import coverage_report
-from circle.areas import assign_areas
 from circle.cli import cli
-from circle.coverage import UNASSIGNED_AREA, summarise
+from circle.coverage.areas import assign_areas
+from circle.coverage.core import UNASSIGNED_AREA, summarise
 from circle.errors import CircleWarning, InputDataError
 
 from .conftest import CRS, SHENYANG_SW
@@ -166,7 +166,7 @@ def test_areas_layer_without_features_or_crs(tmp_path, shenyang):
 def test_manifest_records_the_new_options_and_reruns(tmp_path, runner, shenyang, shenyang_files):
     """A run with a GCJ-02 CSV, a GeoPackage layer choice and areas writes a manifest whose
     rerun is byte-identical (areas.csv included); a changed areas file is refused."""
-    from circle.datums import wgs84_to_gcj02
+    from circle.io.datums import wgs84_to_gcj02
 
     graphml, _, communities = shenyang_files
     centres = shenyang[1]

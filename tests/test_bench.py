@@ -13,7 +13,7 @@ import numpy as np
 from bench.generate import CRS, jittered_grid, replay_extract, write_grid_pbf
 from bench.run import CASES
 from circle import load_network
-from circle.network import network_from_osm
+from circle.network.load import network_from_osm
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from circle import CircleConfig, coverage_report, layers_from_osm, load_network, read_layer
-from circle.coverage import summarise
+from circle.coverage.core import summarise
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_committed_default_layers_equal_a_fresh_derivation(bundled):
 def test_population_estimate_by_hand_for_one_community(bundled):
     """way/28951232 holds one building; footprint x levels / 40 m² computed here directly."""
     network, _, _ = bundled
-    from circle.osm import read_tagged_features
+    from circle.io.osm import read_tagged_features
 
     feats = read_tagged_features(network, ("building", "landuse"))
     area = next(f for f in feats if f["osm_id"] == "way/28951232")["geometry"]

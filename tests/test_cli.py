@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from circle.cli import cli
-from circle.report import OUTPUT_FILES
+from circle.report.coverage import OUTPUT_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,8 @@ import pytest
 
 from circle.bundled import DEFAULT_NETWORK
 from circle.cli import cli
-from circle.network import load_network
-from circle.report import OUTPUT_FILES
+from circle.network.load import load_network
+from circle.report.coverage import OUTPUT_FILES
 
 from .test_maps import network_references
 

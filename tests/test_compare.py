@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from circle.cli import cli
-from circle.scenarios import compare_runs, read_run
+from circle.report.compare import compare_runs, read_run
 
 GROUPS = ["graduates", "migrant_workers", "veterans", "unemployed", "low_income"]
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from circle.cli import cli
-from circle.compare_map import CHANGE_STYLES
+from circle.maps.compare_map import CHANGE_STYLES
 
 from .test_maps import HOSTILE, geojson_layers, network_references
 

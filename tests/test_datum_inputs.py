@@ -17,9 +17,9 @@ import shapely
 
 from circle import coverage_report, load_network, read_layer
 from circle.cli import cli
-from circle.datum_check import _fit, _probes, check_datum, datum_fit
-from circle.datums import gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from circle.errors import CircleWarning
+from circle.io.datums import gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
+from circle.network.datum_check import _fit, _probes, check_datum, datum_fit
 
 
 def shifted(layer, convert):

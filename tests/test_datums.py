@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circle.datums import (
+from circle.io.datums import (
     bd09_to_gcj02,
     bd09_to_wgs84,
     gcj02_to_bd09,

@@ -19,8 +19,9 @@ import sqlalchemy as sa
 
 from circle import MissingDependencyError, load_network, read_layer
 from circle.cli import cli
-from circle.db import db_source, mask_url, network_from_db, write_db_tables
 from circle.errors import InputDataError, OutputError
+from circle.io.db import db_source, mask_url, write_db_tables
+from circle.network.from_db import network_from_db
 
 from .conftest import CRS, X0, Y0
 
@@ -490,7 +491,7 @@ def test_mask_url():
 
 
 def test_db_source_round_trips_a_query_through_the_url():
-    from circle.db import _parse
+    from circle.io.db import _parse
 
     sql = "SELECT * FROM t WHERE name LIKE 'a%&b' AND x = 1"
     src = _parse(db_source("postgresql://u:pw@h/db?sslmode=disable", query=sql), InputDataError)

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from circle.bundled import DEFAULT_NETWORK
-from circle.runs import MANIFEST_NAME
+from circle.runs.job import MANIFEST_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 

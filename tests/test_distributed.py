@@ -13,8 +13,8 @@ import pytest
 import shapely
 
 from circle import CircleConfig, coverage_report
-from circle.distributed import Partitioning, dask_client, run_partitioned_coverage
 from circle.errors import PartFailedError
+from circle.runs.distributed import Partitioning, dask_client, run_partitioned_coverage
 
 from .conftest import CRS, X0, Y0, need_dask
 

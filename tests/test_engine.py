@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy.spatial import Delaunay
 
-from circle.engine import nearest_centres, nearest_centres_networkx
-from circle.network import network_from_arrays
-from circle.snap import build_search_graph, snap_points
+from circle.network.engine import nearest_centres, nearest_centres_networkx
+from circle.network.snap import build_search_graph, snap_points
+from circle.network.walk import network_from_arrays
 
 from .conftest import CRS
 

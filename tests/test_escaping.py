@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 
 from circle import CircleConfig, coverage_report, summarise
 from circle.cli import cli
-from circle.report import summary_json, summary_markdown, summary_text
+from circle.report.coverage import summary_json, summary_markdown, summary_text
 
 from .conftest import points
 from .hostile import HOSTILE_NAMES, REPORT_TAGS, assert_inert_html, assert_no_raw_markup
@@ -95,7 +95,7 @@ def test_cli_report_with_a_hostile_file_name_and_ids(runner, tmp_path):
 
 def test_coverage_map_holds_no_raw_hostile_markup(line_network):
     """The folium map (which legitimately holds scripts) never carries a hostile name verbatim."""
-    from circle.maps import coverage_map, map_html
+    from circle.maps.coverage_map import coverage_map, map_html
 
     html = map_html(coverage_map(hostile_result(line_network)))
     assert_no_raw_markup(html, HOSTILE_NAMES)

@@ -13,8 +13,8 @@ import pytest
 
 from circle.cli import cli
 from circle.errors import InputDataError
-from circle.extract import OsmPresets, extract_osm_layers, presets_from_file
-from circle.osm import read_tagged_features
+from circle.io.extract import OsmPresets, extract_osm_layers, presets_from_file
+from circle.io.osm import read_tagged_features
 
 
 @pytest.fixture(scope="module")

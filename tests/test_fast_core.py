@@ -9,9 +9,10 @@ import shapely
 
 from circle import load_network
 from circle.config import DEFAULT_CONFIG
-from circle.coverage import CoverageResult, summarise
-from circle.network import _load_npz, _save_npz, network_from_arrays
-from circle.snap import snap_points
+from circle.coverage.core import CoverageResult, summarise
+from circle.network.load import _load_npz, _save_npz
+from circle.network.snap import snap_points
+from circle.network.walk import network_from_arrays
 
 from .conftest import CRS
 from .test_engine import random_street_network

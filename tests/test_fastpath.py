@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from circle._fastpath import HAVE_NUMBA, bounded_reach
+from circle.network._fastpath import HAVE_NUMBA, bounded_reach
 
 pytestmark = pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
 

@@ -1,4 +1,4 @@
-"""Chinese text in matplotlib figures: circle.fonts.use_cjk_font."""
+"""Chinese text in matplotlib figures: circle.report.fonts.use_cjk_font."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import rc_context  # noqa: E402
 
-from circle import fonts  # noqa: E402
 from circle.errors import CircleWarning  # noqa: E402
+from circle.report import fonts
 
 TEXT = "15分钟就业服务圈 覆盖率 未覆盖人口"
 

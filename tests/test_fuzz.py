@@ -24,11 +24,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from circle.coverage import prepare_layer
+from circle.coverage.core import prepare_layer
 from circle.errors import CircleError, CircleWarning
-from circle.extract import layers_from_osm
-from circle.io import read_layer
-from circle.network import network_from_osm
+from circle.io.extract import layers_from_osm
+from circle.io.files import read_layer
+from circle.network.load import network_from_osm
 
 from .conftest import make_network
 from .strategies import bounded

@@ -10,7 +10,7 @@ import shapely
 
 from circle import CircleConfig, coverage_report, layers_from_osm, load_network
 from circle.errors import CircleWarning, InputDataError
-from circle.gates import gates_from_osm
+from circle.network.gates import gates_from_osm
 
 from .conftest import CRS, X0, Y0, make_network, points
 

@@ -10,10 +10,10 @@ import pytest
 
 from circle import coverage_report, load_network, read_layer
 from circle.cli import cli
-from circle.coverage import COLUMNS, summarise
+from circle.coverage.core import COLUMNS, summarise
+from circle.coverage.groups import DEFAULT_GROUP_COLUMNS, group_coverage, resolve_group_columns
 from circle.errors import InputDataError
-from circle.groups import DEFAULT_GROUP_COLUMNS, group_coverage, resolve_group_columns
-from circle.report import summary_markdown, summary_text
+from circle.report.coverage import summary_markdown, summary_text
 
 GROUPS = ("graduates", "migrant_workers", "veterans", "unemployed", "low_income")
 

@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from circle.cli import cli
-from circle.coverage import UNASSIGNED_AREA
+from circle.coverage.core import UNASSIGNED_AREA
 
 GROUPS = ["graduates", "migrant_workers", "veterans", "unemployed", "low_income"]
 

@@ -123,7 +123,7 @@ def _pb_bytes(field: int, value: bytes) -> bytes:
 
 def _zlib_blocks(raw_pbf: bytes) -> bytes:
     """Re-encode an uncompressed PBF's blocks as zlib blocks (Blob.raw -> Blob.zlib_data)."""
-    from circle._pbf_guard import _fields
+    from circle.io._pbf_guard import _fields
 
     out, pos = bytearray(), 0
     while pos < len(raw_pbf):

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-import circle.io
+import circle.io.outputs
 from circle import coverage_report
 from circle.cli import cli
-from circle.io import atomic_output_dir
-from circle.report import OUTPUT_FILES, write_coverage_outputs
-from circle.runs import MANIFEST_NAME
+from circle.io.outputs import atomic_output_dir
+from circle.report.coverage import OUTPUT_FILES, write_coverage_outputs
+from circle.runs.job import MANIFEST_NAME
 
 from .conftest import points
 
@@ -178,7 +178,7 @@ def test_signal_during_the_renames_is_held_until_all_files_are_in_place(tmp_path
             signal.raise_signal(signal.SIGINT)
         real_replace(src, dst)
 
-    monkeypatch.setattr(circle.io.os, "replace", replace_and_interrupt)
+    monkeypatch.setattr(circle.io.outputs.os, "replace", replace_and_interrupt)
     names = ["a.csv", "b.json", "c.md"]
     with (
         pytest.raises(KeyboardInterrupt),
@@ -195,7 +195,7 @@ def test_a_failed_write_removes_the_folder_it_created(tmp_path, line_network, mo
         msg = "disk full"
         raise RuntimeError(msg)
 
-    monkeypatch.setattr("circle.report.summary_markdown", broken)
+    monkeypatch.setattr("circle.report.coverage.summary_markdown", broken)
     result = coverage_report(points([("h1", 50, 5)]), points([("c1", 0, 0)]), line_network)
     out = tmp_path / "report"
     with pytest.raises(RuntimeError, match="disk full"):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from circle import coverage_report, load_network, read_layer
-from circle.io import LayerColumns
+from circle.io.files import LayerColumns
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ import shapely
 from scipy.spatial import cKDTree
 
 from circle.config import CircleConfig
+from circle.coverage.isochrones import ALL_CENTRES, walk_isochrones
 from circle.errors import NetworkError
-from circle.io import read_layer
-from circle.isochrones import ALL_CENTRES, walk_isochrones
-from circle.network import load_network
-from circle.snap import snap_points
+from circle.io.files import read_layer
+from circle.network.load import load_network
+from circle.network.snap import snap_points
 
 from .conftest import CRS, X0, Y0, make_network, points
 from .test_engine import random_street_network

@@ -11,12 +11,12 @@ import pytest
 import shapely
 
 from circle.bundled import DEFAULT_CENTRES, DEFAULT_COMMUNITIES, DEFAULT_NETWORK
-from circle.coverage import coverage_report
-from circle.datums import wgs84_to_gcj02
+from circle.coverage.core import coverage_report
+from circle.coverage.isochrones import walk_isochrones
 from circle.errors import ConfigError
-from circle.io import read_layer
-from circle.isochrones import walk_isochrones
-from circle.maps import (
+from circle.io.datums import wgs84_to_gcj02
+from circle.io.files import read_layer
+from circle.maps.coverage_map import (
     OSM_ATTRIBUTION,
     TILE_PROVIDERS,
     UNCOVERED_OUTLINE,
@@ -26,7 +26,7 @@ from circle.maps import (
     tile_provider,
     to_map_datum,
 )
-from circle.network import load_network
+from circle.network.load import load_network
 
 from .conftest import make_network, points
 from .test_datums import EVILTRANSFORM, metres

@@ -14,8 +14,9 @@ import pytest
 from circle import load_network
 from circle.bundled import bundled_path
 from circle.errors import InputDataError, NetworkError
-from circle.network import local_utm_crs, network_from_graph, network_from_osm
-from circle.osm import is_walkable, read_walk_ways
+from circle.io.osm import is_walkable, read_walk_ways
+from circle.network.load import network_from_osm
+from circle.network.walk import local_utm_crs, network_from_graph
 
 
 def osm_xml(nodes, ways):
@@ -116,7 +117,7 @@ def test_second_run_uses_the_cache(bundled, monkeypatch):
     def fail(path):
         raise AssertionError("parsed the OSM file again")
 
-    monkeypatch.setattr("circle.network.read_walk_ways", fail)
+    monkeypatch.setattr("circle.network.load.read_walk_ways", fail)
     second = load_network(bundled[0])
     np.testing.assert_array_equal(first.edge_length_m, second.edge_length_m)
     assert second.crs == first.crs

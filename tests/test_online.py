@@ -17,10 +17,10 @@ import pyproj
 import pytest
 import shapely
 
-from circle import online
 from circle.cli import cli
 from circle.errors import ConfigError, NetworkError
-from circle.online import features_from_frame, fetch_osm, parse_bbox
+from circle.network import online
+from circle.network.online import features_from_frame, fetch_osm, parse_bbox
 
 from .conftest import CRS, SHENYANG_SW
 

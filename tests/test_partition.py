@@ -9,10 +9,9 @@ import pytest
 import shapely
 
 from circle import CircleConfig, coverage_report, load_network, read_layer
-from circle.coverage import prepare_coverage
-from circle.distributed import Partitioning, run_partitioned_coverage
+from circle.coverage.core import prepare_coverage
 from circle.errors import InputDataError
-from circle.partition import (
+from circle.network.partition import (
     assign_to_parts,
     cut_network,
     halo_m,
@@ -20,6 +19,7 @@ from circle.partition import (
     search_part,
     tile_parts,
 )
+from circle.runs.distributed import Partitioning, run_partitioned_coverage
 
 from .conftest import CRS, X0, Y0, make_network, points
 

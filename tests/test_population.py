@@ -14,8 +14,8 @@ from affine import Affine
 
 from circle.cli import cli
 from circle.errors import InputDataError
-from circle.extract import POPULATION_METHOD
-from circle.population import POPULATION_NONE, fill_population, population_from_raster
+from circle.io.extract import POPULATION_METHOD
+from circle.io.population import POPULATION_NONE, fill_population, population_from_raster
 
 from .conftest import CRS, X0, Y0
 
@@ -86,7 +86,7 @@ def test_raster_sums_by_hand(grid_raster):
 
 def test_sources_in_order_and_stated(grid_raster, bundled):
     """Column first, then the raster, then OSM buildings, else none; each row says which."""
-    from circle.osm import read_tagged_features
+    from circle.io.osm import read_tagged_features
 
     communities = gpd.GeoDataFrame(
         {"id": ["h1", "h2", "h3"], "population": [42.0, None, None]},

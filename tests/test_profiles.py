@@ -9,9 +9,9 @@ import pytest
 
 from circle import coverage_report, load_network, read_layer
 from circle.cli import cli
+from circle.config import PROFILES, get_profile, parse_profiles, profile_for_speed
 from circle.errors import ConfigError
-from circle.profiles import PROFILES, get_profile, parse_profiles, profile_for_speed
-from circle.scenarios import profile_table, profiles_markdown
+from circle.report.compare import profile_table, profiles_markdown
 
 
 def test_registry_speeds_and_sources():

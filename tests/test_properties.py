@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from circle import CircleConfig, coverage_report, summarise
 from circle.errors import NetworkError
-from circle.network import network_from_arrays
-from circle.snap import snap_points
+from circle.network.snap import snap_points
+from circle.network.walk import network_from_arrays
 
 from .conftest import CRS, X0, Y0, points
 from .strategies import bounded, point_rows, scenes

@@ -141,7 +141,7 @@ def test_non_wgs84_datum_needs_lon_lat(tmp_path, bundled):
 
 def test_datum_conversion_keeps_polygons_and_attributes(tmp_path, shenyang):
     """A GCJ-02 polygon file comes back to the WGS84 original within 1 cm, vertex by vertex."""
-    from circle.datums import wgs84_to_gcj02
+    from circle.io.datums import wgs84_to_gcj02
 
     _, _, communities = shenyang
     shifted = communities.copy()
@@ -189,7 +189,7 @@ def test_refused_files(tmp_path, name, content, kwargs, expect):
 
 
 def test_cli_refusals_for_layers_and_datums(tmp_path, runner, bundled):
-    from circle.cli import cli
+    from circle.cli.app import cli
 
     _, centres, communities = bundled
     two = tmp_path / "two.gpkg"

@@ -12,8 +12,8 @@ import geopandas as gpd
 
 from circle.cli import cli
 from circle.config import CircleConfig
-from circle.io import LayerColumns
-from circle.runs import CoverageJob, input_sha256
+from circle.io.files import LayerColumns
+from circle.runs.job import CoverageJob, input_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 

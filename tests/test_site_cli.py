@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from circle.cli import cli
-from circle.siting_report import SITING_FILES
+from circle.report.siting import SITING_FILES
 
 
 def run(runner, command, *args):

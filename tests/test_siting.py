@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 from circle import CircleConfig, coverage_report, load_network, read_layer, summarise
-from circle.engine import reach_within, reach_within_networkx
 from circle.errors import ConfigError, InputDataError, NetworkError
-from circle.osm import read_tagged_features
-from circle.siting import (
+from circle.io.osm import read_tagged_features
+from circle.network.engine import reach_within, reach_within_networkx
+from circle.network.snap import build_search_graph, snap_points
+from circle.siting.core import (
     CANDIDATE_TAGS,
     candidates_from_osm,
     candidates_on_grid,
@@ -23,7 +24,6 @@ from circle.siting import (
     site_new_centres,
     siting_summary,
 )
-from circle.snap import build_search_graph, snap_points
 
 from .conftest import CRS, X0, Y0, make_network, points
 from .test_engine import random_street_network
@@ -212,7 +212,7 @@ def test_set_covering_uses_the_fewest_sites_and_says_why_the_rest_are_left_out()
     xy = np.vstack([base.xy, [[X0 + 6000, Y0 + 6000], [X0 + 6400, Y0 + 6000]]])
     u = np.r_[base.edge_u, n]
     v = np.r_[base.edge_v, n + 1]
-    from circle.network import network_from_arrays
+    from circle.network.walk import network_from_arrays
 
     net = network_from_arrays(xy, u, v, crs=CRS, min_component_m=0)
     communities, centres, candidates, _ = greedy_trap()

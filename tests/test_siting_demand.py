@@ -13,14 +13,14 @@ import pytest
 from circle import CircleConfig, coverage_report, read_layer
 from circle.cli import cli
 from circle.errors import InputDataError
-from circle.siting import (
+from circle.report.siting import proposals_for_output, siting_markdown, siting_text
+from circle.siting.core import (
     candidates_from_osm,
     candidates_on_grid,
     combine_candidates,
     site_new_centres,
     siting_summary,
 )
-from circle.siting_report import proposals_for_output, siting_markdown, siting_text
 
 from .conftest import points
 from .test_siting import reference_reach, street, with_proposals

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from circle import CircleConfig, ConfigError, Coverage, Siting, StudyArea
-from circle.maps import UNCOVERED_OUTLINE, map_html
+from circle.maps.coverage_map import UNCOVERED_OUTLINE, map_html
 
 from .conftest import points
 

@@ -7,13 +7,13 @@ import pytest
 
 from circle import CircleConfig, coverage_report, load_network, read_layer, summarise
 from circle.cli import cli
-from circle.siting import (
+from circle.runs.sweep import read_scenarios
+from circle.siting.core import (
     candidates_from_osm,
     candidates_on_grid,
     site_new_centres,
     siting_summary,
 )
-from circle.sweep import read_scenarios
 
 from .test_siting import with_proposals
 

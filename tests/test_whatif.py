@@ -12,9 +12,9 @@ import pytest
 from circle.cli import cli
 from circle.config import CircleConfig
 from circle.errors import ConfigError
-from circle.maps import map_html
-from circle.siting import gather_candidates, site_new_centres
-from circle.whatif import whatif_data, whatif_map
+from circle.maps.coverage_map import map_html
+from circle.maps.whatif import whatif_data, whatif_map
+from circle.siting.core import gather_candidates, site_new_centres
 
 from .conftest import points
 
@@ -103,7 +103,7 @@ def test_gather_candidates_combines_sources(bundled, tmp_path, helsinki_net):
 
 @pytest.fixture(scope="module")
 def helsinki_net(bundled):
-    from circle.network import load_network
+    from circle.network.load import load_network
 
     return load_network(bundled[0])
 

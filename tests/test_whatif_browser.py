@@ -19,11 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 from circle.cli import cli
-from circle.coverage import coverage_report
-from circle.io import read_layer
-from circle.network import load_network
-from circle.siting import candidates_from_osm, site_new_centres, siting_summary
-from circle.whatif import WHATIF_COLOURS
+from circle.coverage.core import coverage_report
+from circle.io.files import read_layer
+from circle.maps.whatif import WHATIF_COLOURS
+from circle.network.load import load_network
+from circle.siting.core import candidates_from_osm, site_new_centres, siting_summary
 
 from .browser import block_network, watch
 

@@ -1,0 +1,324 @@
+"""Reading OpenStreetMap files (.osm, .osm.bz2, .osm.gz, .osm.pbf): walkable ways and tagged features."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import osmium
+import shapely
+from shapely import wkb
+
+from .._text import first_line
+from ..errors import InputDataError
+from ._pbf_guard import check_pbf_strings
+
+__all__ = ["OSM_SUFFIXES", "WalkWays", "is_walkable", "read_tagged_features", "read_walk_ways"]
+
+logger = logging.getLogger(__name__)
+
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
+
+# osmnx 2.1's "walk" network filter (osmnx/_overpass.py::_get_network_filter) with its default
+# access rule ["access"!~"private"]. Overpass semantics: a rule passes when the key is absent or
+# its value does not *search*-match the unanchored, case-sensitive regex.
+_WALK_EXCLUDE = [
+    (k, re.compile(p))
+    for k, p in [
+        ("area", "yes"),
+        ("access", "private"),
+        (
+            "highway",
+            "abandoned|bus_guideway|construction|cycleway|motor|no|planned|"
+            "platform|proposed|raceway|razed|rest_area|services",
+        ),
+        ("foot", "no"),
+        ("service", "private"),
+        ("sidewalk", "separate"),
+        ("sidewalk:both", "separate"),
+        ("sidewalk:left", "separate"),
+        ("sidewalk:right", "separate"),
+    ]
+]
+
+
+def is_walkable(tags) -> bool:
+    """Whether a way's tags pass osmnx's ``walk`` filter.
+
+    Parameters
+    ----------
+    tags
+        A mapping of OSM tags (a dict or an osmium TagList).
+
+    Returns
+    -------
+    bool
+    """
+    if "highway" not in tags:
+        return False
+    for key, pattern in _WALK_EXCLUDE:
+        value = tags.get(key)
+        if value is not None and pattern.search(value):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class WalkWays:
+    """Walkable ways of an OSM file as runs of present nodes.
+
+    Attributes
+    ----------
+    node_ids
+        Sorted OSM ids of every node used by a run (int64).
+    lonlat
+        WGS84 coordinates of those nodes, shape (n, 2).
+    seg_u, seg_v
+        Positions (into `node_ids`) of the two ends of every segment of every run.
+    seg_way
+        OSM way id of each segment.
+    seg_highway
+        The way's `highway` value for each segment.
+    cut_ways
+        Number of ways cut by the extract's edge (split into runs of present nodes).
+    newest_edit
+        UTC time (ISO 8601) of the newest edit among the walkable ways, ``None`` when the file
+        carries no timestamps.
+    """
+
+    node_ids: np.ndarray
+    lonlat: np.ndarray
+    seg_u: np.ndarray
+    seg_v: np.ndarray
+    seg_way: np.ndarray
+    seg_highway: np.ndarray
+    cut_ways: int
+    newest_edit: str | None = None
+
+
+def _check_osm_path(path: Path) -> None:
+    if not path.exists():
+        msg = f"{path}: file not found; give an existing .osm, .osm.bz2 or .osm.pbf file"
+        raise InputDataError(msg)
+    if not path.name.lower().endswith(OSM_SUFFIXES):
+        msg = (
+            f"{path}: not an OpenStreetMap file name; use .osm, .osm.bz2, .osm.gz or .osm.pbf "
+            "(or .graphml for a saved osmnx graph)"
+        )
+        raise InputDataError(msg)
+    if path.name.lower().endswith(".pbf"):
+        check_pbf_strings(path)
+
+
+class _WalkHandler(osmium.SimpleHandler):
+    """Runs of present nodes of the walkable ways, in flat lists (one entry per node of a run)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[int] = []
+        self.lon: list[float] = []
+        self.lat: list[float] = []
+        self.run_nodes: list[int] = []
+        self.run_way: list[int] = []
+        self.run_highway: list[str] = []
+        self.cut = 0
+        self.bad_location: tuple | None = None
+        self.newest = None
+
+    def _stamp(self, w) -> None:
+        t = w.timestamp
+        if t.year > 1970 and (self.newest is None or t > self.newest):  # 1970: no metadata
+            self.newest = t
+
+    def way(self, w) -> None:
+        if not is_walkable(w.tags):
+            return
+        self._stamp(w)
+        highway = w.tags.get("highway")
+        ids, lon, lat = self.ids, self.lon, self.lat
+        start = len(ids)
+        last = None
+        cut = False
+        for ref in w.nodes:
+            loc = ref.location
+            if loc.valid():
+                node = ref.ref
+                if node != last:  # osmnx drops consecutive duplicate refs
+                    ids.append(node)
+                    lon.append(loc.lon)
+                    lat.append(loc.lat)
+                    last = node
+            else:  # node cut away by the extract's clip: split here, never bridge the gap
+                if self.bad_location is None and _out_of_range(loc):
+                    self.bad_location = (ref.ref, loc)
+                cut = True
+                self._end_run(start, w.id, highway)
+                start = len(ids)
+                last = None
+        self._end_run(start, w.id, highway)
+        self.cut += cut
+
+    def _end_run(self, start: int, way: int, highway: str) -> None:
+        size = len(self.ids) - start
+        if size >= 2:
+            self.run_nodes.append(size)
+            self.run_way.append(way)
+            self.run_highway.append(highway)
+        elif size == 1:  # a one-node run makes no segment
+            del self.ids[-1], self.lon[-1], self.lat[-1]
+
+
+def read_walk_ways(path: str | Path) -> WalkWays:
+    """Read the walkable ways of an OSM file in one streaming pass.
+
+    Ways are kept when they pass osmnx's ``walk`` filter. Ways cut by the extract's bounding box
+    (referencing nodes that are not in the file) keep their runs of present nodes.
+
+    Parameters
+    ----------
+    path
+        An .osm, .osm.bz2, .osm.gz or .osm.pbf file.
+
+    Returns
+    -------
+    WalkWays
+    """
+    path = Path(path)
+    _check_osm_path(path)
+    handler = _WalkHandler()
+    try:
+        handler.apply_file(
+            str(path), locations=True, filters=[osmium.filter.KeyFilter("highway")]
+        )
+    except _OSM_READ_ERRORS as err:
+        raise _read_error(path, err) from err
+    if handler.bad_location is not None:
+        raise _location_error(path, *handler.bad_location)
+    if not handler.run_nodes:
+        msg = (
+            f"{path}: no walkable ways (OSM highway=* ways passing osmnx's walk filter); "
+            "is this the street network of the study area?"
+        )
+        raise InputDataError(msg)
+    flat = np.array(handler.ids, dtype=np.int64)
+    node_ids, first_seen, pos = np.unique(flat, return_index=True, return_inverse=True)
+    lonlat = np.column_stack([np.array(handler.lon)[first_seen], np.array(handler.lat)[first_seen]])
+    sizes = np.array(handler.run_nodes, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    not_first = np.ones(flat.size, dtype=bool)
+    not_first[ends - sizes] = False  # every node but the first of a run ends a segment
+    not_last = np.ones(flat.size, dtype=bool)
+    not_last[ends - 1] = False
+    return WalkWays(
+        node_ids=node_ids,
+        lonlat=lonlat,
+        seg_u=pos[not_last],
+        seg_v=pos[not_first],
+        seg_way=np.repeat(np.array(handler.run_way, dtype=np.int64), sizes - 1),
+        seg_highway=np.repeat(np.array(handler.run_highway, dtype=object), sizes - 1),
+        cut_ways=handler.cut,
+        newest_edit=handler.newest.strftime("%Y-%m-%dT%H:%M:%SZ") if handler.newest else None,
+    )
+
+
+def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
+    """Read nodes and areas (closed ways, multipolygons) carrying any of `keys`.
+
+    Parameters
+    ----------
+    path
+        An OSM file.
+    keys
+        Tag keys to keep, e.g. ``("amenity", "office", "landuse", "building")``.
+
+    Returns
+    -------
+    list of dict
+        One dict per feature with ``osm_id`` (``"node/1"``, ``"way/2"``, ``"relation/3"``),
+        ``tags`` and a WGS84 shapely ``geometry`` (Point or MultiPolygon). Ways that are not
+        closed (for example cut by the extract's edge) have no area and are left out.
+    """
+    path = Path(path)
+    _check_osm_path(path)
+    factory = osmium.geom.WKBFactory()
+    out = []
+    try:
+        processor = (
+            osmium.FileProcessor(str(path))
+            .with_locations()
+            .with_areas(osmium.filter.KeyFilter(*keys))
+            .with_filter(osmium.filter.KeyFilter(*keys))
+        )
+        for obj in processor:
+            if obj.is_node():
+                if not obj.location.valid():
+                    if _out_of_range(obj.location):
+                        raise _location_error(path, obj.id, obj.location)
+                    continue
+                geom = shapely.Point(obj.location.lon, obj.location.lat)
+                osm_id = f"node/{obj.id}"
+            elif obj.is_area():
+                try:
+                    geom = wkb.loads(factory.create_multipolygon(obj), hex=True)
+                except RuntimeError:  # broken ring in the source data
+                    continue
+                osm_id = f"{'way' if obj.from_way() else 'relation'}/{obj.orig_id()}"
+            elif obj.is_way():
+                # a way that makes no area (open, or an outline cut by the extract's edge):
+                # the line of its present nodes; complete closed ways arrive as areas instead
+                coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                if len(coords) < 2 or (obj.is_closed() and len(coords) == len(obj.nodes)):
+                    continue
+                geom = shapely.LineString(coords)
+                osm_id = f"way/{obj.id}"
+            else:
+                continue
+            out.append({"osm_id": osm_id, "tags": dict(obj.tags), "geometry": geom})
+    except _OSM_READ_ERRORS as err:
+        raise _read_error(path, err) from err
+    return out
+
+
+#: what libosmium raises on broken input: RuntimeError (XML, PBF, compression errors),
+#: ValueError (malformed ids, versions; UnicodeDecodeError for non-UTF-8 tag text) and
+#: InvalidLocationError (malformed coordinates), which is no RuntimeError subclass
+_OSM_READ_ERRORS = (RuntimeError, ValueError, osmium.InvalidLocationError)
+
+
+def _read_error(path: Path, err: BaseException) -> InputDataError:
+    """One line saying why an OSM file cannot be read, and what to do."""
+    detail = first_line(err)
+    if "XML entities are not supported" in detail:
+        hint = (
+            "the file declares XML entities (<!ENTITY ...>), which OSM data never needs and "
+            "which can expand to gigabytes ('billion laughs'); export plain OSM XML or .osm.pbf"
+        )
+    elif isinstance(err, UnicodeDecodeError):
+        hint = "tag text that is not UTF-8; re-export the file with osmium or JOSM"
+    elif isinstance(err, osmium.InvalidLocationError):
+        hint = "a node with malformed coordinates; re-export the file with osmium or JOSM"
+    else:
+        hint = "is the file complete?"
+    return InputDataError(f"{path}: cannot read as OpenStreetMap data ({detail}); {hint}")
+
+
+#: libosmium's coordinate of a node that is not in the file (cut away by the extract)
+_UNDEFINED_COORDINATE = 2**31 - 1
+
+
+def _out_of_range(location) -> bool:
+    """A location given in the file but outside ±180° / ±90° (not merely missing)."""
+    return not location.valid() and location.x != _UNDEFINED_COORDINATE
+
+
+def _location_error(path: Path, node_id: int, location) -> InputDataError:
+    lon, lat = location.lon_without_check(), location.lat_without_check()
+    msg = (
+        f"{path}: node {node_id} has coordinates out of range (lon {lon:g}, lat {lat:g}); "
+        "fix or remove it (e.g. in JOSM) and export again"
+    )
+    return InputDataError(msg)
+

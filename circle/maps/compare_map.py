@@ -1,0 +1,200 @@
+"""The map of a comparison: communities gained, lost and unchanged between two coverage runs.
+
+One self-contained HTML file, offline like `circle.maps.coverage_map` (Leaflet and jQuery inlined,
+no base tiles), every text from the data escaped with `circle.maps.safe_text`.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio.errors
+
+from ..errors import InputDataError
+from ..report.compare import Comparison, RunOutputs
+from .coverage_map import (
+    OSM_ATTRIBUTION,
+    PANES,
+    TIP_STYLE,
+    AddAttribution,
+    RawHtml,
+    offline_assets,
+    safe_text,
+    to_map_datum,
+    walk_elements,
+)
+
+__all__ = ["CHANGE_STYLES", "COMPARE_MAP_FILE", "compare_map", "run_geometries"]
+
+#: the file `circle compare --out` writes beside compare.md
+COMPARE_MAP_FILE = "compare_map.html"
+
+#: change -> (legend label, fill colour, outline colour); gains and losses stand out, the rest
+#: is muted. Drawn in this order (the muted ones first, underneath).
+CHANGE_STYLES = {
+    "still_covered": ("still covered", "#c6dbef", "#6b8fb3"),
+    "still_uncovered": ("still not covered", "#f7f7f7", "#8c8c8c"),
+    "only_in_base": ("only in the base run", "#fdf6e3", "#a89f84"),
+    "only_in_new": ("only in the new run", "#fdf6e3", "#a89f84"),
+    "lost": ("lost: covered before, not now", "#d7191c", "#7f0000"),
+    "gained": ("gained: newly covered", "#1a9850", "#00441b"),
+}
+
+
+def run_geometries(run: RunOutputs) -> gpd.GeoDataFrame:
+    """The communities' shapes of a run, from the ``coverage.geojson`` beside its coverage.csv.
+
+    Parameters
+    ----------
+    run
+        A run read with `circle.scenarios.read_run`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``community_id`` and geometry (WGS84).
+    """
+    path = run.folder / "coverage.geojson"
+    try:
+        gdf = gpd.read_file(path, columns=["community_id"])
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+        msg = (
+            f"{path}: cannot read the communities' shapes ({err}); the map of the differences "
+            "needs the coverage.geojson that `circle coverage --out` writes"
+        )
+        raise InputDataError(msg) from err
+    gdf["community_id"] = gdf["community_id"].astype(str)
+    return gdf.to_crs("EPSG:4326")
+
+
+def compare_map(comparison: Comparison, base: RunOutputs, new: RunOutputs):
+    """A folium map of the changes: one feature per community of either run.
+
+    Gained communities are green, lost ones red, unchanged ones (and those in one run only)
+    muted; tooltips show name, change, population and walk before and after; a legend explains
+    the colours with their counts. Shapes come from NEW's coverage.geojson (BASE's for
+    communities only in BASE).
+
+    Parameters
+    ----------
+    comparison
+        The output of `circle.scenarios.compare_runs`.
+    base, new
+        The two runs compared.
+
+    Returns
+    -------
+    folium.Map
+    """
+    import folium
+
+    shapes = pd.concat([run_geometries(new), run_geometries(base)], ignore_index=True)
+    shapes = shapes.drop_duplicates("community_id").set_index("community_id")
+    ch = comparison.changes
+    missing = sorted(set(ch["community_id"]) - set(shapes.index))
+    if missing:
+        msg = f"{new.folder}: no shape in coverage.geojson for community ids {missing[:5]!r}"
+        raise InputDataError(msg)
+
+    def walk(x) -> str:
+        return "–" if pd.isna(x) else f"{x:.1f} min"
+
+    shown = gpd.GeoDataFrame(
+        {
+            "name": [
+                safe_text(n or i) for n, i in zip(ch["name"], ch["community_id"], strict=True)
+            ],
+            "id": [safe_text(i) for i in ch["community_id"]],
+            "change": ch["change"].to_numpy(),
+            "label": [safe_text(CHANGE_STYLES[c][0]) for c in ch["change"]],
+            "colour": [CHANGE_STYLES[c][1] for c in ch["change"]],
+            "population": [
+                "unknown" if pd.isna(p) else f"{p:,.0f}" for p in ch["population"].to_numpy(float)
+            ],
+            "walk": [
+                safe_text(f"{walk(b)} → {walk(n)}")
+                for b, n in zip(ch["base_walk_min"], ch["new_walk_min"], strict=True)
+            ],
+        },
+        geometry=shapes.loc[ch["community_id"]].geometry.values,
+        crs="EPSG:4326",
+    )
+    shown = to_map_datum(shown, "wgs84")
+
+    m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
+    m.default_js, m.default_css = [], []
+    m.get_root().header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
+    folium.map.CustomPane("communities", z_index=PANES["communities"]).add_to(m)
+    counts = ch["change"].value_counts()
+    for change, (label, fill, outline) in CHANGE_STYLES.items():
+        rows = shown[shown["change"] == change]
+        if rows.empty:
+            continue
+        strong = change in ("gained", "lost")
+        folium.GeoJson(
+            rows.__geo_interface__,
+            name=f"{safe_text(label)} ({len(rows)})",
+            style_function=lambda _, f=fill, o=outline, s=strong: {
+                "color": o,
+                "weight": 2.5 if s else 1,
+                "opacity": 1.0 if s else 0.7,
+                "fillColor": f,
+                "fillOpacity": 0.85 if s else 0.5,
+            },
+            highlight_function=lambda _: {"weight": 4, "fillOpacity": 0.95},
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "label", "population", "walk"],
+                aliases=["Community", "Change", "Population", "Walk before → after"],
+                sticky=True,
+                style=TIP_STYLE,
+            ),
+            marker=folium.CircleMarker(radius=7),
+            pane="communities",
+        ).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(AddAttribution(OSM_ATTRIBUTION))
+    m.get_root().html.add_child(RawHtml(_heading(comparison, base, new)), name="circle_title")
+    m.get_root().html.add_child(RawHtml(_legend(counts)), name="circle_legend")
+    b = shown.total_bounds
+    if np.isfinite(b).all():
+        m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding_top_left=(10, 60))
+    for i, element in enumerate(walk_elements(m.get_root())):  # stable names: same inputs, same HTML
+        element._id = f"{i:06d}"
+    return m
+
+
+def _heading(comparison: Comparison, base: RunOutputs, new: RunOutputs) -> str:
+    c = comparison.summary["communities"]
+    line = (
+        f"{base.folder.name or base.folder} → {new.folder.name or new.folder}: "
+        f"{c['gained']} communities gained, {c['lost']} lost"
+    )
+    return (
+        '<div class="circle-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
+        "background:rgba(255,255,255,0.92);padding:6px 12px;border-radius:4px;"
+        'box-shadow:0 1px 4px rgba(0,0,0,0.35);font:13px/1.35 sans-serif;max-width:45%">'
+        '<div style="font-size:16px;font-weight:bold">15-minute employment circle: what changed'
+        f"</div><div>{safe_text(line)}</div></div>"
+    )
+
+
+def _legend(counts: pd.Series) -> str:
+    lines = ['<div style="font-weight:bold;margin-bottom:3px">Communities</div>']
+    for change in reversed(CHANGE_STYLES):
+        n = int(counts.get(change, 0))
+        if not n:
+            continue
+        label, fill, outline = CHANGE_STYLES[change]
+        lines.append(
+            '<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
+            f"vertical-align:-2px;background:{fill};border:2px solid {outline};"
+            f'border-radius:2px"></span>{safe_text(label)}: {n}</div>'
+        )
+    return (
+        '<div class="circle-legend" style="position:fixed;bottom:26px;right:10px;z-index:1000;'
+        "background:rgba(255,255,255,0.92);padding:8px 10px;border-radius:4px;"
+        'box-shadow:0 1px 4px rgba(0,0,0,0.35);font:12px/1.5 sans-serif">'
+        + "".join(lines)
+        + "</div>"
+    )

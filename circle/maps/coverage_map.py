@@ -1,0 +1,694 @@
+"""The planner's map: one self-contained folium HTML file with isochrones, centres and communities.
+
+Offline by default: Leaflet and jQuery are inlined from copies shipped in ``circle/_vendor`` (with
+their licences), and no base tiles are drawn unless asked for, so the file opens on an office
+computer with no internet. Every text taken from data files is escaped, so a community named
+``<img src=x onerror=alert(1)>`` shows as exactly that. On GCJ-02 base maps (AMap/Gaode,
+Tencent) every drawn geometry is shifted from WGS84 to GCJ-02 so that it lines up with the tiles.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from ..config import CircleConfig
+from ..coverage.core import STATUS_OFF_NETWORK, STATUS_UNREACHABLE, CoverageResult
+from ..coverage.isochrones import ALL_CENTRES
+from ..errors import ConfigError
+from ..i18n import N_, translator
+from ..io.datums import wgs84_to_gcj02
+from ..io.outputs import atomic_output_dir
+from ..network.walk import WalkNetwork
+
+__all__ = [
+    "CENTRE_TYPE_COLOURS",
+    "FONT_STACK",
+    "OSM_ATTRIBUTION",
+    "TILE_PROVIDERS",
+    "TileProvider",
+    "band_colours",
+    "coverage_map",
+    "map_html",
+    "safe_text",
+    "tile_provider",
+    "to_map_datum",
+    "write_map",
+]
+
+VENDOR = Path(__file__).resolve().parent / "_vendor"
+OSM_ATTRIBUTION = "Map data © OpenStreetMap contributors (ODbL)"
+
+
+@dataclass(frozen=True)
+class TileProvider:
+    """A base map: URL template, attribution, and the datum its tiles are drawn in."""
+
+    url: str
+    attribution: str
+    datum: str  # "wgs84" or "gcj02"
+    subdomains: str = "abc"
+    max_zoom: int = 19
+    tms: bool = False
+
+
+#: named base maps; every one of them is on the internet (so not for ``offline`` maps)
+TILE_PROVIDERS = {
+    "osm": TileProvider(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        "wgs84",
+    ),
+    "amap": TileProvider(
+        "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+        "&x={x}&y={y}&z={z}",
+        "© AMap (高德地图), GCJ-02",
+        "gcj02",
+        subdomains="1234",
+        max_zoom=18,
+    ),
+    "tencent": TileProvider(
+        "https://rt{s}.map.gtimg.com/realtimerender?z={z}&x={x}&y={y}&type=vector&style=0",
+        "© Tencent (腾讯地图), GCJ-02",
+        "gcj02",
+        subdomains="0123",
+        max_zoom=18,
+        tms=True,
+    ),
+}
+
+#: fill colour per centre type (DESIGN.md's types); unknown types use "other"
+CENTRE_TYPE_COLOURS = {
+    "community": "#2166ac",
+    "village": "#762a83",
+    "enterprise": "#e08214",
+    "industrial_park": "#8c510a",
+    "college": "#c51b7d",
+    "business_district": "#01665e",
+    "other": "#525252",
+}
+#: walk-time colours from near (dark green) to far (yellow-orange); bands pick evenly from it
+_BAND_PALETTE = ["#1a9850", "#66bd63", "#a6d96a", "#d9ef8b", "#fee08b", "#fdae61"]
+UNCOVERED_FILL = "#bdbdbd"
+UNCOVERED_OUTLINE = "#d7191c"
+STREET_COLOUR = "#8c8c8c"
+#: fonts of the map's texts: common Chinese fonts on macOS, Windows and Linux, then any sans-serif
+FONT_STACK = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif"
+TIP_STYLE = f"font: 12px/1.4 {FONT_STACK};"
+#: the centre types' names, translated when shown
+_TYPE_NAMES = [
+    N_("community"),
+    N_("village"),
+    N_("enterprise"),
+    N_("industrial_park"),
+    N_("college"),
+    N_("business_district"),
+    N_("other"),
+]
+#: Leaflet panes, bottom to top (above tiles at 200, below markers at 600)
+PANES = {"streets": 380, "isochrones": 390, "communities": 410, "centres": 420}
+
+
+def safe_text(value: object) -> str:
+    """Text from a data file, made safe to show in a folium map as literal text.
+
+    HTML-escaped (tooltips and popups are set as HTML), plus backtick and ``$`` as entities
+    (folium puts tooltip and popup text inside JavaScript template literals).
+
+    Parameters
+    ----------
+    value
+        Any value; ``None`` becomes an empty string.
+
+    Returns
+    -------
+    str
+    """
+    text = "" if value is None else str(value)
+    return html.escape(text).replace("`", "&#96;").replace("$", "&#36;")
+
+
+def band_colours(n: int) -> list[str]:
+    """Colours of `n` walk-time bands, nearest first.
+
+    Parameters
+    ----------
+    n
+        Number of bands.
+
+    Returns
+    -------
+    list of str
+    """
+    if n <= 1:
+        return _BAND_PALETTE[:1]
+    picks = np.round(np.linspace(0, len(_BAND_PALETTE) - 1, n)).astype(int)
+    return [_BAND_PALETTE[i] for i in picks]
+
+
+class RawHtml(Element):
+    """HTML or script emitted verbatim (never parsed as a Jinja template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("{{ this.text }}")
+        self.text = text
+
+
+class AddAttribution(MacroElement):
+    """Adds a line to the map's attribution control (shown with or without base tiles)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "AddAttribution"
+        self.text = text
+
+
+@lru_cache(maxsize=1)
+def offline_assets() -> str:
+    """Leaflet css (images as data: URIs), Leaflet js and jQuery, inline, without source maps."""
+    leaflet = VENDOR / "leaflet"
+
+    def png_uri(match: re.Match) -> str:
+        data = base64.b64encode((leaflet / match[1]).read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    def strip_map(js: str) -> str:
+        return re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.M)
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", png_uri, (leaflet / "leaflet.css").read_text())
+    leaflet_js = strip_map((leaflet / "leaflet.js").read_text(encoding="utf-8"))
+    jquery_js = strip_map((VENDOR / "jquery" / "jquery.min.js").read_text(encoding="utf-8"))
+    return "\n".join(
+        [
+            "<!-- Leaflet 1.9.4 (BSD-2-Clause) and jQuery 3.7.1 (MIT), inlined by circle -->",
+            f"<style>{css}</style>",
+            f"<script>{leaflet_js}</script>",
+            f"<script>{jquery_js}</script>",
+        ]
+    )
+
+
+def tile_provider(tiles: str, tiles_datum: str | None, offline: bool) -> TileProvider | None:
+    """The base map asked for, checked against the offline promise.
+
+    Parameters
+    ----------
+    tiles, tiles_datum, offline
+        As for `coverage_map`.
+
+    Returns
+    -------
+    TileProvider or None
+        None for no base map.
+
+    Raises
+    ------
+    ConfigError
+        Unknown provider or datum, or an internet base map for an offline map.
+    """
+    if tiles == "none":
+        provider = None
+    elif tiles in TILE_PROVIDERS:
+        provider = TILE_PROVIDERS[tiles]
+        if offline:
+            msg = (
+                f"`tiles` {tiles!r} are loaded from the internet, but an offline map loads "
+                "nothing from the network: use --online, or --tiles none, or a URL template of "
+                "a local tile server"
+            )
+            raise ConfigError(msg)
+    elif all(k in tiles for k in ("{x}", "{y}", "{z}")):
+        provider = TileProvider(tiles, "Base map: user tiles", "wgs84")
+    else:
+        msg = (
+            f"`tiles` must be none, {', '.join(TILE_PROVIDERS)} or a URL template with {{z}}, "
+            f"{{x}} and {{y}}; got {tiles!r}"
+        )
+        raise ConfigError(msg)
+    if tiles_datum is not None:
+        if tiles_datum not in ("wgs84", "gcj02"):
+            msg = f"`tiles_datum` must be 'wgs84' or 'gcj02', got {tiles_datum!r}"
+            raise ConfigError(msg)
+        if provider is not None:
+            provider = TileProvider(**{**provider.__dict__, "datum": tiles_datum})
+    return provider
+
+
+def to_map_datum(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
+    """A layer in the base map's datum: WGS84 lon/lat, shifted to GCJ-02 for GCJ-02 tiles.
+
+    Parameters
+    ----------
+    gdf
+        Any layer with a CRS.
+    datum
+        {"wgs84", "gcj02"} GCJ-02 shifts points inside China (see `circle.datums`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Coordinates rounded to 1e-7° (about 1 cm).
+    """
+    out = gdf.to_crs("EPSG:4326")
+    if datum == "gcj02":
+
+        def shift(xy: np.ndarray) -> np.ndarray:
+            return np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+
+        out = out.set_geometry(shapely.transform(out.geometry.values, shift))
+    # 1e-7° is about 1 cm: enough for a map, and it keeps the file small
+    return out.set_geometry(shapely.set_precision(out.geometry.values, 1e-7, mode="pointwise"))
+
+
+def _fmt_minutes(minutes: float, _=str) -> str:
+    return _("{minutes:g} min").format(minutes=minutes)
+
+
+def _type_name(ctype: str, _) -> str:
+    """A centre type as shown in layer names and the legend (words, not an identifier)."""
+    return safe_text(_(ctype).replace("_", " "))
+
+
+def _community_properties(
+    table: gpd.GeoDataFrame, config: CircleConfig, _=str
+) -> gpd.GeoDataFrame:
+    """The community layer as drawn: escaped display texts and a style key per feature."""
+    bands = list(config.thresholds_min)
+    rows = []
+    for r in table.itertuples():
+        if r.status == STATUS_OFF_NETWORK:
+            walk = _("off the street network (farther than the snapping distance)")
+        elif r.status == STATUS_UNREACHABLE:
+            walk = _("no path to any centre")
+        elif not np.isfinite(r.walk_min):
+            walk = _("beyond the search limit")
+        else:
+            walk = _("{minutes:.1f} min ({metres:,.0f} m)").format(
+                minutes=r.walk_min, metres=r.walk_m
+            )
+        if np.isfinite(r.population):
+            estimate = "estimate" in str(r.population_source).lower()
+            population = f"{r.population:,.0f}" + (_(" (estimate)") if estimate else "")
+        else:
+            population = _("unknown")
+        if r.nearest_centre_id is not None:
+            nearest = f"{r.nearest_centre_name or r.nearest_centre_id} ({_(r.nearest_centre_type)})"
+        else:
+            nearest = _("none")
+        band = bands.index(r.band_min) if r.covered else -1
+        rows.append(
+            {
+                "name": safe_text(r.name or r.community_id),
+                "id": safe_text(r.community_id),
+                "population": safe_text(population),
+                "walk": safe_text(walk),
+                "nearest": safe_text(nearest),
+                "band": safe_text(
+                    _("within {band}").format(band=_fmt_minutes(r.band_min, _))
+                    if r.covered
+                    else _("not covered within {band}").format(
+                        band=_fmt_minutes(config.threshold_min, _)
+                    )
+                ),
+                "status": safe_text(_(r.status)),
+                "style_band": band,
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry=table.geometry.values, crs=table.crs)
+
+
+def in_pane(marker: folium.CircleMarker, pane: str) -> folium.CircleMarker:
+    # folium's path options drop `pane`; GeoJson's point layers take the marker's options as is
+    marker.options["pane"] = pane
+    return marker
+
+
+def walk_elements(element) -> Iterator:
+    yield element
+    for child in element._children.values():
+        yield from walk_elements(child)
+
+
+def coverage_map(
+    result: CoverageResult,
+    *,
+    isochrones: gpd.GeoDataFrame | None = None,
+    network: WalkNetwork | None = None,
+    offline: bool = True,
+    tiles: str = "none",
+    tiles_datum: str | None = None,
+    title: str | None = None,
+    lang: str = "en",
+) -> folium.Map:
+    """A folium map of a coverage run: isochrone bands, centres by type, communities by walk time.
+
+    Layers (each can be switched on and off): the streets (when `network` is given), one layer
+    per isochrone band (merged polygons), the communities coloured by walk-time band (not covered:
+    grey, outlined red), and one layer per centre type. Tooltips show name, population, walk time
+    and nearest centre; a click opens the details. A legend explains the colours.
+
+    Parameters
+    ----------
+    result
+        A coverage result.
+    isochrones
+        Polygons from `circle.isochrones.walk_isochrones` (only the merged ``"all"`` rows are
+        drawn).
+    network
+        The walking network, drawn thinly as the streets layer (an offline base map).
+    offline
+        Inline Leaflet and jQuery from the copies shipped with circle, so that the file loads
+        nothing from the network. ``False`` links them from public CDNs (a smaller file).
+    tiles
+        {"none", "osm", "amap", "tencent"} or a URL template with ``{z}``, ``{x}``, ``{y}`` (for
+        example a local tile server). The named providers are on the internet: not with `offline`.
+    tiles_datum
+        {"wgs84", "gcj02"} The datum of the tiles; default: GCJ-02 for amap and tencent, WGS84
+        otherwise. On GCJ-02 tiles every geometry is shifted to GCJ-02 (inside China only).
+    title
+        Title shown on the map; a summary line is added below it.
+    lang
+        {"en", "zh"} Language of the layer names, legend, tooltips, popups and title line.
+
+    Returns
+    -------
+    folium.Map
+    """
+    _ = translator(lang)
+    config = result.config
+    provider = tile_provider(tiles, tiles_datum, offline)
+    datum = provider.datum if provider is not None else "wgs84"
+    m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
+    m.get_root().header.add_child(RawHtml(_font_css()), name="circle_fonts")
+    if offline:
+        # instance attributes shadow folium's CDN lists (never edit the shared class lists)
+        m.default_js, m.default_css = [], []
+        m.get_root().header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
+    if provider is not None:
+        folium.TileLayer(
+            tiles=provider.url,
+            attr=provider.attribution,
+            name=_("Base map"),
+            subdomains=provider.subdomains,
+            max_zoom=provider.max_zoom,
+            tms=provider.tms,
+            overlay=False,
+        ).add_to(m)
+    for name, z in PANES.items():
+        interactive = name in ("communities", "centres")
+        folium.map.CustomPane(name, z_index=z, pointer_events=interactive).add_to(m)
+
+    bands = list(config.thresholds_min)
+    colours = band_colours(len(bands))
+    bounds = []
+
+    if network is not None:
+        streets = gpd.GeoDataFrame(
+            geometry=[shapely.line_merge(shapely.multilinestrings(network.segments))],
+            crs=network.crs,
+        )
+        streets = to_map_datum(streets, datum)
+        folium.GeoJson(
+            streets.__geo_interface__,
+            name=_("Streets"),
+            style_function=lambda _: {"color": STREET_COLOUR, "weight": 1, "opacity": 0.8},
+            pane="streets",
+            interactive=False,
+        ).add_to(m)
+
+    if isochrones is not None:
+        merged = isochrones[isochrones["centre_id"] == ALL_CENTRES]
+        # largest first, so the nearer bands are drawn on top (darker where they overlap)
+        for minutes in sorted(merged["minutes"].unique(), reverse=True):
+            rows = merged[merged["minutes"] == minutes].copy()
+            rows["geometry"] = rows.geometry.simplify(0.5)
+            shape = to_map_datum(rows[["geometry"]], datum)
+            colour = colours[bands.index(minutes)] if minutes in bands else _BAND_PALETTE[-1]
+            folium.GeoJson(
+                shape.__geo_interface__,
+                name=_("{minutes:g}-min walk area (isochrone)").format(minutes=minutes),
+                style_function=lambda _, c=colour: {
+                    "color": c,
+                    "weight": 1.5,
+                    "opacity": 0.9,
+                    "fillColor": c,
+                    "fillOpacity": 0.22,
+                },
+                pane="isochrones",
+                interactive=False,
+            ).add_to(m)
+            bounds.append(shape.total_bounds)
+
+    communities = to_map_datum(_community_properties(result.table, config, _), datum)
+    bounds.append(communities.total_bounds)
+
+    def community_style(feature: dict) -> dict:
+        band = feature["properties"]["style_band"]
+        if band < 0:
+            return {
+                "color": UNCOVERED_OUTLINE,
+                "weight": 3.5,
+                "opacity": 1.0,
+                "fillColor": UNCOVERED_FILL,
+                "fillOpacity": 0.65,
+            }
+        return {
+            "color": "#252525",
+            "weight": 1,
+            "opacity": 0.9,
+            "fillColor": colours[band],
+            "fillOpacity": 0.8,
+        }
+
+    fields = ["name", "population", "walk", "nearest"]
+    aliases = [_("Community"), _("Population"), _("Walk to nearest centre"), _("Nearest centre")]
+    folium.GeoJson(
+        communities.__geo_interface__,
+        name=_("Communities by walk time"),
+        style_function=community_style,
+        highlight_function=lambda _: {"weight": 4, "fillOpacity": 0.95},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True, style=TIP_STYLE),
+        popup=folium.GeoJsonPopup(
+            fields=["name", "id", "population", "walk", "band", "nearest", "status"],
+            aliases=[
+                _("Community"),
+                _("Id"),
+                _("Population"),
+                _("Walk"),
+                _("Circle"),
+                _("Nearest centre"),
+                _("Status"),
+            ],
+            localize=False,
+        ),
+        marker=in_pane(folium.CircleMarker(radius=7), "communities"),
+        pane="communities",
+    ).add_to(m)
+
+    centres = result.centres.copy()
+    served = result.table[result.table["covered"]].groupby("nearest_centre_id").size()
+    centres["type"] = centres["type"].where(
+        centres["type"].isin(list(CENTRE_TYPE_COLOURS)), "other"
+    )
+    for ctype, group in sorted(centres.groupby("type"), key=lambda kv: kv[0]):
+        shown = gpd.GeoDataFrame(
+            {
+                "name": [
+                    safe_text(n or i)
+                    for n, i in zip(group["name"], group["centre_id"], strict=True)
+                ],
+                "id": [safe_text(i) for i in group["centre_id"]],
+                "type": safe_text(_(ctype)),
+                "served": [
+                    safe_text(
+                        _("{n} communities within {band}").format(
+                            n=int(served.get(i, 0)), band=_fmt_minutes(config.threshold_min, _)
+                        )
+                    )
+                    for i in group["centre_id"]
+                ],
+                "status": [safe_text(_(s)) for s in group["status"]],
+            },
+            geometry=group.geometry.values,
+            crs=group.crs,
+        )
+        shown = to_map_datum(shown, datum)
+        bounds.append(shown.total_bounds)
+        colour = CENTRE_TYPE_COLOURS[ctype]
+        folium.GeoJson(
+            shown.__geo_interface__,
+            name=_("Centres: {type} ({n})").format(type=_type_name(ctype, _), n=len(group)),
+            marker=in_pane(
+                folium.CircleMarker(
+                    radius=9,
+                    color="#ffffff",
+                    weight=2.5,
+                    fill=True,
+                    fill_color=colour,
+                    fill_opacity=1.0,
+                ),
+                "centres",
+            ),
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "type", "served"],
+                aliases=[_("Centre"), _("Type"), _("Serves")],
+                style=TIP_STYLE,
+            ),
+            popup=folium.GeoJsonPopup(
+                fields=["name", "id", "type", "served", "status"],
+                aliases=[_("Centre"), _("Id"), _("Type"), _("Serves"), _("Status")],
+                localize=False,
+            ),
+            pane="centres",
+        ).add_to(m)
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(AddAttribution(OSM_ATTRIBUTION))
+    m.get_root().html.add_child(RawHtml(_title_html(result, title, _)), name="circle_title")
+    m.get_root().html.add_child(
+        RawHtml(_legend_html(bands, colours, sorted(set(centres["type"])), _)), name="circle_legend"
+    )
+    b = np.vstack(bounds)
+    # keep the drawing clear of the title (top left), the layer list and the legend (right)
+    m.fit_bounds(
+        [[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]],
+        padding_top_left=(10, 60),
+        padding_bottom_right=(250, 10),
+    )
+    # stable element names, so the same inputs give the same HTML
+    for i, element in enumerate(walk_elements(m.get_root())):
+        element._id = f"{i:06d}"
+    return m
+
+
+def _font_css() -> str:
+    return (
+        "<style>html, body, .leaflet-container, .leaflet-tooltip, .leaflet-popup-content, "
+        f".leaflet-control-layers {{font-family: {FONT_STACK};}}</style>"
+    )
+
+
+def _title_html(result: CoverageResult, title: str | None, _=str) -> str:
+    t = result.table
+    cfg = result.config
+    covered = int(t["covered"].sum())
+    share = covered / len(t) if len(t) else 0.0
+    summary = _(
+        "{covered} of {total} communities ({share:.0%}) within {band} walking at {speed:g} km/h"
+        " · {centres} centres"
+    ).format(
+        covered=covered,
+        total=len(t),
+        share=share,
+        band=_fmt_minutes(cfg.threshold_min, _),
+        speed=cfg.walk_speed_kmh,
+        centres=len(result.centres),
+    )
+    heading = title or _("15-minute employment circle")
+    return (
+        '<div class="circle-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
+        "background:rgba(255,255,255,0.92);padding:6px 12px;border-radius:4px;"
+        f'box-shadow:0 1px 4px rgba(0,0,0,0.35);font:13px/1.35 {FONT_STACK};max-width:45%">'
+        f'<div style="font-size:16px;font-weight:bold">{safe_text(heading)}</div>'
+        f"<div>{safe_text(summary)}</div></div>"
+    )
+
+
+def _legend_html(bands: list[float], colours: list[str], centre_types: list[str], _=str) -> str:
+    def swatch(fill: str, outline: str = "#252525", width: int = 1, round_: bool = False) -> str:
+        radius = "50%" if round_ else "2px"
+        return (
+            f'<span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
+            f"vertical-align:-2px;background:{fill};border:{width}px solid {outline};"
+            f'border-radius:{radius}"></span>'
+        )
+
+    lines = [
+        '<div style="font-weight:bold;margin-bottom:3px">'
+        f"{safe_text(_('Walk to the nearest centre'))}</div>"
+    ]
+    previous = 0.0
+    for minutes, colour in zip(bands, colours, strict=True):
+        label = (
+            _("≤ {minutes:g} min").format(minutes=minutes)
+            if previous == 0
+            else _("{low:g}–{high:g} min").format(low=previous, high=minutes)
+        )
+        lines.append(f"<div>{swatch(colour)}{safe_text(label)}</div>")
+        previous = minutes
+    not_covered = _("not covered: over {minutes:g} min or no path").format(minutes=bands[-1])
+    lines.append(
+        f"<div>{swatch(UNCOVERED_FILL, UNCOVERED_OUTLINE, 3)}{safe_text(not_covered)}</div>"
+    )
+    shaded = safe_text(_("Shaded: within each walk time\nof a centre (isochrones)"))
+    lines.append(f'<div style="margin-top:4px;color:#444">{shaded.replace(chr(10), "<br>")}</div>')
+    lines.append(
+        f'<div style="font-weight:bold;margin:6px 0 3px">{safe_text(_("Centres"))}</div>'
+    )
+    for ctype in centre_types:
+        lines.append(
+            f"<div>{swatch(CENTRE_TYPE_COLOURS[ctype], '#ffffff', 2, round_=True)}"
+            f"{_type_name(ctype, _)}</div>"
+        )
+    return (
+        '<div class="circle-legend" style="position:fixed;bottom:26px;right:10px;z-index:1000;'
+        "background:rgba(255,255,255,0.92);padding:8px 10px;border-radius:4px;"
+        f'box-shadow:0 1px 4px rgba(0,0,0,0.35);font:12px/1.5 {FONT_STACK}">'
+        + "".join(lines)
+        + "</div>"
+    )
+
+
+def map_html(m: folium.Map) -> str:
+    """The complete HTML of a map, as written by `write_map`.
+
+    Parameters
+    ----------
+    m
+        A map from `coverage_map`.
+
+    Returns
+    -------
+    str
+    """
+    return m.get_root().render()
+
+
+def write_map(m: folium.Map, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a map as one HTML file, atomically.
+
+    Parameters
+    ----------
+    m
+        A map from `coverage_map`.
+    path
+        Target ``.html`` file.
+    overwrite
+        Replace the file when it exists.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    with atomic_output_dir(path.parent, [path.name], overwrite=overwrite) as staging:
+        (staging / path.name).write_text(map_html(m), encoding="utf-8")
+    return path

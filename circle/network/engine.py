@@ -1,0 +1,424 @@
+"""Walk distances on the search graph: nearest centre in one multi-source search, the reach of
+many sources within a limit, and networkx references for both."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from ._fastpath import bounded_reach
+from .snap import SearchGraph, Snapped
+from .walk import WalkNetwork
+
+__all__ = [
+    "BOUNDARY_TOLERANCE_M",
+    "nearest_centres",
+    "nearest_centres_networkx",
+    "NearestResult",
+    "NodeReach",
+    "reach_from_centres",
+    "reach_within",
+    "reach_within_networkx",
+    "TIE_TOLERANCE_M",
+]
+
+logger = logging.getLogger(__name__)
+
+#: walks that differ by less than this are a tie, won by the centre that comes first (lowest rank)
+TIE_TOLERANCE_M = 1e-7
+#: a walk at most this far beyond a limit counts as within it (coverage's ``walk <= band_m + 1e-9``)
+BOUNDARY_TOLERANCE_M = 1e-9
+#: constant added to every centre's leaf edge so no edge weighs 0 m; subtracted afterwards
+_LEAF_OFFSET_M = 1.0
+
+
+@dataclass(frozen=True)
+class NearestResult:
+    """Nearest centre of every target point.
+
+    Attributes
+    ----------
+    walk_m
+        Access leg + network walk + the centre's access leg, metres; ``inf`` when no centre is
+        within the search limit (or the target is off the network).
+    centre
+        Position (rank) of the nearest centre among the given centres; -1 when none.
+    """
+
+    walk_m: np.ndarray
+    centre: np.ndarray
+
+
+@dataclass(frozen=True)
+class NodeReach:
+    """Walk from the nearest centre to every node of a search graph.
+
+    Attributes
+    ----------
+    walk_m
+        Per node: the centre's access leg + the network walk to the node, metres; ``inf`` for
+        nodes beyond the search limit or without a path.
+    centre
+        Per node: position (rank) of the nearest centre among the given centres; -1 when none.
+    """
+
+    walk_m: np.ndarray
+    centre: np.ndarray
+
+
+def reach_from_centres(
+    graph: SearchGraph,
+    centre_nodes: np.ndarray,
+    centre_snap_m: np.ndarray,
+    *,
+    limit_m: float = np.inf,
+) -> NodeReach:
+    """Walk from the nearest centre to every node, in ONE multi-source Dijkstra with a cutoff.
+
+    Each centre becomes a leaf node joined to its snapped position by an edge as long as its
+    access leg (plus a constant, and ``rank * TIE_TOLERANCE_M / n`` so that ties go to the
+    lowest rank); one scipy search from all leaves finds, for every node, the nearest centre.
+    The rank is the centre's position in `centre_nodes` and ``n`` its length, unusable centres
+    included, so a partitioned run that passes every centre (those outside its part as -1) adds
+    the same leaf weights and gets the same walks to the last bit.
+
+    Parameters
+    ----------
+    graph
+        Search graph holding the snapped centres.
+    centre_nodes, centre_snap_m
+        Node and access leg of each centre (node -1: centre not usable, ignored).
+    limit_m
+        Nodes farther than this are not searched (walk ``inf``).
+
+    Returns
+    -------
+    NodeReach
+    """
+    centre_nodes = np.asarray(centre_nodes, np.int64)
+    n = graph.n_nodes
+    walk = np.full(n, np.inf)
+    nearest = np.full(n, -1, np.int64)
+    usable = np.flatnonzero(centre_nodes >= 0)
+    if usable.size == 0:
+        return NodeReach(walk, nearest)
+    k = usable.size
+    tie_step = TIE_TOLERANCE_M / centre_nodes.size
+    legs = np.asarray(centre_snap_m, np.float64)[usable]
+    leaf_w = legs + _LEAF_OFFSET_M + usable * tie_step
+    leaves = n + np.arange(k)
+    A = _with_leaves(graph.csr, centre_nodes[usable], leaf_w)
+    dist, _, source = dijkstra(
+        A,
+        directed=True,
+        indices=leaves,
+        min_only=True,
+        return_predecessors=True,
+        limit=limit_m + _LEAF_OFFSET_M + TIE_TOLERANCE_M,
+    )
+    dist, source = dist[:n], source[:n]
+    reached = np.isfinite(dist)
+    rank = usable[np.where(reached, source - n, 0)]
+    w = dist - _LEAF_OFFSET_M - rank * tie_step
+    reached &= w <= limit_m
+    walk[reached] = w[reached]
+    nearest[reached] = rank[reached]
+    return NodeReach(walk, nearest)
+
+
+def nearest_centres(
+    graph: SearchGraph,
+    centre_nodes: np.ndarray,
+    centre_snap_m: np.ndarray,
+    target_nodes: np.ndarray,
+    target_snap_m: np.ndarray,
+    *,
+    limit_m: float = np.inf,
+) -> NearestResult:
+    """Nearest centre of every target in ONE multi-source Dijkstra search with a cutoff.
+
+    The search is `reach_from_centres`; each target adds its own access leg.
+
+    Parameters
+    ----------
+    graph
+        Search graph holding the snapped centres and targets.
+    centre_nodes, centre_snap_m
+        Node and access leg of each centre (node -1: centre not usable, ignored).
+    target_nodes, target_snap_m
+        Node and access leg of each target (node -1: off the network).
+    limit_m
+        Walks longer than this are not searched (result ``inf``).
+
+    Returns
+    -------
+    NearestResult
+    """
+    target_nodes = np.asarray(target_nodes, np.int64)
+    walk = np.full(target_nodes.size, np.inf)
+    nearest = np.full(target_nodes.size, -1, np.int64)
+    if target_nodes.size == 0 or not (np.asarray(centre_nodes) >= 0).any():
+        return NearestResult(walk, nearest)
+    reach = reach_from_centres(graph, centre_nodes, centre_snap_m, limit_m=limit_m)
+    on = target_nodes >= 0
+    tn = target_nodes[on]
+    w = reach.walk_m[tn] + np.asarray(target_snap_m, np.float64)[on]
+    w = np.where(w <= limit_m, w, np.inf)
+    walk[on] = w
+    nearest[on] = np.where(np.isfinite(w), reach.centre[tn], -1)
+    return NearestResult(walk, nearest)
+
+
+def _with_leaves(csr: sp.csr_array, targets: np.ndarray, weights: np.ndarray) -> sp.csr_array:
+    """`csr` with one new row per leaf: leaf ``n + i`` has a single edge to ``targets[i]``.
+
+    Directed: the leaves are search sources only, and no shortest path enters a leaf (its one
+    edge leads back where it came from), so the edges into them are left out. The rows are
+    appended as they are; nothing is sorted or copied beyond one concatenation.
+    """
+    n, k = csr.shape[0], targets.size
+    fits = max(n, csr.nnz) + k < np.iinfo(csr.indices.dtype).max
+    itype = csr.indices.dtype if fits else np.int64
+    indptr = np.concatenate([csr.indptr, csr.indptr[-1] + np.arange(1, k + 1)]).astype(itype)
+    indices = np.concatenate([csr.indices, targets]).astype(itype)
+    data = np.concatenate([csr.data, weights])
+    return sp.csr_array((data, indices, indptr), shape=(n + k, n + k))
+
+
+def nearest_centres_networkx(
+    network: WalkNetwork,
+    centres: Snapped,
+    targets: Snapped,
+    *,
+    limit_m: float = np.inf,
+) -> NearestResult:
+    """Reference for `nearest_centres`: networkx, one Dijkstra per centre, by definition.
+
+    Builds its own graph with ``network.to_networkx()`` and splits edges at the snapped points
+    with networkx operations, independently of `circle.snap.build_search_graph`.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    centres, targets
+        Snapped centres (in rank order) and targets.
+    limit_m
+        Walks longer than this count as not found.
+
+    Returns
+    -------
+    NearestResult
+    """
+    G, node_of = _split_networkx(network, centres, targets)
+    t_nodes = node_of(targets)
+    walk = np.full(len(t_nodes), np.inf)
+    nearest = np.full(len(t_nodes), -1, np.int64)
+    for rank, (start, leg) in enumerate(
+        zip(node_of(centres), centres.snap_m.tolist(), strict=True)
+    ):
+        if start is None:
+            continue
+        reach = nx.single_source_dijkstra_path_length(
+            G, start, cutoff=limit_m - leg, weight="length"
+        )
+        for i, node in enumerate(t_nodes):
+            if node is None or node not in reach:
+                continue
+            w = leg + reach[node] + targets.snap_m[i]
+            if w <= limit_m and w < walk[i] - TIE_TOLERANCE_M:
+                walk[i], nearest[i] = w, rank
+    return NearestResult(walk, nearest)
+
+
+def reach_within(
+    graph: SearchGraph,
+    source_nodes: np.ndarray,
+    source_snap_m: np.ndarray,
+    target_nodes: np.ndarray,
+    target_snap_m: np.ndarray,
+    limit_m: float,
+) -> sp.csr_array:
+    """Every (source, target) pair whose walk is within `limit_m`, as a sparse matrix.
+
+    The walk of a pair is the source's access leg + the network distance between their nodes +
+    the target's access leg: the same walk `nearest_centres` measures, so a candidate site that
+    reaches a community here covers it when added as a centre. A pair is reached when its walk
+    is at most ``limit_m + BOUNDARY_TOLERANCE_M`` (coverage's boundary rule).
+
+    One bounded Dijkstra per distinct source node whose cost follows its ball, not the network
+    (`circle._fastpath.bounded_reach`: compiled with numba, on both cores; scipy otherwise), and
+    only the targets' nodes are kept, so memory grows with the reached pairs, never with
+    sources x targets.
+
+    Parameters
+    ----------
+    graph
+        Search graph holding the snapped sources and targets.
+    source_nodes, source_snap_m
+        Node and access leg (metres) of each source (node -1: off the network, reaches nothing).
+    target_nodes, target_snap_m
+        Node and access leg of each target (node -1: off the network, never reached).
+    limit_m
+        The longest walk counted, metres.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        Shape (sources, targets), float64 walk metres, sorted indices. Every reached pair is a
+        stored entry, a walk of 0 m included (read the sparsity pattern, never drop zeros).
+    """
+    src = np.asarray(source_nodes, np.int64)
+    tgt = np.asarray(target_nodes, np.int64)
+    s_leg = np.asarray(source_snap_m, np.float64)
+    t_leg = np.asarray(target_snap_m, np.float64)
+    shape = (src.size, tgt.size)
+    on_s = np.flatnonzero(src >= 0)
+    on_t = np.flatnonzero(tgt >= 0)
+    if on_s.size == 0 or on_t.size == 0:
+        return sp.csr_array(shape, dtype=np.float64)
+    bound = limit_m + BOUNDARY_TOLERANCE_M
+    # distinct source nodes (several sources may share a node) and the sources at each
+    s_nodes, s_group = _groups(src[on_s])
+    s_members = on_s[np.argsort(s_group, kind="stable")]
+    s_ptr = np.r_[0, np.cumsum(np.bincount(s_group, minlength=s_nodes.size))]
+    min_leg = np.full(s_nodes.size, np.inf)
+    np.minimum.at(min_leg, s_group, s_leg[on_s])
+    t_nodes, t_group = _groups(tgt[on_t])
+    t_members = on_t[np.argsort(t_group, kind="stable")]
+    t_ptr = np.r_[0, np.cumsum(np.bincount(t_group, minlength=t_nodes.size))]
+    min_t_leg = float(t_leg[on_t].min())
+
+    # one bounded search per distinct source node, its cost following the ball (compiled when
+    # numba is there, else scipy per source: circle._fastpath); each stops at the longest walk
+    # any of its sources could still use
+    budget = bound - min_leg - min_t_leg
+    ok = np.flatnonzero(budget >= 0)
+    csr = graph.csr
+    src_idx, node, dist = bounded_reach(
+        csr.indptr, csr.indices, csr.data, s_nodes[ok], None, budget[ok], targets=t_nodes
+    )
+    rows, cols, walks = [], [], []
+    if node.size:
+        r = ok[src_idx]
+        c = np.searchsorted(t_nodes, node)
+        # expand node pairs to (source, target) pairs
+        k, s = _expand(r, s_ptr, s_members)
+        d, c = dist[k], c[k]
+        k, t = _expand(c, t_ptr, t_members)
+        s, d = s[k], d[k]
+        w = s_leg[s] + d + t_leg[t]
+        keep = w <= bound
+        rows.append(s[keep])
+        cols.append(t[keep])
+        walks.append(w[keep])
+    if not rows:
+        return sp.csr_array(shape, dtype=np.float64)
+    out = sp.csr_array(
+        (np.concatenate(walks), (np.concatenate(rows), np.concatenate(cols))), shape=shape
+    )
+    out.sort_indices()
+    logger.info(
+        "reach: %d sources, %d targets, %d pairs within %.0f m", *shape, out.nnz, limit_m
+    )
+    return out
+
+
+def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and the group of each element."""
+    distinct, group = np.unique(values, return_inverse=True)
+    return distinct, group.reshape(-1)
+
+
+def _expand(group: np.ndarray, ptr: np.ndarray, members: np.ndarray):
+    """For each entry's group, every member: (entry position, member) pairs."""
+    counts = ptr[group + 1] - ptr[group]
+    entry = np.repeat(np.arange(group.size), counts)
+    within = np.arange(entry.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return entry, members[ptr[group][entry] + within]
+
+
+def reach_within_networkx(
+    network: WalkNetwork, sources: Snapped, targets: Snapped, limit_m: float
+) -> sp.csr_array:
+    """Reference for `reach_within`: networkx, one cut-off Dijkstra per source, by definition.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    sources, targets
+        Snapped sources and targets.
+    limit_m
+        The longest walk counted, metres.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        Shape (sources, targets), walk metres of the reached pairs.
+    """
+    G, node_of = _split_networkx(network, sources, targets)
+    t_nodes = node_of(targets)
+    bound = limit_m + BOUNDARY_TOLERANCE_M
+    rows, cols, walks = [], [], []
+    for i, (start, leg) in enumerate(zip(node_of(sources), sources.snap_m.tolist(), strict=True)):
+        if start is None or leg > bound:
+            continue
+        reach = nx.single_source_dijkstra_path_length(
+            G, start, cutoff=bound - leg, weight="length"
+        )
+        for j, node in enumerate(t_nodes):
+            if node is not None and node in reach:
+                w = leg + reach[node] + targets.snap_m[j]
+                if w <= bound:
+                    rows.append(i)
+                    cols.append(j)
+                    walks.append(w)
+    shape = (sources.edge.size, targets.edge.size)
+    data = (np.array(walks, float), (np.array(rows, np.int64), np.array(cols, np.int64)))
+    return sp.csr_array(data, shape=shape)
+
+
+def _split_networkx(network: WalkNetwork, *groups: Snapped):
+    """A networkx Graph with edges split at the snapped points, and the node of each point.
+
+    Built with networkx operations, independently of `circle.snap.build_search_graph`.
+    """
+    G = nx.Graph(network.to_networkx())
+    ids = network.node_ids.tolist()
+
+    def spot(edge: int, offset: float):
+        u, v = ids[network.edge_u[edge]], ids[network.edge_v[edge]]
+        if offset <= 0:
+            return u
+        if offset >= network.edge_length_m[edge]:
+            return v
+        return ("spot", edge, offset)
+
+    by_edge: dict[int, set[float]] = {}
+    for snapped in groups:
+        for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True):
+            if e >= 0 and 0 < o < network.edge_length_m[e]:
+                by_edge.setdefault(e, set()).add(o)
+    for e, offsets in by_edge.items():
+        u, v = ids[network.edge_u[e]], ids[network.edge_v[e]]
+        length = float(network.edge_length_m[e])
+        G.remove_edge(u, v)
+        chain = [(0.0, u), *((o, ("spot", e, o)) for o in sorted(offsets)), (length, v)]
+        for (o1, n1), (o2, n2) in itertools.pairwise(chain):
+            G.add_edge(n1, n2, length=o2 - o1)
+
+    def node_of(snapped: Snapped) -> list:
+        """Graph node of each point, None when it is off the network."""
+        return [
+            spot(e, o) if e >= 0 else None
+            for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True)
+        ]
+
+    return G, node_of

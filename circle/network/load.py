@@ -1,0 +1,209 @@
+"""Loading the walking network from a file or a database, with a cache of prepared arrays."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import scipy.sparse as sp
+
+from ..errors import InputDataError
+from ..io.datums import local_utm_crs
+from ..io.osm import OSM_SUFFIXES, read_walk_ways
+from .walk import WalkNetwork, network_from_arrays, network_from_graph
+
+__all__ = ["cache_dir", "file_sha256", "load_network", "network_from_osm"]
+
+logger = logging.getLogger(__name__)
+
+#: bump when the cached arrays, their provenance or the walk filter change, so old caches are
+#: not reused (2: provenance gained the newest way edit; 3: compact types, CSR and components)
+CACHE_VERSION = 3
+
+
+def network_from_osm(
+    path: str | Path,
+    *,
+    min_component_m: float = 250.0,
+    crs: str | None = None,
+    use_cache: bool = True,
+) -> WalkNetwork:
+    """Build the walking network of an OSM file, reusing a cached copy when one exists.
+
+    Parameters
+    ----------
+    path
+        An .osm, .osm.bz2, .osm.gz or .osm.pbf file.
+    min_component_m
+        Fragments with less street than this (metres) are dropped.
+    crs
+        Projected CRS to work in; default: the UTM zone of the network's centre.
+    use_cache
+        Read and write the prepared arrays in `cache_dir()`.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: file not found; give an existing .osm, .osm.bz2 or .osm.pbf file"
+        raise InputDataError(msg)
+    digest = file_sha256(path)
+    key = hashlib.sha256(
+        json.dumps([CACHE_VERSION, digest, min_component_m, crs]).encode()
+    ).hexdigest()[:24]
+    cached = cache_dir() / f"network-{key}.npz"
+    if use_cache and cached.exists():
+        try:
+            net = _load_npz(cached)
+            logger.info("network: loaded the cached network of %s", path.name)
+            return net
+        except (OSError, ValueError, KeyError) as err:  # corrupt cache: rebuild it
+            logger.warning("network: ignoring unreadable cache %s (%s)", cached, err)
+
+    ways = read_walk_ways(path)
+    lon, lat = ways.lonlat[:, 0], ways.lonlat[:, 1]
+    if crs is None:
+        crs = local_utm_crs(float((lon.min() + lon.max()) / 2), float((lat.min() + lat.max()) / 2))
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    source = {
+        "file": path.name,
+        "sha256": digest,
+        "ways_cut_by_extract_edge": ways.cut_ways,
+        "min_component_m": min_component_m,
+        "newest_way_edit": ways.newest_edit,
+    }
+    net = network_from_arrays(
+        np.column_stack([x, y]),
+        ways.seg_u,
+        ways.seg_v,
+        crs=crs,
+        node_ids=ways.node_ids,
+        edge_way=ways.seg_way,
+        edge_highway=ways.seg_highway,
+        min_component_m=min_component_m,
+        source=source,
+    )
+    if use_cache:
+        _save_npz(net, cached)
+    return net
+
+
+def load_network(
+    path: str | Path, *, min_component_m: float = 250.0, use_cache: bool = True
+) -> WalkNetwork:
+    """Load a walking network from an OSM file or a saved osmnx graph (.graphml).
+
+    Parameters
+    ----------
+    path
+        .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml; or a PostGIS table of street
+        centre-lines, ``postgresql://USER@HOST/DB?table=roads`` (see `circle.db.network_from_db`).
+    min_component_m
+        Fragments with less street than this (metres) are dropped.
+    use_cache
+        Reuse the prepared network of an OSM file from `cache_dir()`.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    from ..io.db import is_db_url  # here, not at the top: db builds on this module
+    from .from_db import network_from_db  # here, not at the top: db builds on this module
+
+    if is_db_url(path):
+        return network_from_db(path, min_component_m=min_component_m)
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: file not found; give an existing .osm, .osm.pbf or .graphml file"
+        raise InputDataError(msg)
+    if not path.is_file():  # a folder, pipe or device
+        msg = f"{path}: not a regular file; give an .osm, .osm.pbf or .graphml file saved on disk"
+        raise InputDataError(msg)
+    if path.suffix.lower() == ".graphml":
+        import osmnx as ox
+
+        try:
+            G = ox.load_graphml(path)
+        except Exception as err:  # osmnx raises assorted parser errors
+            msg = f"{path}: cannot read as an osmnx GraphML file ({err})"
+            raise InputDataError(msg) from err
+        net = network_from_graph(G, min_component_m=min_component_m)
+        net.source.update({"file": path.name, "sha256": file_sha256(path)})
+        return net
+    if path.name.lower().endswith(OSM_SUFFIXES):
+        return network_from_osm(path, min_component_m=min_component_m, use_cache=use_cache)
+    msg = f"{path}: unknown network format; use .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml"
+    raise InputDataError(msg)
+
+
+def cache_dir() -> Path:
+    """Folder for prepared networks: ``$CIRCLE_CACHE_DIR``, else ``~/.cache/circle``."""
+    env = os.environ.get("CIRCLE_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "circle"
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _save_npz(net: WalkNetwork, target: Path) -> None:
+    """Write the network's arrays, its CSR and component labels (compact dtypes, uncompressed)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    small = net.n_nodes < np.iinfo(np.int32).max
+    highways, highway_code = np.unique(net.edge_highway.astype(str), return_inverse=True)
+    csr = net.csr
+    with open(tmp, "wb") as f:
+        np.savez(
+            f,
+            node_ids=net.node_ids,
+            xy=net.xy,
+            edge_u=net.edge_u.astype(np.int32) if small else net.edge_u,
+            edge_v=net.edge_v.astype(np.int32) if small else net.edge_v,
+            edge_length_m=net.edge_length_m,
+            edge_way=net.edge_way,
+            highways=highways,
+            highway_code=highway_code.astype(np.min_scalar_type(max(highways.size - 1, 0))),
+            csr_indptr=csr.indptr,
+            csr_indices=csr.indices,
+            csr_data=csr.data,
+            component=net.component,
+            meta=np.array(json.dumps({"crs": net.crs, "source": net.source})),
+        )
+    os.replace(tmp, target)
+
+
+def _load_npz(path: Path) -> WalkNetwork:
+    """Read a network written by `_save_npz`; no graph or spatial structure is rebuilt."""
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        n = z["node_ids"].size
+        net = WalkNetwork(
+            node_ids=z["node_ids"],
+            xy=z["xy"],
+            edge_u=z["edge_u"].astype(np.int64),
+            edge_v=z["edge_v"].astype(np.int64),
+            edge_length_m=z["edge_length_m"],
+            edge_way=z["edge_way"],
+            edge_highway=z["highways"].astype(object)[z["highway_code"]],
+            crs=meta["crs"],
+            source=meta["source"],
+        )
+        # the cached properties, as computed when the cache was written
+        net.__dict__["csr"] = sp.csr_array(
+            (z["csr_data"], z["csr_indices"], z["csr_indptr"]), shape=(n, n)
+        )
+        net.__dict__["component"] = z["component"]
+    return net

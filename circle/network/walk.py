@@ -1,0 +1,370 @@
+"""The walking network as arrays: built from edge arrays or osmnx graphs, projected, de-fragmented."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+import pyproj
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import KDTree
+
+from ..errors import NetworkError
+from ..io.datums import local_utm_crs
+
+__all__ = [
+    "EdgePoints",
+    "WalkNetwork",
+    "network_from_arrays",
+    "network_from_graph",
+]
+
+logger = logging.getLogger(__name__)
+
+
+
+@dataclass(frozen=True, eq=False)
+class EdgePoints:
+    """Points spread along every edge, in a KD-tree: a bulk index for nearest-edge queries.
+
+    Every point of edge ``e`` lies within `reach_m` of one of the sample points of ``e``, so the
+    edges within distance ``d`` of a location all have a sample point within ``d + reach_m``.
+
+    Attributes
+    ----------
+    tree
+        KD-tree over the sample points.
+    edge
+        Edge position of each sample point.
+    reach_m
+        Half the longest piece of edge one sample point stands for (metres).
+    """
+
+    tree: KDTree
+    edge: np.ndarray
+    reach_m: float
+
+
+@dataclass(frozen=True, eq=False)
+class WalkNetwork:
+    """A two-way walking network as arrays, in a projected metric CRS.
+
+    Every edge is a straight segment between two nodes (OSM ways are kept unsimplified, so the
+    segment *is* the street's geometry); its length is the segment's length in metres in `crs`.
+
+    Attributes
+    ----------
+    node_ids
+        OSM node ids (int64; generated negative ids for vertices added when exploding a graph's
+        curved edges).
+    xy
+        Node coordinates in `crs`, metres, shape (n, 2).
+    edge_u, edge_v
+        Node positions of each undirected edge, with ``edge_u < edge_v``; parallel edges are
+        collapsed to the shortest.
+    edge_length_m
+        Edge lengths in metres.
+    edge_way
+        OSM way id of each edge (0 when unknown).
+    edge_highway
+        OSM highway value of each edge ("" when unknown).
+    crs
+        The projected CRS, e.g. ``"EPSG:32635"``.
+    source
+        Provenance: file name, sha256, newest edit, counts of dropped fragments.
+    """
+
+    node_ids: np.ndarray
+    xy: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length_m: np.ndarray
+    edge_way: np.ndarray
+    edge_highway: np.ndarray
+    crs: str
+    source: dict = field(default_factory=dict)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.node_ids.size)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected edges."""
+        return int(self.edge_u.size)
+
+    @property
+    def total_length_m(self) -> float:
+        """Total street length in metres."""
+        return float(self.edge_length_m.sum())
+
+    @cached_property
+    def csr(self) -> sp.csr_array:
+        """Symmetric sparse adjacency matrix of edge lengths (metres)."""
+        return symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
+
+    @cached_property
+    def component(self) -> np.ndarray:
+        """Connected-component label of every node."""
+        return connected_components(self.csr, directed=False)[1]
+
+    @cached_property
+    def segments(self) -> np.ndarray:
+        """Edges as shapely LineStrings (for spatial queries)."""
+        return shapely.linestrings(
+            np.stack([self.xy[self.edge_u], self.xy[self.edge_v]], axis=1)
+        )
+
+    @cached_property
+    def edge_tree(self) -> shapely.STRtree:
+        """Spatial index over `segments`."""
+        return shapely.STRtree(self.segments)
+
+    @cached_property
+    def edge_points(self) -> EdgePoints:
+        """KD-tree index of points along the edges (see `EdgePoints`); used by snapping."""
+        length = self.edge_length_m
+        a = np.take(self.xy, self.edge_u, axis=0)  # take: 3x faster than fancy indexing here
+        d = np.take(self.xy, self.edge_v, axis=0) - a
+        # pieces no longer than the 90th percentile of edge lengths: long edges get several
+        # sample points, so that one long edge does not widen every query
+        piece = max(float(np.quantile(length, 0.9)), 1.0) if length.size else 1.0
+        pieces = np.maximum(np.ceil(length / piece), 1).astype(np.int64)
+        edge = np.repeat(np.arange(length.size), pieces)
+        first = np.cumsum(pieces) - pieces
+        frac = (np.arange(edge.size) - np.take(first, edge) + 0.5) / np.take(pieces, edge)
+        points = np.take(a, edge, axis=0) + frac[:, None] * np.take(d, edge, axis=0)
+        reach = float((length / pieces).max()) / 2 if length.size else 0.0
+        return EdgePoints(KDTree(points, balanced_tree=False, compact_nodes=False), edge, reach)
+
+    @cached_property
+    def to_wgs84(self) -> pyproj.Transformer:
+        """Transformer from `crs` to WGS84 lon/lat."""
+        return pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The network as an osmnx-style MultiDiGraph (both directions, ``length`` in metres).
+
+        Nodes carry ``x``, ``y`` in `crs`; edges carry ``length``, ``osmid``, ``highway`` and
+        ``oneway=False``. The graph's ``crs`` attribute makes it usable with osmnx functions
+        (``ox.graph_to_gdfs``, ``ox.plot_graph``).
+
+        Returns
+        -------
+        G
+        """
+        G = nx.MultiDiGraph(crs=self.crs)
+        ids = self.node_ids.tolist()
+        G.add_nodes_from(
+            (n, {"x": float(x), "y": float(y)}) for n, (x, y) in zip(ids, self.xy.tolist())
+        )
+        for u, v, length, way, hw in zip(
+            self.edge_u.tolist(),
+            self.edge_v.tolist(),
+            self.edge_length_m.tolist(),
+            self.edge_way.tolist(),
+            self.edge_highway.tolist(),
+        ):
+            attrs = {"length": length, "osmid": way, "highway": hw, "oneway": False}
+            G.add_edge(ids[u], ids[v], reversed=False, **attrs)
+            G.add_edge(ids[v], ids[u], reversed=True, **attrs)
+        return G
+
+    def bounds_wgs84(self) -> tuple[float, float, float, float]:
+        """Bounding box (min_lon, min_lat, max_lon, max_lat) of the nodes."""
+        lon, lat = self.to_wgs84.transform(self.xy[:, 0], self.xy[:, 1])
+        return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+
+
+def symmetric_csr(u, v, w, n: int) -> sp.csr_array:
+    """Adjacency matrix with both directions of edges ``(u[i], v[i])`` of length ``w[i]``.
+
+    Edges must be unique (a CSR sums duplicates). Positions are int32 when they fit:
+    scipy.sparse.csgraph converts anything else on every call.
+    """
+    itype = np.int32 if max(n, 2 * len(u)) < np.iinfo(np.int32).max else np.int64
+    rows = np.concatenate([u, v]).astype(itype)
+    cols = np.concatenate([v, u]).astype(itype)
+    data = np.concatenate([w, w])
+    return sp.csr_array((data, (rows, cols)), shape=(n, n))
+
+
+def network_from_arrays(
+    xy: np.ndarray,
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    *,
+    crs: str,
+    node_ids: np.ndarray | None = None,
+    edge_way: np.ndarray | None = None,
+    edge_highway: np.ndarray | None = None,
+    min_component_m: float = 250.0,
+    source: dict | None = None,
+) -> WalkNetwork:
+    """Build a network from node coordinates and edge end positions (already projected).
+
+    Self-loops are dropped, parallel edges collapse to the shortest, and connected pieces with
+    less than `min_component_m` of street are dropped as fragments.
+
+    Parameters
+    ----------
+    xy
+        Node coordinates in `crs` (metres), shape (n, 2).
+    edge_u, edge_v
+        Positions into `xy` of each edge's ends.
+    crs
+        A projected metric CRS.
+    node_ids
+        Node ids (default ``0..n-1``).
+    edge_way, edge_highway
+        Optional OSM way id and highway value per edge.
+    min_component_m
+        Fragments smaller than this (total street metres) are dropped.
+    source
+        Provenance recorded on the network.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    n = len(xy)
+    node_ids = np.arange(n, dtype=np.int64) if node_ids is None else np.asarray(node_ids, np.int64)
+    u = np.asarray(edge_u, dtype=np.int64)
+    v = np.asarray(edge_v, dtype=np.int64)
+    way = np.zeros(u.size, np.int64) if edge_way is None else np.asarray(edge_way, np.int64)
+    hw = np.full(u.size, "", object) if edge_highway is None else np.asarray(edge_highway, object)
+    source = dict(source or {})
+    if u.size == 0:
+        msg = f"{source.get('file', 'network')}: no walkable edges"
+        raise NetworkError(msg)
+
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    length = np.hypot(*(xy[b] - xy[a]).T)
+    keep = a != b
+    a, b, length, way, hw = a[keep], b[keep], length[keep], way[keep], hw[keep]
+    order = np.lexsort((way, length, b, a))  # shortest parallel edge first; ties by way id
+    a, b, length, way, hw = a[order], b[order], length[order], way[order], hw[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    a, b, length, way, hw = a[first], b[first], length[first], way[first], hw[first]
+
+    # fragments: components whose total street length is below the minimum
+    _, label = connected_components(symmetric_csr(a, b, length, n), directed=False)
+    comp_len = np.bincount(label[a], weights=length, minlength=label.max() + 1)
+    keep_edge = comp_len[label[a]] >= min_component_m
+    used = np.zeros(n, bool)
+    used[a] = used[b] = True
+    dropped = np.unique(label[a][~keep_edge])
+    source["fragments_dropped"] = int(dropped.size)
+    source["fragment_m_dropped"] = round(float(comp_len[dropped].sum()), 3)
+    a, b, length, way, hw = a[keep_edge], b[keep_edge], length[keep_edge], way[keep_edge], hw[
+        keep_edge
+    ]
+    if a.size == 0:
+        msg = (
+            f"{source.get('file', 'network')}: every piece of the walking network is shorter than "
+            f"min_component_m={min_component_m:g} m; use a larger extract or lower the minimum"
+        )
+        raise NetworkError(msg)
+
+    # renumber the nodes still in use
+    keep_node = np.zeros(n, bool)
+    keep_node[a] = keep_node[b] = True
+    new_pos = np.cumsum(keep_node) - 1
+    net = WalkNetwork(
+        node_ids=node_ids[keep_node],
+        xy=xy[keep_node],
+        edge_u=new_pos[a],
+        edge_v=new_pos[b],
+        edge_length_m=length,
+        edge_way=way,
+        edge_highway=hw.astype(str).astype(object),
+        crs=crs,
+        source=source,
+    )
+    logger.info(
+        "network: %d nodes, %d edges, %.1f km of street; %d fragments (%.0f m) dropped",
+        net.n_nodes,
+        net.n_edges,
+        net.total_length_m / 1000,
+        source["fragments_dropped"],
+        source["fragment_m_dropped"],
+    )
+    return net
+
+
+def network_from_graph(
+    G: nx.MultiDiGraph, *, min_component_m: float = 250.0, crs: str | None = None
+) -> WalkNetwork:
+    """Convert an osmnx graph (projected or in lon/lat) to a `WalkNetwork`.
+
+    Curved edges (with a ``geometry``) are exploded into their straight segments; the inner
+    vertices get negative ids. Direction is ignored: walking is two-way.
+
+    Parameters
+    ----------
+    G
+        An osmnx-style graph with node ``x``/``y`` and a ``crs`` graph attribute.
+    min_component_m
+        Fragments with less street than this (metres) are dropped.
+    crs
+        Projected CRS to work in; default: the UTM zone of the graph's centre.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    if G.number_of_edges() == 0:
+        msg = "the graph has no edges"
+        raise NetworkError(msg)
+    graph_crs = pyproj.CRS.from_user_input(G.graph.get("crs", "EPSG:4326"))
+    ids = np.array(list(G.nodes), dtype=np.int64)
+    gx = np.array([G.nodes[n]["x"] for n in ids.tolist()], dtype=np.float64)
+    gy = np.array([G.nodes[n]["y"] for n in ids.tolist()], dtype=np.float64)
+    to_ll = pyproj.Transformer.from_crs(graph_crs, "EPSG:4326", always_xy=True)
+    if crs is None:
+        lon, lat = to_ll.transform(gx, gy)
+        crs = local_utm_crs(float((lon.min() + lon.max()) / 2), float((lat.min() + lat.max()) / 2))
+    project = pyproj.Transformer.from_crs(graph_crs, crs, always_xy=True)
+    pos = {n: i for i, n in enumerate(ids.tolist())}
+    xs, ys = list(gx), list(gy)
+    node_ids = list(ids.tolist())
+    us, vs, ways, hws = [], [], [], []
+    next_id = -1
+    for u, v, data in G.edges(data=True):
+        way = data.get("osmid", 0)
+        way = way[0] if isinstance(way, list) else way
+        hw = data.get("highway", "")
+        hw = hw[0] if isinstance(hw, list) else hw
+        chain = [pos[u]]
+        geom = data.get("geometry")
+        if geom is not None:
+            for px, py in list(geom.coords)[1:-1]:
+                xs.append(px)
+                ys.append(py)
+                node_ids.append(next_id)
+                chain.append(len(xs) - 1)
+                next_id -= 1
+        chain.append(pos[v])
+        us.extend(chain[:-1])
+        vs.extend(chain[1:])
+        ways.extend([int(way or 0)] * (len(chain) - 1))
+        hws.extend([str(hw or "")] * (len(chain) - 1))
+    px, py = project.transform(np.array(xs), np.array(ys))
+    return network_from_arrays(
+        np.column_stack([px, py]),
+        np.array(us),
+        np.array(vs),
+        crs=crs,
+        node_ids=np.array(node_ids, dtype=np.int64),
+        edge_way=np.array(ways),
+        edge_highway=np.array(hws, dtype=object),
+        min_component_m=min_component_m,
+        source={"file": "osmnx graph"},
+    )

@@ -1,0 +1,3 @@
+"""Reports for people and machines: the coverage, siting and comparison tables, Markdown, JSON and
+CSV, in English or Chinese.
+"""

@@ -1,0 +1,690 @@
+"""Coverage results as files and text: the per-community table (CSV, GeoJSON) and the summary (Markdown, JSON, terminal)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .._text import fmt_int, fmt_pct, md, md_row, plain
+from ..config import PROFILES
+from ..coverage.areas import AREA_COLUMN
+from ..coverage.core import COLUMNS, CoverageResult, summarise
+from ..errors import ConfigError
+from ..i18n import LANGUAGES, N_, pad, translator
+from ..io.outputs import atomic_output_dir
+
+__all__ = [
+    "AREAS_FILE",
+    "OUTPUT_FILES",
+    "areas_table",
+    "coverage_file_names",
+    "coverage_table_for_output",
+    "coverage_tables",
+    "summary_json",
+    "summary_markdown",
+    "summary_text",
+    "write_coverage_files",
+    "write_coverage_outputs",
+    "write_csv",
+    "write_report_files",
+]
+
+OUTPUT_FILES = ["coverage.csv", "coverage.geojson", "summary.md", "summary.json"]
+#: written beside them when the communities have areas (--by / --areas)
+AREAS_FILE = "areas.csv"
+ATTRIBUTION = "Map data © OpenStreetMap contributors (ODbL 1.0)"
+
+#: decimals kept in output files (metres to the decimetre, minutes to the hundredth)
+_DECIMALS = {"walk_m": 1, "walk_min": 2, "snap_m": 1, "population": 1}
+
+
+def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
+    """The per-community table as written to files: WGS84, rounded, stable column order."""
+    area = [AREA_COLUMN] if AREA_COLUMN in result.table.columns else []
+    columns = [*COLUMNS[:2], *area, *COLUMNS[2:], *result.groups]
+    t = result.table.to_crs("EPSG:4326")[[*columns, "geometry"]].copy()
+    for col, digits in _DECIMALS.items():
+        t[col] = t[col].round(digits)
+    t["covered"] = t["covered"].astype(bool)
+    return t
+
+
+#: column names shown in a ``--csv-header zh`` file (the ids stay the English names)
+_COLUMN_LABELS = [
+    N_("community_id"),
+    N_("name"),
+    N_("population"),
+    N_("population_source"),
+    N_("nearest_centre_id"),
+    N_("nearest_centre_name"),
+    N_("nearest_centre_type"),
+    N_("walk_m"),
+    N_("walk_min"),
+    N_("covered"),
+    N_("band_min"),
+    N_("snap_m"),
+    N_("status"),
+    N_("via_gate"),
+    N_("area"),
+    N_("rank"),
+    N_("site_id"),
+    N_("type"),
+    N_("population_newly_covered"),
+    N_("communities_newly_covered"),
+    N_("population_alone"),
+    N_("newly_covered_ids"),
+    N_("lon"),
+    N_("lat"),
+    N_("communities"),
+    N_("communities_covered"),
+    N_("communities_share"),
+    N_("population_covered"),
+    N_("population_share"),
+    N_("uncovered"),
+    N_("worst_gaps"),
+]
+
+
+def write_csv(table: pd.DataFrame, path: str | Path, *, header: str = "en") -> None:
+    """Write a table as CSV: English column names, or Chinese ones for people using Excel.
+
+    Parameters
+    ----------
+    table
+        The table (no geometry column).
+    path
+        Target file.
+    header
+        {"en", "zh"} ``en``: the column names as they are (UTF-8, the stable form for scripts);
+        ``zh``: their Chinese labels from the catalogue, as UTF-8 with a byte-order mark, which
+        Excel needs to show Chinese characters. The values are the same in both.
+
+    Raises
+    ------
+    ConfigError
+        Another header language.
+    """
+    if header not in LANGUAGES:
+        msg = f"`csv_header` must be one of {', '.join(LANGUAGES)}, got {header!r}"
+        raise ConfigError(msg)
+    if header != "en":
+        _ = translator(header)
+        table = table.rename(columns=lambda c: _(c))
+    encoding = "utf-8" if header == "en" else "utf-8-sig"
+    table.to_csv(path, index=False, lineterminator="\n", encoding=encoding)
+
+
+def summary_json(summary: dict) -> str:
+    """The summary as indented, key-sorted JSON text (UTF-8, no escapes)."""
+    return json.dumps(_clean(summary), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _clean(x):
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return None if not np.isfinite(x) else round(float(x), 4)
+    return x
+
+
+#: texts of the summary's machine values, translated when shown
+_TITLES = [N_("15-minute employment circle: coverage")]
+_STATUSES = [N_("ok"), N_("off_network"), N_("unreachable"), N_("beyond_limit")]
+
+
+def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
+    """The summary as a Markdown report for people.
+
+    Parameters
+    ----------
+    summary
+        The output of `circle.coverage.summarise`.
+    top
+        Uncovered communities listed (largest population first).
+    lang
+        {"en", "zh"} Language of the texts (the numbers are the same).
+
+    Returns
+    -------
+    str
+    """
+    _ = translator(lang)
+    p = summary["parameters"]
+    net = summary["data"]["network"]
+    edit = net.get("newest_way_edit")
+    speed, minutes = p["walk_speed_kmh"], p["threshold_min"]
+    lines = [
+        f"# {_(summary['title'])}",
+        "",
+        _(
+            "Walking at **{speed:g} km/h**; the circle is **{minutes:g} minutes** ({metres:.0f} m "
+            "of walking). Points farther than {snap:g} m from a walkable street are off the "
+            "network."
+        ).format(
+            speed=speed, minutes=minutes, metres=speed * 1000 / 60 * minutes, snap=p["max_snap_m"]
+        ),
+        *_profile_lines(p, _),
+        "",
+        "## " + _("Coverage by walk time"),
+        "",
+        md_row([_("within"), _("walk"), _("communities"), _("share"), _("population"), _("share")]),
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for b in summary["thresholds"]:
+        lines.append(
+            f"| {b['minutes']:g} {_('min')} | {b['walk_m']:.0f} m | {b['communities_covered']} | "
+            f"{fmt_pct(b['communities_share'])} | {fmt_int(b['population_covered'])} | "
+            f"{fmt_pct(b['population_share'])} |"
+        )
+    c = summary["communities"]
+    pop = summary["population"]
+    statuses = _(", ").join(
+        _("{n} {status}").format(n=v, status=_(k).replace("_", " "))
+        for k, v in c["by_status"].items()
+    )
+    lines += [
+        "",
+        _("{n} communities: {statuses}.").format(n=c["total"], statuses=statuses),
+        "",
+    ]
+    if pop["available"]:
+        lines.append(_("Population in the study area: {n}. Source:").format(n=fmt_int(pop["total"])))
+        lines += [f"- {md(s)}" for s in pop["sources"]]
+        if pop["communities_without_population"]:
+            lines.append(
+                "- "
+                + _("{n} communities have no population figure and count as 0.").format(
+                    n=pop["communities_without_population"]
+                )
+            )
+    else:
+        lines.append(_("No population figures were given: shares are of communities only."))
+    lines += [
+        "",
+        "## " + _("By type of nearest centre"),
+        "",
+        md_row(
+            [
+                _("centre type"),
+                _("centres"),
+                _("on network"),
+                _("communities covered"),
+                _("population covered"),
+            ]
+        ),
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in summary["by_centre_type"]:
+        lines.append(
+            f"| {md(_(r['type']))} | {r['centres']} | {r['centres_on_network']} | "
+            f"{r['communities_covered']} | {fmt_int(r['population_covered'])} |"
+        )
+    lines += _group_lines(summary, _)
+    off = summary["centres"]["off_network"]
+    if off:
+        lines += [
+            "",
+            _("Centres off the network (not used): {ids}.").format(ids=", ".join(map(md, off))),
+        ]
+    unc = summary["uncovered"]
+    lines += [
+        "",
+        "## "
+        + _("Left out: {n} communities beyond {minutes:g} minutes").format(
+            n=len(unc), minutes=minutes
+        ),
+        "",
+    ]
+    if unc:
+        lines += [
+            md_row(
+                [
+                    _("community"),
+                    _("name"),
+                    _("population"),
+                    _("walk (min)"),
+                    _("status"),
+                    _("nearest centre"),
+                ]
+            ),
+            "|---|---|---:|---:|---|---|",
+        ]
+        for r in unc[:top]:
+            walk = "–" if r["walk_min"] is None else f"{r['walk_min']:.1f}"
+            lines.append(
+                f"| {md(r['community_id'])} | {md(r['name'])} | {fmt_int(r['population'])} | "
+                f"{walk} | {_(r['status'])} | "
+                f"{md(r['nearest_centre_id'] or '–')} |"
+            )
+        if len(unc) > top:
+            more = _("… and {n} more in summary.json and coverage.csv.").format(n=len(unc) - top)
+            lines.append("\n" + more)
+    if "areas" in summary:
+        lines += _areas_markdown(summary["areas"], minutes, _)
+    newest = (
+        _("; newest edit of its ways {date}.").format(date=net["newest_way_edit"][:10])
+        if edit
+        else "."
+    )
+    cen, com = summary["data"]["centres"], summary["data"]["communities"]
+    layer = _("- {label}: {file} ({n} features, {repaired} geometries repaired).")
+    lines += [
+        "",
+        "## " + _("Data"),
+        "",
+        _(
+            "- Network: {file} (sha256 {sha}…), {dropped} fragments under {min_m:g} m dropped"
+        ).format(
+            file=md(net.get("file")),
+            sha=str(net.get("sha256", ""))[:12],
+            dropped=net.get("fragments_dropped", 0),
+            min_m=net.get("min_component_m", 0),
+        )
+        + newest,
+        layer.format(
+            label=_("Centres"),
+            file=md(cen["file"]),
+            n=cen["features"],
+            repaired=cen["repaired_geometries"],
+        ),
+        layer.format(
+            label=_("Communities"),
+            file=md(com["file"]),
+            n=com["features"],
+            repaired=com["repaired_geometries"],
+        ),
+        *_gate_lines(summary["data"].get("gates"), _),
+        "- "
+        + _("{attribution} where the data comes from OpenStreetMap.").format(
+            attribution=ATTRIBUTION
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _areas_markdown(areas: dict, minutes: float, _=str) -> list[str]:
+    lines = [
+        "",
+        "## " + _("By area: covered within {minutes:g} minutes").format(minutes=minutes),
+        "",
+        _("Areas from {by}.").format(by=md(areas["by"])) if areas["by"] else "",
+        "",
+        md_row(
+            [
+                _("area"),
+                _("communities"),
+                _("covered"),
+                _("share"),
+                _("population"),
+                _("covered"),
+                _("share"),
+                _("worst gaps"),
+            ]
+        ),
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in areas["rows"]:
+        lines.append(
+            f"| {md(r['area'])} | {r['communities']} | {r['communities_covered']} | "
+            f"{fmt_pct(r['communities_share'])} | {fmt_int(r['population'])} | "
+            f"{fmt_int(r['population_covered'])} | {fmt_pct(r['population_share'])} | "
+            f"{md(_gaps(r['worst_gaps'])) or '–'} |"
+        )
+    if areas["unassigned"]:
+        lines += ["", _("In no area: {ids}.").format(ids=md(", ".join(areas["unassigned"])))]
+    if areas.get("groups"):
+        lines += [
+            "",
+            f"### Key groups by area within {minutes:g} minutes",
+            "",
+            "| area | group | people | covered | left out | share covered | "
+            "communities without a figure |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {md(g['area'])} | {md(g['group'])} | {fmt_int(g['total'])} | "
+            f"{fmt_int(g['covered'])} | {fmt_int(g['uncovered'])} | {fmt_pct(g['share'])} | "
+            f"{g['communities_without_figure']} |"
+            for g in areas["groups"]
+        ]
+    return lines
+
+
+def _gaps(gaps: list[dict]) -> str:
+    return "; ".join(f"{g['name'] or g['community_id']} ({fmt_int(g['population'])})" for g in gaps)
+
+
+def areas_table(summary: dict) -> pd.DataFrame:
+    """The per-area roll-up as a table (the rows of ``areas.csv``).
+
+    Parameters
+    ----------
+    summary
+        The output of `circle.coverage.summarise` for communities with areas.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area: counts, population, covered counts and shares, and the worst gaps
+        (largest uncovered communities, ``name (population)`` joined by ``;``).
+    """
+    rows = [
+        {**{k: v for k, v in r.items() if k != "worst_gaps"}, "worst_gaps": _gaps(r["worst_gaps"])}
+        for r in summary["areas"]["rows"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def _profile_lines(p: dict, _=str) -> list[str]:
+    profile = PROFILES.get(p.get("walk_profile") or "")
+    if profile is None:
+        return []
+    return [
+        "",
+        _("Walking profile **{name}** ({label}): {source}.").format(
+            name=profile.name, label=profile.label, source=profile.source
+        ),
+    ]
+
+
+def _group_lines(summary: dict, _=str) -> list[str]:
+    groups = summary.get("groups") or []
+    if not groups:
+        return []
+    p = summary["parameters"]
+    lines = [
+        "",
+        "## " + _("Key groups within {minutes:g} minutes").format(minutes=p["threshold_min"]),
+        "",
+        md_row(
+            [
+                _("group"),
+                _("people"),
+                _("covered"),
+                _("left out"),
+                _("share covered"),
+                _("communities without a figure"),
+            ]
+        ),
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for g in groups:
+        lines.append(
+            f"| {md(g['group'])} | {fmt_int(g['total'])} | {fmt_int(g['covered'])} | "
+            f"{fmt_int(g['uncovered'])} | {fmt_pct(g['share'])} | {g['communities_without_figure']} |"
+        )
+    return lines
+
+
+def _gate_lines(gates: dict | None, _=str) -> list[str]:
+    if not gates:
+        return []
+    return [
+        _(
+            "- Gates: {file} ({features} features, {linked} linked to {communities} communities "
+            "within {tolerance:g} m, {unlinked} not linked, {off} off the network); {via} "
+            "communities walk out through a gate."
+        ).format(
+            file=md(gates["file"]),
+            features=gates["features"],
+            linked=gates["linked_gates"],
+            communities=gates["communities_with_gates"],
+            tolerance=gates["tolerance_m"],
+            unlinked=gates["unlinked_gates"],
+            off=gates["off_network"],
+            via=gates["communities_walking_via_gate"],
+        )
+    ]
+
+
+def summary_text(summary: dict, *, lang: str = "en") -> str:
+    """A short plain-text summary table for the terminal.
+
+    Parameters
+    ----------
+    summary
+        The output of `circle.coverage.summarise`.
+    lang
+        {"en", "zh"} Language of the texts (the numbers are the same).
+
+    Returns
+    -------
+    str
+    """
+    _ = translator(lang)
+    p = summary["parameters"]
+    c = summary["communities"]
+    lines = [
+        _(
+            "15-minute employment circle — walking {speed:g} km/h, {communities} communities, "
+            "{centres} centres"
+        ).format(
+            speed=p["walk_speed_kmh"], communities=c["total"], centres=summary["centres"]["total"]
+        ),
+        "",
+        f"{pad(_('within'), 8)}  {pad(_('walk'), 7)}  {pad(_('communities'), 13)}  "
+        f"{pad(_('population'), 18)}",
+    ]
+    for b in summary["thresholds"]:
+        comm = f"{b['communities_covered']} ({fmt_pct(b['communities_share'])})"
+        popn = _covered_cell(b["population_covered"], b["population_share"])
+        within = f"{b['minutes']:>4g} {_('min')}"
+        lines.append(f"{pad(within, 8)}  {b['walk_m']:>5.0f} m  {comm:>13}  {popn:>18}")
+    lines.append("")
+    lines.append(_("statuses: ") + _(", ").join(f"{_(k)} {v}" for k, v in c["by_status"].items()))
+    groups = summary.get("groups") or []
+    if groups:
+        lines.append(
+            _("key groups covered: ")
+            + _(", ").join(
+                _("{group} {share} ({n} left out)").format(
+                    group=plain(g["group"]), share=fmt_pct(g["share"]), n=fmt_int(g["uncovered"])
+                )
+                for g in groups
+            )
+        )
+    unc = summary["uncovered"]
+    if unc:
+        names = _(", ").join(
+            f"{plain(r['name'] or r['community_id'])} ({fmt_int(r['population'])})"
+            for r in unc[:5]
+        )
+        lines.append(
+            _("left out beyond {minutes:g} min: {n} — largest: {names}").format(
+                minutes=p["threshold_min"], n=len(unc), names=names
+            )
+        )
+    if "areas" in summary:
+        lines += [
+            "",
+            f"{pad(_('area'), 28, '<')}  {pad(_('covered'), 18)}  "
+            f"{pad(_('population covered'), 22)}",
+        ]
+        for r in summary["areas"]["rows"]:
+            comm = f"{r['communities_covered']}/{r['communities']} ({fmt_pct(r['communities_share'])})"
+            popn = _covered_cell(r["population_covered"], r["population_share"])
+            lines.append(f"{pad(plain(r['area'])[:28], 28, '<')}  {comm:>18}  {popn:>22}")
+    return "\n".join(lines) + "\n"
+
+
+def _covered_cell(covered: float | None, share: float | None) -> str:
+    return "–" if covered is None else f"{fmt_int(covered)} ({fmt_pct(share)})"
+
+
+def coverage_file_names(result: CoverageResult) -> list[str]:
+    """The files `write_coverage_files` writes: `OUTPUT_FILES`, and areas.csv with areas."""
+    return list(OUTPUT_FILES) + ([AREAS_FILE] if AREA_COLUMN in result.table.columns else [])
+
+
+def write_coverage_files(
+    result: CoverageResult, folder: str | Path, *, lang: str = "en", csv_header: str = "en"
+) -> list[str]:
+    """Write coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv) into a folder.
+
+    `write_coverage_outputs` wraps this in an atomic, overwrite-checked output folder.
+
+    Parameters
+    ----------
+    result
+        A coverage result.
+    folder
+        An existing folder.
+    lang
+        {"en", "zh"} Language of summary.md (summary.json and the tables do not change).
+    csv_header
+        {"en", "zh"} Header of coverage.csv and areas.csv (see `write_csv`).
+
+    Returns
+    -------
+    list of str
+        The names of the written files (`coverage_file_names`).
+    """
+    folder = Path(folder)
+    summary = summarise(result)
+    table = coverage_table_for_output(result)
+    csv = pd.DataFrame(table.drop(columns="geometry"))
+    write_csv(csv, folder / "coverage.csv", header=csv_header)
+    table.to_file(
+        folder / "coverage.geojson",
+        driver="GeoJSON",
+        engine="pyogrio",
+        layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
+    )
+    (folder / "summary.md").write_text(summary_markdown(summary, lang=lang), encoding="utf-8")
+    (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+    if "areas" in summary:
+        write_csv(areas_table(summary), folder / AREAS_FILE, header=csv_header)
+    return coverage_file_names(result)
+
+
+def write_coverage_outputs(
+    result: CoverageResult,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
+    lang: str = "en",
+    csv_header: str = "en",
+) -> list[Path]:
+    """Write coverage.csv, coverage.geojson, summary.md and summary.json into `out_dir`.
+
+    The files appear together or not at all; the same inputs give byte-identical files.
+
+    Parameters
+    ----------
+    result
+        A coverage result.
+    out_dir
+        Destination folder (created if missing).
+    overwrite
+        Replace existing files of the same names.
+    extra_files
+        More files to write together with them: name -> text (UTF-8), e.g. ``map.html``.
+    lang, csv_header
+        As for `write_coverage_files`.
+
+    Returns
+    -------
+    list of Path
+        The written files.
+    """
+    extra_files = extra_files or {}
+    names = [*coverage_file_names(result), *extra_files]
+    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
+        write_coverage_files(result, staging, lang=lang, csv_header=csv_header)
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+    return [Path(out_dir) / n for n in names]
+
+
+def coverage_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
+    """The coverage result as database tables (see `circle.db.write_db_tables`).
+
+    Parameters
+    ----------
+    result
+        A coverage result.
+
+    Returns
+    -------
+    dict
+        ``coverage``: the per-community table exactly as in coverage.csv, with WGS84 geometry;
+        ``coverage_bands``: one row per walk-time band (the summary's ``thresholds``);
+        ``coverage_summary``: one row whose ``summary`` column holds summary.json as jsonb.
+    """
+    summary = json.loads(summary_json(summarise(result)))
+    return {
+        "coverage": coverage_table_for_output(result),
+        "coverage_bands": pd.DataFrame(summary["thresholds"]),
+        "coverage_summary": pd.DataFrame({"summary": [summary]}),
+    }
+
+
+def write_report_files(
+    out_dir: str | Path,
+    stem: str,
+    table: gpd.GeoDataFrame,
+    markdown: str,
+    json_text: str,
+    *,
+    overwrite: bool = False,
+    coordinate_precision: int = 7,
+    csv_lonlat: bool = False,
+    extra_files: dict[str, str] | None = None,
+    csv_header: str = "en",
+) -> list[Path]:
+    """Write ``<stem>.csv``, ``<stem>.geojson``, summary.md and summary.json, all or none.
+
+    Parameters
+    ----------
+    out_dir
+        Destination folder (created if missing).
+    stem
+        Name of the table files.
+    table
+        A WGS84 GeoDataFrame; the CSV gets its columns without the geometry.
+    markdown, json_text
+        The summary texts.
+    overwrite
+        Replace existing files of the same names.
+    coordinate_precision
+        Decimals of the GeoJSON coordinates.
+    csv_lonlat
+        Add ``lon`` and ``lat`` columns (full precision) to the CSV.
+    extra_files
+        More files to write with them, name -> text (e.g. ``map.html``).
+    csv_header
+        {"en", "zh"} Header of the CSV (see `write_csv`).
+
+    Returns
+    -------
+    list of Path
+        The written files.
+    """
+    extra_files = extra_files or {}
+    names = [f"{stem}.csv", f"{stem}.geojson", "summary.md", "summary.json", *extra_files]
+    csv = pd.DataFrame(table.drop(columns="geometry"))
+    if csv_lonlat:
+        csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
+    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
+        write_csv(csv, staging / names[0], header=csv_header)
+        table.to_file(
+            staging / names[1],
+            driver="GeoJSON",
+            engine="pyogrio",
+            layer_options={"COORDINATE_PRECISION": coordinate_precision, "WRITE_BBOX": "NO"},
+        )
+        (staging / "summary.md").write_text(markdown, encoding="utf-8")
+        (staging / "summary.json").write_text(json_text, encoding="utf-8")
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+    return [Path(out_dir) / n for n in names]

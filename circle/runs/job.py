@@ -1,0 +1,663 @@
+"""Coverage runs from files, their manifest, and reruns that prove a report reproduces exactly.
+
+A `CoverageJob` holds everything a ``circle coverage`` run depends on besides the bytes of its
+input files. `run_job` reads the inputs and computes; `write_job_outputs` writes the result
+files and ``manifest.json``: the job, every input file with its sha256, the versions of circle,
+Python and the libraries, the network's newest edit, and every output file's sha256. `rerun`
+runs a manifest's job again, refusing inputs whose bytes changed, and checks that every output
+is byte-identical.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import platform
+import shutil
+import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ..config import DEFAULT_CONFIG, CircleConfig, parse_profiles
+from ..coverage.areas import assign_areas
+from ..coverage.core import CoverageResult, coverage_report
+from ..errors import ConfigError, InputDataError, ReproducibilityError
+from ..io.columns import LayerColumns
+from ..io.db import is_db_url, mask_url
+from ..io.extract import OsmPresets, extract_layers, gates_from_features, presets_from_file
+from ..io.files import read_layer
+from ..io.osm import OSM_SUFFIXES, read_tagged_features
+from ..io.outputs import atomic_output_dir
+from ..io.population import fill_population
+from ..network.gates import gates_from_osm
+from ..network.load import cache_dir, file_sha256, load_network
+from ..network.online import fetch_osm
+from ..network.walk import WalkNetwork
+from ..report.compare import PROFILE_FILES, profile_table, write_profile_files
+from ..report.coverage import coverage_file_names, write_coverage_files
+
+__all__ = [
+    "MANIFEST_NAME",
+    "CoverageJob",
+    "JobOutcome",
+    "RerunReport",
+    "load_layers",
+    "rerun",
+    "run_job",
+    "write_job_outputs",
+]
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+#: libraries whose versions can change the numbers or the bytes of the outputs
+_LIBRARIES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "geopandas",
+    "shapely",
+    "pyproj",
+    "pyogrio",
+    "osmium",
+    "networkx",
+)
+
+Stage = Callable[[str], AbstractContextManager]
+
+
+@dataclass(frozen=True)
+class CoverageJob:
+    """Everything a coverage run depends on, besides the bytes of its input files.
+
+    Parameters
+    ----------
+    network
+        Street network file (.osm, .osm.pbf, ... or .graphml).
+    centres, communities
+        Layer files; ``None`` derives the layer from the network's OSM tags.
+    gates
+        ``"auto"`` (the network's OSM gates when the communities are derived from it, else
+        none), ``"none"``, ``"osm"`` (the network's OSM gate and entrance nodes) or a layer file.
+    columns
+        Column names of the layers.
+    layer_crs
+        CRS of layers that declare none.
+    config
+        Run parameters.
+    group_columns
+        Key-group count columns; ``None`` finds the documented names.
+    profiles
+        Walking profiles for the side-by-side table (``()``: no table).
+    datum, centres_datum, communities_datum
+        Map datum of the layer files (`circle.io.DATUMS`): `datum` for every file, the other
+        two for one file each (``None``: `datum`).
+    centres_layer, communities_layer
+        GeoPackage layer or Excel sheet of each file (``None``: named after it, or the only one).
+    presets
+        TOML/JSON file of OSM tag presets (`circle.extract.presets_from_file`).
+    population_raster
+        Population raster summed over communities without a population figure.
+    population_from_osm
+        Estimate missing populations from the OSM buildings of the network's OSM file.
+    by, areas, areas_name_column, areas_layer
+        Roll-up: a communities column, or an area polygon file with its name column and layer.
+    place, bbox
+        Download the network and tags (`circle.online.fetch_osm`) instead of reading
+        `network`.
+    """
+
+    network: str
+    centres: str | None = None
+    communities: str | None = None
+    gates: str = "auto"
+    columns: LayerColumns = LayerColumns()  # noqa: RUF009 (frozen, so one shared default is safe)
+    layer_crs: str | None = None
+    config: CircleConfig = DEFAULT_CONFIG
+    group_columns: tuple[str, ...] | None = None
+    profiles: tuple[str, ...] = ()
+    datum: str = "wgs84"
+    centres_datum: str | None = None
+    communities_datum: str | None = None
+    centres_layer: str | None = None
+    communities_layer: str | None = None
+    presets: str | None = None
+    population_raster: str | None = None
+    population_from_osm: bool = False
+    by: str | None = None
+    areas: str | None = None
+    areas_name_column: str = "name"
+    areas_layer: str | None = None
+    place: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+    def as_dict(self) -> dict:
+        """The job as JSON-ready values (`from_dict` reads it back)."""
+        return {  # database passwords never reach a manifest
+            "network": _masked(self.network),
+            "centres": _masked(self.centres),
+            "communities": _masked(self.communities),
+            "gates": self.gates,
+            "columns": dataclasses.asdict(self.columns),
+            "layer_crs": self.layer_crs,
+            "config": self.config.as_dict(),
+            "group_columns": None if self.group_columns is None else list(self.group_columns),
+            "profiles": list(self.profiles),
+            **{name: getattr(self, name) for name in _INPUT_OPTIONS},
+            "bbox": None if self.bbox is None else list(self.bbox),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CoverageJob:
+        """A job from `as_dict` output."""
+        names = {f.name for f in dataclasses.fields(CircleConfig)}
+        cfg = {k: v for k, v in data["config"].items() if k in names}
+        cfg["thresholds_min"] = tuple(cfg["thresholds_min"])
+        groups = data.get("group_columns")
+        return cls(
+            network=data["network"],
+            centres=data.get("centres"),
+            communities=data.get("communities"),
+            gates=data.get("gates", "auto"),
+            columns=LayerColumns(**data["columns"]),
+            layer_crs=data.get("layer_crs"),
+            config=CircleConfig(**cfg),
+            group_columns=None if groups is None else tuple(groups),
+            profiles=tuple(data.get("profiles") or ()),
+            **{name: data[name] for name in _INPUT_OPTIONS if name in data},
+            bbox=None if data.get("bbox") is None else tuple(data["bbox"]),
+        )
+
+
+#: CoverageJob fields of issue 7 (input formats, datums, population, roll-ups, downloads)
+_INPUT_OPTIONS = (
+    "datum",
+    "centres_datum",
+    "communities_datum",
+    "centres_layer",
+    "communities_layer",
+    "presets",
+    "population_raster",
+    "population_from_osm",
+    "by",
+    "areas",
+    "areas_name_column",
+    "areas_layer",
+    "place",
+)
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a job computed.
+
+    Attributes
+    ----------
+    result
+        The coverage result.
+    profiles
+        The profile table (`circle.scenarios.profile_table`), or ``None``.
+    inputs
+        The files read, by role (network, centres, communities, gates).
+    """
+
+    result: CoverageResult
+    profiles: pd.DataFrame | None
+    inputs: dict[str, Path | str]
+    network: WalkNetwork
+    centres: gpd.GeoDataFrame
+
+
+def _masked(value: str | None) -> str | None:
+    return mask_url(value) if is_db_url(value) else value
+
+
+def _source(value: str | Path) -> str | Path:
+    """A file path, or a database URL kept as text (a Path would mangle its ``//``)."""
+    return value if is_db_url(value) else Path(value)
+
+
+def _label(source: str | Path) -> str:
+    return mask_url(source) if is_db_url(source) else Path(source).name
+
+
+def _is_osm(path: str | Path) -> bool:
+    return not is_db_url(path) and Path(path).name.lower().endswith(OSM_SUFFIXES)
+
+
+def load_layers(
+    network_path: str | Path,
+    centres: str | None,
+    communities: str | None,
+    *,
+    columns: LayerColumns | None = None,
+    crs: str | None = None,
+    datum: str = "wgs84",
+    per_input: dict | None = None,
+    derived: dict | None = None,
+    derived_from: str | None = None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Centres and communities from files, or derived from OSM tags when ``None``.
+
+    Parameters
+    ----------
+    network_path
+        The network file (layers are derived from its tags when not given and not `derived`).
+    centres, communities
+        Layer files or ``None``.
+    columns, crs, datum
+        As for `circle.io.read_layer`.
+    per_input
+        ``{"centres": {"layer": …, "datum": …}, "communities": {…}}``: per-file layer (sheet)
+        and datum (``None`` values: the defaults).
+    derived
+        Layers already derived from OSM tags (`circle.extract.extract_layers`).
+    derived_from
+        Name of the OSM data they came from (default: the network file's name).
+
+    Returns
+    -------
+    centres, communities
+    """
+    network_path = _source(network_path)
+    per_input = per_input or {}
+    if (centres is None or communities is None) and derived is None:
+        if not _is_osm(network_path):
+            msg = (
+                f"{_label(network_path)}: a .graphml or database network has no tags to derive "
+                "layers from; give --centres and --communities"
+            )
+            raise ConfigError(msg)
+        features = read_tagged_features(network_path, OsmPresets().keys())
+        derived = extract_layers(features, presets=OsmPresets(), source=network_path.name)
+    out = []
+    for given, kind in ((centres, "centres"), (communities, "communities")):
+        if given is not None:
+            opts = per_input.get(kind, {})
+            out.append(
+                read_layer(
+                    given,
+                    columns=columns,
+                    crs=crs,
+                    kind=kind,
+                    layer=opts.get("layer"),
+                    datum=opts.get("datum") or datum,
+                )
+            )
+        else:
+            layer = derived[kind]
+            layer.attrs["source"] = (
+                f"{kind} derived from {derived_from or _label(network_path)} (OSM tags)"
+            )
+            layer.attrs["row_label"] = "feature"
+            out.append(layer)
+    return out[0], out[1]
+
+
+def _fill_population(job: CoverageJob, communities, derived: bool, features, source, presets):
+    """Population in the documented order: column, raster, OSM building estimate, count."""
+    if job.population_raster is None and not job.population_from_osm:
+        return communities
+    use_osm = job.population_from_osm or derived
+    if use_osm and features is None:
+        msg = (
+            f"{source}: --population-from-osm needs the network as an OSM file (.osm, .osm.pbf) "
+            "or downloaded with --place/--bbox"
+        )
+        raise ConfigError(msg)
+    if derived and job.population_raster is not None:
+        # the raster ranks above the OSM estimate a derived layer carries
+        communities = communities.drop(columns=["population", "population_source"])
+    return fill_population(
+        communities,
+        raster=job.population_raster,
+        osm_features=features if use_osm else None,
+        osm_source=source,
+        presets=presets,
+    )
+
+
+def _load_gates(job: CoverageJob, online_gates: gpd.GeoDataFrame | None, presets: OsmPresets):
+    network = _source(job.network)
+    online = online_gates is not None
+    choice = job.gates
+    if choice == "auto":
+        choice = "osm" if job.communities is None and (online or _is_osm(network)) else "none"
+    if choice == "none":
+        return None
+    if choice == "osm":
+        if online:
+            return online_gates
+        if not _is_osm(network):
+            msg = f"{_label(network)}: --gates osm needs an OSM network file (.osm, .osm.pbf, …)"
+            raise ConfigError(msg)
+        return gates_from_osm(network, presets=presets)
+    columns = LayerColumns(id=job.columns.id, lon=job.columns.lon, lat=job.columns.lat)
+    return read_layer(job.gates, columns=columns, crs=job.layer_crs, kind="gates", datum=job.datum)
+
+
+def run_job(
+    job: CoverageJob,
+    *,
+    stage: Stage | None = None,
+    coverage: Callable[..., CoverageResult] | None = None,
+) -> JobOutcome:
+    """Read a job's inputs and compute its coverage (and profile table).
+
+    Parameters
+    ----------
+    job
+        The run.
+    stage
+        A context-manager factory called with a description of each step (progress messages).
+    coverage
+        The coverage computation (default `circle.coverage.coverage_report`; a partitioned run
+        passes its own, with the same signature).
+
+    Returns
+    -------
+    JobOutcome
+    """
+    stage = stage or (lambda text: nullcontext())
+    profiles = parse_profiles(",".join(job.profiles)) if job.profiles else ()
+    network = _source(job.network)
+    presets = presets_from_file(job.presets) if job.presets else OsmPresets()
+    online = job.place is not None or job.bbox is not None
+    need_derived = job.centres is None or job.communities is None
+    features = None
+    inputs = {}
+    with stage(f"reading the walking network {job.place or job.bbox or _label(network)}"):
+        if online:
+            net, features = fetch_osm(
+                place=job.place, bbox=job.bbox, presets=presets,
+                min_component_m=job.config.min_component_m,
+            )
+            source = net.source["file"]
+            inputs["network"] = cache_dir() / net.source["cache"]
+        else:
+            net = load_network(network, min_component_m=job.config.min_component_m)
+            source = _label(network)
+            inputs["network"] = network
+            if _is_osm(network) and (need_derived or job.population_from_osm):
+                features = read_tagged_features(network, presets.keys())
+    with stage("reading centres, communities and gates"):
+        derived = None
+        if need_derived and features is not None:
+            derived = extract_layers(features, presets=presets, source=source)
+        per_input = {
+            "centres": {"layer": job.centres_layer, "datum": job.centres_datum},
+            "communities": {"layer": job.communities_layer, "datum": job.communities_datum},
+        }
+        centres, communities = load_layers(
+            network, job.centres, job.communities, columns=job.columns, crs=job.layer_crs,
+            datum=job.datum, per_input=per_input, derived=derived, derived_from=source,
+        )
+        communities = _fill_population(
+            job, communities, job.communities is None, features, source, presets
+        )
+        if job.by is not None or job.areas is not None:
+            area_polygons = None
+            if job.areas is not None:
+                area_polygons = read_layer(
+                    job.areas, crs=job.layer_crs, kind="areas", layer=job.areas_layer,
+                    datum=job.datum,
+                )
+            communities = assign_areas(
+                communities, by=job.by, areas=area_polygons, name_column=job.areas_name_column
+            )
+        online_gates = None
+        if online:
+            online_gates = gates_from_features(features, presets=presets, source=source)
+        gates = _load_gates(job, online_gates, presets)
+    options = {"gates": gates, "groups": job.group_columns}
+    with stage("walking to the nearest centre"):
+        result = (coverage or coverage_report)(
+            communities, centres, net, config=job.config, **options
+        )
+    table = None
+    if profiles:
+        with stage(f"walking at {len(profiles)} profiles' speeds"):
+            table = profile_table(
+                communities, centres, net, profiles=profiles, config=job.config, **options
+            )
+    for role, given in (
+        ("centres", job.centres),
+        ("communities", job.communities),
+        ("presets", job.presets),
+        ("population_raster", job.population_raster),
+        ("areas", job.areas),
+    ):
+        if given is not None:
+            inputs[role] = _source(given)
+    if job.gates not in ("auto", "none", "osm"):
+        inputs["gates"] = Path(job.gates)
+    return JobOutcome(
+        result=result, profiles=table, inputs=inputs, network=net, centres=centres
+    )
+
+
+def input_sha256(path: Path) -> str:
+    """sha256 of an input file; a shapefile's digest also covers its .shx, .dbf, .prj and .cpg."""
+    path = Path(path)
+    if path.suffix.lower() != ".shp":
+        return file_sha256(path)
+    parts = sorted(
+        p
+        for p in path.parent.glob(f"{path.stem}.*")
+        if p.suffix.lower() in (".shp", ".shx", ".dbf", ".prj", ".cpg")
+    )
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(f"{p.suffix.lower()}:{file_sha256(p)}\n".encode())
+    return h.hexdigest()
+
+
+def _versions() -> dict:
+    import pyogrio
+    import pyproj
+    import shapely
+
+    def v(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    return {
+        "circle": v("circle"),
+        "python": platform.python_version(),
+        **{name: v(name) for name in _LIBRARIES},
+        "gdal": pyogrio.__gdal_version_string__,
+        "geos": shapely.geos_version_string,
+        "proj": pyproj.proj_version_str,
+    }
+
+
+def write_job_outputs(
+    job: CoverageJob,
+    outcome: JobOutcome,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
+    lang: str = "en",
+    csv_header: str = "en",
+) -> list[Path]:
+    """Write the result files and ``manifest.json`` into `out_dir`, together or not at all.
+
+    Parameters
+    ----------
+    job, outcome
+        The job and what `run_job` computed.
+    out_dir
+        Destination folder (created if missing).
+    overwrite
+        Replace existing files of the same names.
+    extra_files
+        More files written together with them, name -> UTF-8 text (e.g. ``map.html``); they are
+        not part of the manifest's checked outputs (a rerun does not redraw them).
+    lang, csv_header
+        Language of summary.md and of coverage.csv's header (see `write_coverage_files`);
+        recorded in the manifest, so a rerun writes the same bytes.
+
+    Returns
+    -------
+    list of Path
+        The written files, the manifest last.
+    """
+    extra_files = extra_files or {}
+    names = coverage_file_names(outcome.result)
+    names += list(PROFILE_FILES) if outcome.profiles is not None else []
+    every = [*names, *extra_files, MANIFEST_NAME]
+    with atomic_output_dir(out_dir, every, overwrite=overwrite) as staging:
+        write_coverage_files(outcome.result, staging, lang=lang, csv_header=csv_header)
+        for name, text in extra_files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        if outcome.profiles is not None:
+            write_profile_files(outcome.profiles, staging, lang=lang)
+        manifest = {
+            "circle_manifest": MANIFEST_VERSION,
+            "command": "coverage",
+            "job": job.as_dict(),
+            "inputs": {role: _input_record(role, path, outcome)
+                       for role, path in outcome.inputs.items()},
+            "network": {
+                k: outcome.result.sources["network"].get(k)
+                for k in ("file", "sha256", "newest_way_edit")
+            },
+            "versions": _versions(),
+            "presentation": {"lang": lang, "csv_header": csv_header},
+            "outputs": {name: file_sha256(staging / name) for name in names},
+            "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        (staging / MANIFEST_NAME).write_text(text, encoding="utf-8")
+    return [Path(out_dir) / n for n in every]
+
+
+def _input_record(role: str, path: Path | str, outcome: JobOutcome) -> dict:
+    if is_db_url(path):  # a database table has no file bytes to hash; the outputs are still checked
+        return {"path": mask_url(path), "sha256": None}
+    # the network's digest was taken when it was loaded; do not read a large file twice
+    known = outcome.result.sources["network"].get("sha256") if role == "network" else None
+    return {"path": str(Path(path).resolve()), "sha256": known or input_sha256(path)}
+
+
+@dataclass(frozen=True)
+class RerunReport:
+    """A rerun that reproduced its manifest.
+
+    Attributes
+    ----------
+    manifest
+        The manifest file.
+    outputs
+        The output files checked (all byte-identical).
+    out_dir
+        Where the rerun wrote its files, ``None`` when they went to a removed temporary folder.
+    """
+
+    manifest: Path
+    outputs: list[str]
+    out_dir: Path | None
+
+
+def read_manifest(path: str | Path) -> dict:
+    """Read and check a ``manifest.json`` written by ``circle coverage --out``."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / MANIFEST_NAME
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        msg = f"{path}: file not found; give the manifest.json of a `circle coverage --out` folder"
+        raise InputDataError(msg) from err
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        msg = f"{path}: not a JSON manifest ({err})"
+        raise InputDataError(msg) from err
+    if not isinstance(manifest, dict) or manifest.get("circle_manifest") != MANIFEST_VERSION:
+        msg = f"{path}: not a circle manifest (version {MANIFEST_VERSION})"
+        raise InputDataError(msg)
+    return manifest
+
+
+def rerun(
+    manifest_path: str | Path, *, out_dir: str | Path | None = None, overwrite: bool = False
+) -> RerunReport:
+    """Run a manifest's job again and check every output is byte-identical.
+
+    Parameters
+    ----------
+    manifest_path
+        A ``manifest.json`` (or the folder holding it).
+    out_dir
+        Keep the rerun's files here; by default they go to a temporary folder, removed after
+        the check.
+    overwrite
+        Replace files in `out_dir`.
+
+    Returns
+    -------
+    RerunReport
+        Raises `InputDataError` when an input file is missing or its sha256 changed (nothing is
+        run), and `ReproducibilityError` naming every output that differs.
+    """
+    manifest_path = Path(manifest_path)
+    manifest = read_manifest(manifest_path)
+    for role, rec in manifest["inputs"].items():
+        if rec["sha256"] is None:  # a database source (credentials from PG* variables/service)
+            continue
+        path = Path(rec["path"])
+        if not path.exists():
+            msg = (
+                f"{manifest_path}: the {role} input {path} is missing; the run cannot be reproduced"
+            )
+            raise InputDataError(msg)
+        now = input_sha256(path)
+        if now != rec["sha256"]:
+            msg = (
+                f"{path}: changed since the manifest was written (sha256 {rec['sha256'][:12]}… "
+                f"then, {now[:12]}… now); the {role} input must be the same bytes to reproduce "
+                "the run — restore it, or run `circle coverage` afresh"
+            )
+            raise InputDataError(msg)
+    job = CoverageJob.from_dict(manifest["job"])
+    outcome = run_job(job)
+    target = (
+        Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="circle-rerun-"))
+    )
+    try:
+        write_job_outputs(
+            job,
+            outcome,
+            target,
+            overwrite=overwrite or out_dir is None,
+            **manifest.get("presentation", {}),
+        )
+        expected = manifest["outputs"]
+        differing = []
+        for name, digest in expected.items():
+            got = file_sha256(target / name) if (target / name).exists() else "missing"
+            if got != digest:
+                differing.append(f"{name} (sha256 {digest[:12]}… in the manifest, {got[:12]}… now)")
+    finally:
+        if out_dir is None:
+            shutil.rmtree(target, ignore_errors=True)
+    if differing:
+        then, now = manifest.get("versions", {}), _versions()
+        changed = [f"{k} {then.get(k)} → {now.get(k)}" for k in now if then.get(k) != now.get(k)]
+        hint = f"; versions differ: {', '.join(changed)}" if changed else ""
+        msg = f"{manifest_path}: the rerun differs in {'; '.join(differing)}{hint}"
+        raise ReproducibilityError(msg)
+    return RerunReport(
+        manifest=manifest_path,
+        outputs=list(manifest["outputs"]),
+        out_dir=Path(out_dir) if out_dir is not None else None,
+    )

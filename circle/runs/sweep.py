@@ -1,0 +1,376 @@
+"""Scenario sweeps: the scenarios file, the per-scenario tables and the comparison across them."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ..config import CircleConfig
+from ..coverage.core import CoverageResult, coverage_report, summarise
+from ..errors import ConfigError, InputDataError
+from ..io.columns import LayerColumns
+from ..io.files import read_layer
+from ..io.outputs import atomic_output_dir
+from ..network.walk import WalkNetwork
+from ..report.coverage import coverage_table_for_output
+from ..report.siting import proposals_for_output
+from ..siting.core import SitingResult, candidates_from_osm, candidates_on_grid, site_new_centres
+
+__all__ = [
+    "COMPARISON_COLUMNS",
+    "Scenario",
+    "comparison_table",
+    "comparison_text",
+    "read_scenarios",
+    "run_siting_scenario",
+    "scenario_candidates",
+    "write_sweep_outputs",
+]
+
+#: keys a scenario may set, mapped to `CircleConfig` fields
+_CONFIG_KEYS = {
+    "speed_kmh": "walk_speed_kmh",
+    "minutes": "thresholds_min",
+    "max_snap_m": "max_snap_m",
+    "search_limit_min": "search_limit_min",
+}
+#: keys of siting scenarios: K new centres (`circle site --add K`) and where they may go
+_SITING_KEYS = ("add", "candidates")
+_NAME = re.compile(r"^[\w][\w.-]*$")
+_GRID = re.compile(r"^grid:(.+)$")
+
+COMPARISON_COLUMNS = [
+    "scenario",
+    "speed_kmh",
+    "max_snap_m",
+    "search_limit_min",
+    "minutes",
+    "walk_m",
+    "communities_covered",
+    "communities_share",
+    "population_covered",
+    "population_share",
+    "new_sites",
+]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario of a sweep: a name (also its output file's name) and its run parameters.
+
+    A siting scenario (``add`` set) first chooses ``add`` new centres among ``candidates``
+    (``"osm"``, ``"grid:SPACING"`` or a file path) and is then covered with them added.
+    """
+
+    name: str
+    config: CircleConfig
+    add: int | None = None
+    candidates: str | None = None
+
+
+def read_scenarios(path: str | Path) -> list[Scenario]:
+    """Read a scenarios file (TOML).
+
+    ::
+
+        [defaults]              # optional: applies to every scenario
+        speed_kmh = 4.0
+        minutes = [5, 10, 15]
+
+        [[scenario]]
+        name = "baseline"
+
+        [[scenario]]
+        name = "slow-walkers"
+        speed_kmh = 3.0
+        max_snap_m = 300
+
+    Keys: ``speed_kmh``, ``minutes``, ``max_snap_m``, ``search_limit_min`` (default: 60, or the
+    largest band if larger); for a siting scenario ``add`` (K new centres, as ``circle site
+    --add K``) and ``candidates``: ``"osm"`` (the default: the network file's OSM tags),
+    ``"grid:SPACING"`` (one street node per SPACING-metre square) or a candidate file (a path
+    relative to the scenarios file).
+
+    Parameters
+    ----------
+    path
+        The ``.toml`` file.
+
+    Returns
+    -------
+    list of Scenario
+        In file order.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        msg = f"{path}: file not found; give a scenarios .toml file"
+        raise InputDataError(msg) from err
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        msg = f"{path}: cannot read as TOML ({err})"
+        raise InputDataError(msg) from err
+    unknown = sorted(set(data) - {"defaults", "scenario"})
+    if unknown:
+        msg = f"{path}: unknown table(s) {unknown}; use [defaults] and [[scenario]]"
+        raise InputDataError(msg)
+    defaults = data.get("defaults", {})
+    rows = data.get("scenario", [])
+    if not isinstance(defaults, dict) or not isinstance(rows, list) or not rows:
+        msg = f"{path}: no scenarios; add at least one [[scenario]] table with a name"
+        raise InputDataError(msg)
+    _check_keys(path, "[defaults]", defaults)
+    scenarios: list[Scenario] = []
+    for i, row in enumerate(rows, start=1):
+        where = f"scenario {i}"
+        name = row.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            msg = (
+                f"{path}: {where} needs a name of letters, digits, '_', '-' or '.' (it names "
+                f"the scenario's output file), got {name!r}"
+            )
+            raise InputDataError(msg)
+        where = f"scenario {name!r}"
+        if any(s.name == name for s in scenarios):
+            msg = f"{path}: two scenarios are named {name!r}; names must be unique"
+            raise InputDataError(msg)
+        params = {**defaults, **{k: v for k, v in row.items() if k != "name"}}
+        _check_keys(path, where, params)
+        add, candidates = _siting_keys(path, where, params)
+        config = _scenario_config(
+            path, where, {k: v for k, v in params.items() if k not in _SITING_KEYS}
+        )
+        scenarios.append(Scenario(name, config, add, candidates))
+    return scenarios
+
+
+def _check_keys(path: Path, where: str, params: dict) -> None:
+    unknown = sorted(set(params) - set(_CONFIG_KEYS) - set(_SITING_KEYS) - {"name"})
+    if unknown:
+        msg = (
+            f"{path}: {where}: unknown key(s) {unknown}; use "
+            f"{sorted([*_CONFIG_KEYS, *_SITING_KEYS])}"
+        )
+        raise InputDataError(msg)
+
+
+def _siting_keys(path: Path, where: str, params: dict) -> tuple[int | None, str | None]:
+    """``add`` and ``candidates`` checked; a candidate file's path made absolute."""
+    add, candidates = params.get("add"), params.get("candidates")
+    problem = None
+    if add is not None and (isinstance(add, bool) or not isinstance(add, int) or add < 1):
+        problem = f"`add` must be a whole number of new centres >= 1, got {add!r}"
+    elif candidates is not None and add is None:
+        problem = "`candidates` needs `add = K` (how many new centres to choose)"
+    elif candidates is not None and not isinstance(candidates, str):
+        problem = f'`candidates` must be "osm", "grid:SPACING" or a file, got {candidates!r}'
+    elif candidates is not None and (m := _GRID.match(candidates)):
+        try:
+            ok = float(m[1]) > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            problem = f"`candidates` {candidates!r}: SPACING must be metres > 0, e.g. grid:200"
+    elif candidates not in (None, "osm"):
+        file = path.parent / candidates
+        if not file.is_file():
+            problem = f"`candidates`: no file {file} (a path is relative to {path.name})"
+        candidates = str(file.resolve())
+    if problem:
+        msg = f"{path}: {where}: {problem}"
+        raise InputDataError(msg)
+    return add, ("osm" if add is not None and candidates is None else candidates)
+
+
+def scenario_candidates(
+    spec: str,
+    network: WalkNetwork,
+    network_path: str | Path,
+    centres: gpd.GeoDataFrame,
+    *,
+    columns: LayerColumns | None = None,
+    crs: str | None = None,
+) -> gpd.GeoDataFrame:
+    """The candidate sites a siting scenario names.
+
+    Parameters
+    ----------
+    spec
+        ``"osm"`` (the network file's OSM tags, `circle.siting.CANDIDATE_TAGS`, the centres
+        left out), ``"grid:SPACING"`` (`circle.siting.candidates_on_grid`) or a file path.
+    network, network_path
+        The walking network and the file it was read from.
+    centres
+        The existing centres (not candidates).
+    columns, crs
+        How to read a candidate file, as for `circle.io.read_layer`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    if spec == "osm":
+        return candidates_from_osm(network_path, exclude_ids={str(i) for i in centres["id"]})
+    if m := _GRID.match(spec):
+        return candidates_on_grid(network, float(m[1]))
+    return read_layer(spec, columns=columns or LayerColumns(), crs=crs, kind="candidates")
+
+
+def run_siting_scenario(
+    scenario: Scenario,
+    communities: gpd.GeoDataFrame,
+    centres: gpd.GeoDataFrame,
+    network: WalkNetwork,
+    candidates: gpd.GeoDataFrame,
+) -> tuple[CoverageResult, SitingResult]:
+    """Choose a siting scenario's new centres and cover the study area with them added.
+
+    Siting runs on the whole study area in one process (`circle.siting.site_new_centres`),
+    never per part: the best K sites depend on every community at once.
+
+    Parameters
+    ----------
+    scenario
+        A scenario with ``add``.
+    communities, centres, network
+        As for `circle.coverage.coverage_report`.
+    candidates
+        From `scenario_candidates`.
+
+    Returns
+    -------
+    after, siting
+        Coverage with the proposals appended to the centres (its covered column equals
+        ``siting.communities["covered_after"]`` at the main threshold), and the siting result.
+    """
+    siting = site_new_centres(
+        communities, centres, candidates, network, add=scenario.add, config=scenario.config
+    )
+    added = siting.proposals.rename(columns={"site_id": "id"})[["id", "name", "type", "geometry"]]
+    with_new = pd.concat(
+        [centres, added.to_crs(centres.crs)[[c for c in added.columns if c in centres.columns]]],
+        ignore_index=True,
+    )
+    with_new = gpd.GeoDataFrame(with_new, geometry=centres.geometry.name, crs=centres.crs)
+    with_new.attrs = {
+        **centres.attrs,
+        "source": f"{centres.attrs.get('source', 'centres')} + {len(added)} proposed sites",
+    }
+    return coverage_report(communities, with_new, network, config=scenario.config), siting
+
+
+def _scenario_config(path: Path, where: str, params: dict) -> CircleConfig:
+    kwargs = {_CONFIG_KEYS[k]: v for k, v in params.items()}
+    if "thresholds_min" in kwargs:
+        bands = kwargs["thresholds_min"]
+        kwargs["thresholds_min"] = tuple(bands) if isinstance(bands, list) else (bands,)
+    if "search_limit_min" not in kwargs:
+        bands = kwargs.get("thresholds_min", CircleConfig().thresholds_min)
+        kwargs["search_limit_min"] = max(60.0, *bands)
+    try:
+        return CircleConfig(**kwargs)
+    except (ConfigError, TypeError) as err:
+        msg = f"{path}: {where}: {err}"
+        raise InputDataError(msg) from err
+
+
+def comparison_table(
+    results: dict[str, CoverageResult], sitings: dict[str, SitingResult] | None = None
+) -> pd.DataFrame:
+    """Coverage share per band of every scenario, one row per (scenario, band).
+
+    Parameters
+    ----------
+    results
+        Scenario name → coverage result, in the order to report (for a siting scenario: the
+        coverage after its new centres).
+    sitings
+        Scenario name → siting result, for the siting scenarios.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns `COMPARISON_COLUMNS`; ``new_sites`` lists a siting scenario's proposed site
+        ids (``;``-separated, best first), empty otherwise.
+    """
+    sitings = sitings or {}
+    rows = []
+    for name, result in results.items():
+        cfg = result.config
+        sites = sitings[name].proposals["site_id"].tolist() if name in sitings else []
+        for band in summarise(result, top=0)["thresholds"]:
+            rows.append(
+                {
+                    "scenario": name,
+                    "speed_kmh": cfg.walk_speed_kmh,
+                    "max_snap_m": cfg.max_snap_m,
+                    "search_limit_min": cfg.search_limit_min,
+                    **{k: band[k] for k in COMPARISON_COLUMNS[4:-1]},
+                    "new_sites": ";".join(sites),
+                }
+            )
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def comparison_text(table: pd.DataFrame) -> str:
+    """The comparison as a short terminal table (shares in per cent)."""
+    lines = [f"{'scenario':<20} {'km/h':>5} {'within':>8} {'communities':>12} {'population':>11}"]
+    for r in table.itertuples():
+        pop = "–" if pd.isna(r.population_share) else f"{100 * r.population_share:.1f} %"
+        sites = f"  + {len(r.new_sites.split(';'))} new: {r.new_sites}" if r.new_sites else ""
+        lines.append(
+            f"{r.scenario:<20} {r.speed_kmh:>5g} {r.minutes:>4g} min "
+            f"{100 * r.communities_share:>10.1f} % {pop:>11}{sites}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_sweep_outputs(
+    results: dict[str, CoverageResult],
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    sitings: dict[str, SitingResult] | None = None,
+) -> list[Path]:
+    """Write ``<scenario>.csv`` per scenario and ``comparison.csv``, together or not at all.
+
+    A siting scenario also gets ``<scenario>.proposals.csv`` (its proposed sites, as
+    ``circle site`` writes proposals.csv).
+
+    Parameters
+    ----------
+    results
+        Scenario name → coverage result.
+    out_dir
+        Destination folder (created if missing).
+    overwrite
+        Replace existing files of the same names.
+    sitings
+        Scenario name → siting result, for the siting scenarios.
+
+    Returns
+    -------
+    list of Path
+        The written files.
+    """
+    sitings = sitings or {}
+    names = [f"{name}.csv" for name in results] + ["comparison.csv"]
+    names += [f"{name}.proposals.csv" for name in sitings]
+    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
+        for name, result in results.items():
+            table = coverage_table_for_output(result).drop(columns="geometry")
+            pd.DataFrame(table).to_csv(staging / f"{name}.csv", index=False, lineterminator="\n")
+        for name, siting in sitings.items():
+            proposals = proposals_for_output(siting)
+            table = pd.DataFrame(proposals.drop(columns="geometry"))
+            table["lon"], table["lat"] = proposals.geometry.x, proposals.geometry.y
+            table.to_csv(staging / f"{name}.proposals.csv", index=False, lineterminator="\n")
+        comparison_table(results, sitings).to_csv(
+            staging / "comparison.csv", index=False, lineterminator="\n"
+        )
+    return [Path(out_dir) / n for n in names]

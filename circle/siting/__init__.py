@@ -1,0 +1,1 @@
+"""Siting: where the next centres cover the most residents (maximal covering, set covering)."""

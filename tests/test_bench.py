@@ -12,6 +12,8 @@ import numpy as np
 
 from bench.generate import CRS, jittered_grid, replay_extract, write_grid_pbf
 from bench.run import CASES
+from bench.startup import HEAVY, SECTION, loaded, parse_importtime, replace_section, to_markdown
+from bench.startup import run as startup_run
 from circle import load_network
 from circle.network.load import network_from_osm
 
@@ -89,6 +91,54 @@ def test_quick_bench_writes_a_well_formed_results_table(tmp_path):
         assert r["times"] or r["skipped"], case  # measured, or skipped with its reason
     assert results["reach"]["info"]["same_as_scipy"] is True
     assert results["networkx"]["info"]["same_result_as_fast_path"] is True
+
+
+def test_startup_bench_returns_its_figures_and_sees_click_loaded_by_help():
+    """A smoke run of `bench.startup` (one run each, no `circle coverage`): the figures are all
+    there and -X importtime parsing finds click under `circle --help`. Timings are not checked."""
+    r = startup_run(repeat=1, warmup=0, importtime_repeat=1, coverage=False,
+                    labels=("circle --help", "rio --help"), watch=(*HEAVY, "click"))
+    for key in ("command", "date_utc", "load_before", "load_after", "nproc", "machine",
+                "circle_imported_from", "cpu", "ratios", "imports", "coverage"):
+        assert key in r, key
+    assert Path(r["circle_imported_from"]).parent.parent == REPO  # this checkout's circle
+    assert set(r["cpu"]) == {"circle --help", "rio --help"}
+    for figures in r["cpu"].values():
+        assert figures["cpu_median_s"] > 0 and figures["cpu_min_s"] <= figures["cpu_median_s"]
+    assert set(r["ratios"]) == {"circle --help / rio --help"}
+    help_imports = r["imports"]["circle --help"]
+    assert "click" in help_imports["heavy_loaded"]
+    assert help_imports["circle_cumulative_s"] > 0
+    section = to_markdown(r)
+    assert section.startswith(SECTION + "\n") and "`circle --help`" in section
+
+
+def test_startup_importtime_parsing_and_heavy_detection():
+    stderr = (
+        "import time: self [us] | cumulative | imported package\n"
+        "import time:       120 |        120 |   _io\n"
+        "import time:        50 |         50 |     scipy.optimize._minimize\n"
+        "import time:       900 |       1070 |   scipy.sparse\n"
+        "import time:      2000 |       3070 | circle\n"
+        "circle: a warning that is not an import line\n"
+    )
+    entries = parse_importtime(stderr)
+    assert [(e["name"], e["level"], e["cumulative_us"]) for e in entries] == [
+        ("_io", 1, 120), ("scipy.optimize._minimize", 2, 50), ("scipy.sparse", 1, 1070),
+        ("circle", 0, 3070)]
+    assert loaded(entries) == ["scipy.optimize", "scipy"]
+    assert loaded(entries, ("scipy.sparse", "scip", "pandas")) == ["scipy.sparse"]
+
+
+def test_startup_section_replaces_only_itself():
+    head = "# R\n\n## Targets\n\nt\n"
+    tail = "\n---\n\n# Benchmarks\n\n## Siting\n\ns\n"
+    first = replace_section(head + tail, f"{SECTION}\n\nold\n")  # appended at the end
+    assert first == head + tail + f"\n{SECTION}\n\nold\n"
+    middle = head + f"\n{SECTION}\n\nold\n```\n## in a fence\n```\n" + tail
+    assert replace_section(middle, f"{SECTION}\n\nnew\n") == (
+        head + f"\n{SECTION}\n\nnew\n" + tail)
+    assert replace_section(first, f"{SECTION}\n\nnew\n").count(SECTION) == 1
 
 
 def _tables(text: str) -> list[list[list[str]]]:

@@ -189,7 +189,7 @@ def test_refused_files(tmp_path, name, content, kwargs, expect):
 
 
 def test_cli_refusals_for_layers_and_datums(tmp_path, runner, bundled):
-    from circle.cli.app import cli
+    from circle.cli import cli
 
     _, centres, communities = bundled
     two = tmp_path / "two.gpkg"

@@ -17,7 +17,6 @@ import pyproj
 import pytest
 import shapely
 
-from circle.cli import cli
 from circle.errors import ConfigError, NetworkError
 from circle.network import online
 from circle.network.online import features_from_frame, fetch_osm, parse_bbox
@@ -32,8 +31,8 @@ def no_server(monkeypatch):
     monkeypatch.setattr(ox.settings, "nominatim_url", "http://127.0.0.1:9/")
 
 
-def test_offline_fails_fast_naming_the_offline_way(runner, no_server):
-    res = runner.invoke(cli, ["coverage", "--place", "和平区, 沈阳市"])
+def test_offline_fails_fast_naming_the_offline_way(cli_runner, no_server):
+    res = cli_runner(["coverage", "--place", "和平区, 沈阳市"])
     assert res.exit_code == 1, res.output
     message = res.output.strip().splitlines()[-1]
     assert message.startswith("Error: cannot reach 127.0.0.1 to download OpenStreetMap data")
@@ -49,8 +48,8 @@ def test_offline_fails_fast_naming_the_offline_way(runner, no_server):
         (["--bbox", "a,b"], "bbox must be WEST,SOUTH,EAST,NORTH"),
     ],
 )
-def test_online_usage_errors(runner, args, expect):
-    res = runner.invoke(cli, ["coverage", *args])
+def test_online_usage_errors(cli_runner, args, expect):
+    res = cli_runner(["coverage", *args])
     assert res.exit_code == 2 and expect in res.output
 
 
@@ -91,7 +90,9 @@ def generated_download(shenyang):
     return G, features
 
 
-def test_download_is_converted_cached_and_reused_offline(shenyang, monkeypatch, runner, no_server):
+def test_download_is_converted_cached_and_reused_offline(
+    shenyang, monkeypatch, cli_runner, no_server
+):
     G, features = generated_download(shenyang)
     calls = []
     monkeypatch.setattr(online, "_check_reachable", lambda url: None)
@@ -112,9 +113,7 @@ def test_download_is_converted_cached_and_reused_offline(shenyang, monkeypatch, 
     with pytest.raises(NetworkError, match=r"cannot reach 127\.0\.0\.1"):
         fetch_osm(bbox=(123.0, 41.0, 123.1, 41.1))  # not cached
     # the CLI derives the layers from the cached tags
-    res = runner.invoke(
-        cli, ["coverage", "--bbox", "123.39,41.77,123.43,41.80", "--format", "json"]
-    )
+    res = cli_runner(["coverage", "--bbox", "123.39,41.77,123.43,41.80", "--format", "json"])
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert s["communities"]["total"] == 1 and s["centres"]["total"] == 1

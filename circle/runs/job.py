@@ -43,6 +43,8 @@ __all__ = [
     "CoverageJob",
     "JobOutcome",
     "RerunReport",
+    "compute_coverage",
+    "coverage_files",
     "load_layers",
     "rerun",
     "run_job",
@@ -213,19 +215,27 @@ def _masked(value: str | None) -> str | None:
     return mask_url(value) if is_db_url(value) else value
 
 
-def run_job(
-    job: CoverageJob,
+def compute_coverage(
+    communities: gpd.GeoDataFrame,
+    centres: gpd.GeoDataFrame,
+    network: WalkNetwork,
     *,
+    config: CircleConfig = DEFAULT_CONFIG,
+    gates: gpd.GeoDataFrame | None = None,
+    groups: tuple[str, ...] | None = None,
+    profiles: tuple[str, ...] = (),
     stage: Stage | None = None,
     coverage: Callable[..., CoverageResult] | None = None,
-) -> JobOutcome:
-    """Read a job's inputs (`circle.runs.inputs.read_inputs`) and compute its coverage (and
-    profile table).
+) -> tuple[CoverageResult, pd.DataFrame | None]:
+    """The coverage of a study area (and its table of walking profiles), as `circle coverage`.
 
     Parameters
     ----------
-    job
-        The run.
+    communities, centres, network, config, gates, groups
+        As for `circle.coverage.coverage_report`.
+    profiles
+        Walking profile names for the side-by-side table (`circle.config.PROFILES`; ``()``:
+        none).
     stage
         A context-manager factory called with a description of each step (progress messages).
     coverage
@@ -234,27 +244,79 @@ def run_job(
 
     Returns
     -------
-    JobOutcome
+    result, profiles
+        The coverage, and the profile table (`circle.report.compare.profile_table`) or None.
     """
-    profiles = parse_profiles(",".join(job.profiles)) if job.profiles else ()
-    inputs = read_inputs(job, stage=stage)
     stage = stage or (lambda text: nullcontext())
-    options = {"gates": inputs.gates, "groups": job.group_columns}
+    walks = parse_profiles(",".join(profiles)) if profiles else ()
+    options = {"gates": gates, "groups": groups}
     with stage("walking to the nearest centre"):
         result = (coverage or coverage_report)(
-            inputs.communities, inputs.centres, inputs.network, config=job.config, **options
+            communities, centres, network, config=config, **options
         )
     table = None
-    if profiles:
-        with stage(f"walking at {len(profiles)} profiles' speeds"):
+    if walks:
+        with stage(f"walking at {len(walks)} profiles' speeds"):
             table = profile_table(
-                inputs.communities, inputs.centres, inputs.network, profiles=profiles,
-                config=job.config, **options,
+                communities, centres, network, profiles=walks, config=config, **options
             )
+    return result, table
+
+
+def run_job(
+    job: CoverageJob,
+    *,
+    stage: Stage | None = None,
+    coverage: Callable[..., CoverageResult] | None = None,
+) -> JobOutcome:
+    """Read a job's inputs (`circle.runs.inputs.read_inputs`) and compute its coverage and
+    profile table (`compute_coverage`).
+
+    Parameters
+    ----------
+    job
+        The run.
+    stage
+        A context-manager factory called with a description of each step (progress messages).
+    coverage
+        As for `compute_coverage`.
+
+    Returns
+    -------
+    JobOutcome
+    """
+    if job.profiles:
+        parse_profiles(",".join(job.profiles))  # a bad name fails before any reading
+    inputs = read_inputs(job, stage=stage)
+    result, table = compute_coverage(
+        inputs.communities, inputs.centres, inputs.network, config=job.config,
+        gates=inputs.gates, groups=job.group_columns, profiles=job.profiles, stage=stage,
+        coverage=coverage,
+    )
     return JobOutcome(
         result=result, profiles=table, inputs=inputs.files, network=inputs.network,
         centres=inputs.centres, communities=inputs.communities,
     )
+
+
+def coverage_files(
+    result: CoverageResult,
+    profiles: pd.DataFrame | None = None,
+    *,
+    lang: str = "en",
+    csv_header: str = "en",
+) -> list[Files]:
+    """coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv with a roll-up) and,
+    with a profile table, profiles.csv/.md/.json (`lang`: the Markdown files' language)."""
+    parts = [
+        Files(
+            coverage_file_names(result),
+            lambda d: write_coverage_files(result, d, lang=lang, csv_header=csv_header),
+        ),
+    ]
+    if profiles is not None:
+        parts.append(Files(PROFILE_FILES, lambda d: write_profile_files(profiles, d, lang=lang)))
+    return parts
 
 
 def input_sha256(path: Path) -> str:
@@ -327,15 +389,7 @@ def write_job_outputs(
         The written files, the manifest last.
     """
     result = outcome.result
-    parts = [
-        Files(
-            coverage_file_names(result),
-            lambda d: write_coverage_files(result, d, lang=lang, csv_header=csv_header),
-        ),
-    ]
-    if outcome.profiles is not None:
-        table = outcome.profiles
-        parts.append(Files(PROFILE_FILES, lambda d: write_profile_files(table, d, lang=lang)))
+    parts = coverage_files(result, outcome.profiles, lang=lang, csv_header=csv_header)
     checked = [name for part in parts for name in part.names]
     parts.append(text_files(extra_files or {}))
 

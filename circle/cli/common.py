@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import click
 
@@ -66,6 +66,10 @@ def label(source: str | Path) -> str:
     return mask_url(str(source)) if is_db_url(source) else Path(source).name
 
 
+@overload
+def absolute(path: str | Path) -> str: ...
+@overload
+def absolute(path: None) -> None: ...
 def absolute(path: str | Path | None) -> str | None:
     """A file path made absolute (for the manifest); a database URL or None unchanged."""
     from ..io.db import is_db_url

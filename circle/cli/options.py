@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..bundled import DEFAULT_NETWORK
-from ..config import CircleConfig, get_profile
+from ..config import CircleConfig, default_search_limit_min, get_profile
 from ..i18n import LANGUAGES, default_lang, translator
 from ..io.choices import IF_EXISTS
 from ..io.datums import DATUMS
@@ -180,6 +180,7 @@ def db_layer_sources(ctx: click.Context, given: dict, db: str | None, tables: di
             msg = f"give --{layer} or a --db table/query for it, not both"
         if msg:
             raise click.UsageError(msg, ctx=ctx)
+        assert db is not None  # a table or query without --db was refused above
         out[layer] = db_source(db, table=table, query=query)
     return out
 
@@ -637,7 +638,7 @@ def make_config(
             raise click.UsageError(msg, ctx=ctx)
         speed_kmh = get_profile(profile).speed_kmh
     if search_limit_min is None:
-        search_limit_min = max(60.0, *minutes) if minutes else 60.0
+        search_limit_min = default_search_limit_min(minutes)
     try:
         return CircleConfig(
             walk_speed_kmh=speed_kmh,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import click
 
@@ -97,7 +97,7 @@ def site(
     from_osm: bool,
     candidate_tags: dict | None,
     candidates_grid_m: float | None,
-    solver: str,
+    solver: Literal["milp", "greedy"],
     time_limit_s: float,
     demand: str | None,
     config: CircleConfig,

@@ -193,14 +193,16 @@ def _load_gates(job: CoverageJob, online_gates: gpd.GeoDataFrame | None, presets
     return read_layer(job.gates, columns=columns, crs=job.layer_crs, kind="gates", datum=job.datum)
 
 
-def _read_network(job: CoverageJob, presets: OsmPresets, need_features: bool):
+def _read_network(
+    job: CoverageJob, presets: OsmPresets, need_features: bool
+) -> tuple[WalkNetwork, list[dict] | None, str, Path | str]:
     """The network, the OSM features when needed, the source's name and the network's file."""
     if job.place is not None or job.bbox is not None:
-        net, features = fetch_osm(
+        net, downloaded = fetch_osm(
             place=job.place, bbox=job.bbox, presets=presets,
             min_component_m=job.config.min_component_m,
         )
-        return net, features, net.source["file"], cache_dir() / net.source["cache"]
+        return net, downloaded, net.source["file"], cache_dir() / net.source["cache"]
     network = source_of(job.network)
     net = load_network(network, min_component_m=job.config.min_component_m)
     features = None
@@ -293,7 +295,7 @@ def read_inputs(
     with stage(layers_stage):
         centres, communities = _read_layers(job, features, source, presets, need_communities)
         online_gates = None
-        if online:
+        if online and features is not None:
             online_gates = gates_from_features(features, presets=presets, source=source)
         gates = _load_gates(job, online_gates, presets)
     files: dict[str, Path | str] = {"network": network_file}

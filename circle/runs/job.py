@@ -212,7 +212,7 @@ class JobOutcome:
 
 
 def _masked(value: str | None) -> str | None:
-    return mask_url(value) if is_db_url(value) else value
+    return mask_url(value) if value is not None and is_db_url(value) else value
 
 
 def compute_coverage(
@@ -249,16 +249,16 @@ def compute_coverage(
     """
     stage = stage or (lambda text: nullcontext())
     walks = parse_profiles(",".join(profiles)) if profiles else ()
-    options = {"gates": gates, "groups": groups}
     with stage("walking to the nearest centre"):
         result = (coverage or coverage_report)(
-            communities, centres, network, config=config, **options
+            communities, centres, network, config=config, gates=gates, groups=groups
         )
     table = None
     if walks:
         with stage(f"walking at {len(walks)} profiles' speeds"):
             table = profile_table(
-                communities, centres, network, profiles=walks, config=config, **options
+                communities, centres, network, profiles=walks, config=config, gates=gates,
+                groups=groups,
             )
     return result, table
 
@@ -414,10 +414,10 @@ def write_job_outputs(
 
 def _input_record(role: str, path: Path | str, outcome: JobOutcome) -> dict:
     if is_db_url(path):  # a database table has no file bytes to hash; the outputs are still checked
-        return {"path": mask_url(path), "sha256": None}
+        return {"path": mask_url(str(path)), "sha256": None}
     # the network's digest was taken when it was loaded; do not read a large file twice
     known = outcome.result.sources["network"].get("sha256") if role == "network" else None
-    return {"path": str(Path(path).resolve()), "sha256": known or input_sha256(path)}
+    return {"path": str(Path(path).resolve()), "sha256": known or input_sha256(Path(path))}
 
 
 @dataclass(frozen=True)
@@ -521,8 +521,8 @@ def rerun(
         if out_dir is None:
             shutil.rmtree(target, ignore_errors=True)
     if differing:
-        then, now = manifest.get("versions", {}), _versions()
-        changed = [f"{k} {then.get(k)} → {now.get(k)}" for k in now if then.get(k) != now.get(k)]
+        then, current = manifest.get("versions", {}), _versions()
+        changed = [f"{k} {then.get(k)} → {v}" for k, v in current.items() if then.get(k) != v]
         hint = f"; versions differ: {', '.join(changed)}" if changed else ""
         msg = f"{manifest_path}: the rerun differs in {'; '.join(differing)}{hint}"
         raise ReproducibilityError(msg)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -40,7 +41,7 @@ def run_siting(
     *,
     add: int | None = None,
     cover_all: bool = False,
-    solver: str = "milp",
+    solver: Literal["milp", "greedy"] = "milp",
     time_limit_s: float = 60.0,
     demand: str | None = None,
     stage: Stage | None = None,

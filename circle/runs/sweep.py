@@ -10,7 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ..config import CircleConfig
+from ..config import CircleConfig, default_search_limit_min
 from ..coverage.core import CoverageResult, coverage_report, summarise
 from ..errors import ConfigError, InputDataError
 from ..io.columns import LayerColumns
@@ -268,7 +268,7 @@ def _scenario_config(path: Path, where: str, params: dict) -> CircleConfig:
         kwargs["thresholds_min"] = tuple(bands) if isinstance(bands, list) else (bands,)
     if "search_limit_min" not in kwargs:
         bands = kwargs.get("thresholds_min", CircleConfig().thresholds_min)
-        kwargs["search_limit_min"] = max(60.0, *bands)
+        kwargs["search_limit_min"] = default_search_limit_min(bands)
     try:
         return CircleConfig(**kwargs)
     except (ConfigError, TypeError) as err:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,7 +46,7 @@ def axes(ax):
 def plot_streets(ax, network: WalkNetwork) -> None:
     from matplotlib.collections import LineCollection
 
-    lines = np.stack((network.xy[network.edge_u], network.xy[network.edge_v]), axis=1)
+    lines: Any = np.stack((network.xy[network.edge_u], network.xy[network.edge_v]), axis=1)
     ax.add_collection(LineCollection(lines, colors="#b0b0b0", linewidths=0.5))
     ax.autoscale_view()
 

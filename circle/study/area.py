@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 
@@ -298,7 +298,7 @@ class StudyArea:
         cover_all: bool = False,
         candidates: gpd.GeoDataFrame | None = None,
         config: CircleConfig = DEFAULT_CONFIG,
-        solver: str = "milp",
+        solver: Literal["milp", "greedy"] = "milp",
         time_limit_s: float = 60.0,
         demand: str | None = None,
         **changes: Any,

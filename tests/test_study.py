@@ -11,6 +11,7 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pytest
+import shapely
 
 from circle import CircleConfig, ConfigError, Coverage, Siting, StudyArea
 from circle.maps.coverage_map import UNCOVERED_OUTLINE, map_html
@@ -246,21 +247,15 @@ def test_gates_population_and_areas_as_the_cli(cli_runner, tmp_path, bundled):
     network, centres, communities = bundled
     copy = tmp_path / "district.osm.pbf"  # not the bundled network: layers come from its tags
     copy.write_bytes(Path(network).read_bytes())
-    areas = tmp_path / "areas.geojson"
-    blocks = gpd.read_file(communities).to_crs(3067)
+    areas = tmp_path / "areas.geojson"  # the district cut in a west and an east half
+    blocks = gpd.read_file(communities).to_crs(3067).union_all()
+    west, south, east, north = blocks.envelope.buffer(2000).bounds
+    xmid = blocks.centroid.x
     halves = gpd.GeoDataFrame(
         {"name": ["west", "east"]},
-        geometry=[blocks.union_all().envelope.buffer(2000)] * 2,
-        crs=blocks.crs,
+        geometry=[shapely.box(west, south, xmid, north), shapely.box(xmid, south, east, north)],
+        crs=3067,
     )
-    xmid = blocks.union_all().centroid.x
-    box = halves.geometry[0].bounds
-    import shapely
-
-    halves["geometry"] = [
-        shapely.box(box[0], box[1], xmid, box[3]),
-        shapely.box(xmid, box[1], box[2], box[3]),
-    ]
     halves.to_crs(4326).to_file(areas)
     args = ["--network", copy, "--gates", "osm", "--population-from-osm", "--areas", areas]
     cli = _cli_files(cli_runner, tmp_path / "cli", *args, "-m", "10")

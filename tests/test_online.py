@@ -17,9 +17,11 @@ import pyproj
 import pytest
 import shapely
 
+from circle import StudyArea
 from circle.errors import ConfigError, NetworkError
 from circle.network import online
 from circle.network.online import features_from_frame, fetch_osm, parse_bbox
+from circle.report.coverage import summary_json
 
 from .conftest import CRS, SHENYANG_SW
 
@@ -120,6 +122,10 @@ def test_download_is_converted_cached_and_reused_offline(
     # population by hand: 40 m × 20 m × 6 storeys ÷ 40 m² = 120 (UTM area; ~0.1 % scale)
     assert s["population"]["total"] == pytest.approx(120, abs=1)
     assert "derived from OpenStreetMap download of bbox" in s["data"]["communities"]["file"]
+    # the notebook API downloads through the same reader (cached) and gives the same summary
+    study = StudyArea.download(bbox=(123.39, 41.77, 123.43, 41.80))
+    assert study.network_file is None and study.gates is not None  # auto: the OSM gates
+    assert json.loads(summary_json(study.coverage().summary)) == s
 
 
 def test_features_from_frame_skips_empty_tags():

@@ -7,11 +7,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import click
 
 from ..errors import CircleError, ConfigError
+
+if TYPE_CHECKING:
+    from ..config import CircleConfig
+    from ..io.columns import LayerColumns
+    from ..runs.job import CoverageJob
 
 __all__ = ["Progress", "absolute", "handle_errors", "label"]
 
@@ -90,11 +95,11 @@ def layers_job(
     centres: str | None,
     communities: str | None,
     *,
-    columns: Any,
+    columns: LayerColumns,
     layer_crs: str | None,
     datum: str,
-    config: Any,
-) -> Any:
+    config: CircleConfig,
+) -> CoverageJob:
     """The `CoverageJob` that reads a study area for map, isochrones, site and sweep (no gates)."""
     from ..runs.job import CoverageJob
 

@@ -16,13 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import Element, MacroElement
-from jinja2 import Template
 
 from ..config import CircleConfig
 from ..coverage.core import STATUS_OFF_NETWORK, STATUS_UNREACHABLE, CoverageResult
@@ -32,6 +30,9 @@ from ..i18n import N_, translator
 from ..io.datums import wgs84_to_gcj02
 from ..io.outputs import atomic_output_dir
 from ..network.walk import WalkNetwork
+
+if TYPE_CHECKING:
+    import folium
 
 __all__ = [
     "CENTRE_TYPE_COLOURS",
@@ -156,29 +157,6 @@ def band_colours(n: int) -> list[str]:
         return _BAND_PALETTE[:1]
     picks = np.round(np.linspace(0, len(_BAND_PALETTE) - 1, n)).astype(int)
     return [_BAND_PALETTE[i] for i in picks]
-
-
-class RawHtml(Element):
-    """HTML or script emitted verbatim (never parsed as a Jinja template)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__("{{ this.text }}")
-        self.text = text
-
-
-class AddAttribution(MacroElement):
-    """Adds a line to the map's attribution control (shown with or without base tiles)."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "AddAttribution"
-        self.text = text
 
 
 @lru_cache(maxsize=1)
@@ -396,6 +374,30 @@ def coverage_map(
     config = result.config
     provider = tile_provider(tiles, tiles_datum, offline)
     datum = provider.datum if provider is not None else "wgs84"
+    m = _base_map(provider, offline, _)
+    bands = list(config.thresholds_min)
+    colours = band_colours(len(bands))
+    bounds = []
+    if network is not None:
+        _add_streets(m, network, datum, _)
+    if isochrones is not None:
+        bounds += _add_isochrones(m, isochrones, bands, colours, datum, _)
+    communities = to_map_datum(_community_properties(result.table, config, _), datum)
+    bounds.append(communities.total_bounds)
+    _add_communities(m, communities, colours, _)
+    centre_types, centre_bounds = _add_centres(m, result, datum, _)
+    bounds += centre_bounds
+    legend = _legend_html(bands, colours, centre_types, _)
+    _finish_map(m, bounds, _title_html(result, title, _), legend)
+    return m
+
+
+def _base_map(provider: TileProvider | None, offline: bool, _: Any = str) -> folium.Map:
+    """An empty map: fonts, the inlined scripts when offline, the base tiles and the panes."""
+    import folium
+
+    from ._elements import RawHtml
+
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
     m.get_root().header.add_child(RawHtml(_font_css()), name="circle_fonts")
     if offline:
@@ -415,50 +417,68 @@ def coverage_map(
     for name, z in PANES.items():
         interactive = name in ("communities", "centres")
         folium.map.CustomPane(name, z_index=z, pointer_events=interactive).add_to(m)
+    return m
 
-    bands = list(config.thresholds_min)
-    colours = band_colours(len(bands))
+
+def _add_streets(m: folium.Map, network: WalkNetwork, datum: str, _: Any = str) -> None:
+    """The streets layer: the network drawn thinly (an offline base map)."""
+    import folium
+
+    streets = gpd.GeoDataFrame(
+        geometry=[shapely.line_merge(shapely.multilinestrings(network.segments))],
+        crs=network.crs,
+    )
+    streets = to_map_datum(streets, datum)
+    folium.GeoJson(
+        streets.__geo_interface__,
+        name=_("Streets"),
+        style_function=lambda _: {"color": STREET_COLOUR, "weight": 1, "opacity": 0.8},
+        pane="streets",
+        interactive=False,
+    ).add_to(m)
+
+
+def _add_isochrones(
+    m: folium.Map,
+    isochrones: gpd.GeoDataFrame,
+    bands: list[float],
+    colours: list[str],
+    datum: str,
+    _: Any = str,
+) -> list[np.ndarray]:
+    """One layer per band of the merged isochrones; returns the bounds of each."""
+    import folium
+
     bounds = []
-
-    if network is not None:
-        streets = gpd.GeoDataFrame(
-            geometry=[shapely.line_merge(shapely.multilinestrings(network.segments))],
-            crs=network.crs,
-        )
-        streets = to_map_datum(streets, datum)
+    merged = isochrones[isochrones["centre_id"] == ALL_CENTRES]
+    # largest first, so the nearer bands are drawn on top (darker where they overlap)
+    for minutes in sorted(merged["minutes"].unique(), reverse=True):
+        rows = merged[merged["minutes"] == minutes].copy()
+        rows["geometry"] = rows.geometry.simplify(0.5)
+        shape = to_map_datum(rows[["geometry"]], datum)
+        colour = colours[bands.index(minutes)] if minutes in bands else _BAND_PALETTE[-1]
         folium.GeoJson(
-            streets.__geo_interface__,
-            name=_("Streets"),
-            style_function=lambda _: {"color": STREET_COLOUR, "weight": 1, "opacity": 0.8},
-            pane="streets",
+            shape.__geo_interface__,
+            name=_("{minutes:g}-min walk area (isochrone)").format(minutes=minutes),
+            style_function=lambda _, c=colour: {
+                "color": c,
+                "weight": 1.5,
+                "opacity": 0.9,
+                "fillColor": c,
+                "fillOpacity": 0.22,
+            },
+            pane="isochrones",
             interactive=False,
         ).add_to(m)
+        bounds.append(shape.total_bounds)
+    return bounds
 
-    if isochrones is not None:
-        merged = isochrones[isochrones["centre_id"] == ALL_CENTRES]
-        # largest first, so the nearer bands are drawn on top (darker where they overlap)
-        for minutes in sorted(merged["minutes"].unique(), reverse=True):
-            rows = merged[merged["minutes"] == minutes].copy()
-            rows["geometry"] = rows.geometry.simplify(0.5)
-            shape = to_map_datum(rows[["geometry"]], datum)
-            colour = colours[bands.index(minutes)] if minutes in bands else _BAND_PALETTE[-1]
-            folium.GeoJson(
-                shape.__geo_interface__,
-                name=_("{minutes:g}-min walk area (isochrone)").format(minutes=minutes),
-                style_function=lambda _, c=colour: {
-                    "color": c,
-                    "weight": 1.5,
-                    "opacity": 0.9,
-                    "fillColor": c,
-                    "fillOpacity": 0.22,
-                },
-                pane="isochrones",
-                interactive=False,
-            ).add_to(m)
-            bounds.append(shape.total_bounds)
 
-    communities = to_map_datum(_community_properties(result.table, config, _), datum)
-    bounds.append(communities.total_bounds)
+def _add_communities(
+    m: folium.Map, communities: gpd.GeoDataFrame, colours: list[str], _: Any = str
+) -> None:
+    """The communities coloured by walk-time band (not covered: grey, outlined red)."""
+    import folium
 
     def community_style(feature: dict) -> dict:
         band = feature["properties"]["style_band"]
@@ -503,34 +523,48 @@ def coverage_map(
         pane="communities",
     ).add_to(m)
 
+
+def _shown_centres(
+    group: gpd.GeoDataFrame, ctype: str, served: Any, config: CircleConfig, _: Any = str
+) -> gpd.GeoDataFrame:
+    """The centres of one type with the texts their tooltips and popups show."""
+    return gpd.GeoDataFrame(
+        {
+            "name": [
+                safe_text(n or i)
+                for n, i in zip(group["name"], group["centre_id"], strict=True)
+            ],
+            "id": [safe_text(i) for i in group["centre_id"]],
+            "type": safe_text(_(ctype)),
+            "served": [
+                safe_text(
+                    _("{n} communities within {band}").format(
+                        n=int(served.get(i, 0)), band=_fmt_minutes(config.threshold_min, _)
+                    )
+                )
+                for i in group["centre_id"]
+            ],
+            "status": [safe_text(_(s)) for s in group["status"]],
+        },
+        geometry=group.geometry.values,
+        crs=group.crs,
+    )
+
+
+def _add_centres(
+    m: folium.Map, result: CoverageResult, datum: str, _: Any = str
+) -> tuple[list[str], list[np.ndarray]]:
+    """One layer per centre type; returns the types drawn and the bounds of each layer."""
+    import folium
+
+    bounds = []
     centres = result.centres.copy()
     served = result.table[result.table["covered"]].groupby("nearest_centre_id").size()
     centres["type"] = centres["type"].where(
         centres["type"].isin(list(CENTRE_TYPE_COLOURS)), "other"
     )
     for ctype, group in sorted(centres.groupby("type"), key=lambda kv: kv[0]):
-        shown = gpd.GeoDataFrame(
-            {
-                "name": [
-                    safe_text(n or i)
-                    for n, i in zip(group["name"], group["centre_id"], strict=True)
-                ],
-                "id": [safe_text(i) for i in group["centre_id"]],
-                "type": safe_text(_(ctype)),
-                "served": [
-                    safe_text(
-                        _("{n} communities within {band}").format(
-                            n=int(served.get(i, 0)), band=_fmt_minutes(config.threshold_min, _)
-                        )
-                    )
-                    for i in group["centre_id"]
-                ],
-                "status": [safe_text(_(s)) for s in group["status"]],
-            },
-            geometry=group.geometry.values,
-            crs=group.crs,
-        )
-        shown = to_map_datum(shown, datum)
+        shown = to_map_datum(_shown_centres(group, ctype, served, result.config, _), datum)
         bounds.append(shown.total_bounds)
         colour = CENTRE_TYPE_COLOURS[ctype]
         folium.GeoJson(
@@ -559,13 +593,19 @@ def coverage_map(
             ),
             pane="centres",
         ).add_to(m)
+    return sorted(set(centres["type"])), bounds
+
+
+def _finish_map(m: folium.Map, bounds: list[np.ndarray], title_html: str, legend_html: str) -> None:
+    """Layer list, attribution, title and legend; the view fitted; stable element names."""
+    import folium
+
+    from ._elements import AddAttribution, RawHtml
 
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(AddAttribution(OSM_ATTRIBUTION))
-    m.get_root().html.add_child(RawHtml(_title_html(result, title, _)), name="circle_title")
-    m.get_root().html.add_child(
-        RawHtml(_legend_html(bands, colours, sorted(set(centres["type"])), _)), name="circle_legend"
-    )
+    m.get_root().html.add_child(RawHtml(title_html), name="circle_title")
+    m.get_root().html.add_child(RawHtml(legend_html), name="circle_legend")
     b = np.vstack(bounds)
     # keep the drawing clear of the title (top left), the layer list and the legend (right)
     m.fit_bounds(
@@ -573,10 +613,13 @@ def coverage_map(
         padding_top_left=(10, 60),
         padding_bottom_right=(250, 10),
     )
-    # stable element names, so the same inputs give the same HTML
+    stable_element_names(m)
+
+
+def stable_element_names(m: folium.Map) -> None:
+    """Name the map's elements by their position in the tree: same inputs, same HTML."""
     for i, element in enumerate(walk_elements(m.get_root())):
         element._id = f"{i:06d}"
-    return m
 
 
 def _font_css() -> str:

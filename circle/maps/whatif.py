@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TYPE_CHECKING
 
-import folium
 import geopandas as gpd
 import numpy as np
 
@@ -24,7 +24,10 @@ from ..coverage.core import STATUS_OK, CoverageResult
 from ..errors import ConfigError
 from ..network.walk import WalkNetwork
 from ..siting.core import SitingResult, _pattern, site_new_centres
-from .coverage_map import RawHtml, coverage_map, tile_provider, to_map_datum
+from .coverage_map import coverage_map, tile_provider, to_map_datum
+
+if TYPE_CHECKING:
+    import folium
 
 __all__ = ["WHATIF_COLOURS", "explore_candidates", "whatif_data", "whatif_map"]
 
@@ -189,6 +192,10 @@ def whatif_map(
     -------
     folium.Map
     """
+    import folium
+
+    from ._elements import RawHtml
+
     provider = tile_provider(tiles, tiles_datum, offline)
     datum = provider.datum if provider is not None else "wgs84"
     m = coverage_map(

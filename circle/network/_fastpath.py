@@ -15,7 +15,10 @@ environment costs a few seconds of compilation; later processes load the cached 
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
@@ -23,15 +26,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-try:
-    import numba
-except ImportError:  # pragma: no cover - exercised where numba is not installed
-    numba = None
-
 __all__ = ["HAVE_NUMBA", "bounded_reach"]
 
-#: whether the compiled search is available
-HAVE_NUMBA = numba is not None
+#: whether the compiled search is available (numba itself is imported on the first search)
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 
 def bounded_reach(
@@ -122,9 +120,11 @@ def bounded_reach(
     # once and reuses them for all its sources
     bounds = np.linspace(0, k, min(k, 4 * threads if threads > 1 else 1) + 1).astype(np.int64)
 
+    reach_chunk = _compiled_reach_chunk()
+
     def run(c: int):
         lo, hi = int(bounds[c]), int(bounds[c + 1])
-        return _reach_chunk(
+        return reach_chunk(
             indptr, indices, data, sources[lo:hi], offsets[lo:hi], limits[lo:hi], keep, lo
         )
 
@@ -273,8 +273,17 @@ def _grown(a, used, size):
     return b
 
 
-if HAVE_NUMBA:
-    _jit = numba.njit(cache=True, nogil=True)
-    _search = _jit(_search)
-    _grown = _jit(_grown)
-    _reach_chunk = _jit(_reach_chunk)
+@functools.cache
+def _compiled_reach_chunk() -> Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """`_reach_chunk` compiled with numba (or loaded from numba's cache) on the first search.
+
+    The compiled `_reach_chunk` calls `_search` and `_grown` by their module names, so these
+    are replaced by their compiled versions first.
+    """
+    global _search, _grown
+    import numba
+
+    jit = numba.njit(cache=True, nogil=True)
+    _search = jit(_search)
+    _grown = jit(_grown)
+    return jit(_reach_chunk)

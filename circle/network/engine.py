@@ -7,7 +7,6 @@ import itertools
 import logging
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
@@ -216,6 +215,8 @@ def nearest_centres_networkx(
     -------
     NearestResult
     """
+    import networkx as nx
+
     G, node_of = _split_networkx(network, centres, targets)
     t_nodes = node_of(targets)
     walk = np.full(len(t_nodes), np.inf)
@@ -363,6 +364,8 @@ def reach_within_networkx(
     scipy.sparse.csr_array
         Shape (sources, targets), walk metres of the reached pairs.
     """
+    import networkx as nx
+
     G, node_of = _split_networkx(network, sources, targets)
     t_nodes = node_of(targets)
     bound = limit_m + BOUNDARY_TOLERANCE_M
@@ -390,6 +393,8 @@ def _split_networkx(network: WalkNetwork, *groups: Snapped):
 
     Built with networkx operations, independently of `circle.snap.build_search_graph`.
     """
+    import networkx as nx
+
     G = nx.Graph(network.to_networkx())
     ids = network.node_ids.tolist()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pyproj
 import scipy.sparse as sp
@@ -16,6 +16,9 @@ from scipy.spatial import KDTree
 
 from ..errors import NetworkError
 from ..io.datums import local_utm_crs
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "EdgePoints",
@@ -159,6 +162,8 @@ class WalkNetwork:
         -------
         G
         """
+        import networkx as nx
+
         G = nx.MultiDiGraph(crs=self.crs)
         ids = self.node_ids.tolist()
         G.add_nodes_from(

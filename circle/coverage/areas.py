@@ -61,6 +61,7 @@ def assign_areas(
         out[AREA_COLUMN] = [_name(v) for v in communities[by]]
         out.attrs["areas"] = f"column {by!r} of {source}"
     else:
+        assert areas is not None  # exactly one of `by` and `areas`, checked above
         out[AREA_COLUMN] = _areas_containing(communities, areas, name_column)
         out.attrs["areas"] = (
             f"{areas.attrs.get('source', 'areas layer')} (names from column {name_column!r})"

@@ -19,6 +19,7 @@ buffer margin, and together they make the merged ("all") polygon.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -142,7 +143,8 @@ def walk_isochrones(
     owners = [ALL_CENTRES, *on.tolist()] if per_centre else [ALL_CENTRES]
     previous = {o: shapely.Polygon() for o in owners}
     prev_ea, prev_sb, prev_leg = np.zeros(length.size), length.copy(), np.zeros(on.size)
-    rows = []
+    # (owner: ALL_CENTRES or a centre position, minutes, walk metres, polygon)
+    rows: list[tuple[Any, float, float, Any]] = []
     for minutes, walk_m in zip(config.thresholds_min, bands_m, strict=True):
         ea, sb, own_a, own_b = reached_segments(graph, reach, walk_m)
         leg_reach = np.clip(walk_m, 0.0, leg)

@@ -288,7 +288,9 @@ def extract_layers(
         joined by ``;``; for people: ``circle coverage`` links gates to outlines by distance),
         ``osm_tag``, ``access``, point geometry.
     """
-    centres, candidates, communities = [], [], []
+    centres: list[dict] = []
+    candidates: list[dict] = []
+    communities: list[dict] = []
     for f in features:
         tags, geom = f["tags"], f["geometry"]
         centre = _first_match(tags, presets.centre_tags)
@@ -419,7 +421,7 @@ def _gates_on_outlines(
     points = gates.to_crs(crs).geometry.values
     g_idx, c_idx = shapely.STRtree(outlines).query(points, predicate="dwithin", distance=max_m)
     ids = communities["id"].to_numpy()
-    on = {}
+    on: dict[int, list] = {}
     for g, c_i in zip(g_idx.tolist(), c_idx.tolist(), strict=True):
         on.setdefault(g, []).append(ids[c_i])
     keep = sorted(on)

@@ -19,6 +19,7 @@ from .coverage_map import (
     OSM_ATTRIBUTION,
     PANES,
     TIP_STYLE,
+    map_root,
     offline_assets,
     safe_text,
     stable_element_names,
@@ -97,14 +98,14 @@ def compare_map(comparison: Comparison, base: RunOutputs, new: RunOutputs):
     shown = _shown_changes(comparison.changes, base, new)
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
     m.default_js, m.default_css = [], []
-    m.get_root().header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
+    map_root(m).header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
     folium.map.CustomPane("communities", z_index=PANES["communities"]).add_to(m)
     _add_change_layers(m, shown)
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(AddAttribution(OSM_ATTRIBUTION))
-    m.get_root().html.add_child(RawHtml(_heading(comparison, base, new)), name="circle_title")
+    map_root(m).html.add_child(RawHtml(_heading(comparison, base, new)), name="circle_title")
     counts = comparison.changes["change"].value_counts()
-    m.get_root().html.add_child(RawHtml(_legend(counts)), name="circle_legend")
+    map_root(m).html.add_child(RawHtml(_legend(counts)), name="circle_legend")
     b = shown.total_bounds
     if np.isfinite(b).all():
         m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding_top_left=(10, 60))

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +33,7 @@ from ..network.walk import WalkNetwork
 
 if TYPE_CHECKING:
     import folium
+    from branca.element import Figure
 
 __all__ = [
     "CENTRE_TYPE_COLOURS",
@@ -319,6 +320,11 @@ def in_pane(marker: folium.CircleMarker, pane: str) -> folium.CircleMarker:
     return marker
 
 
+def map_root(m: folium.Map) -> Figure:
+    """The map's HTML document, with its ``header`` and ``html`` sections."""
+    return cast("Figure", m.get_root())
+
+
 def walk_elements(element) -> Iterator:
     yield element
     for child in element._children.values():
@@ -399,11 +405,11 @@ def _base_map(provider: TileProvider | None, offline: bool, _: Any = str) -> fol
     from ._elements import RawHtml
 
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
-    m.get_root().header.add_child(RawHtml(_font_css()), name="circle_fonts")
+    map_root(m).header.add_child(RawHtml(_font_css()), name="circle_fonts")
     if offline:
         # instance attributes shadow folium's CDN lists (never edit the shared class lists)
         m.default_js, m.default_css = [], []
-        m.get_root().header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
+        map_root(m).header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
     if provider is not None:
         folium.TileLayer(
             tiles=provider.url,
@@ -604,8 +610,8 @@ def _finish_map(m: folium.Map, bounds: list[np.ndarray], title_html: str, legend
 
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(AddAttribution(OSM_ATTRIBUTION))
-    m.get_root().html.add_child(RawHtml(title_html), name="circle_title")
-    m.get_root().html.add_child(RawHtml(legend_html), name="circle_legend")
+    map_root(m).html.add_child(RawHtml(title_html), name="circle_title")
+    map_root(m).html.add_child(RawHtml(legend_html), name="circle_legend")
     b = np.vstack(bounds)
     # keep the drawing clear of the title (top left), the layer list and the legend (right)
     m.fit_bounds(

@@ -24,7 +24,7 @@ from ..coverage.core import STATUS_OK, CoverageResult
 from ..errors import ConfigError
 from ..network.walk import WalkNetwork
 from ..siting.core import SitingResult, _pattern, site_new_centres
-from .coverage_map import coverage_map, tile_provider, to_map_datum
+from .coverage_map import coverage_map, map_root, tile_provider, to_map_datum
 
 if TYPE_CHECKING:
     import folium
@@ -223,7 +223,7 @@ def whatif_map(
     )
     data["start"] = "proposals" if start_with_proposals else "none"
     data["has_population"] = result.objective == "population"
-    root = m.get_root()
+    root = map_root(m)
     root.html.add_child(RawHtml(_PANEL_HTML), name="whatif_panel")
     root.html.add_child(
         RawHtml(

@@ -132,7 +132,8 @@ def bounded_reach(
         return run(0)  # views of the chunk's buffers: no copy of a possibly large output
     with ThreadPoolExecutor(threads) as pool:
         parts = list(pool.map(run, range(bounds.size - 1)))
-    return tuple(np.concatenate(p) for p in zip(*parts))
+    src_idx, node_idx, dist = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return src_idx, node_idx, dist
 
 
 def _writable(a: np.ndarray) -> np.ndarray:

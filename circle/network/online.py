@@ -96,7 +96,11 @@ def fetch_osm(
         msg = "give exactly one of `place` and `bbox`"
         raise ConfigError(msg)
     presets = presets or OsmPresets()
-    label = f"place {place!r}" if place is not None else f"bbox {','.join(f'{v:g}' for v in bbox)}"
+    if place is not None:
+        label = f"place {place!r}"
+    else:
+        assert bbox is not None  # exactly one of `place` and `bbox`, checked above
+        label = f"bbox {','.join(f'{v:g}' for v in bbox)}"
     keys = presets.keys()
     key = hashlib.sha256(
         json.dumps([ONLINE_CACHE_VERSION, place, bbox, keys], ensure_ascii=False).encode()
@@ -119,7 +123,7 @@ def _download(place, bbox, keys, graph_file: Path, features_file: Path, label: s
     for url in hosts:
         _check_reachable(url)
     ox.settings.cache_folder = str(cache_dir() / "osmnx")  # never ./cache in the user's folder
-    tags = dict.fromkeys(keys, True)
+    tags: dict[str, bool | str | list[str]] = dict.fromkeys(keys, True)
     logger.info("online: downloading the walking network and tags of %s", label)
     try:
         if place is not None:

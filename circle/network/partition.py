@@ -17,6 +17,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -260,7 +261,8 @@ def save_part_network(sub: WalkNetwork, folder: Path) -> Path:
     if not path.exists():
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
-            np.savez(f, crs=np.array(sub.crs), **arrays)
+            # the stubs read ``**arrays`` as savez's own keywords (allow_pickle: bool)
+            np.savez(f, crs=np.array(sub.crs), **cast("dict[str, Any]", arrays))
         tmp.replace(path)
     return path
 

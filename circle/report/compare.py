@@ -342,7 +342,7 @@ def compare_runs(base: RunOutputs, new: RunOutputs, *, by: str | None = None) ->
 
     def tally(rows: pd.DataFrame) -> dict:
         c = rows["change"]
-        out = {
+        out: dict[str, float] = {
             "gained": int((c == "gained").sum()),
             "lost": int((c == "lost").sum()),
         }

@@ -157,9 +157,20 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     str
     """
     _ = translator(lang)
+    minutes = summary["parameters"]["threshold_min"]
+    lines = _band_lines(summary, _)
+    lines += _population_lines(summary, _)
+    lines += _centre_type_lines(summary, _)
+    lines += _uncovered_lines(summary["uncovered"], minutes, top, _)
+    if "areas" in summary:
+        lines += _areas_markdown(summary["areas"], minutes, _)
+    lines += _data_lines(summary["data"], _)
+    return "\n".join(lines)
+
+
+def _band_lines(summary: dict, _=str) -> list[str]:
+    """Title, walking parameters and the table of coverage by walk time."""
     p = summary["parameters"]
-    net = summary["data"]["network"]
-    edit = net.get("newest_way_edit")
     speed, minutes = p["walk_speed_kmh"], p["threshold_min"]
     lines = [
         f"# {_(summary['title'])}",
@@ -184,19 +195,26 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
             f"{fmt_pct(b['communities_share'])} | {fmt_int(b['population_covered'])} | "
             f"{fmt_pct(b['population_share'])} |"
         )
+    return lines
+
+
+def _population_lines(summary: dict, _=str) -> list[str]:
+    """Communities by status, and the population and where it comes from."""
     c = summary["communities"]
     pop = summary["population"]
     statuses = _(", ").join(
         _("{n} {status}").format(n=v, status=_(k).replace("_", " "))
         for k, v in c["by_status"].items()
     )
-    lines += [
+    lines = [
         "",
         _("{n} communities: {statuses}.").format(n=c["total"], statuses=statuses),
         "",
     ]
     if pop["available"]:
-        lines.append(_("Population in the study area: {n}. Source:").format(n=fmt_int(pop["total"])))
+        lines.append(
+            _("Population in the study area: {n}. Source:").format(n=fmt_int(pop["total"]))
+        )
         lines += [f"- {md(s)}" for s in pop["sources"]]
         if pop["communities_without_population"]:
             lines.append(
@@ -207,7 +225,12 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
             )
     else:
         lines.append(_("No population figures were given: shares are of communities only."))
-    lines += [
+    return lines
+
+
+def _centre_type_lines(summary: dict, _=str) -> list[str]:
+    """Coverage by type of nearest centre, by group, and the centres off the network."""
+    lines = [
         "",
         "## " + _("By type of nearest centre"),
         "",
@@ -234,8 +257,12 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
             "",
             _("Centres off the network (not used): {ids}.").format(ids=", ".join(map(md, off))),
         ]
-    unc = summary["uncovered"]
-    lines += [
+    return lines
+
+
+def _uncovered_lines(unc: list[dict], minutes: float, top: int, _=str) -> list[str]:
+    """The communities left out, the `top` first."""
+    lines = [
         "",
         "## "
         + _("Left out: {n} communities beyond {minutes:g} minutes").format(
@@ -267,16 +294,21 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
         if len(unc) > top:
             more = _("… and {n} more in summary.json and coverage.csv.").format(n=len(unc) - top)
             lines.append("\n" + more)
-    if "areas" in summary:
-        lines += _areas_markdown(summary["areas"], minutes, _)
+    return lines
+
+
+def _data_lines(data: dict, _=str) -> list[str]:
+    """Where the network, centres, communities and gates came from."""
+    net = data["network"]
+    edit = net.get("newest_way_edit")
     newest = (
         _("; newest edit of its ways {date}.").format(date=net["newest_way_edit"][:10])
         if edit
         else "."
     )
-    cen, com = summary["data"]["centres"], summary["data"]["communities"]
+    cen, com = data["centres"], data["communities"]
     layer = _("- {label}: {file} ({n} features, {repaired} geometries repaired).")
-    lines += [
+    return [
         "",
         "## " + _("Data"),
         "",
@@ -301,14 +333,13 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
             n=com["features"],
             repaired=com["repaired_geometries"],
         ),
-        *_gate_lines(summary["data"].get("gates"), _),
+        *_gate_lines(data.get("gates"), _),
         "- "
         + _("{attribution} where the data comes from OpenStreetMap.").format(
             attribution=ATTRIBUTION
         ),
         "",
     ]
-    return "\n".join(lines)
 
 
 def _areas_markdown(areas: dict, minutes: float, _=str) -> list[str]:

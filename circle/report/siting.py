@@ -188,10 +188,35 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
     """
     _ = translator(lang)
     s = summary
-    p = s["parameters"]
+    lines = _before_after_lines(s, _)
+    lines += _proposal_lines(s["proposals"], s["parameters"], _)
+    lines += ["", "## " + _("Solver"), "", *_solver_lines(s, _)]
+    lines += _left_out_lines(s["left_out"], _)
+    lines += _candidate_lines(s, _)
+    net = s["data"]["network"]
+    lines += [
+        "",
+        "## " + _("Data"),
+        "",
+        _("- Network: {file} (sha256 {sha}…).").format(
+            file=net.get("file"), sha=str(net.get("sha256", ""))[:12]
+        ),
+        _("- Centres: {centres}; communities: {communities}.").format(
+            centres=s["data"]["centres"]["file"], communities=s["data"]["communities"]["file"]
+        ),
+        "- " + _("{attribution} where the data comes from OpenStreetMap.").format(
+            attribution=ATTRIBUTION
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _before_after_lines(s: dict, _=str) -> list[str]:
+    """Title, the question and the table of coverage before and after the proposals."""
     b, a, g = s["before"], s["after"], s["gain"]
     props = s["proposals"]
-    lines = [
+    return [
         f"# {_(s['title'])}",
         "",
         _question(s, _),
@@ -213,6 +238,11 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
         "## " + _("Proposed sites"),
         "",
     ]
+
+
+def _proposal_lines(props: list[dict], p: dict, _=str) -> list[str]:
+    """The table of proposed sites, and why fewer were proposed than asked for."""
+    lines: list[str] = []
     if props:
         group = p.get("demand")
         lines += [
@@ -269,9 +299,12 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
                 "newly cover no community."
             )
         lines += ["", only.format(n=len(props), k=p["add"])]
-    lines += ["", "## " + _("Solver"), "", *_solver_lines(s, _)]
-    left = s["left_out"]
-    lines += ["", "## " + _("Still left out: {n} communities").format(n=len(left)), ""]
+    return lines
+
+
+def _left_out_lines(left: list[dict], _=str) -> list[str]:
+    """The communities still left out after the proposals, and why."""
+    lines = ["", "## " + _("Still left out: {n} communities").format(n=len(left)), ""]
     if not left:
         lines.append(_("Every community is within the circle after the proposals."))
     else:
@@ -284,6 +317,11 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
             f"{r['outcome']}: {_(OUTCOMES[r['outcome']])} |"
             for r in left
         ]
+    return lines
+
+
+def _candidate_lines(s: dict, _=str) -> list[str]:
+    """Where the candidates came from and what the objective counts."""
     c = s["candidates"]
     pop = s["population"]
     off = (
@@ -291,7 +329,7 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
         if c["off_network"]
         else ""
     )
-    lines += [
+    lines = [
         "",
         "## " + _("Candidates and population"),
         "",
@@ -334,23 +372,7 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
         lines.append(
             _("- No population figures were given: the objective counts communities instead.")
         )
-    net = s["data"]["network"]
-    lines += [
-        "",
-        "## " + _("Data"),
-        "",
-        _("- Network: {file} (sha256 {sha}…).").format(
-            file=net.get("file"), sha=str(net.get("sha256", ""))[:12]
-        ),
-        _("- Centres: {centres}; communities: {communities}.").format(
-            centres=s["data"]["centres"]["file"], communities=s["data"]["communities"]["file"]
-        ),
-        "- " + _("{attribution} where the data comes from OpenStreetMap.").format(
-            attribution=ATTRIBUTION
-        ),
-        "",
-    ]
-    return "\n".join(lines)
+    return lines
 
 
 def _demand_lines(d: dict | None, _) -> list[str]:
@@ -422,6 +444,13 @@ def siting_text(summary: dict, *, lang: str = "en") -> str:
                 n=len(props), k=p["add"]
             )
         )
+    lines += _text_outcome_lines(s, _)
+    return "\n".join(lines) + "\n"
+
+
+def _text_outcome_lines(s: dict, _=str) -> list[str]:
+    """Coverage before and after, the key group, and the first communities still left out."""
+    lines: list[str] = []
     n = s["data"]["communities"]["features"]
     for label, f in ((_("before"), s["before"]), (_("after"), s["after"])):
         lines.append(
@@ -455,7 +484,7 @@ def siting_text(summary: dict, *, lang: str = "en") -> str:
             )
             + (" …" if len(s["left_out"]) > 5 else "")
         )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def siting_tables(result: SitingResult) -> dict[str, pd.DataFrame]:

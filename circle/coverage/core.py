@@ -372,7 +372,28 @@ def finish_coverage(
     -------
     CoverageResult
     """
-    comm, cent = prepared.communities, prepared.centres
+    walks, sources = _start_walks(prepared, nearest, network, config)
+    table = _community_table(
+        prepared.communities, prepared.centres, walks, network, config, prepared.groups
+    )
+    centre_table = _centre_table(prepared, network)
+    counts = table["status"].value_counts().to_dict()
+    logger.info(
+        "coverage: %d communities, %d covered within %g min; statuses %s",
+        len(table),
+        int(table["covered"].sum()),
+        config.threshold_min,
+        counts,
+    )
+    return CoverageResult(
+        table=table, centres=centre_table, config=config, sources=sources, groups=prepared.groups
+    )
+
+
+def _start_walks(
+    prepared: PreparedCoverage, nearest: NearestResult, network: WalkNetwork, config: CircleConfig
+) -> tuple[StartWalks, dict]:
+    """Each community's walk (through a gate when that is shorter), and the sources' record."""
     cent_snap, targets, comm_snap = prepared.centre_snap, prepared.targets, prepared.community_snap
     # a start can reach a centre only in a piece of network that holds one
     comp = network.component
@@ -380,7 +401,7 @@ def finish_coverage(
     reachable = targets.on_network & np.isin(
         comp[network.edge_u[np.maximum(targets.edge, 0)]], usable
     )
-    n = len(comm)
+    n = len(prepared.communities)
     walks = StartWalks(
         walk_m=nearest.walk_m[:n],
         centre=nearest.centre[:n],
@@ -406,9 +427,12 @@ def finish_coverage(
             "off_network": int((~gate_snap.on_network).sum()),
             "communities_walking_via_gate": int((walks.via_gate != "").sum()),
         }
+    return walks, sources
 
-    table = _community_table(comm, cent, walks, network, config, prepared.groups)
-    centre_table = gpd.GeoDataFrame(
+
+def _centre_table(prepared: PreparedCoverage, network: WalkNetwork) -> gpd.GeoDataFrame:
+    cent, cent_snap = prepared.centres, prepared.centre_snap
+    return gpd.GeoDataFrame(
         {
             "centre_id": cent["id"],
             "name": cent["name"],
@@ -417,17 +441,6 @@ def finish_coverage(
             "status": np.where(cent_snap.on_network, STATUS_OK, STATUS_OFF_NETWORK),
         },
         geometry=gpd.GeoSeries(shapely.points(prepared.centre_xy), crs=network.crs),
-    )
-    counts = table["status"].value_counts().to_dict()
-    logger.info(
-        "coverage: %d communities, %d covered within %g min; statuses %s",
-        len(table),
-        int(table["covered"].sum()),
-        config.threshold_min,
-        counts,
-    )
-    return CoverageResult(
-        table=table, centres=centre_table, config=config, sources=sources, groups=prepared.groups
     )
 
 
@@ -526,36 +539,9 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     total_pop = float(np.nansum(pop)) if has_pop else None
     n = len(t)
 
-    bands = []
-    for minutes in cfg.thresholds_min:
-        inside = (t["band_min"] <= minutes).to_numpy()
-        covered_pop = float(np.nansum(pop[inside])) if has_pop else None
-        bands.append(
-            {
-                "minutes": minutes,
-                "walk_m": round(cfg.minutes_to_metres(minutes), 1),
-                "communities_covered": int(inside.sum()),
-                "communities_share": _share(int(inside.sum()), n),
-                "population_covered": covered_pop,
-                "population_share": _share(covered_pop, total_pop) if has_pop else None,
-            }
-        )
-    by_type = []
+    bands = _band_rows(t, cfg, pop, total_pop)
     cent = result.centres
-    covered = t["covered"].to_numpy()
-    for ctype in sorted(set(cent["type"])):
-        served = covered & (t["nearest_centre_type"] == ctype).to_numpy()
-        by_type.append(
-            {
-                "type": ctype,
-                "centres": int((cent["type"] == ctype).sum()),
-                "centres_on_network": int(
-                    ((cent["type"] == ctype) & (cent["status"] == STATUS_OK)).sum()
-                ),
-                "communities_covered": int(served.sum()),
-                "population_covered": float(np.nansum(pop[served])) if has_pop else None,
-            }
-        )
+    by_type = _centre_type_rows(t, cent, pop, has_pop)
     groups = group_coverage(t, result.groups).to_dict("records")
     ranked = _ranked_uncovered(t)
     gap_groups = result.groups if groups else ()
@@ -595,6 +581,51 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     if AREA_COLUMN in t.columns:
         summary["areas"] = _by_area(t, ranked, pop, has_pop, result.sources, gap_groups)
     return summary
+
+
+def _band_rows(
+    t: pd.DataFrame, cfg: CircleConfig, pop: np.ndarray, total_pop: float | None
+) -> list[dict]:
+    """Per walk-time band: communities and population covered, and their shares."""
+    has_pop = total_pop is not None
+    n = len(t)
+    bands = []
+    for minutes in cfg.thresholds_min:
+        inside = (t["band_min"] <= minutes).to_numpy()
+        covered_pop = float(np.nansum(pop[inside])) if has_pop else None
+        bands.append(
+            {
+                "minutes": minutes,
+                "walk_m": round(cfg.minutes_to_metres(minutes), 1),
+                "communities_covered": int(inside.sum()),
+                "communities_share": _share(int(inside.sum()), n),
+                "population_covered": covered_pop,
+                "population_share": _share(covered_pop, total_pop) if has_pop else None,
+            }
+        )
+    return bands
+
+
+def _centre_type_rows(
+    t: pd.DataFrame, cent: gpd.GeoDataFrame, pop: np.ndarray, has_pop: bool
+) -> list[dict]:
+    """Per centre type: centres, those on the network, and whom they cover as the nearest."""
+    by_type = []
+    covered = t["covered"].to_numpy()
+    for ctype in sorted(set(cent["type"])):
+        served = covered & (t["nearest_centre_type"] == ctype).to_numpy()
+        by_type.append(
+            {
+                "type": ctype,
+                "centres": int((cent["type"] == ctype).sum()),
+                "centres_on_network": int(
+                    ((cent["type"] == ctype) & (cent["status"] == STATUS_OK)).sum()
+                ),
+                "communities_covered": int(served.sum()),
+                "population_covered": float(np.nansum(pop[served])) if has_pop else None,
+            }
+        )
+    return by_type
 
 
 def _share(a: float | None, b: float | None) -> float | None:

@@ -250,33 +250,10 @@ def network_from_arrays(
         msg = f"{source.get('file', 'network')}: no walkable edges"
         raise NetworkError(msg)
 
-    a, b = np.minimum(u, v), np.maximum(u, v)
-    length = np.hypot(*(xy[b] - xy[a]).T)
-    keep = a != b
-    a, b, length, way, hw = a[keep], b[keep], length[keep], way[keep], hw[keep]
-    order = np.lexsort((way, length, b, a))  # shortest parallel edge first; ties by way id
-    a, b, length, way, hw = a[order], b[order], length[order], way[order], hw[order]
-    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
-    a, b, length, way, hw = a[first], b[first], length[first], way[first], hw[first]
-
-    # fragments: components whose total street length is below the minimum
-    _, label = connected_components(symmetric_csr(a, b, length, n), directed=False)
-    comp_len = np.bincount(label[a], weights=length, minlength=label.max() + 1)
-    keep_edge = comp_len[label[a]] >= min_component_m
-    used = np.zeros(n, bool)
-    used[a] = used[b] = True
-    dropped = np.unique(label[a][~keep_edge])
-    source["fragments_dropped"] = int(dropped.size)
-    source["fragment_m_dropped"] = round(float(comp_len[dropped].sum()), 3)
-    a, b, length, way, hw = a[keep_edge], b[keep_edge], length[keep_edge], way[keep_edge], hw[
-        keep_edge
-    ]
-    if a.size == 0:
-        msg = (
-            f"{source.get('file', 'network')}: every piece of the walking network is shorter than "
-            f"min_component_m={min_component_m:g} m; use a larger extract or lower the minimum"
-        )
-        raise NetworkError(msg)
+    a, b, length, way, hw = _distinct_edges(xy, u, v, way, hw)
+    keep_edge = _without_fragments(a, b, length, n, min_component_m, source)
+    a, b, length = a[keep_edge], b[keep_edge], length[keep_edge]
+    way, hw = way[keep_edge], hw[keep_edge]
 
     # renumber the nodes still in use
     keep_node = np.zeros(n, bool)
@@ -302,6 +279,42 @@ def network_from_arrays(
         source["fragment_m_dropped"],
     )
     return net
+
+
+
+def _distinct_edges(
+    xy: np.ndarray, u: np.ndarray, v: np.ndarray, way: np.ndarray, hw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Edges (low end, high end, length, way, highway) without self-loops, the shortest of
+    parallel edges kept."""
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    length = np.hypot(*(xy[b] - xy[a]).T)
+    keep = a != b
+    a, b, length, way, hw = a[keep], b[keep], length[keep], way[keep], hw[keep]
+    order = np.lexsort((way, length, b, a))  # shortest parallel edge first; ties by way id
+    a, b, length, way, hw = a[order], b[order], length[order], way[order], hw[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    return a[first], b[first], length[first], way[first], hw[first]
+
+
+def _without_fragments(
+    a: np.ndarray, b: np.ndarray, length: np.ndarray, n: int, min_component_m: float, source: dict
+) -> np.ndarray:
+    """The edges in connected pieces with at least `min_component_m` of street; records the
+    fragments dropped in `source`."""
+    _, label = connected_components(symmetric_csr(a, b, length, n), directed=False)
+    comp_len = np.bincount(label[a], weights=length, minlength=label.max() + 1)
+    keep_edge = comp_len[label[a]] >= min_component_m
+    dropped = np.unique(label[a][~keep_edge])
+    source["fragments_dropped"] = int(dropped.size)
+    source["fragment_m_dropped"] = round(float(comp_len[dropped].sum()), 3)
+    if not keep_edge.any():
+        msg = (
+            f"{source.get('file', 'network')}: every piece of the walking network is shorter than "
+            f"min_component_m={min_component_m:g} m; use a larger extract or lower the minimum"
+        )
+        raise NetworkError(msg)
+    return keep_edge
 
 
 def network_from_graph(

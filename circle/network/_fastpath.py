@@ -76,32 +76,11 @@ def bounded_reach(
         within a source their order is unspecified (the compiled search gives them in order of
         distance). Both engines give the same rows with bit-identical distances.
     """
-    indptr = _writable(np.asarray(indptr, dtype=np.int64))
-    indices = np.asarray(indices)
-    if indices.dtype not in (np.int32, np.int64):
-        indices = indices.astype(np.int64)
-    indices = _writable(indices)
-    data = _writable(np.asarray(data, dtype=np.float64))
-    n = indptr.size - 1
-    # fresh, writable, contiguous arrays: numba compiles (and caches) one version per layout
-    sources = np.array(sources, dtype=np.int64).reshape(-1)
+    indptr, indices, data = _csr_arrays(indptr, indices, data)
+    sources, offsets, limits, keep = _search_arrays(
+        indptr.size - 1, sources, source_offsets, limit, targets
+    )
     k = sources.size
-    offsets = np.zeros(k) if source_offsets is None else np.array(source_offsets, np.float64)
-    limits = np.array(np.broadcast_to(np.asarray(limit, np.float64), (k,)))
-    keep = np.ones(n, np.bool_)
-    if targets is not None:
-        targets = np.asarray(targets)
-        if targets.dtype == bool:
-            keep = np.array(targets, np.bool_).reshape(n)
-        else:
-            keep[:] = False
-            keep[targets] = True
-    if offsets.shape != (k,):
-        msg = f"`source_offsets` needs one value per source ({k}), got shape {offsets.shape}"
-        raise ValueError(msg)
-    if k and (sources.min() < 0 or sources.max() >= n):
-        msg = f"`sources` must be node positions in 0..{n - 1}"
-        raise ValueError(msg)
     if engine == "auto":
         engine = "numba" if HAVE_NUMBA else "scipy"
     if engine == "scipy":
@@ -134,6 +113,48 @@ def bounded_reach(
         parts = list(pool.map(run, range(bounds.size - 1)))
     src_idx, node_idx, dist = (np.concatenate(p) for p in zip(*parts, strict=True))
     return src_idx, node_idx, dist
+
+
+def _csr_arrays(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    indptr = _writable(np.asarray(indptr, dtype=np.int64))
+    indices = np.asarray(indices)
+    if indices.dtype not in (np.int32, np.int64):
+        indices = indices.astype(np.int64)
+    indices = _writable(indices)
+    data = _writable(np.asarray(data, dtype=np.float64))
+    return indptr, indices, data
+
+
+def _search_arrays(
+    n: int,
+    sources: np.ndarray,
+    source_offsets: np.ndarray | None,
+    limit: float | np.ndarray,
+    targets: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sources, their offsets and limits, and the mask of nodes reported; checked."""
+    # fresh, writable, contiguous arrays: numba compiles (and caches) one version per layout
+    sources = np.array(sources, dtype=np.int64).reshape(-1)
+    k = sources.size
+    offsets = np.zeros(k) if source_offsets is None else np.array(source_offsets, np.float64)
+    limits = np.array(np.broadcast_to(np.asarray(limit, np.float64), (k,)))
+    keep = np.ones(n, np.bool_)
+    if targets is not None:
+        targets = np.asarray(targets)
+        if targets.dtype == bool:
+            keep = np.array(targets, np.bool_).reshape(n)
+        else:
+            keep[:] = False
+            keep[targets] = True
+    if offsets.shape != (k,):
+        msg = f"`source_offsets` needs one value per source ({k}), got shape {offsets.shape}"
+        raise ValueError(msg)
+    if k and (sources.min() < 0 or sources.max() >= n):
+        msg = f"`sources` must be node positions in 0..{n - 1}"
+        raise ValueError(msg)
+    return sources, offsets, limits, keep
 
 
 def _writable(a: np.ndarray) -> np.ndarray:

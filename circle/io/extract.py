@@ -319,16 +319,7 @@ def extract_layers(
     point_columns = ["id", "name", "type", "osm_tag", "geometry"]
     centres_gdf = gpd.GeoDataFrame(centres or None, columns=point_columns, crs="EPSG:4326")
     candidates_gdf = gpd.GeoDataFrame(candidates or None, columns=point_columns, crs="EPSG:4326")
-    comm = gpd.GeoDataFrame(communities, crs="EPSG:4326")
-    unnamed = comm["name"] == ""
-    comm.loc[unnamed, "name"] = "Residential area " + comm.loc[unnamed, "id"]
-    pop, count = estimate_population(comm, features, presets=presets)
-    comm["population"] = pop
-    comm["population_source"] = np.where(
-        np.isnan(pop), "no buildings mapped", presets.population_method()
-    )
-    comm["buildings"] = count
-    comm = comm[["id", "name", "population", "population_source", "buildings", "geometry"]]
+    comm = _community_layer(communities, features, presets)
     gates = _gates_on_outlines(
         gates_from_features(features, presets=presets, source=source), comm, presets.gate_distance_m
     )
@@ -346,6 +337,22 @@ def extract_layers(
         "candidates": candidates_gdf,
         "gates": gates,
     }
+
+
+def _community_layer(
+    communities: list[dict], features: list[dict], presets: OsmPresets
+) -> gpd.GeoDataFrame:
+    """The residential areas, named, with the population estimated from their buildings."""
+    comm = gpd.GeoDataFrame(communities, crs="EPSG:4326")
+    unnamed = comm["name"] == ""
+    comm.loc[unnamed, "name"] = "Residential area " + comm.loc[unnamed, "id"]
+    pop, count = estimate_population(comm, features, presets=presets)
+    comm["population"] = pop
+    comm["population_source"] = np.where(
+        np.isnan(pop), "no buildings mapped", presets.population_method()
+    )
+    comm["buildings"] = count
+    return comm[["id", "name", "population", "population_source", "buildings", "geometry"]]
 
 
 def _first_match(tags: dict, table: dict):

@@ -127,6 +127,13 @@ class CircleConfig:
         """Convert a walking distance in metres to minutes at this run's speed."""
         return metres / (60.0 * self.walk_speed_mps)
 
+    @staticmethod
+    def walk_metres(speed_kmh: float, minutes: float) -> float:
+        """The walk of `minutes` at `speed_kmh` as the reports print it (from a summary's
+        parameters); the same distance as `minutes_to_metres`, in the reports' own arithmetic
+        order so that their text stays as it was."""
+        return speed_kmh * 1000 / 60 * minutes
+
     def as_dict(self) -> dict:
         """Parameters as plain JSON-ready values, with units in the keys."""
         return {

@@ -64,7 +64,6 @@ COLUMNS = [
     "status",
     "via_gate",
 ]
-CENTRE_COLUMNS = ["centre_id", "name", "type", "snap_m", "status"]
 #: the roll-up row of communities in no area
 UNASSIGNED_AREA = "(no area)"
 #: uncovered communities named per area in the roll-up
@@ -81,7 +80,8 @@ class CoverageResult:
         One row per community (columns `COLUMNS`, the group columns, geometry, in the network's
         CRS), sorted by community id.
     centres
-        One row per centre (`CENTRE_COLUMNS` + point geometry), sorted by centre id.
+        One row per centre (``centre_id``, ``name``, ``type``, ``snap_m``, ``status``, point
+        geometry), sorted by centre id.
     config
         The run parameters.
     sources
@@ -460,7 +460,7 @@ def _community_table(
     status[~found & ~walks.reachable] = STATUS_UNREACHABLE
     status[~walks.on_network] = STATUS_OFF_NETWORK
 
-    walk_min = np.where(found, walk / (60.0 * config.walk_speed_mps), np.nan)
+    walk_min = np.where(found, config.metres_to_minutes(walk), np.nan)
     bands = np.array(config.thresholds_min)
     # compare in metres, the unit of the search, so a walk exactly on a threshold is covered
     band_m = np.array([config.minutes_to_metres(b) for b in bands])

@@ -146,11 +146,6 @@ class WalkNetwork:
         reach = float((length / pieces).max()) / 2 if length.size else 0.0
         return EdgePoints(KDTree(points, balanced_tree=False, compact_nodes=False), edge, reach)
 
-    @cached_property
-    def to_wgs84(self) -> pyproj.Transformer:
-        """Transformer from `crs` to WGS84 lon/lat."""
-        return pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
-
     def to_networkx(self) -> nx.MultiDiGraph:
         """The network as an osmnx-style MultiDiGraph (both directions, ``length`` in metres).
 
@@ -180,11 +175,6 @@ class WalkNetwork:
             G.add_edge(ids[u], ids[v], reversed=False, **attrs)
             G.add_edge(ids[v], ids[u], reversed=True, **attrs)
         return G
-
-    def bounds_wgs84(self) -> tuple[float, float, float, float]:
-        """Bounding box (min_lon, min_lat, max_lon, max_lat) of the nodes."""
-        lon, lat = self.to_wgs84.transform(self.xy[:, 0], self.xy[:, 1])
-        return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
 
 def symmetric_csr(u, v, w, n: int) -> sp.csr_array:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._text import fmt_int, fmt_pct, md, md_row, plain
-from ..config import PROFILES
+from ..config import PROFILES, CircleConfig
 from ..coverage.areas import AREA_COLUMN
 from ..coverage.core import COLUMNS, CoverageResult, summarise
 from ..errors import ConfigError
@@ -180,7 +180,10 @@ def _band_lines(summary: dict, _=str) -> list[str]:
             "of walking). Points farther than {snap:g} m from a walkable street are off the "
             "network."
         ).format(
-            speed=speed, minutes=minutes, metres=speed * 1000 / 60 * minutes, snap=p["max_snap_m"]
+            speed=speed,
+            minutes=minutes,
+            metres=CircleConfig.walk_metres(speed, minutes),
+            snap=p["max_snap_m"],
         ),
         *_profile_lines(p, _),
         "",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._text import fmt_int, fmt_pct, md, md_code, md_row
+from ..config import CircleConfig
 from ..i18n import N_, pad, translator
 from ..siting.core import OUTCOMES, PROPOSAL_COLUMNS, SitingResult, siting_summary
 from .coverage import ATTRIBUTION, summary_json, write_report_files
@@ -69,7 +70,7 @@ _OUTCOME_KEYS = [
 
 def _question(s: dict, _) -> str:
     p = s["parameters"]
-    metres = p["walk_speed_kmh"] * 1000 / 60 * p["threshold_min"]
+    metres = CircleConfig.walk_metres(p["walk_speed_kmh"], p["threshold_min"])
     walk = _("{minutes:g} minutes' walk ({metres:.0f} m at {speed:g} km/h)").format(
         minutes=p["threshold_min"], metres=metres, speed=p["walk_speed_kmh"]
     )

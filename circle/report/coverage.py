@@ -1,4 +1,5 @@
-"""Coverage results as files and text: the per-community table (CSV, GeoJSON) and the summary (Markdown, JSON, terminal)."""
+"""Coverage results as files and text: the per-community table (CSV, GeoJSON) and the summary
+(Markdown, JSON, terminal)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..coverage.core import COLUMNS, CoverageResult, summarise
 from ..errors import ConfigError
 from ..i18n import LANGUAGES, N_, pad, translator
 from ..io.outputs import atomic_output_dir
+from .areas import areas_markdown, areas_table
 
 __all__ = [
     "AREAS_FILE",
@@ -163,7 +165,7 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     lines += _centre_type_lines(summary, _)
     lines += _uncovered_lines(summary["uncovered"], minutes, top, _)
     if "areas" in summary:
-        lines += _areas_markdown(summary["areas"], minutes, _)
+        lines += areas_markdown(summary["areas"], minutes, _)
     lines += _data_lines(summary["data"], _)
     return "\n".join(lines)
 
@@ -343,79 +345,6 @@ def _data_lines(data: dict, _=str) -> list[str]:
         ),
         "",
     ]
-
-
-def _areas_markdown(areas: dict, minutes: float, _=str) -> list[str]:
-    lines = [
-        "",
-        "## " + _("By area: covered within {minutes:g} minutes").format(minutes=minutes),
-        "",
-        _("Areas from {by}.").format(by=md(areas["by"])) if areas["by"] else "",
-        "",
-        md_row(
-            [
-                _("area"),
-                _("communities"),
-                _("covered"),
-                _("share"),
-                _("population"),
-                _("covered"),
-                _("share"),
-                _("worst gaps"),
-            ]
-        ),
-        "|---|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for r in areas["rows"]:
-        lines.append(
-            f"| {md(r['area'])} | {r['communities']} | {r['communities_covered']} | "
-            f"{fmt_pct(r['communities_share'])} | {fmt_int(r['population'])} | "
-            f"{fmt_int(r['population_covered'])} | {fmt_pct(r['population_share'])} | "
-            f"{md(_gaps(r['worst_gaps'])) or '–'} |"
-        )
-    if areas["unassigned"]:
-        lines += ["", _("In no area: {ids}.").format(ids=md(", ".join(areas["unassigned"])))]
-    if areas.get("groups"):
-        lines += [
-            "",
-            f"### Key groups by area within {minutes:g} minutes",
-            "",
-            "| area | group | people | covered | left out | share covered | "
-            "communities without a figure |",
-            "|---|---|---:|---:|---:|---:|---:|",
-        ]
-        lines += [
-            f"| {md(g['area'])} | {md(g['group'])} | {fmt_int(g['total'])} | "
-            f"{fmt_int(g['covered'])} | {fmt_int(g['uncovered'])} | {fmt_pct(g['share'])} | "
-            f"{g['communities_without_figure']} |"
-            for g in areas["groups"]
-        ]
-    return lines
-
-
-def _gaps(gaps: list[dict]) -> str:
-    return "; ".join(f"{g['name'] or g['community_id']} ({fmt_int(g['population'])})" for g in gaps)
-
-
-def areas_table(summary: dict) -> pd.DataFrame:
-    """The per-area roll-up as a table (the rows of ``areas.csv``).
-
-    Parameters
-    ----------
-    summary
-        The output of `circle.coverage.summarise` for communities with areas.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per area: counts, population, covered counts and shares, and the worst gaps
-        (largest uncovered communities, ``name (population)`` joined by ``;``).
-    """
-    rows = [
-        {**{k: v for k, v in r.items() if k != "worst_gaps"}, "worst_gaps": _gaps(r["worst_gaps"])}
-        for r in summary["areas"]["rows"]
-    ]
-    return pd.DataFrame(rows)
 
 
 def _profile_lines(p: dict, _=str) -> list[str]:

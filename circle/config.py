@@ -22,13 +22,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import ConfigError
 
+if TYPE_CHECKING:
+    import numpy as np
+
+#: a distance or time: one number, or an array of them
+_Amount = TypeVar("_Amount", float, "np.ndarray")
+
 __all__ = [
-    "CircleConfig",
     "DEFAULT_CONFIG",
     "PROFILES",
+    "CircleConfig",
     "WalkProfile",
     "get_profile",
     "parse_profiles",
@@ -119,11 +126,11 @@ class CircleConfig:
         """Walking distance in metres at which the search stops."""
         return self.minutes_to_metres(self.search_limit_min)
 
-    def minutes_to_metres(self, minutes: float) -> float:
+    def minutes_to_metres(self, minutes: _Amount) -> _Amount:
         """Convert a walk time in minutes to metres at this run's speed."""
         return minutes * 60.0 * self.walk_speed_mps
 
-    def metres_to_minutes(self, metres: float) -> float:
+    def metres_to_minutes(self, metres: _Amount) -> _Amount:
         """Convert a walking distance in metres to minutes at this run's speed."""
         return metres / (60.0 * self.walk_speed_mps)
 

@@ -1,4 +1,5 @@
-"""Coverage: every community's walk to its nearest centre, its status and band, and the summary numbers."""
+"""Coverage: every community's walk to its nearest centre, its status and band, and the summary
+numbers."""
 
 from __future__ import annotations
 
@@ -163,7 +164,8 @@ def check_on_network(
                     "the network): put longitude first or name the columns with "
                     "--lon-column/--lat-column"
                 )
-                raise InputDataError(f"{source}: no {kind} within the network; {hint}")
+                msg = f"{source}: no {kind} within the network; {hint}"
+                raise InputDataError(msg)
     where = network.source.get("file", "the network")
     msg = (
         f"{source}: none of the {len(layer)} {kind} is within max_snap_m={config.max_snap_m:g} m "

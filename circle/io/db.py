@@ -28,8 +28,8 @@ __all__ = [
     "db_source",
     "is_db_url",
     "mask_url",
-    "read_street_lines",
     "read_db_layer",
+    "read_street_lines",
     "write_db_tables",
 ]
 

@@ -1,4 +1,5 @@
-"""Reading OpenStreetMap files (.osm, .osm.bz2, .osm.gz, .osm.pbf): walkable ways and tagged features."""
+"""Reading OpenStreetMap files (.osm, .osm.bz2, .osm.gz, .osm.pbf): walkable ways and tagged
+features."""
 
 from __future__ import annotations
 

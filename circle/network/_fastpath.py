@@ -172,7 +172,9 @@ def _reach_scipy(indptr, indices, data, sources, offsets, limits, keep):
     n = indptr.size - 1
     graph = sp.csr_array((data, indices, indptr), shape=(n, n))
     src, node, dist = [], [], []
-    for i, (s, off, lim) in enumerate(zip(sources.tolist(), offsets.tolist(), limits.tolist())):
+    for i, (s, off, lim) in enumerate(
+        zip(sources.tolist(), offsets.tolist(), limits.tolist(), strict=True)
+    ):
         if off > lim:
             continue
         d = dijkstra(graph, directed=True, indices=s, limit=lim - off)

@@ -17,14 +17,14 @@ from .walk import WalkNetwork
 
 __all__ = [
     "BOUNDARY_TOLERANCE_M",
-    "nearest_centres",
-    "nearest_centres_networkx",
+    "TIE_TOLERANCE_M",
     "NearestResult",
     "NodeReach",
+    "nearest_centres",
+    "nearest_centres_networkx",
     "reach_from_centres",
     "reach_within",
     "reach_within_networkx",
-    "TIE_TOLERANCE_M",
 ]
 
 logger = logging.getLogger(__name__)

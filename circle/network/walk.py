@@ -1,4 +1,5 @@
-"""The walking network as arrays: built from edge arrays or osmnx graphs, projected, de-fragmented."""
+"""The walking network as arrays: built from edge arrays or osmnx graphs, projected,
+de-fragmented."""
 
 from __future__ import annotations
 
@@ -162,7 +163,8 @@ class WalkNetwork:
         G = nx.MultiDiGraph(crs=self.crs)
         ids = self.node_ids.tolist()
         G.add_nodes_from(
-            (n, {"x": float(x), "y": float(y)}) for n, (x, y) in zip(ids, self.xy.tolist())
+            (n, {"x": float(x), "y": float(y)})
+            for n, (x, y) in zip(ids, self.xy.tolist(), strict=True)
         )
         for u, v, length, way, hw in zip(
             self.edge_u.tolist(),
@@ -170,6 +172,7 @@ class WalkNetwork:
             self.edge_length_m.tolist(),
             self.edge_way.tolist(),
             self.edge_highway.tolist(),
+            strict=True,
         ):
             attrs = {"length": length, "osmid": way, "highway": hw, "oneway": False}
             G.add_edge(ids[u], ids[v], reversed=False, **attrs)

@@ -383,7 +383,8 @@ def _group_lines(summary: dict, _=str) -> list[str]:
     for g in groups:
         lines.append(
             f"| {md(g['group'])} | {fmt_int(g['total'])} | {fmt_int(g['covered'])} | "
-            f"{fmt_int(g['uncovered'])} | {fmt_pct(g['share'])} | {g['communities_without_figure']} |"
+            f"{fmt_int(g['uncovered'])} | {fmt_pct(g['share'])} | "
+            f"{g['communities_without_figure']} |"
         )
     return lines
 
@@ -473,7 +474,8 @@ def summary_text(summary: dict, *, lang: str = "en") -> str:
             f"{pad(_('population covered'), 22)}",
         ]
         for r in summary["areas"]["rows"]:
-            comm = f"{r['communities_covered']}/{r['communities']} ({fmt_pct(r['communities_share'])})"
+            share = fmt_pct(r["communities_share"])
+            comm = f"{r['communities_covered']}/{r['communities']} ({share})"
             popn = _covered_cell(r["population_covered"], r["population_share"])
             lines.append(f"{pad(plain(r['area'])[:28], 28, '<')}  {comm:>18}  {popn:>22}")
     return "\n".join(lines) + "\n"

@@ -30,7 +30,7 @@ from ..config import DEFAULT_CONFIG, CircleConfig
 from ..network.engine import NodeReach, reach_from_centres
 from ..network.snap import SearchGraph, Snapped, build_search_graph, snap_points
 from ..network.walk import WalkNetwork
-from .core import check_on_network, prepare_layer
+from .layers import check_on_network, prepare_layer
 
 __all__ = ["ALL_CENTRES", "ISOCHRONE_COLUMNS", "reached_segments", "walk_isochrones"]
 

@@ -16,15 +16,14 @@ import pyogrio.errors
 from ..errors import InputDataError
 from ..report.compare import Comparison, RunOutputs
 from .coverage_map import (
-    OSM_ATTRIBUTION,
     PANES,
     TIP_STYLE,
     map_root,
-    offline_assets,
     safe_text,
     stable_element_names,
     to_map_datum,
 )
+from .tiles import OSM_ATTRIBUTION, offline_assets
 
 if TYPE_CHECKING:
     import folium

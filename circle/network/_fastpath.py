@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
@@ -297,17 +298,23 @@ def _grown(a, used, size):
     return b
 
 
+_COMPILE_LOCK = threading.Lock()
+
+
 @functools.cache
 def _compiled_reach_chunk() -> Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """`_reach_chunk` compiled with numba (or loaded from numba's cache) on the first search.
 
     The compiled `_reach_chunk` calls `_search` and `_grown` by their module names, so these
-    are replaced by their compiled versions first.
+    are replaced by their compiled versions first (once: under a lock, as searches may start
+    in several threads at once).
     """
     global _search, _grown
     import numba
 
-    jit = numba.njit(cache=True, nogil=True)
-    _search = jit(_search)
-    _grown = jit(_grown)
-    return jit(_reach_chunk)
+    with _COMPILE_LOCK:
+        jit = numba.njit(cache=True, nogil=True)
+        if not isinstance(_search, numba.core.dispatcher.Dispatcher):
+            _search = jit(_search)
+            _grown = jit(_grown)
+        return jit(_reach_chunk)

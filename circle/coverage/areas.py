@@ -36,7 +36,7 @@ def assign_areas(
     by
         A column of `communities` that names the area (e.g. ``street`` or ``街道``).
     areas
-        Area polygons (any CRS, e.g. street offices read with `circle.io.read_layer`): a
+        Area polygons (any CRS, e.g. street offices read with `circle.io.files.read_layer`): a
         community belongs to the area containing its representative point (a point inside its
         polygon). A point in two overlapping areas goes to the first by name, with a warning.
     name_column

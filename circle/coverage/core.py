@@ -230,10 +230,10 @@ def coverage_report(
         {"scipy", "networkx"} The fast array search (default) or the networkx reference.
     gates
         Gates of gated compounds (points with ``id``, optionally ``community_id``): a
-        community with gates walks from its best gate (`circle.gates`). ``None``: no gates.
+        community with gates walks from its best gate (`circle.network.gates`). ``None``: no gates.
     groups
         Key-group count columns of `communities` (``None``: those of
-        `circle.groups.DEFAULT_GROUP_COLUMNS` that are present).
+        `circle.coverage.groups.DEFAULT_GROUP_COLUMNS` that are present).
 
     Returns
     -------

@@ -25,7 +25,8 @@ def prepare_layer(
     Parameters
     ----------
     layer
-        Centres, communities or candidates, as read by `circle.io.read_layer` or built in code.
+        Centres, communities or candidates, as read by `circle.io.files.read_layer` or built in
+        code.
     network
         The walking network (gives the CRS).
     kind

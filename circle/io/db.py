@@ -363,7 +363,7 @@ def read_db_layer(
     Returns
     -------
     layer
-        As `circle.io.read_layer`; a table's rows are ordered by its id column.
+        As `circle.io.files.read_layer`; a table's rows are ordered by its id column.
     """
     columns = columns or LayerColumns()
     gdf, src = _read_geo(source, kind="layer", crs=crs, order_by=columns.id)

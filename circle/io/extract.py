@@ -270,7 +270,7 @@ def extract_layers(
     ----------
     features
         Dicts with ``osm_id``, ``tags`` and a WGS84 ``geometry``, as
-        `circle.osm.read_tagged_features` gives.
+        `circle.io.osm.read_tagged_features` gives.
     presets
         Tag lists and population assumptions.
     source
@@ -374,7 +374,7 @@ def gates_from_features(
     Parameters
     ----------
     features
-        Tagged OSM features, as `circle.osm.read_tagged_features` gives.
+        Tagged OSM features, as `circle.io.osm.read_tagged_features` gives.
     presets
         The gate tags (default `OsmPresets()`).
     source

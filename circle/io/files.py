@@ -57,7 +57,7 @@ def read_layer(
     path
         GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf, or a CSV or Excel (.xlsx) table
         with lon/lat columns; or a PostGIS table or query,
-        ``postgresql://USER@HOST/DB?table=NAME`` (see `circle.db.read_db_layer`).
+        ``postgresql://USER@HOST/DB?table=NAME`` (see `circle.io.db.read_db_layer`).
     columns
         Which columns hold the id, name, type, population and (tables) coordinates.
     crs

@@ -1,7 +1,7 @@
 """The map of a comparison: communities gained, lost and unchanged between two coverage runs.
 
 One self-contained HTML file, offline like `circle.maps.coverage_map` (Leaflet and jQuery inlined,
-no base tiles), every text from the data escaped with `circle.maps.safe_text`.
+no base tiles), every text from the data escaped with `circle.maps.coverage_map.safe_text`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def run_geometries(run: RunOutputs) -> gpd.GeoDataFrame:
     Parameters
     ----------
     run
-        A run read with `circle.scenarios.read_run`.
+        A run read with `circle.report.compare.read_run`.
 
     Returns
     -------
@@ -82,7 +82,7 @@ def compare_map(comparison: Comparison, base: RunOutputs, new: RunOutputs):
     Parameters
     ----------
     comparison
-        The output of `circle.scenarios.compare_runs`.
+        The output of `circle.report.compare.compare_runs`.
     base, new
         The two runs compared.
 

@@ -123,7 +123,7 @@ def to_map_datum(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
     gdf
         Any layer with a CRS.
     datum
-        {"wgs84", "gcj02"} GCJ-02 shifts points inside China (see `circle.datums`).
+        {"wgs84", "gcj02"} GCJ-02 shifts points inside China (see `circle.io.datums`).
 
     Returns
     -------
@@ -238,8 +238,8 @@ def coverage_map(
     result
         A coverage result.
     isochrones
-        Polygons from `circle.isochrones.walk_isochrones` (only the merged ``"all"`` rows are
-        drawn).
+        Polygons from `circle.coverage.isochrones.walk_isochrones` (only the merged ``"all"`` rows
+        are drawn).
     network
         The walking network, drawn thinly as the streets layer (an offline base map).
     offline

@@ -3,7 +3,7 @@
 One self-contained HTML file (offline as `circle.maps.coverage_map`, no server): the coverage
 map of the existing centres plus every candidate site of a siting run, with, embedded as
 compact JSON, the communities each candidate would *newly* cover (those no existing centre
-covers, within the threshold walk; the sparse reach sets of `circle.siting.site_new_centres`)
+covers, within the threshold walk; the sparse reach sets of `circle.siting.core.site_new_centres`)
 and each community's population. A click on a candidate toggles it; the communities the chosen
 sites newly cover are recoloured and a panel keeps the running totals (each community counted
 once, however many chosen sites reach it). "Export selection" downloads the chosen sites as
@@ -57,7 +57,7 @@ def whatif_data(result: SitingResult, *, datum: str = "wgs84") -> dict:
     Parameters
     ----------
     result
-        A siting run (`circle.siting.site_new_centres`).
+        A siting run (`circle.siting.core.site_new_centres`).
     datum
         {"wgs84", "gcj02"} Datum of the drawn positions (``pos``); ``lonlat`` is always WGS84
         (what the export writes).
@@ -125,7 +125,7 @@ def explore_candidates(
     Parameters
     ----------
     communities, centres, candidates, network, config
-        As for `circle.siting.site_new_centres`.
+        As for `circle.siting.core.site_new_centres`.
     baseline
         A coverage run the map must agree with (e.g. one with gates): its covered communities
         must be those of this run's existing centres.

@@ -7,9 +7,10 @@ searches are compiled with numba and run on all cores (threads; numba releases t
 Without numba, the same function falls back to one scipy call per source (same results,
 slower).
 
-numba compiles the search once and caches the machine code (``cache=True``) in
-``circle/__pycache__`` next to this file, or in ``$NUMBA_CACHE_DIR`` when set (numba falls back
-to a user cache folder when the package folder is read-only). The first call in a fresh
+numba compiles the search on the first search of a process (importing this module compiles
+nothing) and caches the machine code (``cache=True``) in ``circle/network/__pycache__`` next to
+this file, or in ``$NUMBA_CACHE_DIR`` when set (numba falls back to a user cache folder when the
+package folder is read-only). The first call in a fresh
 environment costs a few seconds of compilation; later processes load the cached code.
 """
 

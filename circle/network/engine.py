@@ -200,7 +200,7 @@ def nearest_centres_networkx(
     """Reference for `nearest_centres`: networkx, one Dijkstra per centre, by definition.
 
     Builds its own graph with ``network.to_networkx()`` and splits edges at the snapped points
-    with networkx operations, independently of `circle.snap.build_search_graph`.
+    with networkx operations, independently of `circle.network.snap.build_search_graph`.
 
     Parameters
     ----------
@@ -254,9 +254,9 @@ def reach_within(
     is at most ``limit_m + BOUNDARY_TOLERANCE_M`` (coverage's boundary rule).
 
     One bounded Dijkstra per distinct source node whose cost follows its ball, not the network
-    (`circle._fastpath.bounded_reach`: compiled with numba, on both cores; scipy otherwise), and
-    only the targets' nodes are kept, so memory grows with the reached pairs, never with
-    sources x targets.
+    (`circle.network._fastpath.bounded_reach`: compiled with numba, on both cores; scipy
+    otherwise), and only the targets' nodes are kept, so memory grows with the reached pairs, never
+    with sources x targets.
 
     Parameters
     ----------
@@ -293,8 +293,8 @@ def reach_within(
     min_t_leg = float(t_leg[on_t].min())
 
     # one bounded search per distinct source node, its cost following the ball (compiled when
-    # numba is there, else scipy per source: circle._fastpath); each stops at the longest walk
-    # any of its sources could still use
+    # numba is there, else scipy per source: circle.network._fastpath); each stops at the longest
+    # walk any of its sources could still use
     budget = bound - min_leg - min_t_leg
     ok = np.flatnonzero(budget >= 0)
     csr = graph.csr
@@ -389,7 +389,7 @@ def reach_within_networkx(
 def _split_networkx(network: WalkNetwork, *groups: Snapped):
     """A networkx Graph with edges split at the snapped points, and the node of each point.
 
-    Built with networkx operations, independently of `circle.snap.build_search_graph`.
+    Built with networkx operations, independently of `circle.network.snap.build_search_graph`.
     """
     import networkx as nx
 

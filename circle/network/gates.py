@@ -44,7 +44,7 @@ def gates_from_osm(path: str | Path, *, presets: OsmPresets | None = None) -> gp
 
     Kept: nodes tagged ``entrance=*`` (except ``no`` and ``emergency``) or ``barrier=`` one of
     `GATE_BARRIERS`, unless tagged ``access=no`` or ``locked=yes`` (the defaults of
-    `circle.extract.OsmPresets`; see `circle.extract.gates_from_features`). Which community a
+    `circle.io.extract.OsmPresets`; see `circle.io.extract.gates_from_features`). Which community a
     node belongs to is decided by `link_gates` (within the tolerance of a boundary); the others
     (building doors inside a compound, gates of parks) are not used.
 
@@ -53,7 +53,7 @@ def gates_from_osm(path: str | Path, *, presets: OsmPresets | None = None) -> gp
     path
         An .osm, .osm.bz2, .osm.gz or .osm.pbf file.
     presets
-        The gate tags (default `circle.extract.OsmPresets()`).
+        The gate tags (default `circle.io.extract.OsmPresets()`).
 
     Returns
     -------
@@ -116,7 +116,7 @@ def link_gates(
     gates
         Points with ``id`` (and optionally ``community_id``), in any CRS.
     communities, community_xy
-        The prepared communities layer (`circle.coverage.prepare_layer`: sorted, in the
+        The prepared communities layer (`circle.coverage.layers.prepare_layer`: sorted, in the
         network's CRS) and its representative points.
     network
         The walking network (gives the CRS).
@@ -269,8 +269,8 @@ def walk_through_gates(
     """Replace the walks of gated communities by their best gate's.
 
     For each community with gates: walk = min over its gates of (inside walk + the gate's walk to
-    its nearest centre). Walks within `circle.engine.TIE_TOLERANCE_M` of the best are ties, won
-    by the gate with the smallest id (natural order). A whole walk longer than `limit_m` is not
+    its nearest centre). Walks within `circle.network.engine.TIE_TOLERANCE_M` of the best are ties,
+    won by the gate with the smallest id (natural order). A whole walk longer than `limit_m` is not
     found. Communities whose gates are all off the network are off the network themselves
     (they are not walked from their representative point instead).
 

@@ -70,7 +70,7 @@ def fetch_osm(
 
     Uses osmnx (``graph_from_place``/``graph_from_bbox`` with ``network_type="walk"``, and
     ``features_from_place``/``features_from_bbox`` for the tags of `presets`). Downloads are
-    kept in `circle.network.cache_dir()`; the same request later loads them with no internet.
+    kept in `circle.network.load.cache_dir()`; the same request later loads them with no internet.
     With no connection it fails within seconds, naming the offline way (``--network FILE``).
 
     Parameters
@@ -90,7 +90,7 @@ def fetch_osm(
     -------
     network, features
         The walking network and the tagged features (dicts with ``osm_id``, ``tags`` and a
-        WGS84 ``geometry``, as `circle.osm.read_tagged_features` gives).
+        WGS84 ``geometry``, as `circle.io.osm.read_tagged_features` gives).
     """
     if (place is None) == (bbox is None):
         msg = "give exactly one of `place` and `bbox`"

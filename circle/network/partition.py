@@ -7,7 +7,7 @@ crosses its core's bounding box widened by ``halo_m = search_limit_m + max_snap_
 up to the search limit, plus the access legs' reach. Points are snapped once, on the whole
 network, and every snapped point on a kept street splits it as in the single-process run, so
 a part's walks equal the single-process walks to the last bit. Statuses use the whole
-network's connected pieces (see `circle.coverage.finish_coverage`), never the cut's.
+network's connected pieces (see `circle.coverage.core.finish_coverage`), never the cut's.
 """
 
 from __future__ import annotations

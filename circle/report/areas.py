@@ -68,7 +68,7 @@ def areas_table(summary: dict) -> pd.DataFrame:
     Parameters
     ----------
     summary
-        The output of `circle.coverage.summarise` for communities with areas.
+        The output of `circle.coverage.core.summarise` for communities with areas.
 
     Returns
     -------

@@ -56,13 +56,13 @@ def profile_table(
 ) -> pd.DataFrame:
     """Coverage of the same communities and centres at each profile's walking speed.
 
-    Each profile is a full `circle.coverage.coverage_report` run with `config`'s speed replaced
+    Each profile is a full `circle.coverage.core.coverage_report` run with `config`'s speed replaced
     by the profile's; everything else (bands, snapping, gates, groups) is the same.
 
     Parameters
     ----------
     communities, centres, network
-        As for `circle.coverage.coverage_report`.
+        As for `circle.coverage.core.coverage_report`.
     profiles
         The profiles to compare (default: all shipped ones).
     config

@@ -148,7 +148,7 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        The output of `circle.coverage.summarise`.
+        The output of `circle.coverage.core.summarise`.
     top
         Uncovered communities listed (largest population first).
     lang
@@ -416,7 +416,7 @@ def summary_text(summary: dict, *, lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        The output of `circle.coverage.summarise`.
+        The output of `circle.coverage.core.summarise`.
     lang
         {"en", "zh"} Language of the texts (the numbers are the same).
 
@@ -572,7 +572,7 @@ def write_coverage_outputs(
 
 
 def coverage_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
-    """The coverage result as database tables (see `circle.db.write_db_tables`).
+    """The coverage result as database tables (see `circle.io.db.write_db_tables`).
 
     Parameters
     ----------

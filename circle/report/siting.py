@@ -179,7 +179,7 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        The output of `circle.siting.siting_summary`.
+        The output of `circle.siting.core.siting_summary`.
     lang
         {"en", "zh"} Language of the texts (the numbers are the same).
 
@@ -400,7 +400,7 @@ def siting_text(summary: dict, *, lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        The output of `circle.siting.siting_summary`.
+        The output of `circle.siting.core.siting_summary`.
     lang
         {"en", "zh"} Language of the texts (the numbers are the same).
 
@@ -489,7 +489,7 @@ def _text_outcome_lines(s: dict, _=str) -> list[str]:
 
 
 def siting_tables(result: SitingResult) -> dict[str, pd.DataFrame]:
-    """The siting result as database tables (see `circle.db.write_db_tables`).
+    """The siting result as database tables (see `circle.io.db.write_db_tables`).
 
     Parameters
     ----------

@@ -10,7 +10,8 @@ import pandas as pd
 from .._text import fmt_int, fmt_pct, md, md_code, md_row
 from ..config import CircleConfig
 from ..i18n import N_, pad, translator
-from ..siting.core import OUTCOMES, PROPOSAL_COLUMNS, SitingResult, siting_summary
+from ..siting.result import OUTCOMES, PROPOSAL_COLUMNS, SitingResult
+from ..siting.summary import siting_summary
 from .coverage import ATTRIBUTION, summary_json, write_report_files
 
 __all__ = [
@@ -179,7 +180,7 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        The output of `circle.siting.core.siting_summary`.
+        The output of `circle.siting.summary.siting_summary`.
     lang
         {"en", "zh"} Language of the texts (the numbers are the same).
 
@@ -400,7 +401,7 @@ def siting_text(summary: dict, *, lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        The output of `circle.siting.core.siting_summary`.
+        The output of `circle.siting.summary.siting_summary`.
     lang
         {"en", "zh"} Language of the texts (the numbers are the same).
 

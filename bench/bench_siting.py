@@ -87,6 +87,34 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _timed(module, name: str, times: dict, key: str) -> None:
+    """Time every call of ``module.name`` into ``times[key]`` (seconds, summed)."""
+    func = getattr(module, name)
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            times[key] = round(times.get(key, 0.0) + time.perf_counter() - start, 2)
+
+    setattr(module, name, timed)
+
+
+def _stage_timers(times: dict) -> None:
+    """Time the reach stage and the solve stage inside `site_new_centres` (either layout)."""
+    try:
+        import circle.siting.site as site
+    except ImportError:  # before the split: everything in circle.siting.core
+        import circle.siting.core as site
+
+        _timed(site, "reach_within", times, "reach_s")
+        _timed(site, "_solve", times, "solve_s")
+    else:
+        _timed(site, "reach_pattern", times, "reach_s")
+        _timed(site, "solve", times, "solve_s")
+
+
 def one_run(spec: str, add: int) -> dict:
     """One configuration of the Helsinki case, in this process: ``reach``, ``greedy``,
     ``greedy+lp`` or ``milp:<time limit s>``."""
@@ -114,8 +142,11 @@ def one_run(spec: str, add: int) -> dict:
         elif spec == "greedy":
             kwargs["solver"] = "greedy"
         elif spec == "greedy+lp":
-            kwargs.update(solver="greedy", bound="lp")
+            kwargs.update(solver="greedy", lp_bound=True)
+        times: dict = {}
+        _stage_timers(times)
         result = site_new_centres(communities, centres, candidates, net, **kwargs)
+        out.update(times)
         out["solver"] = {
             k: v for k, v in result.solver.items() if not isinstance(v, (list, np.ndarray))
         }

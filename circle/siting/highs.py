@@ -46,8 +46,8 @@ class _Watch:
         self.dual = -math.inf
 
     def interrupt(self, event) -> None:
-        if time.perf_counter() > self.deadline:
-            event.interrupt()
+        if time.perf_counter() > self.deadline and event.data_in is not None:
+            event.data_in.user_interrupt = True
 
     def on_mip(self, event) -> None:
         dual = event.data_out.mip_dual_bound

@@ -117,7 +117,8 @@ def _stage_timers(times: dict) -> None:
 
 def one_run(spec: str, add: int) -> dict:
     """One configuration of the Helsinki case, in this process: ``reach``, ``greedy``,
-    ``greedy+lp`` or ``milp:<time limit s>``."""
+    ``greedy+lp`` or ``milp:<time limit s>`` (``add``), each also as ``cover:<method>``
+    (set covering)."""
     communities, centres, candidates, net = helsinki_case()
     out: dict = {"run": spec, "nodes": int(net.n_nodes), "candidates": len(candidates)}
     base = _rss_mb()
@@ -137,11 +138,14 @@ def one_run(spec: str, add: int) -> dict:
         out["pairs"] = int(reach.nnz)
     else:
         kwargs: dict = {"add": add}
-        if spec.startswith("milp:"):
-            kwargs["time_limit_s"] = float(spec.split(":", 1)[1])
-        elif spec == "greedy":
+        method = spec
+        if spec.startswith("cover:"):  # set covering instead of add=K
+            kwargs, method = {"cover_all": True}, spec.split(":", 1)[1]
+        if method.startswith("milp:"):
+            kwargs["time_limit_s"] = float(method.split(":", 1)[1])
+        elif method == "greedy":
             kwargs["solver"] = "greedy"
-        elif spec == "greedy+lp":
+        elif method == "greedy+lp":
             kwargs.update(solver="greedy", lp_bound=True)
         times: dict = {}
         _stage_timers(times)

@@ -147,8 +147,15 @@ def lp_bound(sub: sp.csr_array, weight: np.ndarray, *, add, deadline: float) -> 
     return float(math.ceil(fun - 1e-6)) if add is None else -float(fun)
 
 
+#: a HiGHS run left to stop on its own after its deadline (at most one: the next run waits
+#: for it, within its own time)
+_LEFT_RUNNING: list[threading.Thread] = []
+
+
 def _run(h, deadline: float) -> bool:
     """Run HiGHS in a worker thread until done or `deadline` + `GRACE_S`; True when done."""
+    while _LEFT_RUNNING:
+        _LEFT_RUNNING.pop().join(max(deadline - time.perf_counter(), 0.0))
     h.setOptionValue("time_limit", max(deadline - time.perf_counter(), MIN_RUN_S))
     done = threading.Event()
 
@@ -158,8 +165,12 @@ def _run(h, deadline: float) -> bool:
         finally:
             done.set()
 
-    threading.Thread(target=work, name="circle-highs", daemon=True).start()
-    return done.wait(max(deadline - time.perf_counter(), 0.0) + GRACE_S)
+    worker = threading.Thread(target=work, name="circle-highs", daemon=True)
+    worker.start()
+    if done.wait(max(deadline - time.perf_counter(), 0.0) + GRACE_S):
+        return True
+    _LEFT_RUNNING.append(worker)
+    return False
 
 
 def _highs(highspy, **options):

@@ -10,6 +10,7 @@ stops on its own shortly after; its thread is a daemon and holds the only refere
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import os
@@ -31,6 +32,13 @@ logger = logging.getLogger(__name__)
 GRACE_S = 0.5
 #: seconds a solver run needs at least to be worth starting
 MIN_RUN_S = 0.05
+#: the MILP's LPs by the interior point when candidates reach at most this many (merged)
+#: communities on average, else by the simplex. The simplex stalls on the degenerate LPs of
+#: sparse covering models (3,000 candidates reaching 83 each: no root LP in 30 s, the interior
+#: point solves the whole MILP in 4 s); the interior point's normal equations fill up when
+#: reach sets are large (10,142 candidates reaching 1,140 each: no root LP in 50 s, the simplex
+#: has one in 10-20 s)
+IPM_MAX_MEAN_REACH = 300
 #: models with more nonzeros are not presolved: HiGHS's presolve of a large covering model
 #: can take minutes without looking at the clock, and the problem is reduced beforehand
 PRESOLVE_MAX_NNZ = 1_000_000
@@ -74,7 +82,7 @@ def milp(sub: sp.csr_array, weight: np.ndarray, *, add, start, deadline: float, 
     """
     import highspy
 
-    h = _highs(highspy, mip_rel_gap=float(mip_gap))
+    h = _highs(highspy, mip_rel_gap=float(mip_gap), mip_lp_solver=_lp_solver(sub))
     if sub.nnz > PRESOLVE_MAX_NNZ:
         h.setOptionValue("presolve", "off")
     n_x = pass_model(h, sub, weight, add, integer=True)
@@ -93,6 +101,7 @@ def milp(sub: sp.csr_array, weight: np.ndarray, *, add, start, deadline: float, 
     h.callbacks[int(kinds.kCallbackMipInterrupt)].subscribe(watch.on_mip)
     h.callbacks[int(kinds.kCallbackMipImprovingSolution)].subscribe(watch.on_solution)
     h.callbacks[int(kinds.kCallbackSimplexInterrupt)].subscribe(watch.interrupt)
+    h.callbacks[int(kinds.kCallbackIpmInterrupt)].subscribe(watch.interrupt)
     sign = 1.0 if add is None else -1.0
     if not _run(h, deadline):
         logger.info("MILP: still running %.1f s after the deadline; its last report kept", GRACE_S)
@@ -125,6 +134,12 @@ def milp(sub: sp.csr_array, weight: np.ndarray, *, add, start, deadline: float, 
     }
 
 
+def _lp_solver(sub: sp.csr_array) -> str:
+    """The MILP's LP solver for this model (`IPM_MAX_MEAN_REACH`)."""
+    mean_reach = sub.nnz / max(sub.shape[0], 1)
+    return "ipm" if mean_reach <= IPM_MAX_MEAN_REACH else "simplex"
+
+
 def lp_bound(sub: sp.csr_array, weight: np.ndarray, *, add, deadline: float) -> float | None:
     """The LP relaxation's optimum (HiGHS interior point), a bound on the integer optimum.
 
@@ -148,8 +163,16 @@ def lp_bound(sub: sp.csr_array, weight: np.ndarray, *, add, deadline: float) -> 
 
 
 #: a HiGHS run left to stop on its own after its deadline (at most one: the next run waits
-#: for it, within its own time)
+#: for it, within its own time, and the interpreter for all at exit)
 _LEFT_RUNNING: list[threading.Thread] = []
+
+
+@atexit.register
+def _wait_for_highs() -> None:
+    """Let a HiGHS run left past its deadline stop before the interpreter goes (HiGHS's
+    threads would abort the process otherwise)."""
+    while _LEFT_RUNNING:
+        _LEFT_RUNNING.pop().join()
 
 
 def _run(h, deadline: float) -> bool:
@@ -164,6 +187,9 @@ def _run(h, deadline: float) -> bool:
             h.run()
         finally:
             done.set()
+            late = time.perf_counter() - deadline
+            if late > GRACE_S:
+                logger.info("HiGHS stopped %.1f s after its deadline", late)
 
     worker = threading.Thread(target=work, name="circle-highs", daemon=True)
     worker.start()

@@ -108,7 +108,7 @@ def milp(sub: sp.csr_array, weight: np.ndarray, *, add, start, deadline: float, 
         dual = watch.dual
         return {
             "status": "time_limit",
-            "dual_bound": sign * dual if math.isfinite(dual) else None,
+            "dual_bound": _bound(dual, add),
             "x": watch.x,
         }
     status = h.getModelStatus()
@@ -129,9 +129,17 @@ def milp(sub: sp.csr_array, weight: np.ndarray, *, add, start, deadline: float, 
     )
     return {
         "status": label,
-        "dual_bound": sign * dual if math.isfinite(dual) else None,
+        "dual_bound": _bound(dual, add),
         "x": np.asarray(h.getSolution().col_value) if has_x else watch.x,
     }
+
+
+def _bound(dual: float, add: int | None) -> float | None:
+    """HiGHS's dual bound in the problem's own sense: a lower bound on the fewest sites, rounded
+    up (a count of sites is whole), or an upper bound on the most covered."""
+    if not math.isfinite(dual):
+        return None
+    return float(math.ceil(dual - 1e-6)) if add is None else -dual
 
 
 def _lp_solver(sub: sp.csr_array) -> str:

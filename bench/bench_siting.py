@@ -87,9 +87,38 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _timed(module, name: str, times: dict, key: str) -> None:
+    """Time every call of ``module.name`` into ``times[key]`` (seconds, summed)."""
+    func = getattr(module, name)
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            times[key] = round(times.get(key, 0.0) + time.perf_counter() - start, 2)
+
+    setattr(module, name, timed)
+
+
+def _stage_timers(times: dict) -> None:
+    """Time the reach stage and the solve stage inside `site_new_centres` (either layout)."""
+    try:
+        import circle.siting.site as site
+    except ImportError:  # before the split: everything in circle.siting.core
+        import circle.siting.core as site
+
+        _timed(site, "reach_within", times, "reach_s")
+        _timed(site, "_solve", times, "solve_s")
+    else:
+        _timed(site, "reach_pattern", times, "reach_s")
+        _timed(site, "solve", times, "solve_s")
+
+
 def one_run(spec: str, add: int) -> dict:
     """One configuration of the Helsinki case, in this process: ``reach``, ``greedy``,
-    ``greedy+lp`` or ``milp:<time limit s>``."""
+    ``greedy+lp`` or ``milp:<time limit s>`` (``add``), each also as ``cover:<method>``
+    (set covering)."""
     communities, centres, candidates, net = helsinki_case()
     out: dict = {"run": spec, "nodes": int(net.n_nodes), "candidates": len(candidates)}
     base = _rss_mb()
@@ -101,26 +130,44 @@ def one_run(spec: str, add: int) -> dict:
         cs = snap_points(net, xy, max_snap_m=500)
         ks = snap_points(net, np.column_stack([cxy.x, cxy.y]), max_snap_m=500)
         graph = build_search_graph(net, cs, ks)
+        try:  # the siting's own compact reach sets, where they exist
+            from circle.siting.reach import reach_pattern as reach_sets
+        except ImportError:
+            reach_sets = reach_within
         t0 = time.perf_counter()
-        reach = reach_within(
+        reach = reach_sets(
             graph, graph.point_node[0], cs.snap_m, graph.point_node[1], ks.snap_m, 1000.0
         )
-        out["reach_within_s"] = round(time.perf_counter() - t0, 2)
+        out["reach_s"] = round(time.perf_counter() - t0, 2)
+        out["reach_function"] = f"{reach_sets.__module__}.{reach_sets.__name__}"
         out["pairs"] = int(reach.nnz)
     else:
         kwargs: dict = {"add": add}
-        if spec.startswith("milp:"):
-            kwargs["time_limit_s"] = float(spec.split(":", 1)[1])
-        elif spec == "greedy":
+        method = spec
+        if spec.startswith("cover:"):  # set covering instead of add=K
+            kwargs, method = {"cover_all": True}, spec.split(":", 1)[1]
+        if method.startswith("milp:"):
+            kwargs["time_limit_s"] = float(method.split(":", 1)[1])
+        elif method == "greedy":
             kwargs["solver"] = "greedy"
-        elif spec == "greedy+lp":
-            kwargs.update(solver="greedy", bound="lp")
+        elif method == "greedy+lp":
+            kwargs.update(solver="greedy", lp_bound=True)
+        times: dict = {}
+        _stage_timers(times)
         result = site_new_centres(communities, centres, candidates, net, **kwargs)
+        out.update(times)
         out["solver"] = {
             k: v for k, v in result.solver.items() if not isinstance(v, (list, np.ndarray))
         }
         out["pairs"] = int(result.reach.nnz)
     out["wall_s"] = round(time.perf_counter() - start, 2)
+    try:  # a HiGHS run left past its deadline: how long it takes to stop on its own
+        from circle.siting.highs import _LEFT_RUNNING
+    except ImportError:
+        _LEFT_RUNNING = []
+    if _LEFT_RUNNING:
+        _LEFT_RUNNING.pop().join()
+        out["highs_stopped_after_return_s"] = round(time.perf_counter() - start - out["wall_s"], 2)
     peak = _peak_mb()
     out["peak_rss_mb"] = round(peak, 1)
     out["bytes_per_pair"] = round((peak - base) * 2**20 / max(out["pairs"], 1), 1)

@@ -58,7 +58,23 @@ if TYPE_CHECKING:
     metavar="SECONDS",
     default=60.0,
     show_default=True,
-    help="Time limit of the MILP; when reached, the best answer so far and its gap are reported.",
+    help="Time limit of the whole solve (greedy, bounds and MILP), wall clock; when reached, "
+    "the best answer so far, its bound and its gap are reported.",
+)
+@click.option(
+    "--mip-gap",
+    type=click.FloatRange(min=0),
+    metavar="GAP",
+    default=0.0,
+    show_default=True,
+    help="Stop the MILP once the answer is proven within this relative gap of the best possible "
+    "(0.01 = 1 %); 0 asks for the optimum.",
+)
+@click.option(
+    "--lp-bound",
+    is_flag=True,
+    help="Also solve the LP relaxation for a tighter bound (costs time on large problems; the "
+    "greedy's own bounds are always given).",
 )
 @click.option(
     "--demand",
@@ -99,6 +115,8 @@ def site(
     candidates_grid_m: float | None,
     solver: Literal["milp", "greedy"],
     time_limit_s: float,
+    mip_gap: float,
+    lp_bound: bool,
     demand: str | None,
     config: CircleConfig,
     columns: LayerColumns,
@@ -153,7 +171,7 @@ def site(
     )
     outcome = run_siting(
         job, sources, add=add, cover_all=cover_all, solver=solver, time_limit_s=time_limit_s,
-        demand=demand, stage=progress.stage,
+        mip_gap=mip_gap, lp_bound=lp_bound, demand=demand, stage=progress.stage,
     )
     _write_siting(outcome, out, to_db, progress, overwrite=overwrite, if_exists=if_exists,
                   with_map=with_map, lang=lang, csv_header=csv_header)

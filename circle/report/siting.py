@@ -118,18 +118,22 @@ def _solver_lines(s: dict, _) -> list[str]:
     gap = "–" if v["gap"] is None else f"{100 * v['gap']:.2f} %"
     greedy_gap = "–" if v["greedy_gap"] is None else f"{100 * v['greedy_gap']:.2f} %"
     bound = "–" if v["bound"] is None else fmt_int(v["bound"])
+    bound_from = v.get("bound_from") or "–"
     if v["method"] == "milp":
         lines = [
             _(
-                "{problem} solved as a MILP with scipy.optimize.milp (HiGHS), time limit "
-                "{limit:g} s: **{status}**; objective {objective} {unit}, bound {bound}, gap {gap}."
+                "{problem} solved as a MILP with HiGHS from the greedy's answer, time limit "
+                "{limit:g} s for the whole solve, gap tolerance {mip_gap}: **{status}**; objective "
+                "{objective} {unit}, bound {bound} (from: {bound_from}), gap {gap}."
             ).format(
                 problem=problem,
                 limit=v["time_limit_s"],
+                mip_gap=f"{100 * v.get('mip_gap', 0.0):g} %",
                 status=v["status"],
                 objective=fmt_int(v["objective"]),
                 unit=unit,
                 bound=bound,
+                bound_from=bound_from,
                 gap=gap,
             ),
             _(
@@ -142,26 +146,27 @@ def _solver_lines(s: dict, _) -> list[str]:
                 source=v["solution_from"],
             ),
             _(
-                "scipy's milp takes no starting solution, so the greedy does not warm-start it; it "
-                "runs first, and its answer is kept unless the MILP's is strictly better (on a tie "
-                "its smaller-id choice stands)."
+                "The greedy runs first and is the MILP's starting solution; its answer is kept "
+                "unless the MILP's is strictly better (on a tie its smaller-id choice stands)."
             ),
         ]
     else:
         lines = [
             _(
-                "{problem} by the lazy greedy alone: objective {objective} {unit}; bound {bound}, "
-                "gap {gap}."
+                "{problem} by the lazy greedy alone: objective {objective} {unit}; bound {bound} "
+                "(from: {bound_from}), gap {gap}."
             ).format(
-                problem=problem, objective=fmt_int(v["objective"]), unit=unit, bound=bound, gap=gap
+                problem=problem, objective=fmt_int(v["objective"]), unit=unit, bound=bound,
+                bound_from=bound_from, gap=gap,
             ),
         ]
     if v["status"] in ("greedy", "time_limit"):
         lines.append(
             _(
-                "Bounds without a finished MILP come from the LP relaxation (HiGHS interior point; "
-                "rounded up for set covering) and, for maximal covering, from submodularity (the "
-                "greedy's value plus the largest gains still open), whichever is tighter."
+                "Bounds without a finished MILP: for maximal covering, submodularity (the greedy's "
+                "value plus the largest gains still open) and the greedy's guarantee; for set "
+                "covering, counting (rounded up); with --lp-bound also the LP relaxation. The "
+                "tightest is reported."
             )
         )
     lines.append(

@@ -45,6 +45,8 @@ def run_siting(
     cover_all: bool = False,
     solver: Literal["milp", "greedy"] = "milp",
     time_limit_s: float = 60.0,
+    mip_gap: float = 0.0,
+    lp_bound: bool = False,
     demand: str | None = None,
     stage: Stage | None = None,
 ) -> SitingOutcome:
@@ -56,7 +58,7 @@ def run_siting(
         The inputs and the run parameters (``job.config``; the circle is its largest band).
     sources
         Where the candidate sites come from.
-    add, cover_all, solver, time_limit_s, demand
+    add, cover_all, solver, time_limit_s, mip_gap, lp_bound, demand
         As for `circle.siting.site_new_centres`.
     stage
         A context-manager factory called with a description of each step (progress messages).
@@ -80,6 +82,8 @@ def run_siting(
             config=job.config,
             solver=solver,
             time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            lp_bound=lp_bound,
             demand=demand,
         )
     return SitingOutcome(result, inputs.network, inputs.centres, candidates)

@@ -1,11 +1,182 @@
-"""Reach sets of candidate sites: which communities each reaches within the threshold walk."""
+"""Reach sets of candidate sites: which communities each reaches within the threshold walk.
+
+Stored once, compactly: a boolean CSR matrix (candidates x communities) with int32 indices, built
+a block of candidates at a time so that no array as long as all the reached pairs exists more than
+once while it is built. The walks themselves are not kept: siting needs only which pairs are
+within the threshold. The pairs are exactly those of `circle.network.engine.reach_within` (same
+searches, same sums, same boundary rule).
+"""
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["pattern"]
+from ..network._fastpath import bounded_reach
+from ..network.engine import BOUNDARY_TOLERANCE_M
+from ..network.snap import SearchGraph
+
+__all__ = ["pattern", "reach_pattern", "select_columns"]
+
+logger = logging.getLogger(__name__)
+
+#: reached pairs per block of candidates (the block's working arrays take ~100 bytes per pair)
+PAIRS_PER_BLOCK = 1_000_000
+
+
+def reach_pattern(
+    graph: SearchGraph,
+    source_nodes: np.ndarray,
+    source_snap_m: np.ndarray,
+    target_nodes: np.ndarray,
+    target_snap_m: np.ndarray,
+    limit_m: float,
+) -> sp.csr_array:
+    """Every (source, target) pair whose walk is within `limit_m`, as a boolean sparse matrix.
+
+    The pairs of `circle.network.engine.reach_within` (access legs + network distance, within
+    ``limit_m + BOUNDARY_TOLERANCE_M``), without their walk lengths, built a block of sources at
+    a time: memory is about 5 bytes per reached pair (int32 column + bool), plus one block.
+
+    Parameters
+    ----------
+    graph
+        Search graph holding the snapped sources and targets.
+    source_nodes, source_snap_m
+        Node and access leg (metres) of each source (node -1: off the network, reaches nothing).
+    target_nodes, target_snap_m
+        Node and access leg of each target (node -1: off the network, never reached).
+    limit_m
+        The longest walk counted, metres.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        Shape (sources, targets), bool, int32 indices (int64 beyond 2**31 pairs), sorted.
+    """
+    src = np.asarray(source_nodes, np.int64)
+    tgt = np.asarray(target_nodes, np.int64)
+    s_leg = np.asarray(source_snap_m, np.float64)
+    t_leg = np.asarray(target_snap_m, np.float64)
+    on_t = np.flatnonzero(tgt >= 0)
+    counts = np.zeros(src.size, np.int64)
+    blocks: list[np.ndarray] = []
+    if on_t.size and (src >= 0).any():
+        targets = _Targets(tgt, t_leg, on_t, limit_m + BOUNDARY_TOLERANCE_M)
+        lo, step = 0, 256
+        while lo < src.size:
+            hi = min(src.size, lo + step)
+            cols, counts[lo:hi] = _block(graph, src, s_leg, lo, hi, targets)
+            blocks.append(cols)
+            per_source = max(cols.size / (hi - lo), 1.0)
+            step = int(min(max(PAIRS_PER_BLOCK / per_source, 16), 1 << 16))
+            lo = hi
+    nnz = int(counts.sum())
+    itype = np.int32 if nnz < 2**31 - 1 and tgt.size < 2**31 - 1 else np.int64
+    indptr = np.zeros(src.size + 1, itype)
+    indptr[1:] = np.cumsum(counts)
+    indices = np.empty(nnz, itype)
+    at = 0
+    while blocks:  # copied block by block, each freed once copied
+        cols = blocks.pop(0)
+        indices[at : at + cols.size] = cols
+        at += cols.size
+    out = sp.csr_array(
+        (np.ones(nnz, bool), indices, indptr), shape=(src.size, tgt.size), copy=False
+    )
+    out.has_sorted_indices = True
+    logger.info("reach: %d sources, %d targets, %d pairs within %.0f m", *out.shape, nnz, limit_m)
+    return out
+
+
+class _Targets:
+    """The targets grouped by node: distinct nodes, and the targets at each."""
+
+    def __init__(self, tgt: np.ndarray, t_leg: np.ndarray, on_t: np.ndarray, bound: float):
+        self.n = tgt.size
+        self.leg = t_leg
+        self.bound = bound
+        self.nodes, group = np.unique(tgt[on_t], return_inverse=True)
+        group = group.reshape(-1)
+        self.members = on_t[np.argsort(group, kind="stable")]
+        self.ptr = np.r_[0, np.cumsum(np.bincount(group, minlength=self.nodes.size))]
+        self.min_leg = float(t_leg[on_t].min())
+
+
+def _block(graph, src, s_leg, lo: int, hi: int, targets: _Targets):
+    """Sorted target columns and per-source counts of sources ``lo..hi-1``."""
+    on_s = lo + np.flatnonzero(src[lo:hi] >= 0)
+    counts = np.zeros(hi - lo, np.int64)
+    if on_s.size == 0:
+        return np.empty(0, np.int32), counts
+    # distinct source nodes in the block (several sources may share a node), the sources at each
+    s_nodes, s_group = np.unique(src[on_s], return_inverse=True)
+    s_group = s_group.reshape(-1)
+    s_members = on_s[np.argsort(s_group, kind="stable")]
+    s_ptr = np.r_[0, np.cumsum(np.bincount(s_group, minlength=s_nodes.size))]
+    min_leg = np.full(s_nodes.size, np.inf)
+    np.minimum.at(min_leg, s_group, s_leg[on_s])
+    # each search stops at the longest walk any of its sources could still use
+    budget = targets.bound - min_leg - targets.min_leg
+    ok = np.flatnonzero(budget >= 0)
+    csr = graph.csr
+    src_idx, node, dist = bounded_reach(
+        csr.indptr, csr.indices, csr.data, s_nodes[ok], None, budget[ok], targets=targets.nodes
+    )
+    if node.size == 0:
+        return np.empty(0, np.int32), counts
+    c = np.searchsorted(targets.nodes, node)
+    del node
+    # expand node pairs to (source, target) pairs, as reach_within does
+    k, s = _expand(ok[src_idx], s_ptr, s_members)
+    del src_idx
+    d, c = dist[k], c[k]
+    del dist
+    k, t = _expand(c, targets.ptr, targets.members)
+    s, d = s[k], d[k]
+    w = s_leg[s] + d + targets.leg[t]
+    keep = w <= targets.bound
+    s, t = s[keep], t[keep]
+    order = np.argsort((s - lo) * np.int64(targets.n) + t, kind="stable")
+    counts += np.bincount(s - lo, minlength=hi - lo)
+    return t[order].astype(np.int32 if targets.n < 2**31 - 1 else np.int64), counts
+
+
+def _expand(group: np.ndarray, ptr: np.ndarray, members: np.ndarray):
+    """For each entry's group, every member: (entry position, member) pairs."""
+    counts = ptr[group + 1] - ptr[group]
+    entry = np.repeat(np.arange(group.size), counts)
+    within = np.arange(entry.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return entry, members[ptr[group][entry] + within]
+
+
+def select_columns(matrix: sp.csr_array, columns: np.ndarray) -> sp.csr_array:
+    """``matrix[:, columns]`` (increasing `columns`) of a boolean CSR matrix, a block of rows at
+    a time: no temporary as long as all its entries, indices of the same integer type."""
+    n_rows, n_cols = matrix.shape
+    remap = np.full(n_cols, -1, np.int64)
+    remap[columns] = np.arange(columns.size)
+    indptr = np.zeros(n_rows + 1, matrix.indptr.dtype)
+    parts = []
+    step = max(1, int(n_rows * PAIRS_PER_BLOCK / max(matrix.nnz, 1)))
+    for lo in range(0, n_rows, step):
+        hi = min(n_rows, lo + step)
+        a, b = int(matrix.indptr[lo]), int(matrix.indptr[hi])
+        new = remap[matrix.indices[a:b]]
+        keep = new >= 0
+        kept = np.r_[0, np.cumsum(keep)]
+        starts = matrix.indptr[lo : hi + 1] - a
+        indptr[lo + 1 : hi + 1] = kept[starts[1:]] - kept[starts[:-1]]
+        parts.append(new[keep].astype(matrix.indices.dtype))
+    indptr[:] = np.cumsum(indptr)
+    indices = np.concatenate(parts) if parts else np.empty(0, matrix.indices.dtype)
+    out = sp.csr_array(
+        (np.ones(indices.size, bool), indices, indptr), shape=(n_rows, columns.size), copy=False
+    )
+    out.has_sorted_indices = True
+    return out
 
 
 def pattern(matrix: sp.csr_array) -> sp.csr_array:

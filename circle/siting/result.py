@@ -57,8 +57,9 @@ class SitingResult:
         ``uncovered_reached`` and ``population_reached`` (uncovered communities within the
         threshold walk), ``rank`` (0 when not proposed).
     reach
-        Walk metres of every (candidate, community) pair within the threshold, sparse, rows and
-        columns in the order of `candidates` and `communities`.
+        Every (candidate, community) pair within the threshold walk, a boolean sparse matrix
+        (CSR, int32 indices), rows and columns in the order of `candidates` and `communities`.
+        The walks' lengths are not kept (`circle.network.engine.reach_within` gives them).
     before
         Coverage by the existing centres.
     mode

@@ -1,21 +1,35 @@
-"""Choosing the sites: the exact MILP (HiGHS), the lazy greedy, and the bounds on the optimum."""
+"""Choosing the sites: the lazy greedy, cheap bounds on the optimum, and the exact MILP (HiGHS).
+
+The whole solve keeps to one time limit: the greedy runs first, its own bounds cost one sparse
+product, the optional LP bound and the MILP get what is left of the limit (HiGHS stops itself
+at its time limit and is interrupted by a callback at the deadline otherwise), and the answer
+is the best solution with the tightest bound known when time runs out. The greedy's solution is
+the MILP's starting incumbent, and the MILP stops once its gap is within `mip_gap`; the MILP is
+not run at all when the cheap bounds already prove the greedy within `mip_gap`.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import SolverError
+from . import highs
 from .greedy import covered_by, lazy_greedy
-from .model import model, reduce_problem
+from .model import reduce_problem
+from .reach import select_columns
 
 __all__ = ["gap", "solve"]
 
+logger = logging.getLogger(__name__)
 
-def solve(A, values, *, add, cover_all, solver, time_limit_s):
-    """Choose sites; returns (candidate positions, solver report)."""
+
+def solve(A, values, *, add, cover_all, solver, time_limit_s, mip_gap=0.0, lp_bound=False):
+    """Choose sites within `time_limit_s` seconds; returns (candidate positions, solver report)."""
+    deadline = time.perf_counter() + time_limit_s
     weight = values[0]
 
     def objective(sites) -> float:
@@ -34,54 +48,93 @@ def solve(A, values, *, add, cover_all, solver, time_limit_s):
         "greedy_gap": None,
         "solution_from": "greedy",
         "time_limit_s": float(time_limit_s),
+        "mip_gap": float(mip_gap),
+        "bound_from": None,
     }
     # only items that count: every coverable one for set covering, weight > 0 for maximal covering
-    useful = np.flatnonzero(np.diff(A.tocsc().indptr) if cover_all else weight > 0)
-    if A[:, useful].nnz == 0:
+    if A.nnz == 0 or not (cover_all or (weight[A.indices] > 0).any()):
         info.update(status="nothing to cover", bound=0.0, gap=0.0, greedy_gap=0.0)
         return greedy, info
-    sub, kept, w_sub = reduce_problem(A[:, useful].tocsr(), weight[useful])
-
-    def greedy_bound() -> float | None:
-        """The tightest bound without the MILP: LP relaxation, and submodularity for add=K."""
-        bounds = [_lp_bound(sub, w_sub, add=add, time_limit_s=time_limit_s)]
-        if not cover_all:
-            # optimum <= f(S) + the K largest gains with respect to the greedy's sites S
-            gains = A @ np.where(covered_by(A, greedy), 0.0, weight)
-            bounds.append(greedy_obj + math.fsum(np.sort(gains)[::-1][:add]))
-        return _tightest(bounds, cover_all)
-
-    if solver == "greedy":
-        bound = greedy_bound()
-        info.update(status="greedy", bound=bound, gap=gap(greedy_obj, bound))
-        info["greedy_gap"] = info["gap"]
-        return greedy, info
-
-    res = _milp(sub, w_sub, add=add, time_limit_s=time_limit_s)
-    if res.status not in (0, 1):
-        msg = f"the MILP solver failed: {res.message}"
-        raise SolverError(msg)
-    sign = 1.0 if cover_all else -1.0
-    bound = None
-    if res.mip_dual_bound is not None and math.isfinite(res.mip_dual_bound):
-        bound = sign * res.mip_dual_bound
-    elif res.status == 0:
-        bound = sign * res.fun
-    if res.status != 0:  # stopped early: the LP or the greedy may give a tighter bound
-        bound = _tightest([bound, greedy_bound()], cover_all)
+    bounds = greedy_bounds(A, weight, greedy, greedy_obj, add=add, cover_all=cover_all)
+    useful = np.flatnonzero(
+        np.bincount(A.indices, minlength=A.shape[1]) if cover_all else weight > 0
+    )
+    reduced = None
+    if lp_bound or solver == "milp":
+        reduced = reduce_problem(select_columns(A, useful), weight[useful])
+    if lp_bound:
+        bounds.append((highs.lp_bound(*reduced[::2], add=add, deadline=deadline), "lp"))
     chosen = greedy
-    if res.x is not None:
-        milp_sites = kept[res.x[: kept.size] > 0.5].tolist()
-        milp_obj = objective(milp_sites)
-        # strictly better only: on a tie the greedy's rule-based choice (smaller ids) stays
-        better = milp_obj < greedy_obj if cover_all else milp_obj > greedy_obj
-        if better:
-            chosen, info["solution_from"], info["objective"] = milp_sites, "milp", milp_obj
-    info["status"] = "optimal" if res.status == 0 else "time_limit"
-    info["bound"] = bound
-    info["gap"] = gap(info["objective"], bound)
+    bound, info["bound_from"] = _tightest(bounds, cover_all)
+    status = "greedy"
+    if solver == "milp":
+        proven = gap(greedy_obj, bound)
+        if proven is not None and proven <= mip_gap:  # the greedy's bounds suffice
+            status = "optimal" if proven == 0 else "within_gap"
+        elif _left(deadline) > highs.MIN_RUN_S:
+            chosen, bound, status = _run_milp(
+                reduced, A, greedy, bounds, info, objective, deadline, add=add, mip_gap=mip_gap
+            )
+        else:
+            status = "time_limit"
+    info.update(status=status, bound=bound, gap=gap(info["objective"], bound))
     info["greedy_gap"] = gap(greedy_obj, bound)
     return chosen, info
+
+
+def _run_milp(reduced, A, greedy, bounds, info, objective, deadline, *, add, mip_gap):
+    """The MILP from the greedy's start; returns (sites, bound, status) and updates `info`."""
+    cover_all = add is None
+    sub, kept, w_sub = reduced
+    start = _reduced_start(A, kept, greedy)
+    res = highs.milp(sub, w_sub, add=add, start=start, deadline=deadline, mip_gap=mip_gap)
+    if res["dual_bound"] is not None:
+        bounds.append((res["dual_bound"], "milp"))
+    bound, info["bound_from"] = _tightest(bounds, cover_all)
+    chosen = greedy
+    if res["x"] is not None:
+        milp_sites = kept[res["x"][: kept.size] > 0.5].tolist()
+        milp_obj = objective(milp_sites)
+        # strictly better only: on a tie the greedy's rule-based choice (smaller ids) stays
+        better = milp_obj < info["objective"] if cover_all else milp_obj > info["objective"]
+        if better:
+            chosen, info["solution_from"], info["objective"] = milp_sites, "milp", milp_obj
+    status = res["status"]
+    if status == "optimal" and gap(info["objective"], bound) != 0:
+        status = "within_gap"
+    return chosen, bound, status
+
+
+def greedy_bounds(A, weight, greedy, greedy_obj, *, add, cover_all) -> list:
+    """Bounds on the optimum that cost no more than one sparse product: (value, source) pairs.
+
+    Maximal covering (upper bounds): submodularity, the greedy's value plus the ``add`` largest
+    gains still open; and the greedy's guarantee, value / (1 - (1 - 1/K)^K) for K = ``add``.
+    Set covering (lower bounds): the items to cover over the most one site covers, and the
+    greedy's guarantee, its count / H(that most), both rounded up.
+    """
+    if not cover_all:
+        gains = A @ np.where(covered_by(A, greedy), 0.0, weight)
+        out = [(greedy_obj + math.fsum(np.sort(gains)[::-1][:add]), "submodularity")]
+        if len(greedy) == add:  # else the greedy stopped with nothing left to gain
+            out.append((greedy_obj / (1.0 - (1.0 - 1.0 / add) ** add), "greedy guarantee"))
+        return out
+    items = int(np.count_nonzero(np.bincount(A.indices, minlength=A.shape[1])))
+    most = int(np.diff(A.indptr).max())
+    harmonic = math.fsum(1.0 / i for i in range(1, most + 1))
+    return [
+        (float(math.ceil(items / most - 1e-9)), "covering count"),
+        (float(math.ceil(greedy_obj / harmonic - 1e-9)), "greedy guarantee"),
+    ]
+
+
+def _reduced_start(A: sp.csr_array, kept: np.ndarray, greedy: list) -> np.ndarray:
+    """The greedy's sites as reduced candidates (a dropped twin is replaced by its kept one)."""
+    rows = {A.indices[A.indptr[j] : A.indptr[j + 1]].tobytes(): i for i, j in enumerate(kept)}
+    return np.array(
+        sorted({rows[A.indices[A.indptr[j] : A.indptr[j + 1]].tobytes()] for j in greedy}),
+        np.int64,
+    )
 
 
 def gap(objective: float, bound: float | None) -> float | None:
@@ -93,45 +146,14 @@ def gap(objective: float, bound: float | None) -> float | None:
     return max(0.0, abs(bound - objective) / abs(objective))
 
 
-def _tightest(bounds, cover_all: bool) -> float | None:
+def _tightest(bounds, cover_all: bool) -> tuple[float | None, str | None]:
     """The tightest of the known bounds: the largest lower bound, or the smallest upper bound."""
-    known = [b for b in bounds if b is not None]
+    known = [(b, s) for b, s in bounds if b is not None]
     if not known:
-        return None
-    return max(known) if cover_all else min(known)
+        return None, None
+    pick = max if cover_all else min
+    return pick(known, key=lambda bs: bs[0])
 
 
-def _milp(sub: sp.csr_array, weight: np.ndarray, *, add, time_limit_s: float):
-    """Solve the reduced problem exactly with HiGHS (scipy.optimize.milp)."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    c, A_ub, b_ub, n_x = model(sub, weight, add)
-    return milp(
-        c,
-        constraints=LinearConstraint(A_ub, lb=-np.inf, ub=b_ub),
-        integrality=np.r_[np.ones(n_x), np.zeros(c.size - n_x)],
-        bounds=Bounds(0.0, 1.0),
-        options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0, "disp": False},
-    )
-
-
-def _lp_bound(sub: sp.csr_array, weight: np.ndarray, *, add, time_limit_s: float):
-    """The LP relaxation's optimum (HiGHS interior point), a bound on the integer optimum.
-
-    The interior-point method, because the simplex stalls on these degenerate LPs; None when
-    the LP is not solved within the time limit.
-    """
-    from scipy.optimize import linprog
-
-    c, A_ub, b_ub, _ = model(sub, weight, add)
-    lp = linprog(
-        c,
-        A_ub=A_ub,
-        b_ub=b_ub,
-        bounds=(0.0, 1.0),
-        method="highs-ipm",
-        options={"time_limit": float(time_limit_s)},
-    )
-    if lp.status != 0:
-        return None
-    return float(math.ceil(lp.fun - 1e-6)) if add is None else -float(lp.fun)
+def _left(deadline: float) -> float:
+    return deadline - time.perf_counter()

@@ -300,6 +300,8 @@ class StudyArea:
         config: CircleConfig = DEFAULT_CONFIG,
         solver: Literal["milp", "greedy"] = "milp",
         time_limit_s: float = 60.0,
+        mip_gap: float = 0.0,
+        lp_bound: bool = False,
         demand: str | None = None,
         **changes: Any,
     ) -> Siting:
@@ -318,7 +320,11 @@ class StudyArea:
         solver
             {"milp", "greedy"}
         time_limit_s
-            Time limit of the MILP, seconds.
+            Time limit of the whole solve, seconds (wall clock).
+        mip_gap
+            Stop the MILP once proven within this relative gap, ``--mip-gap``.
+        lp_bound
+            Also solve the LP relaxation for a tighter bound, ``--lp-bound``.
         demand
             Count this key group's column instead of the population, ``--demand``.
         **changes
@@ -343,6 +349,8 @@ class StudyArea:
             config=config,
             solver=solver,
             time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            lp_bound=lp_bound,
             demand=demand,
         )
         return Siting(result, self)

@@ -89,7 +89,6 @@ _LABELS = {
     "what": N_("changed"),
     "communities_without_figure": N_("communities without a figure"),
     "share": N_("share covered"),
-    "uncovered_people": N_("left out"),
     "people_gained": N_("people gained"),
     "people_lost": N_("people lost"),
 }
@@ -116,6 +115,8 @@ _TEXTS = [
     N_("still_uncovered"),
     N_("only_in_base"),
     N_("only_in_new"),
+    N_("covered_only_in_base"),
+    N_("covered_only_in_new"),
 ]
 #: columns whose values are machine words shown translated
 _TRANSLATED_VALUES = ("status", "nearest_centre_type", "type", "outcome", "change")

@@ -132,15 +132,19 @@ def _block(
     *,
     columns: list[str] | None = None,
     title: str | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Block:
-    """A table block from records (or a frame): machine values translated, headers from keys."""
+    """A table block from records (or a frame): machine values translated, headers from keys
+    (or from `labels`, key -> catalogue text)."""
     table = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
     if columns is not None:
         table = table.reindex(columns=columns)
     for col in _TRANSLATED_VALUES:
         if col in table.columns:
             table[col] = [_(v) if isinstance(v, str) and v else v for v in table[col]]
-    return Block(table=table, headers=[_header(c, _) for c in table.columns], title=title)
+    labels = labels or {}
+    headers = [_(labels[c]) if c in labels else _header(c, _) for c in table.columns]
+    return Block(table=table, headers=headers, title=title)
 
 
 def _items(pairs: list[tuple[str, str, object]], _, *, title: str | None = None) -> Block:
@@ -252,7 +256,12 @@ def coverage_sheets(summary: dict, table: pd.DataFrame, *, lang: str = "en") -> 
             columns=["minutes", "walk_m", *_BAND_COLUMNS],
             title=_("Coverage by walk time"),
         ),
-        _block(summary["by_centre_type"], _, title=_("By type of nearest centre")),
+        _block(
+            summary["by_centre_type"],
+            _,
+            title=_("By type of nearest centre"),
+            labels={"type": N_("centre type")},
+        ),
     ]
     if summary.get("groups"):
         title = _("Key groups within {minutes:g} minutes").format(minutes=minutes)

@@ -56,7 +56,10 @@ def make_runs(shenyang, folder: Path) -> Runs:
     candidates = candidates_on_grid(net, 300.0)
     siting = site_new_centres(communities, centres, candidates, net, add=2)
     cov10 = coverage_report(
-        communities, centres, net, config=dataclasses.replace(DEFAULT_CONFIG, thresholds_min=(10.0,))
+        communities,
+        centres,
+        net,
+        config=dataclasses.replace(DEFAULT_CONFIG, thresholds_min=(10.0,)),
     )
     dirs = {k: folder / k for k in ("coverage", "coverage10", "site", "compare")}
     for d in dirs.values():

@@ -43,7 +43,8 @@ def _block(ws, headers: list[str]) -> list[tuple]:
                     break
                 out.append(r[: len(headers)])
             return out
-    raise AssertionError(f"no header row {headers} in {ws.title}")
+    msg = f"no header row {headers} in {ws.title}"
+    raise AssertionError(msg)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -54,15 +55,33 @@ def test_coverage_workbook_equals_summary_json(runs, tmp_path, lang):
     summary = runs.summary("coverage")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [
-        _("Summary"), _("Communities"), _("Left out"), _("Parameters and data")
+        _("Summary"),
+        _("Communities"),
+        _("Left out"),
+        _("Parameters and data"),
     ]
     ws = wb[_("Summary")]
-    band_headers = [_(h) for h in ("band_min", "walk_m", "communities_covered",
-                                   "communities_share", "population_covered", "population_share")]
+    band_headers = [
+        _(h)
+        for h in (
+            "band_min",
+            "walk_m",
+            "communities_covered",
+            "communities_share",
+            "population_covered",
+            "population_share",
+        )
+    ]
     bands = _block(ws, band_headers)
     expected = [
-        (b["minutes"], b["walk_m"], b["communities_covered"], b["communities_share"],
-         b["population_covered"], b["population_share"])
+        (
+            b["minutes"],
+            b["walk_m"],
+            b["communities_covered"],
+            b["communities_share"],
+            b["population_covered"],
+            b["population_share"],
+        )
         for b in summary["thresholds"]
     ]
     assert bands == expected
@@ -95,7 +114,10 @@ def test_siting_workbook_equals_summary_json(runs, tmp_path, lang):
     summary = runs.summary("site")
     frames = pd.read_excel(path, sheet_name=None)
     assert list(frames) == [
-        _("Summary"), _("Proposed sites"), _("Communities"), _("Still left out"),
+        _("Summary"),
+        _("Proposed sites"),
+        _("Communities"),
+        _("Still left out"),
         _("Parameters and data"),
     ]
     proposals = frames[_("Proposed sites")]
@@ -107,8 +129,12 @@ def test_siting_workbook_equals_summary_json(runs, tmp_path, lang):
     headers = ["", _("communities_covered"), _("communities_share"), _("population_covered")]
     rows = _block(ws, headers)
     assert rows == [
-        (_(k), summary[k]["communities_covered"], summary[k]["communities_share"],
-         summary[k]["population_covered"])
+        (
+            _(k),
+            summary[k]["communities_covered"],
+            summary[k]["communities_share"],
+            summary[k]["population_covered"],
+        )
         for k in ("before", "after")
     ]
     assert len(frames[_("Still left out")]) == len(summary["left_out"])

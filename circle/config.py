@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_CONFIG",
     "PROFILES",
     "WalkProfile",
+    "default_search_limit_min",
     "get_profile",
     "parse_profiles",
     "profile_for_speed",
@@ -148,6 +149,11 @@ def _positive(x: float) -> bool:
 
 
 DEFAULT_CONFIG = CircleConfig()
+
+
+def default_search_limit_min(thresholds_min) -> float:
+    """The walk search limit when none is given: the default's, or the largest band if larger."""
+    return max([DEFAULT_CONFIG.search_limit_min, *thresholds_min])
 
 
 @dataclass(frozen=True, slots=True)

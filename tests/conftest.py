@@ -67,9 +67,18 @@ def line_network():
     return make_network(nodes, [(i, i + 1) for i in range(4)])
 
 
-@pytest.fixture
-def runner():
-    return CliRunner()
+def invoke_cli(args, **kwargs):
+    """Run ``circle ARGS`` in this process (click's CliRunner); each arg is made a str."""
+    from circle.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], **kwargs)
+
+
+@pytest.fixture(scope="session")
+def cli_runner():
+    """The one CLI runner of the tests: ``cli_runner(["coverage", "--out", tmp_path])`` returns
+    click's Result (`invoke_cli`; keywords such as ``catch_exceptions``, ``env`` pass on)."""
+    return invoke_cli
 
 
 @pytest.fixture(scope="session")

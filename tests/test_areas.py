@@ -15,7 +15,6 @@ import pytest
 import shapely
 
 from circle import coverage_report
-from circle.cli import cli
 from circle.coverage.areas import assign_areas
 from circle.coverage.core import UNASSIGNED_AREA, summarise
 from circle.errors import CircleWarning, InputDataError
@@ -47,12 +46,11 @@ def block_column(community_id: str) -> int:
     return int(community_id[1])
 
 
-def test_areas_file_rollup_by_hand(tmp_path, shenyang, runner, shenyang_files):
+def test_areas_file_rollup_by_hand(tmp_path, shenyang, cli_runner, shenyang_files):
     offices = street_offices(tmp_path)
     out = tmp_path / "out"
-    res = runner.invoke(
-        cli,
-        [
+    res = cli_runner(
+                [
             *coverage_args(shenyang_files),
             *("--areas", str(offices), "--areas-name-column", "街道", "--out", str(out)),
             *("--format", "json"),
@@ -129,18 +127,18 @@ def test_overlapping_areas_warn_and_count_once(tmp_path, shenyang):
     assert (labelled.loc[labelled["id"].str.startswith("b3"), "area"] == "和平街道").all()
 
 
-def test_bad_rollup_inputs(tmp_path, runner, shenyang_files, shenyang):
+def test_bad_rollup_inputs(tmp_path, cli_runner, shenyang_files, shenyang):
     centres = shenyang_files[1]
     base = coverage_args(shenyang_files)
-    res = runner.invoke(cli, [*base, "--by", "street"])
+    res = cli_runner([*base, "--by", "street"])
     assert (
         res.exit_code == 1 and "communities.geojson: no column 'street' to roll up by" in res.output
     )
-    res = runner.invoke(cli, [*base, "--by", "name", "--areas", str(street_offices(tmp_path))])
+    res = cli_runner([*base, "--by", "name", "--areas", str(street_offices(tmp_path))])
     assert res.exit_code == 2 and "give --by or --areas, not both" in res.output
-    res = runner.invoke(cli, [*base, "--areas", str(street_offices(tmp_path))])
+    res = cli_runner([*base, "--areas", str(street_offices(tmp_path))])
     assert res.exit_code == 1 and "offices.gpkg: no area name column 'name'" in res.output
-    res = runner.invoke(cli, [*base, "--areas", str(centres)])
+    res = cli_runner([*base, "--areas", str(centres)])
     assert res.exit_code == 1 and "centres.geojson: areas must be polygons" in res.output
     empty_name = tmp_path / "blank.geojson"
     gpd.GeoDataFrame({"name": [""]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(
@@ -163,7 +161,9 @@ def test_areas_layer_without_features_or_crs(tmp_path, shenyang):
         assign_areas(communities, areas=nocrs)
 
 
-def test_manifest_records_the_new_options_and_reruns(tmp_path, runner, shenyang, shenyang_files):
+def test_manifest_records_the_new_options_and_reruns(
+    tmp_path, cli_runner, shenyang, shenyang_files
+):
     """A run with a GCJ-02 CSV, a GeoPackage layer choice and areas writes a manifest whose
     rerun is byte-identical (areas.csv included); a changed areas file is refused."""
     from circle.io.datums import wgs84_to_gcj02
@@ -194,16 +194,16 @@ def test_manifest_records_the_new_options_and_reruns(tmp_path, runner, shenyang,
         "--out",
         out,
     ]
-    assert runner.invoke(cli, [str(a) for a in args]).exit_code == 0
+    assert cli_runner([str(a) for a in args]).exit_code == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["job"]["centres_datum"] == "gcj02" and manifest["job"]["areas_layer"] == "areas"
     assert set(manifest["inputs"]) == {"network", "centres", "communities", "areas"}
     assert "areas.csv" in manifest["outputs"]
-    res = runner.invoke(cli, ["rerun", str(out / "manifest.json")])
+    res = cli_runner(["rerun", str(out / "manifest.json")])
     assert res.exit_code == 0, res.output
     assert "areas.csv" in res.output
     street_offices(tmp_path, overlap=True).replace(offices)
-    res = runner.invoke(cli, ["rerun", str(out / "manifest.json")])
+    res = cli_runner(["rerun", str(out / "manifest.json")])
     assert (
         res.exit_code == 1 and "offices.gpkg: changed since the manifest was written" in res.output
     )

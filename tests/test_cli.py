@@ -12,18 +12,17 @@ import pandas as pd
 import pytest
 import shapely
 
-from circle.cli import cli
 from circle.report.coverage import OUTPUT_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(runner, *args):
-    return runner.invoke(cli, ["coverage", *map(str, args)], catch_exceptions=False)
+def run(cli_runner, *args):
+    return cli_runner(["coverage", *map(str, args)], catch_exceptions=False)
 
 
-def test_default_run_prints_the_bundled_summary(runner):
-    res = run(runner)
+def test_default_run_prints_the_bundled_summary(cli_runner):
+    res = run(cli_runner)
     assert res.exit_code == 0, res.output
     assert "15-minute employment circle" in res.stdout
     assert "15 min" in res.stdout and "communities" in res.stdout
@@ -38,9 +37,9 @@ def test_root_launcher_runs_from_a_checkout():
     assert summary["communities"]["total"] == 13
 
 
-def test_outputs_are_written_and_byte_identical(runner, tmp_path):
+def test_outputs_are_written_and_byte_identical(cli_runner, tmp_path):
     for name in ("a", "b"):
-        res = run(runner, "--out", tmp_path / name)
+        res = run(cli_runner, "--out", tmp_path / name)
         assert res.exit_code == 0, res.output
     for f in OUTPUT_FILES:
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
@@ -55,42 +54,42 @@ def test_outputs_are_written_and_byte_identical(runner, tmp_path):
     assert "© OpenStreetMap contributors" in md
 
 
-def test_reordered_input_rows_give_identical_files(runner, tmp_path, bundled):
+def test_reordered_input_rows_give_identical_files(cli_runner, tmp_path, bundled):
     _, centres, communities = bundled
     gdf = gpd.read_file(communities)
     shuffled = tmp_path / "shuffled.geojson"
     gdf.iloc[::-1].to_file(shuffled)
-    run(runner, "--communities", communities, "--out", tmp_path / "a")
-    run(runner, "--communities", shuffled, "--out", tmp_path / "b")
+    run(cli_runner, "--communities", communities, "--out", tmp_path / "a")
+    run(cli_runner, "--communities", shuffled, "--out", tmp_path / "b")
     for f in ("coverage.csv", "coverage.geojson"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
 
 
-def test_refuses_to_overwrite_without_flag(runner, tmp_path):
-    assert run(runner, "--out", tmp_path).exit_code == 0
+def test_refuses_to_overwrite_without_flag(cli_runner, tmp_path):
+    assert run(cli_runner, "--out", tmp_path).exit_code == 0
     before = (tmp_path / "coverage.csv").read_bytes()
-    res = run(runner, "--out", tmp_path, "--speed-kmh", 3)
+    res = run(cli_runner, "--out", tmp_path, "--speed-kmh", 3)
     assert res.exit_code == 1 and "--overwrite" in res.output
     assert (tmp_path / "coverage.csv").read_bytes() == before
-    assert run(runner, "--out", tmp_path, "--speed-kmh", 3, "--overwrite").exit_code == 0
+    assert run(cli_runner, "--out", tmp_path, "--speed-kmh", 3, "--overwrite").exit_code == 0
     assert (tmp_path / "coverage.csv").read_bytes() != before
 
 
-def test_options_change_the_answer(runner):
-    res = run(runner, "--format", "json", "--speed-kmh", 5, "-m", 10, "-m", 20)
+def test_options_change_the_answer(cli_runner):
+    res = run(cli_runner, "--format", "json", "--speed-kmh", 5, "-m", 10, "-m", 20)
     s = json.loads(res.stdout)
     assert s["parameters"]["walk_speed_kmh"] == 5
     assert [b["minutes"] for b in s["thresholds"]] == [10.0, 20.0]
     assert s["thresholds"][1]["walk_m"] == pytest.approx(5000 / 60 * 20, abs=0.1)
-    md = run(runner, "--format", "markdown").stdout
+    md = run(cli_runner, "--format", "markdown").stdout
     assert md.startswith("# 15-minute employment circle")
 
 
-def test_network_alone_derives_layers_from_its_tags(runner, bundled, tmp_path):
+def test_network_alone_derives_layers_from_its_tags(cli_runner, bundled, tmp_path):
     """`circle coverage --network district.osm.pbf` with no layers: derived from OSM tags."""
     copy = tmp_path / "district.osm.pbf"
     copy.write_bytes(Path(bundled[0]).read_bytes())
-    res = run(runner, "--network", copy, "--format", "json")
+    res = run(cli_runner, "--network", copy, "--format", "json")
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert s["communities"]["total"] == 13
@@ -107,8 +106,8 @@ def test_network_alone_derives_layers_from_its_tags(runner, bundled, tmp_path):
         (["--speed-kmh", "fast"], "--speed-kmh"),
     ],
 )
-def test_usage_errors_exit_2(runner, args, option):
-    res = run(runner, *args)
+def test_usage_errors_exit_2(cli_runner, args, option):
+    res = run(cli_runner, *args)
     assert res.exit_code == 2
     assert option in res.output
     assert "Traceback" not in res.output
@@ -126,12 +125,12 @@ HEL_CENTRES = "id,name,lon,lat\nc1,Kaupungintalo,24.9527,60.1680\n"
 
 
 @pytest.fixture
-def bad(tmp_path, runner):
+def bad(tmp_path, cli_runner):
     """Run with a bad layer and check the error contract; returns the message."""
 
     def check(*args, expect):
         out = tmp_path / "out"
-        res = run(runner, *args, "--out", out)
+        res = run(cli_runner, *args, "--out", out)
         assert res.exit_code == 1, res.output
         assert "Traceback" not in res.output
         message = res.output.strip().splitlines()[-1]
@@ -218,7 +217,7 @@ def test_empty_geometry_is_refused(bad, tmp_path):
     bad("--communities", p, expect="emptygeom.geojson: empty or missing geometry in feature 1")
 
 
-def test_self_intersecting_polygon_is_repaired_and_counted(runner, tmp_path, bundled):
+def test_self_intersecting_polygon_is_repaired_and_counted(cli_runner, tmp_path, bundled):
     """A bow-tie community is repaired by make_valid (two triangles) and counted in the report."""
     comm = gpd.read_file(bundled[2])
     g = comm.geometry.iloc[0]
@@ -227,7 +226,7 @@ def test_self_intersecting_polygon_is_repaired_and_counted(runner, tmp_path, bun
     assert not comm.geometry.iloc[0].is_valid
     p = tmp_path / "bowtie.geojson"
     comm.to_file(p)
-    res = run(runner, "--communities", p, "--format", "json")
+    res = run(cli_runner, "--communities", p, "--format", "json")
     assert res.exit_code == 0
     assert "repaired 1 invalid polygon" in res.stderr
     assert json.loads(res.stdout)["data"]["communities"]["repaired_geometries"] == 1
@@ -246,7 +245,7 @@ def test_centres_all_off_the_network(bad, tmp_path):
     bad("--centres", p, expect="shenyang.csv: none of the 1 centres is within max_snap_m=500 m")
 
 
-def test_graphml_network_needs_layers(runner, tmp_path):
+def test_graphml_network_needs_layers(cli_runner, tmp_path):
     import osmnx as ox
 
     from circle import load_network
@@ -254,5 +253,5 @@ def test_graphml_network_needs_layers(runner, tmp_path):
 
     p = tmp_path / "g.graphml"
     ox.save_graphml(load_network(DEFAULT_NETWORK).to_networkx(), p)
-    res = run(runner, "--network", p)
+    res = run(cli_runner, "--network", p)
     assert res.exit_code == 2 and "give --centres and --communities" in res.output

@@ -8,20 +8,19 @@ import pyproj
 import pytest
 
 from circle.bundled import DEFAULT_NETWORK
-from circle.cli import cli
 from circle.network.load import load_network
 from circle.report.coverage import OUTPUT_FILES
 
 from .test_maps import network_references
 
 
-def run(runner, *args):
-    return runner.invoke(cli, [*map(str, args)], catch_exceptions=False)
+def run(cli_runner, *args):
+    return cli_runner([*map(str, args)], catch_exceptions=False)
 
 
-def test_isochrones_geojson_in_wgs84_with_nested_bands(runner, tmp_path):
+def test_isochrones_geojson_in_wgs84_with_nested_bands(cli_runner, tmp_path):
     out = tmp_path / "iso.geojson"
-    res = run(runner, "isochrones", "--out", out)
+    res = run(cli_runner, "isochrones", "--out", out)
     assert res.exit_code == 0, res.output
     assert "15 min" in res.stdout and "km²" in res.stdout
     iso = gpd.read_file(out)
@@ -45,46 +44,57 @@ def test_isochrones_geojson_in_wgs84_with_nested_bands(runner, tmp_path):
     assert g[1].buffer(0.05).covers(g[0]) and g[2].buffer(0.05).covers(g[1])
 
 
-def test_isochrones_geopackage_keeps_the_metric_crs_and_options(runner, tmp_path):
+def test_isochrones_geopackage_keeps_the_metric_crs_and_options(cli_runner, tmp_path):
     out = tmp_path / "iso.gpkg"
-    res = run(runner, "isochrones", "--out", out, "-m", "10", "--buffer-m", "10", "--merged-only")
+    res = run(
+        cli_runner, "isochrones", "--out", out, "-m", "10", "--buffer-m", "10", "--merged-only"
+    )
     assert res.exit_code == 0, res.output
     iso = gpd.read_file(out)
     assert pyproj.CRS(iso.crs).is_projected
     assert iso["centre_id"].tolist() == ["all"] and iso["minutes"].tolist() == [10.0]
-    res = run(runner, "isochrones", "--out", tmp_path / "wide.gpkg", "-m", "10", "--merged-only")
+    res = run(
+        cli_runner, "isochrones", "--out", tmp_path / "wide.gpkg", "-m", "10", "--merged-only"
+    )
     assert res.exit_code == 0
     # a wider margin gives a larger polygon around the same streets
     assert gpd.read_file(tmp_path / "wide.gpkg")["area_m2"][0] > iso["area_m2"][0]
 
 
-def test_isochrones_need_no_communities_on_a_graphml_network(runner, tmp_path):
+def test_isochrones_need_no_communities_on_a_graphml_network(cli_runner, tmp_path):
     p = tmp_path / "g.graphml"
     ox.save_graphml(load_network(DEFAULT_NETWORK).to_networkx(), p)
     centres = tmp_path / "centres.csv"
     centres.write_text("id,name,lon,lat\nc1,Kaupungintalo,24.9527,60.1680\n", encoding="utf-8")
     res = run(
-        runner, "isochrones", "--network", p, "--centres", centres, "--out", tmp_path / "i.geojson"
+        cli_runner,
+        "isochrones",
+        "--network",
+        p,
+        "--centres",
+        centres,
+        "--out",
+        tmp_path / "i.geojson",
     )
     assert res.exit_code == 0, res.output
     assert set(gpd.read_file(tmp_path / "i.geojson")["centre_id"]) == {"all", "c1"}
 
 
-def test_isochrones_usage_and_overwrite_errors(runner, tmp_path):
-    res = run(runner, "isochrones", "--out", tmp_path / "x.shp")
+def test_isochrones_usage_and_overwrite_errors(cli_runner, tmp_path):
+    res = run(cli_runner, "isochrones", "--out", tmp_path / "x.shp")
     assert res.exit_code == 2 and "--out" in res.output
-    res = run(runner, "isochrones", "--buffer-m", "0", "--out", tmp_path / "x.geojson")
+    res = run(cli_runner, "isochrones", "--buffer-m", "0", "--out", tmp_path / "x.geojson")
     assert res.exit_code == 2 and "isochrone_buffer_m" in res.output
     out = tmp_path / "x.geojson"
     out.write_text("keep")
-    res = run(runner, "isochrones", "--out", out)
+    res = run(cli_runner, "isochrones", "--out", out)
     assert res.exit_code == 1 and "--overwrite" in res.output
     assert out.read_text() == "keep"
 
 
-def test_map_command_offline_by_default(runner, tmp_path):
+def test_map_command_offline_by_default(cli_runner, tmp_path):
     out = tmp_path / "m.html"
-    res = run(runner, "map", "--out", out, "--title", "Demo <district>")
+    res = run(cli_runner, "map", "--out", out, "--title", "Demo <district>")
     assert res.exit_code == 0, res.output
     assert "offline" in res.stdout
     text = out.read_text(encoding="utf-8")
@@ -92,9 +102,9 @@ def test_map_command_offline_by_default(runner, tmp_path):
     assert "Demo &lt;district&gt;" in text
 
 
-def test_map_online_internet_tiles(runner, tmp_path):
+def test_map_online_internet_tiles(cli_runner, tmp_path):
     out = tmp_path / "m.html"
-    res = run(runner, "map", "--tiles", "osm", "--out", out)
+    res = run(cli_runner, "map", "--tiles", "osm", "--out", out)
     assert res.exit_code == 0, res.output  # an internet base map implies --online
     text = out.read_text(encoding="utf-8")
     assert "tile.openstreetmap.org" in text and network_references(text)
@@ -109,28 +119,30 @@ def test_map_online_internet_tiles(runner, tmp_path):
         (["--speed-kmh", "0"], "walk_speed_kmh"),
     ],
 )
-def test_map_usage_errors_exit_2(runner, tmp_path, args, expect):
-    res = run(runner, "map", *args, "--out", tmp_path / "m.html")
+def test_map_usage_errors_exit_2(cli_runner, tmp_path, args, expect):
+    res = run(cli_runner, "map", *args, "--out", tmp_path / "m.html")
     assert res.exit_code == 2, res.output
     assert expect in res.output
     assert not (tmp_path / "m.html").exists()
 
 
-def test_coverage_writes_the_map_beside_the_report(runner, tmp_path):
+def test_coverage_writes_the_map_beside_the_report(cli_runner, tmp_path):
     out = tmp_path / "report"
-    res = run(runner, "coverage", "--out", out, "--map")
+    res = run(cli_runner, "coverage", "--out", out, "--map")
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUT_FILES, "manifest.json", "map.html"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*OUTPUT_FILES, "manifest.json", "map.html"]
+    )
     text = (out / "map.html").read_text(encoding="utf-8")
     assert network_references(text) == [] and "Communities by walk time" in text
     # the map is part of the atomic set: an existing map.html is not overwritten silently
-    res = run(runner, "coverage", "--out", out, "--map")
+    res = run(cli_runner, "coverage", "--out", out, "--map")
     assert res.exit_code == 1 and "map.html" in res.output
-    res = run(runner, "coverage", "--map")
+    res = run(cli_runner, "coverage", "--map")
     assert res.exit_code == 2 and "--out" in res.output
 
 
-def test_map_html_is_the_same_for_the_same_inputs(runner, tmp_path):
+def test_map_html_is_the_same_for_the_same_inputs(cli_runner, tmp_path):
     for name in ("a.html", "b.html"):
-        assert run(runner, "map", "--out", tmp_path / name).exit_code == 0
+        assert run(cli_runner, "map", "--out", tmp_path / name).exit_code == 0
     assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()

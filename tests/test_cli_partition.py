@@ -11,7 +11,6 @@ import pytest
 import shapely
 
 from circle import load_network, read_layer
-from circle.cli import cli
 
 from .conftest import need_dask
 
@@ -19,8 +18,8 @@ from .conftest import need_dask
 SHORT = ["-m", "5", "--search-limit-min", "5", "--max-snap-m", "100"]
 
 
-def invoke(runner, *args):
-    return runner.invoke(cli, [*map(str, args)], catch_exceptions=False)
+def invoke(cli_runner, *args):
+    return cli_runner([*map(str, args)], catch_exceptions=False)
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +53,16 @@ def layers(bundled, tmp_path_factory):
     return network, centres, folder / "communities.geojson", folder / "areas.geojson"
 
 
-def test_tiles_on_a_local_cluster_write_the_single_process_files(runner, layers, tmp_path):
+def test_tiles_on_a_local_cluster_write_the_single_process_files(cli_runner, layers, tmp_path):
     need_dask()
     network, centres, communities, _ = layers
     common = ["coverage", "--network", network, "--centres", centres, "--communities",
               communities, *SHORT]
-    res = invoke(runner, *common, "--out", tmp_path / "single")
+    res = invoke(cli_runner, *common, "--out", tmp_path / "single")
     assert res.exit_code == 0, res.output
     part = [*common, "--partition", "tiles", "--tile-km", "0.87", "--workers", "2",
             "--work-dir", tmp_path / "work"]
-    res = invoke(runner, *part, "--out", tmp_path / "tiles")
+    res = invoke(cli_runner, *part, "--out", tmp_path / "tiles")
     assert res.exit_code == 0, res.output
     assert "local Dask cluster (2 workers)" in res.stderr
     n = int(res.stderr.split("[1/")[1].split("]")[0])
@@ -73,21 +72,21 @@ def test_tiles_on_a_local_cluster_write_the_single_process_files(runner, layers,
     summary = json.loads((tmp_path / "tiles" / "summary.json").read_text())
     assert summary["data"]["partition"]["parts"] == n
     # a rerun finds every part complete in the work folder
-    res = invoke(runner, *part, "--out", tmp_path / "again")
+    res = invoke(cli_runner, *part, "--out", tmp_path / "again")
     assert res.exit_code == 0, res.output
     assert f"[{n}/{n}] {n} parts already complete" in res.stderr
     assert (tmp_path / "again" / "coverage.csv").read_bytes() == single
 
 
-def test_areas_on_an_existing_cluster(runner, layers, tmp_path, dask_cluster):
+def test_areas_on_an_existing_cluster(cli_runner, layers, tmp_path, dask_cluster):
     network, centres, communities, areas = layers
     common = ["coverage", "--network", network, "--centres", centres, "--communities",
               communities, *SHORT]
     # the parts' areas are also the report's roll-up areas, so the single run rolls up too
-    res = invoke(runner, *common, "--areas", areas, "--areas-name-column", "district",
+    res = invoke(cli_runner, *common, "--areas", areas, "--areas-name-column", "district",
                  "--out", tmp_path / "single")
     assert res.exit_code == 0, res.output
-    res = invoke(runner, *common, "--areas", areas, "--partition-by", "district",
+    res = invoke(cli_runner, *common, "--areas", areas, "--partition-by", "district",
                  "--scheduler", dask_cluster.scheduler_address, "--work-dir", tmp_path / "w",
                  "--out", tmp_path / "areas")
     assert res.exit_code == 0, res.output
@@ -106,8 +105,8 @@ def test_areas_on_an_existing_cluster(runner, layers, tmp_path, dask_cluster):
         (["--partition", "tiles", "--partition-by", "x", "--areas", "a.gpkg"], "not both"),
     ],
 )
-def test_partition_usage_errors(runner, args, message):
-    res = invoke(runner, "coverage", *args)
+def test_partition_usage_errors(cli_runner, args, message):
+    res = invoke(cli_runner, "coverage", *args)
     assert res.exit_code == 2
     assert message in res.output
 
@@ -128,11 +127,11 @@ max_snap_m = 150
 
 
 def test_sweep_writes_one_table_per_scenario_and_a_comparison(
-    runner, layers, tmp_path, dask_cluster
+    cli_runner, layers, tmp_path, dask_cluster
 ):
     network, centres, communities, _ = layers
     (tmp_path / "s.toml").write_text(SCENARIOS)
-    res = invoke(runner, "sweep", tmp_path / "s.toml", "--network", network, "--centres",
+    res = invoke(cli_runner, "sweep", tmp_path / "s.toml", "--network", network, "--centres",
                  centres, "--communities", communities, "--partition", "tiles", "--tile-km",
                  "2", "--scheduler", dask_cluster.scheduler_address, "--work-dir",
                  tmp_path / "w", "--out", tmp_path / "sweep")
@@ -146,7 +145,7 @@ def test_sweep_writes_one_table_per_scenario_and_a_comparison(
     for name, extra in (("baseline", []), ("slow-walkers", ["--speed-kmh", "3",
                                                            "--max-snap-m", "150"])):
         out = tmp_path / f"single-{name}"
-        res = invoke(runner, "coverage", "--network", network, "--centres", centres,
+        res = invoke(cli_runner, "coverage", "--network", network, "--centres", centres,
                      "--communities", communities, "-m", "5", "-m", "10",
                      "--search-limit-min", "20", *extra, "--out", out)
         assert res.exit_code == 0, res.output
@@ -179,9 +178,9 @@ def test_sweep_writes_one_table_per_scenario_and_a_comparison(
         ("[[scenario]\n", "cannot read as TOML"),
     ],
 )
-def test_bad_scenario_files_are_refused_before_any_work(runner, tmp_path, text, message):
+def test_bad_scenario_files_are_refused_before_any_work(cli_runner, tmp_path, text, message):
     (tmp_path / "s.toml").write_text(text)
-    res = invoke(runner, "sweep", tmp_path / "s.toml", "--out", tmp_path / "out")
+    res = invoke(cli_runner, "sweep", tmp_path / "s.toml", "--out", tmp_path / "out")
     assert res.exit_code == 1
     assert message in res.output
     assert not (tmp_path / "out").exists()

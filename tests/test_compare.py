@@ -10,25 +10,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circle.cli import cli
 from circle.report.compare import compare_runs, read_run
+
+from .conftest import invoke_cli
 
 GROUPS = ["graduates", "migrant_workers", "veterans", "unemployed", "low_income"]
 
 
-def run(runner, *args):
-    return runner.invoke(cli, [*map(str, args)], catch_exceptions=False)
+def run(cli_runner, *args):
+    return cli_runner([*map(str, args)], catch_exceptions=False)
 
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory, communities_with_groups):
     """Two real runs on the bundled data (with generated group counts): 4 and 3 km/h."""
-    from click.testing import CliRunner
-
     root = tmp_path_factory.mktemp("runs")
     for name, speed in (("fast", 4), ("slow", 3)):
         res = run(
-            CliRunner(),
+            invoke_cli,
             "coverage",
             "--communities",
             communities_with_groups,
@@ -60,10 +59,12 @@ def expected(base_dir, new_dir):
 
 
 @pytest.mark.parametrize("direction", ["slower", "faster"])
-def test_compare_two_real_runs(runner, two_runs, tmp_path, direction):
+def test_compare_two_real_runs(cli_runner, two_runs, tmp_path, direction):
     base, new = two_runs if direction == "slower" else two_runs[::-1]
     want = expected(base, new)
-    res = run(runner, "compare", base / "summary.json", new, "--out", tmp_path, "--format", "json")
+    res = run(
+        cli_runner, "compare", base / "summary.json", new, "--out", tmp_path, "--format", "json"
+    )
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert s == json.loads((tmp_path / "compare.json").read_text())
@@ -97,14 +98,18 @@ def test_compare_two_real_runs(runner, two_runs, tmp_path, direction):
     assert "| communities covered |" in md and "| graduates covered |" in md
 
 
-def test_communities_in_one_run_only_and_areas(runner, tmp_path, two_runs, communities_with_groups):
+def test_communities_in_one_run_only_and_areas(
+    cli_runner, tmp_path, two_runs, communities_with_groups
+):
     """The new run drops two communities; the identity
     new covered = base covered + gained - lost + covered only in new - covered only in base
     holds. Per area: an area column is added to both tables here."""
     fewer = gpd.read_file(communities_with_groups).iloc[2:]
     path = tmp_path / "fewer.geojson"
     fewer.to_file(path)
-    assert run(runner, "coverage", "--communities", path, "--out", tmp_path / "new").exit_code == 0
+    assert (
+        run(cli_runner, "coverage", "--communities", path, "--out", tmp_path / "new").exit_code == 0
+    )
     base, new = read_run(two_runs[1]), read_run(tmp_path / "new" / "manifest.json")
     s = compare_runs(base, new).summary
     c = s["communities"]
@@ -134,11 +139,11 @@ def test_communities_in_one_run_only_and_areas(runner, tmp_path, two_runs, commu
         assert sum(a[key] for a in s["by_area"]) == s["communities"][key]
 
 
-def test_compare_refuses_a_folder_without_results(runner, tmp_path, two_runs):
-    res = run(runner, "compare", tmp_path, two_runs[0])
+def test_compare_refuses_a_folder_without_results(cli_runner, tmp_path, two_runs):
+    res = run(cli_runner, "compare", tmp_path, two_runs[0])
     assert res.exit_code == 1
     assert "no coverage.csv or summary.json" in res.output
-    res = run(runner, "compare", two_runs[0], two_runs[1], "--out", tmp_path)
+    res = run(cli_runner, "compare", two_runs[0], two_runs[1], "--out", tmp_path)
     assert res.exit_code == 0
-    res = run(runner, "compare", two_runs[0], two_runs[1], "--out", tmp_path)
+    res = run(cli_runner, "compare", two_runs[0], two_runs[1], "--out", tmp_path)
     assert res.exit_code == 1 and "--overwrite" in res.output

@@ -8,9 +8,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from circle.cli import cli
 from circle.maps.compare_map import CHANGE_STYLES
 
+from .conftest import invoke_cli
 from .test_maps import HOSTILE, geojson_layers, network_references
 
 EVIL = HOSTILE["img"]
@@ -41,8 +41,6 @@ def expected_changes(base_csv, new_csv) -> dict:
 def runs(tmp_path_factory, bundled):
     """Two real runs on the bundled data: a 10-minute circle without the town hall, and a
     15-minute circle with the town hall alone (so some communities are gained, some lost)."""
-    from click.testing import CliRunner
-
     root = tmp_path_factory.mktemp("cmpmap")
     centres = gpd.read_file(bundled[1])
     hall = centres["id"] == "way/24337154"
@@ -52,8 +50,8 @@ def runs(tmp_path_factory, bundled):
         ("base", ["-m", "10", "--centres", str(root / "without_hall.geojson")]),
         ("new", ["--centres", str(root / "hall.geojson")]),
     ):
-        res = CliRunner().invoke(
-            cli, ["coverage", *args, "--out", str(root / name)], catch_exceptions=False
+        res = invoke_cli(
+            ["coverage", *args, "--out", str(root / name)], catch_exceptions=False
         )
         assert res.exit_code == 0, res.output
     # one name with markup, as a careless export might carry, in a copy of the new run
@@ -65,10 +63,10 @@ def runs(tmp_path_factory, bundled):
     return root
 
 
-def test_compare_map_classes_and_colours(runner, runs, tmp_path):
+def test_compare_map_classes_and_colours(cli_runner, runs, tmp_path):
     out = tmp_path / "cmp"
-    res = runner.invoke(
-        cli, ["compare", str(runs / "base"), str(runs / "new_evil"), "--out", str(out)]
+    res = cli_runner(
+        ["compare", str(runs / "base"), str(runs / "new_evil"), "--out", str(out)]
     )
     assert res.exit_code == 0, res.output
     html = (out / "compare_map.html").read_text(encoding="utf-8")
@@ -98,14 +96,14 @@ def test_compare_map_classes_and_colours(runner, runs, tmp_path):
     ]
 
 
-def test_compare_map_needs_the_geojson(runner, runs, tmp_path):
+def test_compare_map_needs_the_geojson(cli_runner, runs, tmp_path):
     broken = tmp_path / "no_shapes"
     shutil.copytree(runs / "new", broken)
     (broken / "coverage.geojson").unlink()
     out = tmp_path / "cmp"
-    res = runner.invoke(cli, ["compare", str(runs / "base"), str(broken), "--out", str(out)])
+    res = cli_runner(["compare", str(runs / "base"), str(broken), "--out", str(out)])
     assert res.exit_code == 1 and "coverage.geojson" in res.output
     assert not out.exists()  # no partial output
     # without --out no map is drawn, so the comparison itself still works
-    res = runner.invoke(cli, ["compare", str(runs / "base"), str(broken)])
+    res = cli_runner(["compare", str(runs / "base"), str(broken)])
     assert res.exit_code == 0, res.output

@@ -16,7 +16,6 @@ import pytest
 import shapely
 
 from circle import coverage_report, load_network, read_layer
-from circle.cli import cli
 from circle.errors import CircleWarning
 from circle.io.datums import gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from circle.network.datum_check import _fit, _probes, check_datum, datum_fit
@@ -92,7 +91,7 @@ def test_round_trip_geojson_csv_gcj02_xlsx_bd09_same_coverage(tmp_path, shenyang
     assert np.nanmax(np.abs(wrong["walk_m"] - base["walk_m"])) > 100
 
 
-def test_round_trip_through_the_cli(tmp_path, shenyang, shenyang_files, runner):
+def test_round_trip_through_the_cli(tmp_path, shenyang, shenyang_files, cli_runner):
     _, centres, _ = shenyang
     graphml, _, comm = shenyang_files
     paths = write_tables(tmp_path, centres)
@@ -113,8 +112,8 @@ def test_round_trip_through_the_cli(tmp_path, shenyang, shenyang_files, runner):
     }
     out = {}
     for name, args in runs.items():
-        res = runner.invoke(
-            cli, [*map(str, common), *map(str, args), "--out", str(tmp_path / name)]
+        res = cli_runner(
+            [*map(str, common), *map(str, args), "--out", str(tmp_path / name)]
         )
         assert res.exit_code == 0, res.output
         out[name] = pd.read_csv(tmp_path / name / "coverage.csv")
@@ -187,7 +186,7 @@ def test_check_ignores_too_few_points(shenyang):
     assert datum_fit(shifted(centres.iloc[:2], wgs84_to_gcj02), net) is None
 
 
-def test_isochrones_read_gcj02_centres(tmp_path, shenyang, shenyang_files, runner):
+def test_isochrones_read_gcj02_centres(tmp_path, shenyang, shenyang_files, cli_runner):
     """`--datum` reaches every command that reads layers: the isochrones of the GCJ-02 CSV
     equal those of the WGS84 GeoJSON (areas within 0.1 %: the CSV's 6 decimals move a centre
     by up to 0.1 m), and differ without the conversion."""
@@ -201,7 +200,7 @@ def test_isochrones_read_gcj02_centres(tmp_path, shenyang, shenyang_files, runne
         out = tmp_path / f"iso_{name}.geojson"
         args = ["isochrones", "--network", graphml, "--centres", paths[source], *extra,
                 "--merged-only", "--out", out]  # fmt: skip
-        res = runner.invoke(cli, [str(a) for a in args])
+        res = cli_runner([str(a) for a in args])
         assert res.exit_code == 0, res.output
         areas[name] = gpd.read_file(out).to_crs(32651).area.to_numpy()
     np.testing.assert_allclose(areas["csv"], areas["geojson"], rtol=1e-3)

@@ -18,7 +18,6 @@ import shapely
 import sqlalchemy as sa
 
 from circle import MissingDependencyError, load_network, read_layer
-from circle.cli import cli
 from circle.errors import InputDataError, OutputError
 from circle.io.db import db_source, mask_url, write_db_tables
 from circle.network.from_db import network_from_db
@@ -32,12 +31,12 @@ def engine(url: str):
     return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
 
 
-def run(runner, *args):
-    return runner.invoke(cli, ["coverage", *map(str, args)], catch_exceptions=False)
+def run(cli_runner, *args):
+    return cli_runner(["coverage", *map(str, args)], catch_exceptions=False)
 
 
-def run_ok(runner, *args):
-    res = run(runner, *args)
+def run_ok(cli_runner, *args):
+    res = run(cli_runner, *args)
     assert res.exit_code == 0, res.output
     return res
 
@@ -73,11 +72,11 @@ def bundled_db(pg_url, bundled):
 
 
 def test_layers_from_postgis_give_the_same_coverage_table_as_the_files(
-    runner, tmp_path, pg_url, bundled_db
+    cli_runner, tmp_path, pg_url, bundled_db
 ):
-    run_ok(runner, "--out", tmp_path / "files")
+    run_ok(cli_runner, "--out", tmp_path / "files")
     run_ok(
-        runner,
+        cli_runner,
         "--centres", f"{pg_url}?table=centres",
         "--communities", f"{pg_url}?table=public.communities",
         "--out", tmp_path / "db",
@@ -88,7 +87,7 @@ def test_layers_from_postgis_give_the_same_coverage_table_as_the_files(
     assert data["centres"]["file"] == mask_url(f"{pg_url}?table=centres")
     # the --db form and a query read the same rows
     run_ok(
-        runner,
+        cli_runner,
         "--db", pg_url,
         "--centres-query", "SELECT * FROM centres WHERE osm_tag LIKE 'amenity=%'",
         "--communities-table", "communities",
@@ -100,7 +99,7 @@ def test_layers_from_postgis_give_the_same_coverage_table_as_the_files(
 
 
 def test_network_from_an_edges_table_gives_the_same_coverage_table(
-    runner, tmp_path, pg_url, bundled_db, bundled
+    cli_runner, tmp_path, pg_url, bundled_db, bundled
 ):
     net_file = bundled_db
     net_db = load_network(f"{pg_url}?table=roads")
@@ -110,10 +109,10 @@ def test_network_from_an_edges_table_gives_the_same_coverage_table(
     assert net_db.n_edges == net_file.n_edges
     assert net_db.total_length_m == pytest.approx(net_file.total_length_m, abs=1e-6)
     assert net_db.crs == net_file.crs
-    run_ok(runner, "--out", tmp_path / "files")
+    run_ok(cli_runner, "--out", tmp_path / "files")
     _, centres, communities = bundled
     run_ok(
-        runner,
+        cli_runner,
         "--network", f"{pg_url}?table=roads",
         "--centres", centres,
         "--communities", communities,
@@ -123,10 +122,10 @@ def test_network_from_an_edges_table_gives_the_same_coverage_table(
         assert (tmp_path / "files" / name).read_bytes() == (tmp_path / "db" / name).read_bytes()
 
 
-def test_results_written_to_postgis_read_back_identical(runner, tmp_path, pg_url, pg_server):
+def test_results_written_to_postgis_read_back_identical(cli_runner, tmp_path, pg_url, pg_server):
     out = f"{pg_url}?schema=circle"
-    run_ok(runner, "--out", tmp_path, "--format", "json")
-    res = run_ok(runner, "--out", out)
+    run_ok(cli_runner, "--out", tmp_path, "--format", "json")
+    res = run_ok(cli_runner, "--out", out)
     assert "circle: writing postgresql://postgres:***@" in res.output
     assert pg_server.password not in res.output
     con = engine(pg_url)
@@ -166,11 +165,11 @@ def table_rows(url: str, table: str) -> pd.DataFrame:
         con.dispose()
 
 
-def test_if_exists_fail_replace_append(runner, pg_url):
+def test_if_exists_fail_replace_append(cli_runner, pg_url):
     out = f"{pg_url}?schema=circle"
-    run_ok(runner, "--out", out)
+    run_ok(cli_runner, "--out", out)
     before = table_rows(pg_url, "circle.coverage")
-    res = run(runner, "--out", out, "--speed-kmh", 3)
+    res = run(cli_runner, "--out", out, "--speed-kmh", 3)
     assert res.exit_code == 1
     lines = res.output.strip().splitlines()
     assert lines[-1].startswith("Error: ") and "Traceback" not in res.output
@@ -179,14 +178,14 @@ def test_if_exists_fail_replace_append(runner, pg_url):
     assert "--if-exists replace" in lines[-1]
     pd.testing.assert_frame_equal(table_rows(pg_url, "circle.coverage"), before)
 
-    run_ok(runner, "--out", out, "--speed-kmh", 3, "--if-exists", "replace")
+    run_ok(cli_runner, "--out", out, "--speed-kmh", 3, "--if-exists", "replace")
     after = table_rows(pg_url, "circle.coverage")
     assert len(after) == len(before) and (after["walk_min"] > before["walk_min"]).any()
     assert table_rows(pg_url, "circle.coverage_summary")["summary"][0]["parameters"][
         "walk_speed_kmh"
     ] == 3
 
-    run_ok(runner, "--out", out, "--if-exists", "append")
+    run_ok(cli_runner, "--out", out, "--if-exists", "append")
     both = table_rows(pg_url, "circle.coverage")
     assert len(both) == 2 * len(before)
     assert len(table_rows(pg_url, "circle.coverage_summary")) == 2
@@ -213,7 +212,7 @@ def test_a_failing_table_rolls_back_the_tables_written_before_it(pg_url):
     con.dispose()
 
 
-def test_a_run_killed_while_writing_leaves_the_earlier_tables_intact(runner, pg_url):
+def test_a_run_killed_while_writing_leaves_the_earlier_tables_intact(cli_runner, pg_url):
     """A child `circle coverage --if-exists replace` is SIGKILLed in the middle of its transaction.
 
     To stop it at a known point without any hook in circle, this test holds a lock on the last
@@ -222,7 +221,7 @@ def test_a_run_killed_while_writing_leaves_the_earlier_tables_intact(runner, pg_
     kills it, releases the lock, and finds every earlier table as it was.
     """
     out = f"{pg_url}?schema=circle"
-    run_ok(runner, "--out", out)
+    run_ok(cli_runner, "--out", out)
     before = {t: table_rows(pg_url, f"circle.{t}") for t in ("coverage", "coverage_bands")}
     con = engine(pg_url)
     watcher = con.connect()
@@ -272,7 +271,8 @@ def test_a_run_killed_while_writing_leaves_the_earlier_tables_intact(runner, pg_
     assert table_rows(pg_url, "circle.coverage_summary")["summary"][0]["parameters"][
         "walk_speed_kmh"
     ] == 4
-    run_ok(runner, "--out", out, "--if-exists", "replace", "--speed-kmh", 3)  # nothing left locked
+    # nothing left locked
+    run_ok(cli_runner, "--out", out, "--if-exists", "replace", "--speed-kmh", 3)
 
 
 # ---- a generated edges table whose walks are known by hand -------------------------------------
@@ -294,8 +294,12 @@ def grid_edges() -> gpd.GeoDataFrame:
     """
     rows = [
         (1, shapely.LineString([(0, 0), (100, 0), (200, 0)]), True, False),
-        (2, shapely.MultiLineString([[(0, 100), (100, 100)], [(100, 100), (200, 100)]]),
-         None, None),
+        (
+            2,
+            shapely.MultiLineString([[(0, 100), (100, 100)], [(100, 100), (200, 100)]]),
+            None,
+            None,
+        ),
         (3, shapely.LineString([(0, 0), (0, 100)]), True, False),
         (4, shapely.LineString([(100, 0), (100.003, 100)]), True, False),
         (5, shapely.LineString([(0, 100), (-100, 100)]), True, True),
@@ -353,7 +357,7 @@ def test_network_from_a_generated_edges_table_walks_as_computed_by_hand(pg_url):
 
 
 def test_credentials_from_pg_environment_and_a_service_file(
-    runner, monkeypatch, pg_server, pg_db, tmp_path, bundled
+    cli_runner, monkeypatch, pg_server, pg_db, tmp_path, bundled
 ):
     """libpq fills in what the URL leaves out: PGPASSWORD, or a service file with everything."""
     con = engine(pg_server.url(pg_db))
@@ -361,10 +365,10 @@ def test_credentials_from_pg_environment_and_a_service_file(
     con.dispose()
     expect = len(gpd.read_file(bundled[1]))
     no_password = f"postgresql://{pg_server.user}@{pg_server.host}:{pg_server.port}/{pg_db}"
-    res = run(runner, "--format", "json", "--centres", f"{no_password}?table=centres")
+    res = run(cli_runner, "--format", "json", "--centres", f"{no_password}?table=centres")
     assert res.exit_code == 1 and "no password supplied" in res.output
     monkeypatch.setenv("PGPASSWORD", pg_server.password)
-    res = run_ok(runner, "--format", "json", "--centres", f"{no_password}?table=centres")
+    res = run_ok(cli_runner, "--format", "json", "--centres", f"{no_password}?table=centres")
     assert json.loads(res.stdout)["centres"]["total"] == expect
     monkeypatch.delenv("PGPASSWORD")
     service = tmp_path / "pg_service.conf"
@@ -373,10 +377,17 @@ def test_credentials_from_pg_environment_and_a_service_file(
         f"password={pg_server.password}\ndbname={pg_db}\n"
     )
     monkeypatch.setenv("PGSERVICEFILE", str(service))
-    res = runner.invoke(
-        cli,
-        ["-v", "coverage", "--format", "json", "--db", "postgresql:///?service=circle_test",
-         "--centres-table", "centres"],
+    res = cli_runner(
+        [
+            "-v",
+            "coverage",
+            "--format",
+            "json",
+            "--db",
+            "postgresql:///?service=circle_test",
+            "--centres-table",
+            "centres",
+        ],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
@@ -387,9 +398,18 @@ def test_credentials_from_pg_environment_and_a_service_file(
 def test_wrong_credentials_one_line_exit_1_password_masked(pg_server, pg_db):
     wrong = "Wr0ng-s3cret"
     out = subprocess.run(
-        [sys.executable, "-m", "circle", "-vv", "coverage",
-         "--centres", pg_server.url(pg_db, password=wrong) + "?table=centres"],
-        cwd=ROOT, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "circle",
+            "-vv",
+            "coverage",
+            "--centres",
+            pg_server.url(pg_db, password=wrong) + "?table=centres",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 1
     both = out.stdout + out.stderr
@@ -420,19 +440,23 @@ def bad_tables(pg_server, pg_db):
 @pytest.mark.parametrize(
     ("option", "table", "expect"),
     [
-        ("--centres", "nope", "no table or view 'nope' for the layer (tables with geometry: "
-         "public.nosrid, public.pois)"),
+        (
+            "--centres",
+            "nope",
+            "no table or view 'nope' for the layer (tables with geometry: "
+            "public.nosrid, public.pois)",
+        ),
         ("--centres", "plain", "public.plain has no geometry column"),
         ("--centres", "nosrid", "the geometry column 'geom' has SRID 0 (no CRS)"),
         ("--network", "pois", "not a (multi)line in id 1"),
     ],
 )
 def test_bad_database_input_one_line_exit_1(
-    runner, tmp_path, bundled, bad_tables, option, table, expect
+    cli_runner, tmp_path, bundled, bad_tables, option, table, expect
 ):
     url = bad_tables
     extra = ["--centres", bundled[1], "--communities", bundled[2]]
-    res = run(runner, *extra, option, f"{url}?table={table}", "--out", tmp_path / "out")
+    res = run(cli_runner, *extra, option, f"{url}?table={table}", "--out", tmp_path / "out")
     assert res.exit_code == 1, res.output
     assert "Traceback" not in res.output
     last = res.output.strip().splitlines()[-1]
@@ -462,17 +486,21 @@ def test_bad_query_and_unreachable_server(bad_tables, pg_server):
         (["--centres-table", "c"], "--centres-table needs --db URL"),
         (["--db", "postgresql://u@h/d"], "--db needs a --centres-table"),
         (["--db", "x.gpkg", "--centres-table", "c"], "postgresql://USER@HOST/DB"),
-        (["--db", "postgresql://u@h/d", "--centres-table", "c", "--centres-query", "SELECT 1"],
-         "--centres-table or --centres-query, not both"),
-        (["--db", "postgresql://u@h/d", "--centres-table", "c", "--centres", "c.csv"],
-         "give --centres or a --db table/query for it, not both"),
+        (
+            ["--db", "postgresql://u@h/d", "--centres-table", "c", "--centres-query", "SELECT 1"],
+            "--centres-table or --centres-query, not both",
+        ),
+        (
+            ["--db", "postgresql://u@h/d", "--centres-table", "c", "--centres", "c.csv"],
+            "give --centres or a --db table/query for it, not both",
+        ),
         (["--out", "postgresql://u@h/d", "--overwrite"], "use --if-exists"),
         (["--out", "folder", "--if-exists", "replace"], "use --overwrite"),
         (["--if-exists", "keep"], "--if-exists"),
     ],
 )
-def test_database_usage_errors_exit_2(runner, args, expect):
-    res = run(runner, *args)
+def test_database_usage_errors_exit_2(cli_runner, args, expect):
+    res = run(cli_runner, *args)
     assert res.exit_code == 2, res.output
     assert expect in res.output
 
@@ -481,12 +509,17 @@ def test_database_usage_errors_exit_2(runner, args, expect):
 
 
 def test_mask_url():
-    assert mask_url("postgresql://u:s3cr%40t@h:5432/db?table=t") == "postgresql://u:***@h:5432/db?table=t"
+    assert (
+        mask_url("postgresql://u:s3cr%40t@h:5432/db?table=t")
+        == "postgresql://u:***@h:5432/db?table=t"
+    )
     assert mask_url("postgres://u@h/db?password=x&sslmode=require") == (
         "postgres://u@h/db?password=***&sslmode=require"
     )
     assert mask_url("postgresql:///db?service=s") == "postgresql:///db?service=s"
-    assert mask_url("postgresql+psycopg://u:a/b:c@[::1]/db") == "postgresql+psycopg://u:***@[::1]/db"
+    assert (
+        mask_url("postgresql+psycopg://u:a/b:c@[::1]/db") == "postgresql+psycopg://u:***@[::1]/db"
+    )
     assert mask_url("postgresql://u:pw@[bad/db") == "postgresql://u:***@[bad/db"
 
 

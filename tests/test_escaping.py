@@ -13,7 +13,6 @@ import pandas as pd
 from markdown_it import MarkdownIt
 
 from circle import CircleConfig, coverage_report, summarise
-from circle.cli import cli
 from circle.report.coverage import summary_json, summary_markdown, summary_text
 
 from .conftest import points
@@ -67,7 +66,7 @@ def test_terminal_summary_has_no_control_characters(line_network):
     assert HOSTILE_NAMES[9] in text  # plain text stays as it is on a terminal
 
 
-def test_cli_report_with_a_hostile_file_name_and_ids(runner, tmp_path):
+def test_cli_report_with_a_hostile_file_name_and_ids(cli_runner, tmp_path):
     """A centres CSV named like an HTML tag, holding hostile ids (at the bundled centres'
     places): summary.md renders as plain text showing the file name and the centre ids."""
     centres = pd.DataFrame(
@@ -80,8 +79,8 @@ def test_cli_report_with_a_hostile_file_name_and_ids(runner, tmp_path):
     name = "<img src=x onerror=alert(1)>.csv"
     centres.to_csv(tmp_path / name, index=False)
     out = tmp_path / "out"
-    res = runner.invoke(
-        cli, ["coverage", "--centres", str(tmp_path / name), "-m", "3", "--out", str(out)],
+    res = cli_runner(
+        ["coverage", "--centres", str(tmp_path / name), "-m", "3", "--out", str(out)],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
@@ -101,7 +100,7 @@ def test_coverage_map_holds_no_raw_hostile_markup(line_network):
     assert_no_raw_markup(html, HOSTILE_NAMES)
 
 
-def test_compare_report_shows_data_strings_as_plain_text(runner, tmp_path):
+def test_compare_report_shows_data_strings_as_plain_text(cli_runner, tmp_path):
     """`circle compare` of two runs whose communities have hostile names and ids: compare.md
     renders as plain text listing them."""
     communities = pd.DataFrame(
@@ -115,14 +114,14 @@ def test_compare_report_shows_data_strings_as_plain_text(runner, tmp_path):
     path = tmp_path / "communities.csv"
     communities.to_csv(path, index=False)
     for name, speed in (("base", "2"), ("new", "5")):
-        res = runner.invoke(
-            cli, ["-q", "coverage", "--communities", str(path), "-m", "4", "--speed-kmh", speed,
+        res = cli_runner(
+            ["-q", "coverage", "--communities", str(path), "-m", "4", "--speed-kmh", speed,
                   "--out", str(tmp_path / name)],
             catch_exceptions=False,
         )
         assert res.exit_code == 0, res.output
     out = tmp_path / "compare"
-    res = runner.invoke(cli, ["compare", str(tmp_path / "base"), str(tmp_path / "new"), "--out",
+    res = cli_runner(["compare", str(tmp_path / "base"), str(tmp_path / "new"), "--out",
                               str(out), "--lang", "en"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     gained = json.loads((out / "compare.json").read_text(encoding="utf-8"))["gained"]

@@ -11,18 +11,17 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from circle.cli import cli
 from circle.errors import InputDataError
 from circle.io.extract import OsmPresets, extract_osm_layers, presets_from_file
 from circle.io.osm import read_tagged_features
 
+from .conftest import invoke_cli
+
 
 @pytest.fixture(scope="module")
 def extracted(bundled, tmp_path_factory):
-    from click.testing import CliRunner
-
     out = tmp_path_factory.mktemp("extract") / "layers.gpkg"
-    res = CliRunner().invoke(cli, ["extract", str(bundled[0]), "--out", str(out)])
+    res = invoke_cli(["extract", str(bundled[0]), "--out", str(out)])
     assert res.exit_code == 0, res.output
     return out, res
 
@@ -40,13 +39,13 @@ def test_extract_writes_four_layers(extracted):
     assert len(comm) == 13 and comm["population_source"].str.startswith("estimate").all()
 
 
-def test_extracted_layers_give_the_default_table(extracted, runner, tmp_path):
+def test_extracted_layers_give_the_default_table(extracted, cli_runner, tmp_path):
     """Acceptance: `circle coverage` accepts the extracted GeoPackage unchanged (it picks the
     layers named centres and communities) and gives the table of the default run."""
     out, _ = extracted
     args = ["coverage", "--centres", str(out), "--communities", str(out), "--out"]
-    assert runner.invoke(cli, [*args, str(tmp_path / "gpkg")]).exit_code == 0
-    assert runner.invoke(cli, ["coverage", "--out", str(tmp_path / "default")]).exit_code == 0
+    assert cli_runner([*args, str(tmp_path / "gpkg")]).exit_code == 0
+    assert cli_runner(["coverage", "--out", str(tmp_path / "default")]).exit_code == 0
     a = pd.read_csv(tmp_path / "gpkg" / "coverage.csv")
     b = pd.read_csv(tmp_path / "default" / "coverage.csv")
     # the default layers are GeoJSON at 7 decimals (~1 cm); the GeoPackage keeps full precision
@@ -139,39 +138,39 @@ def test_presets_file_overrides(tmp_path, bundled):
         ("centres = [\n", "cannot read the presets as TOML"),
     ],
 )
-def test_bad_presets_are_refused(tmp_path, bundled, runner, text, expect):
+def test_bad_presets_are_refused(tmp_path, bundled, cli_runner, text, expect):
     p = tmp_path / "bad.toml"
     p.write_text(text)
     with pytest.raises(InputDataError, match=re.escape(expect)):
         presets_from_file(p)
-    res = runner.invoke(
-        cli, ["extract", str(bundled[0]), "--out", str(tmp_path / "x.gpkg"), "--presets", str(p)]
+    res = cli_runner(
+        ["extract", str(bundled[0]), "--out", str(tmp_path / "x.gpkg"), "--presets", str(p)]
     )
     assert res.exit_code == 1 and expect in res.output
     assert not (tmp_path / "x.gpkg").exists()
 
 
-def test_extract_refuses_to_overwrite_and_bad_targets(extracted, bundled, runner, tmp_path):
+def test_extract_refuses_to_overwrite_and_bad_targets(extracted, bundled, cli_runner, tmp_path):
     out, _ = extracted
     before = out.read_bytes()
-    res = runner.invoke(cli, ["extract", str(bundled[0]), "--out", str(out)])
+    res = cli_runner(["extract", str(bundled[0]), "--out", str(out)])
     assert res.exit_code == 1 and "layers.gpkg already exist; pass --overwrite" in res.output
     assert out.read_bytes() == before
-    res = runner.invoke(cli, ["extract", str(bundled[0]), "--out", str(tmp_path / "x.geojson")])
+    res = cli_runner(["extract", str(bundled[0]), "--out", str(tmp_path / "x.geojson")])
     assert res.exit_code == 1 and "must be a GeoPackage file ending in .gpkg" in res.output
-    res = runner.invoke(
-        cli, ["extract", str(tmp_path / "none.osm.pbf"), "--out", str(tmp_path / "y.gpkg")]
+    res = cli_runner(
+        ["extract", str(tmp_path / "none.osm.pbf"), "--out", str(tmp_path / "y.gpkg")]
     )
     assert res.exit_code == 1 and "none.osm.pbf: file not found" in res.output
     assert not list(tmp_path.glob("*.gpkg"))
 
 
-def test_extracted_gates_feed_back(extracted, runner):
+def test_extracted_gates_feed_back(extracted, cli_runner):
     """`--gates layers.gpkg` picks the gates layer; every extracted gate lies on an outline, so
     every one links to a community (coverage's 5 m tolerance covers extract's 1 m)."""
     out, _ = extracted
     args = ["coverage", "--centres", out, "--communities", out, "--gates", out, "--format", "json"]
-    res = runner.invoke(cli, [str(a) for a in args])
+    res = cli_runner([str(a) for a in args])
     assert res.exit_code == 0, res.output
     gates = json.loads(res.stdout)["data"]["gates"]
     n = len(gpd.read_file(out, layer="gates"))

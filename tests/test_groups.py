@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from circle import coverage_report, load_network, read_layer
-from circle.cli import cli
 from circle.coverage.core import COLUMNS, summarise
 from circle.coverage.groups import DEFAULT_GROUP_COLUMNS, group_coverage, resolve_group_columns
 from circle.errors import InputDataError
@@ -98,14 +97,14 @@ def test_bad_group_columns_are_refused(communities_with_groups):
     assert "negative count in column 'unemployed' in feature 5" in str(err.value)
 
 
-def test_cli_group_columns(runner, communities_with_groups, tmp_path):
+def test_cli_group_columns(cli_runner, communities_with_groups, tmp_path):
     args = ["coverage", "--communities", communities_with_groups, "--format", "json"]
-    res = runner.invoke(cli, [*map(str, args), "--group-columns", "veterans,graduates"])
+    res = cli_runner([*map(str, args), "--group-columns", "veterans,graduates"])
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert [g["group"] for g in s["groups"]] == ["veterans", "graduates"]
-    res = runner.invoke(cli, [*map(str, args), "--group-columns", "retirees"])
+    res = cli_runner([*map(str, args), "--group-columns", "retirees"])
     assert res.exit_code == 1 and "no group column 'retirees'" in res.output
-    res = runner.invoke(cli, [*map(str, args[:3]), "--out", str(tmp_path)])
+    res = cli_runner([*map(str, args[:3]), "--out", str(tmp_path)])
     table = pd.read_csv(tmp_path / "coverage.csv")
     assert list(table.columns[-len(GROUPS) :]) == list(GROUPS)

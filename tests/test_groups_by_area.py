@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 import shapely
 
-from circle.cli import cli
 from circle.coverage.core import UNASSIGNED_AREA
 
 GROUPS = ["graduates", "migrant_workers", "veterans", "unemployed", "low_income"]
@@ -46,7 +45,7 @@ def check_groups_by_area(out, communities: gpd.GeoDataFrame, area_of: dict):
     return s
 
 
-def test_groups_by_areas_file(runner, communities_with_groups, tmp_path):
+def test_groups_by_areas_file(cli_runner, communities_with_groups, tmp_path):
     comm = gpd.read_file(communities_with_groups)
     comm["id"] = comm["id"].astype(str)
     # generated areas: the west and east halves of the communities' extent, split at the median
@@ -64,9 +63,8 @@ def test_groups_by_areas_file(runner, communities_with_groups, tmp_path):
     areas_path = tmp_path / "halves.geojson"
     halves.to_crs(4326).to_file(areas_path)
     out = tmp_path / "out"
-    res = runner.invoke(
-        cli,
-        [
+    res = cli_runner(
+                [
             "coverage",
             "--communities",
             str(communities_with_groups),
@@ -84,7 +82,7 @@ def test_groups_by_areas_file(runner, communities_with_groups, tmp_path):
     check_groups_by_area(out, comm, area_of)
 
 
-def test_groups_by_column(runner, communities_with_groups, tmp_path):
+def test_groups_by_column(cli_runner, communities_with_groups, tmp_path):
     comm = gpd.read_file(communities_with_groups)
     comm["id"] = comm["id"].astype(str)
     comm["district"] = ["A" if i % 3 else "B" for i in range(len(comm))]
@@ -92,9 +90,8 @@ def test_groups_by_column(runner, communities_with_groups, tmp_path):
     path = tmp_path / "with_district.geojson"
     comm.to_file(path)
     out = tmp_path / "out"
-    res = runner.invoke(
-        cli,
-        [
+    res = cli_runner(
+                [
             "coverage",
             "--communities",
             str(path),

@@ -26,7 +26,6 @@ import pytest
 import shapely
 
 from circle.bundled import bundled_path
-from circle.cli import cli
 
 from .test_network import GRID, osm_xml
 
@@ -302,14 +301,14 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_hostile_input_ends_in_one_line(case, runner, tmp_path, monkeypatch):
+def test_hostile_input_ends_in_one_line(case, cli_runner, tmp_path, monkeypatch):
     path = tmp_path / case.name
     case.make(path)
     for key, value in case.env:
         monkeypatch.setenv(key, value)
     out = tmp_path / "out"
     args = ["-q", "coverage", case.option, str(path), "--out", str(out)]
-    res = runner.invoke(cli, args, catch_exceptions=False)
+    res = cli_runner(args, catch_exceptions=False)
     assert res.exit_code == 1, res.output
     lines = res.output.strip().splitlines()
     assert len(lines) == 1, res.output
@@ -418,13 +417,13 @@ def test_named_pipe_is_refused_not_waited_on(tmp_path, option):
 # ---- documented exceptions: accepted with a warning ------------------------------------------
 
 
-def test_gbk_csv_from_chinese_excel_is_read_with_a_warning(runner, tmp_path):
+def test_gbk_csv_from_chinese_excel_is_read_with_a_warning(cli_runner, tmp_path):
     """Chinese Excel saves CSV as GBK: read as GB18030 when every character is common Chinese
     (GB2312), with a warning saying so; the name arrives intact."""
     path = tmp_path / "gbk.csv"
     path.write_bytes(f"id,name,lon,lat\nc1,沈阳市就业服务中心,{HEL}\n".encode("gbk"))
     out = tmp_path / "out"
-    res = runner.invoke(cli, ["-q", "coverage", "--centres", str(path), "--out", str(out)],
+    res = cli_runner(["-q", "coverage", "--centres", str(path), "--out", str(out)],
                         catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert "not UTF-8; read as GB18030" in res.stderr and "save it as UTF-8" in res.stderr

@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from circle.cli import cli
 from circle.errors import ConfigError
 from circle.i18n import (
     LOCALE_DIR,
@@ -134,15 +133,15 @@ def test_padding_counts_chinese_characters_twice():
     assert pad("ab", 4, "<") == "ab  "
 
 
-def _coverage(runner, *args, env=None):
-    res = runner.invoke(cli, ["-q", "coverage", *map(str, args)], env=env, catch_exceptions=False)
+def _coverage(cli_runner, *args, env=None):
+    res = cli_runner(["-q", "coverage", *map(str, args)], env=env, catch_exceptions=False)
     assert res.exit_code == 0, res.output
     return res.output
 
 
-def test_coverage_in_chinese_has_the_same_numbers_and_files(runner, tmp_path):
-    en = _coverage(runner, "--lang", "en", "--out", tmp_path / "en")
-    zh = _coverage(runner, "--lang", "zh", "--out", tmp_path / "zh")
+def test_coverage_in_chinese_has_the_same_numbers_and_files(cli_runner, tmp_path):
+    en = _coverage(cli_runner, "--lang", "en", "--out", tmp_path / "en")
+    zh = _coverage(cli_runner, "--lang", "zh", "--out", tmp_path / "zh")
     assert "15分钟就业服务圈" in zh and "社区" in zh and "未覆盖" in zh
     assert not re.search(r"\b(communities|within|statuses)\b", zh)
     assert NUMBER.findall(zh) == NUMBER.findall(en)
@@ -156,15 +155,15 @@ def test_coverage_in_chinese_has_the_same_numbers_and_files(runner, tmp_path):
     assert sorted(NUMBER.findall(md_zh)) == sorted(NUMBER.findall(md_en))
 
 
-def test_language_defaults_to_the_locale(runner):
+def test_language_defaults_to_the_locale(cli_runner):
     unset = {"CIRCLE_LANG": "", "LC_ALL": "", "LC_MESSAGES": ""}
-    assert "15分钟就业服务圈" in _coverage(runner, env={**unset, "LANG": "zh_CN.UTF-8"})
-    assert "15-minute employment circle" in _coverage(runner, env={**unset, "LANG": "C.UTF-8"})
+    assert "15分钟就业服务圈" in _coverage(cli_runner, env={**unset, "LANG": "zh_CN.UTF-8"})
+    assert "15-minute employment circle" in _coverage(cli_runner, env={**unset, "LANG": "C.UTF-8"})
 
 
-def test_chinese_csv_header_opens_in_excel(runner, tmp_path):
-    _coverage(runner, "--out", tmp_path / "en")
-    _coverage(runner, "--csv-header", "zh", "--out", tmp_path / "zh")
+def test_chinese_csv_header_opens_in_excel(cli_runner, tmp_path):
+    _coverage(cli_runner, "--out", tmp_path / "en")
+    _coverage(cli_runner, "--csv-header", "zh", "--out", tmp_path / "zh")
     raw = (tmp_path / "zh" / "coverage.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
     assert not (tmp_path / "en" / "coverage.csv").read_bytes().startswith(b"\xef\xbb\xbf")
@@ -181,10 +180,10 @@ def test_chinese_csv_header_opens_in_excel(runner, tmp_path):
         raw[3:].decode("gbk")
 
 
-def test_site_in_chinese_with_chinese_csv_header(runner, tmp_path):
+def test_site_in_chinese_with_chinese_csv_header(cli_runner, tmp_path):
     def site(*args):
-        res = runner.invoke(
-            cli, ["-q", "site", "--add", "2", *map(str, args)], catch_exceptions=False
+        res = cli_runner(
+            ["-q", "site", "--add", "2", *map(str, args)], catch_exceptions=False
         )
         assert res.exit_code == 0, res.output
         return res.output
@@ -204,18 +203,17 @@ def test_site_in_chinese_with_chinese_csv_header(runner, tmp_path):
     assert "## 建议站点" in md and "## 求解" in md
 
 
-def test_rerun_of_a_chinese_run_reproduces_its_files(runner, tmp_path):
-    _coverage(runner, "--lang", "zh", "--csv-header", "zh", "--out", tmp_path / "run")
-    res = runner.invoke(cli, ["rerun", str(tmp_path / "run")], catch_exceptions=False)
+def test_rerun_of_a_chinese_run_reproduces_its_files(cli_runner, tmp_path):
+    _coverage(cli_runner, "--lang", "zh", "--csv-header", "zh", "--out", tmp_path / "run")
+    res = cli_runner(["rerun", str(tmp_path / "run")], catch_exceptions=False)
     assert res.exit_code == 0, res.output
 
 
-def test_compare_in_chinese(runner, tmp_path):
-    _coverage(runner, "--out", tmp_path / "a")
-    _coverage(runner, "--speed-kmh", "3", "--out", tmp_path / "b")
-    res = runner.invoke(
-        cli,
-        ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--lang", "zh"],
+def test_compare_in_chinese(cli_runner, tmp_path):
+    _coverage(cli_runner, "--out", tmp_path / "a")
+    _coverage(cli_runner, "--speed-kmh", "3", "--out", tmp_path / "b")
+    res = cli_runner(
+                ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--lang", "zh"],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output

@@ -23,7 +23,6 @@ import pytest
 
 import circle.io.outputs
 from circle import coverage_report
-from circle.cli import cli
 from circle.io.outputs import atomic_output_dir
 from circle.report.coverage import OUTPUT_FILES, write_coverage_outputs
 from circle.runs.job import MANIFEST_NAME
@@ -84,11 +83,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def previous(runner, tmp_path) -> tuple[Path, set[str]]:
+def previous(cli_runner, tmp_path) -> tuple[Path, set[str]]:
     """An --out folder holding a finished report (speed 4 km/h) and files circle did not write;
     and the names of circle's files."""
     out = tmp_path / "report"
-    assert runner.invoke(cli, ["-q", "coverage", "--out", str(out)]).exit_code == 0
+    assert cli_runner(["-q", "coverage", "--out", str(out)]).exit_code == 0
     written = set(snapshot(out))
     assert set(OUTPUT_FILES) <= written
     (out / "notes.txt").write_text("the planner's own notes\n")
@@ -122,12 +121,12 @@ def test_interrupted_first_run_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []  # both folders it made are gone
 
 
-def test_signal_while_writing_gives_old_or_new_files_never_a_mix(previous, runner, tmp_path):
+def test_signal_while_writing_gives_old_or_new_files_never_a_mix(previous, cli_runner, tmp_path):
     """SIGTERM as soon as the staging folder appears, while the files are being written: every
     output is the previous file or (if the run got to the end first) the complete new one."""
     out, written = previous
     new = tmp_path / "new"
-    res = runner.invoke(cli, ["-q", "coverage", "--speed-kmh", "3", "--out", str(new)])
+    res = cli_runner(["-q", "coverage", "--speed-kmh", "3", "--out", str(new)])
     assert res.exit_code == 0
     old = snapshot(out)
     with start(out, "--speed-kmh", "3") as proc:
@@ -203,17 +202,17 @@ def test_a_failed_write_removes_the_folder_it_created(tmp_path, line_network, mo
     assert not out.exists()
 
 
-def test_out_never_touches_files_circle_did_not_write(previous, runner):
+def test_out_never_touches_files_circle_did_not_write(previous, cli_runner):
     """--overwrite replaces circle's own files only; a refused or failed run changes nothing."""
     previous, ours = previous
     before = snapshot(previous)
-    res = runner.invoke(cli, ["-q", "coverage", "--out", str(previous), "--speed-kmh", "3"])
+    res = cli_runner(["-q", "coverage", "--out", str(previous), "--speed-kmh", "3"])
     assert res.exit_code == 1 and "--overwrite" in res.output
     assert snapshot(previous) == before
-    res = runner.invoke(cli, ["-q", "coverage", "--out", str(previous), "--overwrite",
+    res = cli_runner(["-q", "coverage", "--out", str(previous), "--overwrite",
                               "--centres", str(previous / "notes.txt")])
     assert res.exit_code == 1 and snapshot(previous) == before
-    res = runner.invoke(cli, ["-q", "coverage", "--out", str(previous), "--overwrite",
+    res = cli_runner(["-q", "coverage", "--out", str(previous), "--overwrite",
                               "--speed-kmh", "3"])
     assert res.exit_code == 0
     after = snapshot(previous)
@@ -223,11 +222,11 @@ def test_out_never_touches_files_circle_did_not_write(previous, runner):
     }
 
 
-def test_a_folder_in_the_way_is_refused_not_replaced(runner, tmp_path):
+def test_a_folder_in_the_way_is_refused_not_replaced(cli_runner, tmp_path):
     out = tmp_path / "report"
     (out / "summary.md").mkdir(parents=True)
     (out / "summary.md" / "keep.txt").write_text("mine")
-    res = runner.invoke(cli, ["-q", "coverage", "--out", str(out), "--overwrite"])
+    res = cli_runner(["-q", "coverage", "--out", str(out), "--overwrite"])
     assert res.exit_code == 1
     assert res.output.strip() == f"Error: {out}: summary.md is a folder; circle replaces only files"
     assert snapshot(out) == {"summary.md/keep.txt": b"mine"}

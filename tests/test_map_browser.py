@@ -7,8 +7,6 @@ import os
 import geopandas as gpd
 import pytest
 
-from circle.cli import cli
-
 from .browser import block_network, watch
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -34,7 +32,7 @@ POINT_ON_PATH = """
 
 
 @pytest.fixture
-def offline_map(tmp_path, runner, bundled):
+def offline_map(tmp_path, cli_runner, bundled):
     """`circle map --offline` on the bundled data, two communities renamed to hostile names."""
     _, _, communities_path = bundled
     communities = gpd.read_file(communities_path)
@@ -43,9 +41,8 @@ def offline_map(tmp_path, runner, bundled):
     hostile = tmp_path / "communities.geojson"
     communities.to_file(hostile, driver="GeoJSON")
     out = tmp_path / "map.html"
-    res = runner.invoke(
-        cli,
-        ["map", "--communities", str(hostile), "--offline", "--out", str(out)],
+    res = cli_runner(
+                ["map", "--communities", str(hostile), "--offline", "--out", str(out)],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
@@ -129,15 +126,15 @@ def test_offline_map_in_chromium(chromium, offline_map, tmp_path):
     assert dialogs == []
 
 
-def test_chinese_map_in_chromium(chromium, runner, tmp_path):
+def test_chinese_map_in_chromium(chromium, cli_runner, tmp_path):
     """`circle map --lang zh`: the legend, layer names and tooltips are rendered Chinese text.
 
     The screenshot goes to tmp_path; with CIRCLE_SCREENSHOT_DIR set it is also saved there
     (docs/map_zh.png in the README comes from ``CIRCLE_SCREENSHOT_DIR=docs``).
     """
     out = tmp_path / "map_zh.html"
-    res = runner.invoke(
-        cli, ["map", "--lang", "zh", "--offline", "--out", str(out)], catch_exceptions=False
+    res = cli_runner(
+        ["map", "--lang", "zh", "--offline", "--out", str(out)], catch_exceptions=False
     )
     assert res.exit_code == 0, res.output
     html = out.read_text(encoding="utf-8")

@@ -17,10 +17,11 @@ import pyproj
 import pytest
 import shapely
 
-from circle.cli import cli
+from circle import StudyArea
 from circle.errors import ConfigError, NetworkError
 from circle.network import online
 from circle.network.online import features_from_frame, fetch_osm, parse_bbox
+from circle.report.coverage import summary_json
 
 from .conftest import CRS, SHENYANG_SW
 
@@ -32,8 +33,8 @@ def no_server(monkeypatch):
     monkeypatch.setattr(ox.settings, "nominatim_url", "http://127.0.0.1:9/")
 
 
-def test_offline_fails_fast_naming_the_offline_way(runner, no_server):
-    res = runner.invoke(cli, ["coverage", "--place", "和平区, 沈阳市"])
+def test_offline_fails_fast_naming_the_offline_way(cli_runner, no_server):
+    res = cli_runner(["coverage", "--place", "和平区, 沈阳市"])
     assert res.exit_code == 1, res.output
     message = res.output.strip().splitlines()[-1]
     assert message.startswith("Error: cannot reach 127.0.0.1 to download OpenStreetMap data")
@@ -49,8 +50,8 @@ def test_offline_fails_fast_naming_the_offline_way(runner, no_server):
         (["--bbox", "a,b"], "bbox must be WEST,SOUTH,EAST,NORTH"),
     ],
 )
-def test_online_usage_errors(runner, args, expect):
-    res = runner.invoke(cli, ["coverage", *args])
+def test_online_usage_errors(cli_runner, args, expect):
+    res = cli_runner(["coverage", *args])
     assert res.exit_code == 2 and expect in res.output
 
 
@@ -91,7 +92,9 @@ def generated_download(shenyang):
     return G, features
 
 
-def test_download_is_converted_cached_and_reused_offline(shenyang, monkeypatch, runner, no_server):
+def test_download_is_converted_cached_and_reused_offline(
+    shenyang, monkeypatch, cli_runner, no_server
+):
     G, features = generated_download(shenyang)
     calls = []
     monkeypatch.setattr(online, "_check_reachable", lambda url: None)
@@ -112,15 +115,17 @@ def test_download_is_converted_cached_and_reused_offline(shenyang, monkeypatch, 
     with pytest.raises(NetworkError, match=r"cannot reach 127\.0\.0\.1"):
         fetch_osm(bbox=(123.0, 41.0, 123.1, 41.1))  # not cached
     # the CLI derives the layers from the cached tags
-    res = runner.invoke(
-        cli, ["coverage", "--bbox", "123.39,41.77,123.43,41.80", "--format", "json"]
-    )
+    res = cli_runner(["coverage", "--bbox", "123.39,41.77,123.43,41.80", "--format", "json"])
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert s["communities"]["total"] == 1 and s["centres"]["total"] == 1
     # population by hand: 40 m × 20 m × 6 storeys ÷ 40 m² = 120 (UTM area; ~0.1 % scale)
     assert s["population"]["total"] == pytest.approx(120, abs=1)
     assert "derived from OpenStreetMap download of bbox" in s["data"]["communities"]["file"]
+    # the notebook API downloads through the same reader (cached) and gives the same summary
+    study = StudyArea.download(bbox=(123.39, 41.77, 123.43, 41.80))
+    assert study.network_file is None and study.gates is not None  # auto: the OSM gates
+    assert json.loads(summary_json(study.coverage().summary)) == s
 
 
 def test_features_from_frame_skips_empty_tags():

@@ -12,7 +12,6 @@ import rasterio
 import shapely
 from affine import Affine
 
-from circle.cli import cli
 from circle.errors import InputDataError
 from circle.io.extract import POPULATION_METHOD
 from circle.io.population import POPULATION_NONE, fill_population, population_from_raster
@@ -113,18 +112,18 @@ def test_sources_in_order_and_stated(grid_raster, bundled):
     assert (est["population_source"] == f"{POPULATION_METHOD} (x.pbf)").all()
 
 
-def run(runner, *args):
-    return runner.invoke(cli, ["coverage", "--format", "json", *map(str, args)])
+def run(cli_runner, *args):
+    return cli_runner(["coverage", "--format", "json", *map(str, args)])
 
 
-def table(tmp_path, runner, *args):
+def table(tmp_path, cli_runner, *args):
     out = tmp_path / "out"
-    res = run(runner, *args, "--out", out, "--overwrite")
+    res = run(cli_runner, *args, "--out", out, "--overwrite")
     assert res.exit_code == 0, res.output
     return pd.read_csv(out / "coverage.csv").set_index("community_id"), json.loads(res.stdout)
 
 
-def test_cli_raster_over_helsinki(tmp_path, runner, bundled):
+def test_cli_raster_over_helsinki(tmp_path, cli_runner, bundled):
     """Generated WorldPop-like raster (EPSG:4326, 0.001° pixels, 10 people each) over the real
     Helsinki communities: each sum is 10 × the community's area in pixels."""
     comm = gpd.read_file(bundled[2]).drop(columns=["population", "population_source"])
@@ -139,7 +138,7 @@ def test_cli_raster_over_helsinki(tmp_path, runner, bundled):
         size=0.001,
         crs="EPSG:4326",
     )
-    t, summary = table(tmp_path, runner, "--communities", p, "--population-raster", r)
+    t, summary = table(tmp_path, cli_runner, "--communities", p, "--population-raster", r)
     # areas in square degrees, the raster's own units (shapely, as geopandas warns on degrees)
     expected = pd.Series(shapely.area(comm.geometry.values), index=comm["id"]) * 10 / 0.001**2
     np.testing.assert_allclose(t["population"], expected.loc[t.index], atol=0.05)  # 0.1 rounding
@@ -147,7 +146,7 @@ def test_cli_raster_over_helsinki(tmp_path, runner, bundled):
     assert summary["population"]["sources"] == [t["population_source"].iloc[0]]
 
 
-def test_cli_raster_ranks_above_the_osm_estimate_of_derived_layers(tmp_path, runner, bundled):
+def test_cli_raster_ranks_above_the_osm_estimate_of_derived_layers(tmp_path, cli_runner, bundled):
     copy = tmp_path / "district.osm.pbf"
     copy.write_bytes(bundled[0].read_bytes())
     comm = gpd.read_file(bundled[2]).set_index("id")
@@ -163,7 +162,7 @@ def test_cli_raster_ranks_above_the_osm_estimate_of_derived_layers(tmp_path, run
         size=0.0005,
         crs="EPSG:4326",
     )
-    t, _ = table(tmp_path, runner, "--network", copy, "--population-raster", r)
+    t, _ = table(tmp_path, cli_runner, "--network", copy, "--population-raster", r)
     in_raster = comm.geometry.bounds["minx"] < w - 0.002 + cols * 0.0005
     west = t.index[in_raster.loc[t.index].to_numpy()]
     east = t.index[~in_raster.loc[t.index].to_numpy()]
@@ -173,31 +172,31 @@ def test_cli_raster_ranks_above_the_osm_estimate_of_derived_layers(tmp_path, run
     assert (t.loc[east, "population"] == comm.loc[east, "population"]).all()
 
 
-def test_cli_population_from_osm_and_none(tmp_path, runner, bundled):
+def test_cli_population_from_osm_and_none(tmp_path, cli_runner, bundled):
     comm = gpd.read_file(bundled[2]).drop(columns=["population", "population_source"])
     p = tmp_path / "communities.geojson"
     comm.to_file(p)
-    t, summary = table(tmp_path, runner, "--communities", p)
+    t, summary = table(tmp_path, cli_runner, "--communities", p)
     assert t["population"].isna().all() and (t["population_source"] == POPULATION_NONE).all()
     assert summary["population"]["available"] is False
-    t, _ = table(tmp_path, runner, "--communities", p, "--population-from-osm")
+    t, _ = table(tmp_path, cli_runner, "--communities", p, "--population-from-osm")
     reference = gpd.read_file(bundled[2]).set_index("id")
     assert (t["population"] == reference.loc[t.index, "population"]).all()
     assert t["population_source"].str.startswith("estimate, not a census figure").all()
 
 
-def test_bad_population_inputs(tmp_path, runner, bundled, shenyang_files):
-    res = run(runner, "--population-raster", tmp_path / "none.tif")
+def test_bad_population_inputs(tmp_path, cli_runner, bundled, shenyang_files):
+    res = run(cli_runner, "--population-raster", tmp_path / "none.tif")
     assert res.exit_code == 1 and "none.tif: file not found" in res.output
     bad = tmp_path / "bad.tif"
     bad.write_text("not a raster")
     comm = gpd.read_file(bundled[2]).drop(columns=["population"])
     p = tmp_path / "c.geojson"
     comm.to_file(p)
-    res = run(runner, "--communities", p, "--population-raster", bad)
+    res = run(cli_runner, "--communities", p, "--population-raster", bad)
     assert res.exit_code == 1 and "bad.tif: cannot read as a raster" in res.output
     res = run(
-        runner,
+        cli_runner,
         "--network",
         shenyang_files[0],
         "--centres",

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from circle import coverage_report, load_network, read_layer
-from circle.cli import cli
 from circle.config import PROFILES, get_profile, parse_profiles, profile_for_speed
 from circle.errors import ConfigError
 from circle.report.compare import profile_table, profiles_markdown
@@ -68,16 +67,16 @@ def test_coverage_never_rises_when_the_speed_falls(helsinki):
     assert "| graduates within 15 min |" in md
 
 
-def run(runner, *args):
-    return runner.invoke(cli, ["coverage", *map(str, args)], catch_exceptions=False)
+def run(cli_runner, *args):
+    return cli_runner(["coverage", *map(str, args)], catch_exceptions=False)
 
 
-def test_cli_profile_sets_the_speed(runner):
-    res = run(runner, "--profile", "elderly", "--format", "json")
+def test_cli_profile_sets_the_speed(cli_runner):
+    res = run(cli_runner, "--profile", "elderly", "--format", "json")
     assert res.exit_code == 0, res.output
     p = json.loads(res.stdout)["parameters"]
     assert p["walk_speed_kmh"] == 3.0 and p["walk_profile"] == "elderly"
-    md = run(runner, "--profile", "winter", "--format", "markdown").stdout
+    md = run(cli_runner, "--profile", "winter", "--format", "markdown").stdout
     assert "Walking profile **winter**" in md and "Fossum & Ryeng 2021" in md
 
 
@@ -89,13 +88,13 @@ def test_cli_profile_sets_the_speed(runner):
         (["--profiles", "elderly,fast"], "unknown walking profile 'fast'"),
     ],
 )
-def test_cli_profile_usage_errors_exit_2(runner, args, text):
-    res = run(runner, *args)
+def test_cli_profile_usage_errors_exit_2(cli_runner, args, text):
+    res = run(cli_runner, *args)
     assert res.exit_code == 2 and text in res.output
 
 
-def test_cli_profiles_table_files(runner, tmp_path):
-    res = run(runner, "--profiles", "all", "--out", tmp_path, "--format", "json")
+def test_cli_profiles_table_files(cli_runner, tmp_path):
+    res = run(cli_runner, "--profiles", "all", "--out", tmp_path, "--format", "json")
     assert res.exit_code == 0, res.output
     printed = json.loads(res.stdout)
     assert [p["name"] for p in printed["profiles"]] == ["default", "winter", "elderly"]

@@ -188,30 +188,29 @@ def test_refused_files(tmp_path, name, content, kwargs, expect):
         read_layer(p, **kwargs)
 
 
-def test_cli_refusals_for_layers_and_datums(tmp_path, runner, bundled):
-    from circle.cli.app import cli
+def test_cli_refusals_for_layers_and_datums(tmp_path, cli_runner, bundled):
 
     _, centres, communities = bundled
     two = tmp_path / "two.gpkg"
     gpd.read_file(centres).to_file(two, layer="a")
     gpd.read_file(centres).to_file(two, layer="b")
-    res = runner.invoke(cli, ["coverage", "--centres", str(two)])
+    res = cli_runner(["coverage", "--centres", str(two)])
     assert res.exit_code == 1
     assert (
         "two.gpkg: has 2 layers ('a', 'b') and none is named 'centres'; choose one with "
         "--centres-layer" in res.output
     )
-    res = runner.invoke(cli, ["coverage", "--centres", str(two), "--centres-layer", "b"])
+    res = cli_runner(["coverage", "--centres", str(two), "--centres-layer", "b"])
     assert res.exit_code == 0, res.output
     csv = tmp_path / "c.csv"
     csv.write_text("id,lon,lat\nc1,24.95,60.17\n")
-    res = runner.invoke(cli, ["coverage", "--centres", str(csv), "--centres-layer", "x"])
+    res = cli_runner(["coverage", "--centres", str(csv), "--centres-layer", "x"])
     assert res.exit_code == 1 and "c.csv: a CSV file has no layers or sheets" in res.output
-    res = runner.invoke(cli, ["coverage", "--datum", "wgs-84"])
+    res = cli_runner(["coverage", "--datum", "wgs-84"])
     assert res.exit_code == 2 and "--datum" in res.output
     projected = tmp_path / "tm35.gpkg"
     gpd.read_file(communities).to_crs(3067).to_file(projected)
-    res = runner.invoke(cli, ["coverage", "--communities", str(projected), "--datum", "gcj02"])
+    res = cli_runner(["coverage", "--communities", str(projected), "--datum", "gcj02"])
     assert (
         res.exit_code == 1 and "tm35.gpkg: datum gcj02 applies to longitude/latitude" in res.output
     )

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from circle.cli import cli
 from circle.config import CircleConfig
 from circle.io.files import LayerColumns
 from circle.runs.job import CoverageJob, input_sha256
@@ -22,13 +21,13 @@ def sha(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def run(runner, *args):
-    return runner.invoke(cli, [*map(str, args)], catch_exceptions=False)
+def run(cli_runner, *args):
+    return cli_runner([*map(str, args)], catch_exceptions=False)
 
 
-def test_every_run_with_out_writes_a_manifest(runner, tmp_path, bundled):
+def test_every_run_with_out_writes_a_manifest(cli_runner, tmp_path, bundled):
     network, centres, communities = bundled
-    res = run(runner, "coverage", "--out", tmp_path, "--speed-kmh", 4.5, "-m", 10, "-m", 15)
+    res = run(cli_runner, "coverage", "--out", tmp_path, "--speed-kmh", 4.5, "-m", 10, "-m", 15)
     assert res.exit_code == 0, res.output
     m = json.loads((tmp_path / "manifest.json").read_text())
     assert {k: v["sha256"] for k, v in m["inputs"].items()} == {
@@ -46,7 +45,7 @@ def test_every_run_with_out_writes_a_manifest(runner, tmp_path, bundled):
     assert m["versions"]["python"].startswith("3.") and m["versions"]["numpy"]
 
 
-def test_rerun_reproduces_byte_identical_outputs(runner, tmp_path, communities_with_groups):
+def test_rerun_reproduces_byte_identical_outputs(cli_runner, tmp_path, communities_with_groups):
     """A run with every option that matters (groups, profiles, a gates file, another speed),
     rerun from its manifest into a second folder: every file compared byte for byte here."""
     comm = gpd.read_file(communities_with_groups)
@@ -57,7 +56,7 @@ def test_rerun_reproduces_byte_identical_outputs(runner, tmp_path, communities_w
     )
     first = tmp_path / "first"
     res = run(
-        runner,
+        cli_runner,
         "coverage",
         "--communities",
         communities_with_groups,
@@ -76,7 +75,7 @@ def test_rerun_reproduces_byte_identical_outputs(runner, tmp_path, communities_w
     summary = json.loads((first / "summary.json").read_text())
     assert summary["data"]["gates"]["communities_walking_via_gate"] == len(comm)
     again = tmp_path / "again"
-    res = run(runner, "rerun", first / "manifest.json", "--out", again)
+    res = run(cli_runner, "rerun", first / "manifest.json", "--out", again)
     assert res.exit_code == 0, res.output
     assert "reproduced: 7 outputs byte-identical" in res.stdout
     names = json.loads((first / "manifest.json").read_text())["outputs"]
@@ -85,8 +84,8 @@ def test_rerun_reproduces_byte_identical_outputs(runner, tmp_path, communities_w
         assert (first / name).read_bytes() == (again / name).read_bytes(), name
 
 
-def test_rerun_from_another_folder_in_a_new_process(runner, tmp_path):
-    assert run(runner, "coverage", "--out", tmp_path / "r").exit_code == 0
+def test_rerun_from_another_folder_in_a_new_process(cli_runner, tmp_path):
+    assert run(cli_runner, "coverage", "--out", tmp_path / "r").exit_code == 0
     out = subprocess.run(
         [sys.executable, "-m", "circle", "rerun", str(tmp_path / "r" / "manifest.json")],
         cwd=ROOT,
@@ -99,39 +98,39 @@ def test_rerun_from_another_folder_in_a_new_process(runner, tmp_path):
     assert not list(tmp_path.glob("circle-rerun-*"))
 
 
-def test_rerun_refuses_a_modified_input(runner, tmp_path, bundled):
+def test_rerun_refuses_a_modified_input(cli_runner, tmp_path, bundled):
     communities = tmp_path / "communities.geojson"
     communities.write_bytes(Path(bundled[2]).read_bytes())
     assert (
-        run(runner, "coverage", "--communities", communities, "--out", tmp_path / "r").exit_code
+        run(cli_runner, "coverage", "--communities", communities, "--out", tmp_path / "r").exit_code
         == 0
     )
     gdf = gpd.read_file(communities)
     gdf.loc[0, "population"] += 1
     gdf.to_file(communities)
-    res = run(runner, "rerun", tmp_path / "r" / "manifest.json", "--out", tmp_path / "again")
+    res = run(cli_runner, "rerun", tmp_path / "r" / "manifest.json", "--out", tmp_path / "again")
     assert res.exit_code == 1
     assert f"{communities}: changed since the manifest was written" in res.output
     assert "communities input must be the same bytes" in res.output
     assert not (tmp_path / "again").exists()
     communities.unlink()
-    res = run(runner, "rerun", tmp_path / "r" / "manifest.json")
+    res = run(cli_runner, "rerun", tmp_path / "r" / "manifest.json")
     assert res.exit_code == 1 and "is missing" in res.output
 
 
-def test_rerun_names_the_output_that_differs(runner, tmp_path):
+def test_rerun_names_the_output_that_differs(cli_runner, tmp_path):
     """The manifest is edited here to claim another summary.md: the rerun must name it."""
-    assert run(runner, "coverage", "--out", tmp_path).exit_code == 0
+    assert run(cli_runner, "coverage", "--out", tmp_path).exit_code == 0
     path = tmp_path / "manifest.json"
     m = json.loads(path.read_text())
     m["outputs"]["summary.md"] = "0" * 64
     path.write_text(json.dumps(m))
-    res = run(runner, "rerun", path)
+    res = run(cli_runner, "rerun", path)
     assert res.exit_code == 1
     assert "the rerun differs in summary.md (sha256 000000000000… in the manifest" in res.output
     assert "coverage.csv" not in res.output
     path.write_text("{}")
-    res = run(runner, "rerun", path)
+    res = run(cli_runner, "rerun", path)
     assert res.exit_code == 1 and "not a circle manifest" in res.output
 
 

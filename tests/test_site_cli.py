@@ -8,12 +8,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from circle.cli import cli
 from circle.report.siting import SITING_FILES
 
 
-def run(runner, command, *args):
-    return runner.invoke(cli, [command, *map(str, args)], catch_exceptions=False)
+def run(cli_runner, command, *args):
+    return cli_runner([command, *map(str, args)], catch_exceptions=False)
 
 
 @pytest.mark.parametrize(
@@ -25,10 +24,10 @@ def run(runner, command, *args):
     ],
 )
 def test_after_equals_a_fresh_coverage_run_with_the_sites_appended(
-    runner, tmp_path, bundled, args, n_sites
+    cli_runner, tmp_path, bundled, args, n_sites
 ):
     _, centres_path, _ = bundled
-    res = run(runner, "site", "--add", 3, *args, "--out", tmp_path / "site")
+    res = run(cli_runner, "site", "--add", 3, *args, "--out", tmp_path / "site")
     assert res.exit_code == 0, res.output
     summary = json.loads((tmp_path / "site" / "summary.json").read_text())
     proposals = gpd.read_file(tmp_path / "site" / "proposals.geojson")
@@ -44,7 +43,7 @@ def test_after_equals_a_fresh_coverage_run_with_the_sites_appended(
     both.to_file(tmp_path / "centres_plus.geojson")
     minutes = ["-m", "10"] if "10" in args else []
     res = run(
-        runner,
+        cli_runner,
         "coverage",
         "--centres",
         tmp_path / "centres_plus.geojson",
@@ -61,7 +60,7 @@ def test_after_equals_a_fresh_coverage_run_with_the_sites_appended(
     # and community by community: covered = covered before or named by a proposal
     table = pd.read_csv(tmp_path / "cov" / "coverage.csv")
     newly = {c for ids in proposals["newly_covered_ids"] for c in ids.split(";")}
-    res = run(runner, "coverage", *minutes, "--out", tmp_path / "before")
+    res = run(cli_runner, "coverage", *minutes, "--out", tmp_path / "before")
     before = pd.read_csv(tmp_path / "before" / "coverage.csv")
     assert set(table.loc[table["covered"], "community_id"]) == (
         set(before.loc[before["covered"], "community_id"]) | newly
@@ -76,32 +75,34 @@ def test_after_equals_a_fresh_coverage_run_with_the_sites_appended(
         )
 
 
-def test_outputs_are_byte_identical_and_not_overwritten(runner, tmp_path):
+def test_outputs_are_byte_identical_and_not_overwritten(cli_runner, tmp_path):
     for name in ("a", "b"):
-        assert run(runner, "site", "--cover-all", "--out", tmp_path / name).exit_code == 0
+        assert run(cli_runner, "site", "--cover-all", "--out", tmp_path / name).exit_code == 0
     for f in SITING_FILES:
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
     md = (tmp_path / "a" / "summary.md").read_text()
     assert "## Before and after" in md and "set covering" in md.lower()
     assert "© OpenStreetMap contributors" in md
-    res = run(runner, "site", "--add", 1, "--out", tmp_path / "a")
+    res = run(cli_runner, "site", "--add", 1, "--out", tmp_path / "a")
     assert res.exit_code == 1 and "--overwrite" in res.output
     assert (tmp_path / "a" / "summary.md").read_text() == md
 
 
-def test_json_and_markdown_on_stdout_with_chosen_tags(runner):
-    res = run(runner, "site", "--add", 1, "--candidate-tag", "amenity=library", "--format", "json")
+def test_json_and_markdown_on_stdout_with_chosen_tags(cli_runner):
+    res = run(
+        cli_runner, "site", "--add", 1, "--candidate-tag", "amenity=library", "--format", "json"
+    )
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert s["parameters"]["mode"] == "add" and s["parameters"]["add"] == 1
     assert s["solver"]["method"] == "milp" and s["solver"]["status"] == "optimal"
     assert s["candidates"]["total"] == 7  # the 7 libraries of the file
     assert s["after"]["population_covered"] >= s["before"]["population_covered"]
-    md = run(runner, "site", "--add", 1, "--format", "markdown").stdout
+    md = run(cli_runner, "site", "--add", 1, "--format", "markdown").stdout
     assert md.startswith("# 15-minute employment circle: new centre sites")
 
 
-def test_candidates_file_and_grid_combine(runner, tmp_path, bundled):
+def test_candidates_file_and_grid_combine(cli_runner, tmp_path, bundled):
     sites = tmp_path / "sites.csv"
     sites.write_text(
         "id,name,type,lon,lat\nv1,Vacant school,other,24.9513288,60.1756254\n"
@@ -112,7 +113,7 @@ def test_candidates_file_and_grid_combine(runner, tmp_path, bundled):
     communities = gpd.read_file(bundled[2]).rename(columns={"population": "residents"})
     communities.to_file(tmp_path / "communities.geojson")
     res = run(
-        runner,
+        cli_runner,
         "site",
         "--cover-all",
         "--candidates",
@@ -147,8 +148,8 @@ def test_candidates_file_and_grid_combine(runner, tmp_path, bundled):
         (["--add", "1", "--solver", "cplex"], "--solver"),
     ],
 )
-def test_usage_errors_exit_2(runner, args, option):
-    res = run(runner, "site", *args)
+def test_usage_errors_exit_2(cli_runner, args, option):
+    res = run(cli_runner, "site", *args)
     assert res.exit_code == 2, res.output
     assert option in res.output and "Traceback" not in res.output
 
@@ -174,29 +175,29 @@ def test_usage_errors_exit_2(runner, args, option):
         ),
     ],
 )
-def test_bad_candidates_exit_1_without_output(runner, tmp_path, rows, add, message):
+def test_bad_candidates_exit_1_without_output(cli_runner, tmp_path, rows, add, message):
     sites = tmp_path / "sites.csv"
     sites.write_text("id,name,lon,lat\n" + rows, encoding="utf-8")
-    res = run(runner, "site", "--add", add, "--candidates", sites, "--out", tmp_path / "out")
+    res = run(cli_runner, "site", "--add", add, "--candidates", sites, "--out", tmp_path / "out")
     assert res.exit_code == 1
     assert message in res.output and "Traceback" not in res.output
     assert not (tmp_path / "out").exists()
 
 
-def test_graphml_network_needs_a_candidate_file_or_grid(runner, tmp_path):
+def test_graphml_network_needs_a_candidate_file_or_grid(cli_runner, tmp_path):
     network = tmp_path / "district.graphml"
     network.write_text("<graphml/>", encoding="utf-8")
-    res = run(runner, "site", "--add", 1, "--network", network)
+    res = run(cli_runner, "site", "--add", 1, "--network", network)
     assert res.exit_code == 2
     assert "no tags to take candidate sites from" in res.output
 
 
-def test_population_column_option_applies_to_communities_only(runner, tmp_path, bundled):
+def test_population_column_option_applies_to_communities_only(cli_runner, tmp_path, bundled):
     """--population-column renames the communities' column; centres need no such column."""
     communities = gpd.read_file(bundled[2]).rename(columns={"population": "residents"})
     communities.to_file(tmp_path / "communities.geojson")
     res = run(
-        runner,
+        cli_runner,
         "coverage",
         "--communities",
         tmp_path / "communities.geojson",

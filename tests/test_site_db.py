@@ -9,20 +9,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from circle.cli import cli
-
 from .test_db import engine, table_rows
 
 
-def site(runner, *args):
-    return runner.invoke(cli, ["site", "--add", "3", *map(str, args)], catch_exceptions=False)
+def site(cli_runner, *args):
+    return cli_runner(["site", "--add", "3", *map(str, args)], catch_exceptions=False)
 
 
-def test_proposals_written_to_postgis_read_back_equal_the_csv(runner, tmp_path, pg_url, pg_server):
+def test_proposals_written_to_postgis_read_back_equal_the_csv(
+    cli_runner, tmp_path, pg_url, pg_server
+):
     out = f"{pg_url}?schema=circle"
-    res = site(runner, "--out", tmp_path)
+    res = site(cli_runner, "--out", tmp_path)
     assert res.exit_code == 0, res.output
-    res = site(runner, "--out", out)
+    res = site(cli_runner, "--out", out)
     assert res.exit_code == 0, res.output
     assert "circle: writing postgresql://postgres:***@" in res.output
     assert pg_server.password not in res.output
@@ -52,21 +52,21 @@ def test_proposals_written_to_postgis_read_back_equal_the_csv(runner, tmp_path, 
     assert stored["summary"].tolist() == [summary]
 
 
-def test_site_if_exists(runner, pg_url, tmp_path):
+def test_site_if_exists(cli_runner, pg_url, tmp_path):
     out = f"{pg_url}?schema=circle"
-    assert site(runner, "--out", out).exit_code == 0
+    assert site(cli_runner, "--out", out).exit_code == 0
     before = table_rows(pg_url, "circle.proposals")
-    res = site(runner, "--out", out, "-m", "10")
+    res = site(cli_runner, "--out", out, "-m", "10")
     assert res.exit_code == 1
     assert "circle.proposals, circle.siting_summary already exist;" in res.output
     pd.testing.assert_frame_equal(table_rows(pg_url, "circle.proposals"), before)
-    assert site(runner, "--out", out, "-m", "10", "--if-exists", "replace").exit_code == 0
+    assert site(cli_runner, "--out", out, "-m", "10", "--if-exists", "replace").exit_code == 0
     summary = table_rows(pg_url, "circle.siting_summary")["summary"]
     assert len(summary) == 1 and summary[0]["parameters"]["threshold_min"] == 10
-    assert site(runner, "--out", out, "--if-exists", "append").exit_code == 0
+    assert site(cli_runner, "--out", out, "--if-exists", "append").exit_code == 0
     assert len(table_rows(pg_url, "circle.siting_summary")) == 2
     # usage errors: --if-exists is for a database, --overwrite for a folder
-    res = site(runner, "--out", tmp_path / "x", "--if-exists", "replace")
+    res = site(cli_runner, "--out", tmp_path / "x", "--if-exists", "replace")
     assert res.exit_code == 2 and "--if-exists is for an --out database" in res.output
-    res = site(runner, "--out", out, "--overwrite")
+    res = site(cli_runner, "--out", out, "--overwrite")
     assert res.exit_code == 2 and "use --if-exists" in res.output

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from circle import CircleConfig, coverage_report, read_layer
-from circle.cli import cli
 from circle.errors import InputDataError
 from circle.report.siting import proposals_for_output, siting_markdown, siting_text
 from circle.siting.core import (
@@ -173,11 +172,10 @@ def test_bundled_demand_is_the_brute_force_optimum(bundled, communities_with_gro
     assert siting_summary(result)["demand"]["gain"] == pytest.approx(math.fsum(weight[newly]))
 
 
-def test_cli_demand(runner, communities_with_groups, tmp_path):
+def test_cli_demand(cli_runner, communities_with_groups, tmp_path):
     args = ["site", "--add", "2", "--communities", str(communities_with_groups), "-m", "10"]
-    res = runner.invoke(
-        cli,
-        [*args, "--demand", "graduates", "--format", "json", "--out", str(tmp_path / "g")],
+    res = cli_runner(
+                [*args, "--demand", "graduates", "--format", "json", "--out", str(tmp_path / "g")],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
@@ -189,5 +187,5 @@ def test_cli_demand(runner, communities_with_groups, tmp_path):
     csv = (tmp_path / "g" / "proposals.csv").read_text().splitlines()[0]
     assert "demand_newly_covered,demand_alone" in csv
     assert "people of the group `graduates`" in (tmp_path / "g" / "summary.md").read_text()
-    res = runner.invoke(cli, [*args, "--demand", "nope"])
+    res = cli_runner([*args, "--demand", "nope"])
     assert res.exit_code == 1 and "no group column 'nope'" in res.output

@@ -11,6 +11,7 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pytest
+import shapely
 
 from circle import CircleConfig, ConfigError, Coverage, Siting, StudyArea
 from circle.maps.coverage_map import UNCOVERED_OUTLINE, map_html
@@ -207,3 +208,60 @@ def test_from_files_reads_like_the_cli(helsinki, bundled):
         study.coverage(walk_speed_kmh=0)
     cfg = CircleConfig(thresholds_min=(10,))
     assert study.coverage(cfg).summary == helsinki.coverage(thresholds_min=(10,)).summary
+
+
+# ---- the notebook API reaches what the CLI reaches, through the same runs/ functions -----------
+
+
+def _cli_files(cli_runner, out, *args):
+    res = cli_runner(["-q", "coverage", *args, "--out", out], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_groups_profiles_and_rollup_by_column_as_the_cli(
+    cli_runner, tmp_path, communities_with_groups, bundled
+):
+    """--profile, --profiles, --group-columns and --by give the same files from both."""
+    network, centres, _ = bundled
+    cli = _cli_files(
+        cli_runner, tmp_path / "cli", "--communities", communities_with_groups,
+        "--profile", "elderly", "--profiles", "default,winter",
+        "--group-columns", "graduates,veterans", "--by", "buildings",
+    )
+    study = StudyArea.from_files(network, communities=communities_with_groups, by="buildings")
+    cov = study.coverage(
+        profile="elderly", profiles="default,winter", groups=("graduates", "veterans")
+    )
+    assert cov.areas is not None and len(cov.areas)
+    written = cov.to_files(tmp_path / "api")
+    names = {p.name for p in written}
+    assert {"coverage.csv", "areas.csv", "profiles.csv", "summary.json"} <= names
+    for name in names:
+        assert (tmp_path / "api" / name).read_bytes() == (cli / name).read_bytes(), name
+
+
+def test_gates_population_and_areas_as_the_cli(cli_runner, tmp_path, bundled):
+    """Derived communities with the network's OSM gates, a population estimate from OSM
+    buildings and a roll-up by area polygons: the same files from both."""
+    network, centres, communities = bundled
+    copy = tmp_path / "district.osm.pbf"  # not the bundled network: layers come from its tags
+    copy.write_bytes(Path(network).read_bytes())
+    areas = tmp_path / "areas.geojson"  # the district cut in a west and an east half
+    blocks = gpd.read_file(communities).to_crs(3067).union_all()
+    west, south, east, north = blocks.envelope.buffer(2000).bounds
+    xmid = blocks.centroid.x
+    halves = gpd.GeoDataFrame(
+        {"name": ["west", "east"]},
+        geometry=[shapely.box(west, south, xmid, north), shapely.box(xmid, south, east, north)],
+        crs=3067,
+    )
+    halves.to_crs(4326).to_file(areas)
+    args = ["--network", copy, "--gates", "osm", "--population-from-osm", "--areas", areas]
+    cli = _cli_files(cli_runner, tmp_path / "cli", *args, "-m", "10")
+    study = StudyArea.from_files(copy, gates="osm", population_from_osm=True, areas=areas)
+    assert study.gates is not None and "gates" in repr(study)
+    written = study.coverage(thresholds_min=(10.0,)).to_files(tmp_path / "api")
+    assert "areas.csv" in {p.name for p in written}
+    for p in written:
+        assert p.read_bytes() == (cli / p.name).read_bytes(), p.name

@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 from circle import CircleConfig, coverage_report, load_network, read_layer, summarise
-from circle.cli import cli
 from circle.runs.sweep import read_scenarios
 from circle.siting.core import (
     candidates_from_osm,
@@ -63,7 +62,9 @@ def test_read_siting_scenarios(tmp_path):
     }
 
 
-def test_sweep_add_scenarios_equal_direct_siting(runner, bundled, helsinki, tmp_path, dask_cluster):
+def test_sweep_add_scenarios_equal_direct_siting(
+    cli_runner, bundled, helsinki, tmp_path, dask_cluster
+):
     network = bundled[0]
     net, centres, communities = helsinki
     # a candidate file: every third grid site every 150 m (generated from the real network)
@@ -72,8 +73,7 @@ def test_sweep_add_scenarios_equal_direct_siting(runner, bundled, helsinki, tmp_
     file_sites.to_file(tmp_path / "sites" / "vacant.geojson")
     (tmp_path / "s.toml").write_text(SCENARIOS)
     out = tmp_path / "sweep"
-    res = runner.invoke(
-        cli,
+    res = cli_runner(
         [
             "sweep",
             str(tmp_path / "s.toml"),
@@ -143,15 +143,14 @@ def test_sweep_add_scenarios_equal_direct_siting(runner, bundled, helsinki, tmp_
     )
 
 
-def test_osm_candidates_need_an_osm_network(runner, tmp_path, bundled):
+def test_osm_candidates_need_an_osm_network(cli_runner, tmp_path, bundled):
     import osmnx as ox
 
     net = load_network(bundled[0])
     graphml = tmp_path / "net.graphml"
     ox.save_graphml(net.to_networkx(), graphml)
     (tmp_path / "s.toml").write_text('[[scenario]]\nname = "k"\nadd = 1\n')
-    res = runner.invoke(
-        cli,
+    res = cli_runner(
         [
             "sweep",
             str(tmp_path / "s.toml"),

@@ -9,7 +9,6 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from circle.cli import cli
 from circle.config import CircleConfig
 from circle.errors import ConfigError
 from circle.maps.coverage_map import map_html
@@ -108,17 +107,17 @@ def helsinki_net(bundled):
     return load_network(bundled[0])
 
 
-def test_map_options_need_an_out_folder(runner):
-    res = runner.invoke(cli, ["site", "--add", "1", "--map"])
+def test_map_options_need_an_out_folder(cli_runner):
+    res = cli_runner(["site", "--add", "1", "--map"])
     assert res.exit_code == 2 and "give --out DIR" in res.output
-    res = runner.invoke(cli, ["coverage", "--whatif"])
+    res = cli_runner(["coverage", "--whatif"])
     assert res.exit_code == 2 and "give --out DIR" in res.output
 
 
-def test_coverage_whatif_writes_a_map_that_starts_empty(runner, tmp_path):
+def test_coverage_whatif_writes_a_map_that_starts_empty(cli_runner, tmp_path):
     out = tmp_path / "report"
-    res = runner.invoke(
-        cli, ["-q", "coverage", "--whatif", "--out", str(out)], catch_exceptions=False
+    res = cli_runner(
+        ["-q", "coverage", "--whatif", "--out", str(out)], catch_exceptions=False
     )
     assert res.exit_code == 0, res.output
     data = json.loads(DATA.search((out / "whatif.html").read_text(encoding="utf-8"))[1])
@@ -130,3 +129,55 @@ def test_coverage_whatif_writes_a_map_that_starts_empty(runner, tmp_path):
     assert set().union(*(newly[j] for j in data["candidates"]["proposed"])) == uncovered
     assert len(data["candidates"]["proposed"]) == 2  # no single candidate reaches all four
     assert not any(set(n) == uncovered for n in newly)
+
+
+def test_coverage_whatif_uses_the_communities_layer_option(cli_runner, tmp_path, bundled):
+    """Regression: --whatif read the layers a second time without --communities-layer
+    ("none is named 'communities'"); it now reuses the layers the run read."""
+    path = tmp_path / "layers.gpkg"
+    gpd.read_file(bundled[2]).to_file(path, layer="comms")
+    gpd.read_file(bundled[1]).to_file(path, layer="hubs")  # neither is named 'communities'
+    out = tmp_path / "report"
+    res = cli_runner(
+                ["-q", "coverage", "--communities", str(path), "--communities-layer", "comms",
+         "--whatif", "--out", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(DATA.search((out / "whatif.html").read_text(encoding="utf-8"))[1])
+    table = gpd.read_file(out / "coverage.geojson")
+    assert data["covered"] == [int(c) for c in table["covered"]]
+    assert sum(data["covered"]) == 9  # as the bundled run: 9 of 13 communities covered
+
+
+def test_coverage_whatif_uses_the_communities_datum_option(cli_runner, tmp_path, shenyang_files):
+    """Regression: --whatif read the communities again as WGS84 despite --communities-datum
+    gcj02 (hundreds of metres off in China); it now reuses the layers the run read."""
+    import shapely
+
+    from circle.io.datums import wgs84_to_gcj02
+
+    graphml, centres, communities = shenyang_files
+    amap = gpd.read_file(communities)
+    amap["geometry"] = shapely.transform(
+        amap.geometry.values, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+    )
+    path = tmp_path / "communities_gcj02.geojson"
+    amap.to_file(path)
+    runs = {
+        "wgs84": ["--communities", str(communities)],
+        "gcj02": ["--communities", str(path), "--communities-datum", "gcj02"],
+    }
+    covered = {}
+    for name, args in runs.items():
+        out = tmp_path / name
+        res = cli_runner(
+                        ["-q", "coverage", "--network", str(graphml), "--centres", str(centres), *args,
+             "-m", "5", "--whatif", "--candidates-grid-m", "300", "--out", str(out)],
+        )
+        assert res.exit_code == 0, res.output
+        data = json.loads(DATA.search((out / "whatif.html").read_text(encoding="utf-8"))[1])
+        table = gpd.read_file(out / "coverage.geojson")
+        assert data["covered"] == [int(c) for c in table["covered"]]
+        covered[name] = data["covered"]
+    assert covered["gcj02"] == covered["wgs84"]
+    assert 0 < sum(covered["wgs84"]) < len(covered["wgs84"])

@@ -16,9 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from circle.cli import cli
 from circle.coverage.core import coverage_report
 from circle.io.files import read_layer
 from circle.maps.whatif import WHATIF_COLOURS
@@ -26,6 +24,7 @@ from circle.network.load import load_network
 from circle.siting.core import candidates_from_osm, site_new_centres, siting_summary
 
 from .browser import block_network, watch
+from .conftest import invoke_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 CIRCLE = [sys.executable, "-m", "circle", "-q"]
@@ -47,9 +46,8 @@ def whatif_run(tmp_path_factory, bundled):
     cand_path = tmp / "candidates.geojson"
     candidates.to_file(cand_path, driver="GeoJSON")
     out = tmp / "sites"
-    res = CliRunner().invoke(
-        cli,
-        ["site", "--add", "3", "--candidates", str(cand_path), "--out", str(out), "--map"],
+    res = invoke_cli(
+                ["site", "--add", "3", "--candidates", str(cand_path), "--out", str(out), "--map"],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output

@@ -17,6 +17,7 @@ import pyproj
 import shapely
 
 from ..errors import ConfigError, InputDataError, MissingDependencyError, OutputError
+from .choices import IF_EXISTS
 from .columns import LayerColumns, rename_columns
 
 if TYPE_CHECKING:
@@ -37,8 +38,7 @@ logger = logging.getLogger(__name__)
 
 #: edge end points closer than this grid (metres) become one node: they round to the same cm
 SNAP_GRID_M = 0.01
-#: what `write_db_tables` does with a table that already exists
-IF_EXISTS = ("fail", "replace", "append")
+# IF_EXISTS (what `write_db_tables` does with a table that already exists) is in .choices
 #: URL parameters circle reads itself; every other parameter goes to libpq (sslmode, service, …)
 _CIRCLE_PARAMS = ("table", "query", "schema", "geometry")
 _DB_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://", re.IGNORECASE)

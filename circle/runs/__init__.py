@@ -1,1 +1,6 @@
-"""Runs: from the inputs to a result folder, manifests and reruns, sweeps, Dask partitions."""
+"""Runs: from the inputs to a result folder, shared by the command line and `circle.study`.
+
+`inputs` is the one input reader, `candidates` the one candidate gatherer, `outputs` the one
+result-folder writer; `job` runs coverage (with its manifest and reruns), `site`, `maps` and
+`compare` the other commands' work, `sweep` scenario sweeps and `distributed` Dask partitions.
+"""

@@ -143,7 +143,7 @@ class Partitioning:
 
     def parts(self, xy: np.ndarray, crs: str) -> list[Part]:
         """The parts covering communities at `xy` (network CRS)."""
-        if self.areas is not None:
+        if self.areas is not None and self.column is not None:
             return area_parts(self.areas, self.column, crs=crs)
         if self.tile_m is not None:
             return tile_parts(xy, tile_m=self.tile_m)
@@ -197,8 +197,10 @@ class _Manifest:
 
     def complete(self, key: str) -> bool:
         entry = self.tasks.get(key)
+        if not entry:
+            return False
         path = self.output(key)
-        return bool(entry) and path.exists() and _sha256(path) == entry["sha256"]
+        return path.exists() and _sha256(path) == entry["sha256"]
 
     def record(self, task: _Task, result: tuple[np.ndarray, ...]) -> None:
         path = self.output(task.key)
@@ -284,8 +286,8 @@ def _execute(
 def _failure(task: _Task, err: BaseException, *, tries: int) -> PartFailedError:
     """The error naming the failed part; its input is removed so a rerun writes it afresh."""
     Path(task.network_path).unlink(missing_ok=True)
-    reason = str(err).strip().splitlines()
-    reason = reason[0] if reason else ""
+    lines = str(err).strip().splitlines()
+    reason = lines[0] if lines else ""
     msg = (
         f"part {task.label} failed after {tries} {'try' if tries == 1 else 'tries'}: "
         f"{type(err).__name__}: {reason} (input {Path(task.network_path).name}, removed); "

@@ -18,7 +18,7 @@ import platform
 import shutil
 import tempfile
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -27,35 +27,30 @@ import geopandas as gpd
 import pandas as pd
 
 from ..config import DEFAULT_CONFIG, CircleConfig, parse_profiles
-from ..coverage.areas import assign_areas
 from ..coverage.core import CoverageResult, coverage_report
-from ..errors import ConfigError, InputDataError, ReproducibilityError
+from ..errors import InputDataError, ReproducibilityError
 from ..io.columns import LayerColumns
 from ..io.db import is_db_url, mask_url
-from ..io.extract import OsmPresets, extract_layers, gates_from_features, presets_from_file
-from ..io.files import read_layer
-from ..io.osm import OSM_SUFFIXES, read_tagged_features
-from ..io.outputs import atomic_output_dir
-from ..io.population import fill_population
-from ..network.gates import gates_from_osm
-from ..network.load import cache_dir, file_sha256, load_network
-from ..network.online import fetch_osm
+from ..network.load import file_sha256
 from ..network.walk import WalkNetwork
 from ..report.compare import PROFILE_FILES, profile_table, write_profile_files
 from ..report.coverage import coverage_file_names, write_coverage_files
+from .inputs import Stage, load_layers, read_inputs
+from .outputs import MANIFEST_NAME, Files, text_files, write_result_folder
 
 __all__ = [
     "MANIFEST_NAME",
     "CoverageJob",
     "JobOutcome",
     "RerunReport",
+    "compute_coverage",
+    "coverage_files",
     "load_layers",
     "rerun",
     "run_job",
     "write_job_outputs",
 ]
 
-MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 #: libraries whose versions can change the numbers or the bytes of the outputs
 _LIBRARIES = (
@@ -69,8 +64,6 @@ _LIBRARIES = (
     "osmium",
     "networkx",
 )
-
-Stage = Callable[[str], AbstractContextManager]
 
 
 @dataclass(frozen=True)
@@ -206,6 +199,8 @@ class JobOutcome:
         The profile table (`circle.scenarios.profile_table`), or ``None``.
     inputs
         The files read, by role (network, centres, communities, gates).
+    network, centres, communities
+        The walking network and the layers as read (the what-if map reuses them).
     """
 
     result: CoverageResult
@@ -213,148 +208,34 @@ class JobOutcome:
     inputs: dict[str, Path | str]
     network: WalkNetwork
     centres: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame | None = None
 
 
 def _masked(value: str | None) -> str | None:
-    return mask_url(value) if is_db_url(value) else value
+    return mask_url(value) if value is not None and is_db_url(value) else value
 
 
-def _source(value: str | Path) -> str | Path:
-    """A file path, or a database URL kept as text (a Path would mangle its ``//``)."""
-    return value if is_db_url(value) else Path(value)
-
-
-def _label(source: str | Path) -> str:
-    return mask_url(source) if is_db_url(source) else Path(source).name
-
-
-def _is_osm(path: str | Path) -> bool:
-    return not is_db_url(path) and Path(path).name.lower().endswith(OSM_SUFFIXES)
-
-
-def load_layers(
-    network_path: str | Path,
-    centres: str | None,
-    communities: str | None,
+def compute_coverage(
+    communities: gpd.GeoDataFrame,
+    centres: gpd.GeoDataFrame,
+    network: WalkNetwork,
     *,
-    columns: LayerColumns | None = None,
-    crs: str | None = None,
-    datum: str = "wgs84",
-    per_input: dict | None = None,
-    derived: dict | None = None,
-    derived_from: str | None = None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Centres and communities from files, or derived from OSM tags when ``None``.
-
-    Parameters
-    ----------
-    network_path
-        The network file (layers are derived from its tags when not given and not `derived`).
-    centres, communities
-        Layer files or ``None``.
-    columns, crs, datum
-        As for `circle.io.read_layer`.
-    per_input
-        ``{"centres": {"layer": …, "datum": …}, "communities": {…}}``: per-file layer (sheet)
-        and datum (``None`` values: the defaults).
-    derived
-        Layers already derived from OSM tags (`circle.extract.extract_layers`).
-    derived_from
-        Name of the OSM data they came from (default: the network file's name).
-
-    Returns
-    -------
-    centres, communities
-    """
-    network_path = _source(network_path)
-    per_input = per_input or {}
-    if (centres is None or communities is None) and derived is None:
-        if not _is_osm(network_path):
-            msg = (
-                f"{_label(network_path)}: a .graphml or database network has no tags to derive "
-                "layers from; give --centres and --communities"
-            )
-            raise ConfigError(msg)
-        features = read_tagged_features(network_path, OsmPresets().keys())
-        derived = extract_layers(features, presets=OsmPresets(), source=network_path.name)
-    out = []
-    for given, kind in ((centres, "centres"), (communities, "communities")):
-        if given is not None:
-            opts = per_input.get(kind, {})
-            out.append(
-                read_layer(
-                    given,
-                    columns=columns,
-                    crs=crs,
-                    kind=kind,
-                    layer=opts.get("layer"),
-                    datum=opts.get("datum") or datum,
-                )
-            )
-        else:
-            layer = derived[kind]
-            layer.attrs["source"] = (
-                f"{kind} derived from {derived_from or _label(network_path)} (OSM tags)"
-            )
-            layer.attrs["row_label"] = "feature"
-            out.append(layer)
-    return out[0], out[1]
-
-
-def _fill_population(job: CoverageJob, communities, derived: bool, features, source, presets):
-    """Population in the documented order: column, raster, OSM building estimate, count."""
-    if job.population_raster is None and not job.population_from_osm:
-        return communities
-    use_osm = job.population_from_osm or derived
-    if use_osm and features is None:
-        msg = (
-            f"{source}: --population-from-osm needs the network as an OSM file (.osm, .osm.pbf) "
-            "or downloaded with --place/--bbox"
-        )
-        raise ConfigError(msg)
-    if derived and job.population_raster is not None:
-        # the raster ranks above the OSM estimate a derived layer carries
-        communities = communities.drop(columns=["population", "population_source"])
-    return fill_population(
-        communities,
-        raster=job.population_raster,
-        osm_features=features if use_osm else None,
-        osm_source=source,
-        presets=presets,
-    )
-
-
-def _load_gates(job: CoverageJob, online_gates: gpd.GeoDataFrame | None, presets: OsmPresets):
-    network = _source(job.network)
-    online = online_gates is not None
-    choice = job.gates
-    if choice == "auto":
-        choice = "osm" if job.communities is None and (online or _is_osm(network)) else "none"
-    if choice == "none":
-        return None
-    if choice == "osm":
-        if online:
-            return online_gates
-        if not _is_osm(network):
-            msg = f"{_label(network)}: --gates osm needs an OSM network file (.osm, .osm.pbf, …)"
-            raise ConfigError(msg)
-        return gates_from_osm(network, presets=presets)
-    columns = LayerColumns(id=job.columns.id, lon=job.columns.lon, lat=job.columns.lat)
-    return read_layer(job.gates, columns=columns, crs=job.layer_crs, kind="gates", datum=job.datum)
-
-
-def run_job(
-    job: CoverageJob,
-    *,
+    config: CircleConfig = DEFAULT_CONFIG,
+    gates: gpd.GeoDataFrame | None = None,
+    groups: tuple[str, ...] | None = None,
+    profiles: tuple[str, ...] = (),
     stage: Stage | None = None,
     coverage: Callable[..., CoverageResult] | None = None,
-) -> JobOutcome:
-    """Read a job's inputs and compute its coverage (and profile table).
+) -> tuple[CoverageResult, pd.DataFrame | None]:
+    """The coverage of a study area (and its table of walking profiles), as `circle coverage`.
 
     Parameters
     ----------
-    job
-        The run.
+    communities, centres, network, config, gates, groups
+        As for `circle.coverage.coverage_report`.
+    profiles
+        Walking profile names for the side-by-side table (`circle.config.PROFILES`; ``()``:
+        none).
     stage
         A context-manager factory called with a description of each step (progress messages).
     coverage
@@ -363,84 +244,79 @@ def run_job(
 
     Returns
     -------
-    JobOutcome
+    result, profiles
+        The coverage, and the profile table (`circle.report.compare.profile_table`) or None.
     """
     stage = stage or (lambda text: nullcontext())
-    profiles = parse_profiles(",".join(job.profiles)) if job.profiles else ()
-    network = _source(job.network)
-    presets = presets_from_file(job.presets) if job.presets else OsmPresets()
-    online = job.place is not None or job.bbox is not None
-    need_derived = job.centres is None or job.communities is None
-    features = None
-    inputs = {}
-    with stage(f"reading the walking network {job.place or job.bbox or _label(network)}"):
-        if online:
-            net, features = fetch_osm(
-                place=job.place, bbox=job.bbox, presets=presets,
-                min_component_m=job.config.min_component_m,
-            )
-            source = net.source["file"]
-            inputs["network"] = cache_dir() / net.source["cache"]
-        else:
-            net = load_network(network, min_component_m=job.config.min_component_m)
-            source = _label(network)
-            inputs["network"] = network
-            if _is_osm(network) and (need_derived or job.population_from_osm):
-                features = read_tagged_features(network, presets.keys())
-    with stage("reading centres, communities and gates"):
-        derived = None
-        if need_derived and features is not None:
-            derived = extract_layers(features, presets=presets, source=source)
-        per_input = {
-            "centres": {"layer": job.centres_layer, "datum": job.centres_datum},
-            "communities": {"layer": job.communities_layer, "datum": job.communities_datum},
-        }
-        centres, communities = load_layers(
-            network, job.centres, job.communities, columns=job.columns, crs=job.layer_crs,
-            datum=job.datum, per_input=per_input, derived=derived, derived_from=source,
-        )
-        communities = _fill_population(
-            job, communities, job.communities is None, features, source, presets
-        )
-        if job.by is not None or job.areas is not None:
-            area_polygons = None
-            if job.areas is not None:
-                area_polygons = read_layer(
-                    job.areas, crs=job.layer_crs, kind="areas", layer=job.areas_layer,
-                    datum=job.datum,
-                )
-            communities = assign_areas(
-                communities, by=job.by, areas=area_polygons, name_column=job.areas_name_column
-            )
-        online_gates = None
-        if online:
-            online_gates = gates_from_features(features, presets=presets, source=source)
-        gates = _load_gates(job, online_gates, presets)
-    options = {"gates": gates, "groups": job.group_columns}
+    walks = parse_profiles(",".join(profiles)) if profiles else ()
     with stage("walking to the nearest centre"):
         result = (coverage or coverage_report)(
-            communities, centres, net, config=job.config, **options
+            communities, centres, network, config=config, gates=gates, groups=groups
         )
     table = None
-    if profiles:
-        with stage(f"walking at {len(profiles)} profiles' speeds"):
+    if walks:
+        with stage(f"walking at {len(walks)} profiles' speeds"):
             table = profile_table(
-                communities, centres, net, profiles=profiles, config=job.config, **options
+                communities, centres, network, profiles=walks, config=config, gates=gates,
+                groups=groups,
             )
-    for role, given in (
-        ("centres", job.centres),
-        ("communities", job.communities),
-        ("presets", job.presets),
-        ("population_raster", job.population_raster),
-        ("areas", job.areas),
-    ):
-        if given is not None:
-            inputs[role] = _source(given)
-    if job.gates not in ("auto", "none", "osm"):
-        inputs["gates"] = Path(job.gates)
-    return JobOutcome(
-        result=result, profiles=table, inputs=inputs, network=net, centres=centres
+    return result, table
+
+
+def run_job(
+    job: CoverageJob,
+    *,
+    stage: Stage | None = None,
+    coverage: Callable[..., CoverageResult] | None = None,
+) -> JobOutcome:
+    """Read a job's inputs (`circle.runs.inputs.read_inputs`) and compute its coverage and
+    profile table (`compute_coverage`).
+
+    Parameters
+    ----------
+    job
+        The run.
+    stage
+        A context-manager factory called with a description of each step (progress messages).
+    coverage
+        As for `compute_coverage`.
+
+    Returns
+    -------
+    JobOutcome
+    """
+    if job.profiles:
+        parse_profiles(",".join(job.profiles))  # a bad name fails before any reading
+    inputs = read_inputs(job, stage=stage)
+    result, table = compute_coverage(
+        inputs.communities, inputs.centres, inputs.network, config=job.config,
+        gates=inputs.gates, groups=job.group_columns, profiles=job.profiles, stage=stage,
+        coverage=coverage,
     )
+    return JobOutcome(
+        result=result, profiles=table, inputs=inputs.files, network=inputs.network,
+        centres=inputs.centres, communities=inputs.communities,
+    )
+
+
+def coverage_files(
+    result: CoverageResult,
+    profiles: pd.DataFrame | None = None,
+    *,
+    lang: str = "en",
+    csv_header: str = "en",
+) -> list[Files]:
+    """coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv with a roll-up) and,
+    with a profile table, profiles.csv/.md/.json (`lang`: the Markdown files' language)."""
+    parts = [
+        Files(
+            coverage_file_names(result),
+            lambda d: write_coverage_files(result, d, lang=lang, csv_header=csv_header),
+        ),
+    ]
+    if profiles is not None:
+        parts.append(Files(PROFILE_FILES, lambda d: write_profile_files(profiles, d, lang=lang)))
+    return parts
 
 
 def input_sha256(path: Path) -> str:
@@ -512,42 +388,36 @@ def write_job_outputs(
     list of Path
         The written files, the manifest last.
     """
-    extra_files = extra_files or {}
-    names = coverage_file_names(outcome.result)
-    names += list(PROFILE_FILES) if outcome.profiles is not None else []
-    every = [*names, *extra_files, MANIFEST_NAME]
-    with atomic_output_dir(out_dir, every, overwrite=overwrite) as staging:
-        write_coverage_files(outcome.result, staging, lang=lang, csv_header=csv_header)
-        for name, text in extra_files.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        if outcome.profiles is not None:
-            write_profile_files(outcome.profiles, staging, lang=lang)
-        manifest = {
+    result = outcome.result
+    parts = coverage_files(result, outcome.profiles, lang=lang, csv_header=csv_header)
+    checked = [name for part in parts for name in part.names]
+    parts.append(text_files(extra_files or {}))
+
+    def manifest(staging: Path) -> dict:
+        return {
             "circle_manifest": MANIFEST_VERSION,
             "command": "coverage",
             "job": job.as_dict(),
             "inputs": {role: _input_record(role, path, outcome)
                        for role, path in outcome.inputs.items()},
             "network": {
-                k: outcome.result.sources["network"].get(k)
-                for k in ("file", "sha256", "newest_way_edit")
+                k: result.sources["network"].get(k) for k in ("file", "sha256", "newest_way_edit")
             },
             "versions": _versions(),
             "presentation": {"lang": lang, "csv_header": csv_header},
-            "outputs": {name: file_sha256(staging / name) for name in names},
+            "outputs": {name: file_sha256(staging / name) for name in checked},
             "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-        (staging / MANIFEST_NAME).write_text(text, encoding="utf-8")
-    return [Path(out_dir) / n for n in every]
+
+    return write_result_folder(out_dir, parts, overwrite=overwrite, manifest=manifest)
 
 
 def _input_record(role: str, path: Path | str, outcome: JobOutcome) -> dict:
     if is_db_url(path):  # a database table has no file bytes to hash; the outputs are still checked
-        return {"path": mask_url(path), "sha256": None}
+        return {"path": mask_url(str(path)), "sha256": None}
     # the network's digest was taken when it was loaded; do not read a large file twice
     known = outcome.result.sources["network"].get("sha256") if role == "network" else None
-    return {"path": str(Path(path).resolve()), "sha256": known or input_sha256(path)}
+    return {"path": str(Path(path).resolve()), "sha256": known or input_sha256(Path(path))}
 
 
 @dataclass(frozen=True)
@@ -651,8 +521,8 @@ def rerun(
         if out_dir is None:
             shutil.rmtree(target, ignore_errors=True)
     if differing:
-        then, now = manifest.get("versions", {}), _versions()
-        changed = [f"{k} {then.get(k)} → {now.get(k)}" for k in now if then.get(k) != now.get(k)]
+        then, current = manifest.get("versions", {}), _versions()
+        changed = [f"{k} {then.get(k)} → {v}" for k, v in current.items() if then.get(k) != v]
         hint = f"; versions differ: {', '.join(changed)}" if changed else ""
         msg = f"{manifest_path}: the rerun differs in {'; '.join(differing)}{hint}"
         raise ReproducibilityError(msg)

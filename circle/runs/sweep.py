@@ -10,16 +10,16 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ..config import CircleConfig
+from ..config import CircleConfig, default_search_limit_min
 from ..coverage.core import CoverageResult, coverage_report, summarise
 from ..errors import ConfigError, InputDataError
 from ..io.columns import LayerColumns
-from ..io.files import read_layer
-from ..io.outputs import atomic_output_dir
 from ..network.walk import WalkNetwork
 from ..report.coverage import coverage_table_for_output
 from ..report.siting import proposals_for_output
-from ..siting.core import SitingResult, candidates_from_osm, candidates_on_grid, site_new_centres
+from ..siting.core import SitingResult, site_new_centres
+from .candidates import gather, scenario_sources
+from .outputs import Files, write_result_folder
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -214,11 +214,8 @@ def scenario_candidates(
     -------
     geopandas.GeoDataFrame
     """
-    if spec == "osm":
-        return candidates_from_osm(network_path, exclude_ids={str(i) for i in centres["id"]})
-    if m := _GRID.match(spec):
-        return candidates_on_grid(network, float(m[1]))
-    return read_layer(spec, columns=columns or LayerColumns(), crs=crs, kind="candidates")
+    sources = scenario_sources(spec, columns=columns, crs=crs)
+    return gather(network_path, network, centres, sources)
 
 
 def run_siting_scenario(
@@ -271,7 +268,7 @@ def _scenario_config(path: Path, where: str, params: dict) -> CircleConfig:
         kwargs["thresholds_min"] = tuple(bands) if isinstance(bands, list) else (bands,)
     if "search_limit_min" not in kwargs:
         bands = kwargs.get("thresholds_min", CircleConfig().thresholds_min)
-        kwargs["search_limit_min"] = max(60.0, *bands)
+        kwargs["search_limit_min"] = default_search_limit_min(bands)
     try:
         return CircleConfig(**kwargs)
     except (ConfigError, TypeError) as err:
@@ -361,7 +358,8 @@ def write_sweep_outputs(
     sitings = sitings or {}
     names = [f"{name}.csv" for name in results] + ["comparison.csv"]
     names += [f"{name}.proposals.csv" for name in sitings]
-    with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
+
+    def write(staging: Path) -> None:
         for name, result in results.items():
             table = coverage_table_for_output(result).drop(columns="geometry")
             pd.DataFrame(table).to_csv(staging / f"{name}.csv", index=False, lineterminator="\n")
@@ -373,4 +371,6 @@ def write_sweep_outputs(
         comparison_table(results, sitings).to_csv(
             staging / "comparison.csv", index=False, lineterminator="\n"
         )
-    return [Path(out_dir) / n for n in names]
+
+    return write_result_folder(out_dir, [Files(names, write)], overwrite=overwrite)
+

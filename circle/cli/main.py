@@ -1,0 +1,70 @@
+"""The `circle` command group: logging, the global options, and the commands registered."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+
+import click
+
+from .. import __version__
+from ..errors import CircleWarning
+
+
+def _setup_logging(verbose: int, quiet: int) -> None:
+    level = max(logging.DEBUG, logging.WARNING - 10 * (verbose - quiet))
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("circle: %(message)s"))
+    root = logging.getLogger("circle")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+    # circle's own warnings (repaired geometry, assumed CRS) as one line each on stderr
+    warnings.simplefilter("always", CircleWarning)
+    default_show = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, CircleWarning):
+            click.echo(f"circle: warning: {message}", err=True)
+        else:
+            default_show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="circle")
+@click.option("-v", "--verbose", count=True, help="More messages on stderr (-vv for debugging).")
+@click.option("-q", "--quiet", count=True, help="Fewer messages on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
+    """circle: which communities reach an employment service centre within a 15-minute walk?
+
+    Run `circle coverage` for a report on the bundled demo data (real OpenStreetMap data of
+    central Helsinki), or give your own street network, centres and communities.
+    """
+    _setup_logging(verbose, quiet)
+    ctx.obj = {"verbose": verbose, "quiet": quiet}
+
+
+def _register() -> None:
+    from .compare import compare
+    from .coverage import coverage
+    from .extract import extract
+    from .isochrones import isochrones
+    from .map import map_command
+    from .rerun import rerun
+    from .site import site
+    from .sweep import sweep
+
+    for command in (coverage, compare, rerun, isochrones, map_command, sweep, extract, site):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point of the `circle` command."""
+    cli(prog_name="circle")

@@ -1,0 +1,680 @@
+"""The registry of the options the commands share (rasterio's ``rio/options.py`` is the model).
+
+Each decorator adds a group of options to a command; `pass_config` and `pass_columns` then hand
+the command one `CircleConfig` and one `LayerColumns` built from them. The groups and the commands
+that take them:
+
+- `input_options` (--network, --centres, --communities): coverage, map, site;
+  `centre_input_options` (--network, --centres): isochrones
+- `db_options` (--db, --network-table/-query, --centres-table/-query, --communities-table/-query),
+  resolved by `db_layer_sources`: coverage
+- `layer_file_options` (--centres-layer/-datum, --communities-layer/-datum): coverage
+- `run_options` (--speed-kmh, --minutes/-m, --max-snap-m), made a `CircleConfig` by
+  `pass_config`: coverage, isochrones, map, site
+- `layer_options` (--id/--name/--type/--population-column, --lon/--lat-column, --layer-crs,
+  --datum), the columns made a `LayerColumns` by `pass_columns`: coverage, isochrones, map,
+  site, sweep
+- `data_options` (--presets, --population-raster, --population-from-osm, --by, --areas,
+  --areas-name-column, --areas-layer, --place, --bbox): coverage
+- `partition_options` (--partition, --tile-km, --partition-by, --scheduler, --workers,
+  --work-dir): coverage, sweep; `partition_areas_option` (--areas): sweep
+- `candidate_options` (--candidates, --candidates-from-osm, --candidate-tag,
+  --candidates-grid-m): coverage (--whatif), site
+- `report_output_options` (--out DIR|URL, --overwrite, --format, --if-exists): site;
+  `output_options` (--out DIR, --overwrite): compare, rerun
+- `lang_option` (--lang): compare, coverage, map, site; `csv_header_option` (--csv-header):
+  coverage, site
+- `buffer_option` (--buffer-m): isochrones, map; `overwrite_file_option` (--overwrite): isochrones,
+  map
+
+Only click and light circle modules are imported here: ``circle --help`` reads no data library.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..bundled import DEFAULT_NETWORK
+from ..config import CircleConfig, default_search_limit_min, get_profile
+from ..i18n import LANGUAGES, default_lang, translator
+from ..io.choices import IF_EXISTS
+from ..io.datums import DATUMS
+from ..siting.tags import CANDIDATE_TAGS, DEFAULT_GRID_SPACING_M
+
+if TYPE_CHECKING:
+    from ..io.columns import LayerColumns
+
+#: help texts in the environment's language (CIRCLE_LANG, LC_ALL, LANG): click builds the help
+#: when the command modules are imported, so `--lang` cannot change it, but `CIRCLE_LANG=zh` can
+_h = translator(default_lang())
+
+#: the `LayerColumns` fields set by the ``--FIELD-column`` options of `layer_options`
+COLUMN_FIELDS = ("id", "name", "type", "population", "lon", "lat")
+
+
+def layer_options(f):
+    options = [
+        click.option(
+            "--datum",
+            type=click.Choice(DATUMS),
+            default="wgs84",
+            show_default=True,
+            help="Map datum of lon/lat input files: wgs84 (GPS, OSM), gcj02 (AMap/Gaode, "
+            "Tencent exports), bd09 (Baidu); converted to WGS84 on reading. Per file (coverage): "
+            "--centres-datum, --communities-datum.",
+        ),
+        click.option(
+            "--layer-crs",
+            metavar="CRS",
+            help="CRS of layers that declare none (CSV default EPSG:4326), e.g. EPSG:32651.",
+        ),
+        click.option(
+            "--lat-column",
+            metavar="NAME",
+            help="CSV/Excel latitude column (default: lat/latitude/y/纬度).",
+        ),
+        click.option(
+            "--lon-column",
+            metavar="NAME",
+            help="CSV/Excel longitude column (default: lon/lng/longitude/x/经度).",
+        ),
+        click.option(
+            "--population-column",
+            default="population",
+            show_default=True,
+            metavar="NAME",
+            help="Communities' population column (leave absent to count communities only).",
+        ),
+        click.option(
+            "--type-column",
+            default="type",
+            show_default=True,
+            metavar="NAME",
+            help="Centres' type column (community, village, enterprise, industrial_park, "
+            "college, business_district, other).",
+        ),
+        click.option(
+            "--name-column", default="name", show_default=True, metavar="NAME",
+            help="Name column of both layers.",
+        ),
+        click.option(
+            "--id-column", default="id", show_default=True, metavar="NAME",
+            help="Id column of both layers (ids must be unique).",
+        ),
+    ]
+    for option in options:
+        f = option(f)
+    return f
+
+
+class PathOrDb(click.Path):
+    """A file or folder path, or a ``postgresql://`` URL (kept as text: Path would mangle it)."""
+
+    def convert(self, value, param, ctx):
+        from ..io.db import is_db_url
+
+        if is_db_url(value):
+            return value
+        return super().convert(value, param, ctx)
+
+
+DB_LAYERS = ("network", "centres", "communities")
+
+
+def db_options(f):
+    """--db URL with --LAYER-table / --LAYER-query for the network, centres and communities."""
+    options = []
+    for layer in DB_LAYERS[::-1]:
+        options += [
+            click.option(
+                f"--{layer}-query",
+                metavar="SQL",
+                help=f"Read the {layer} from this SELECT on the --db database.",
+            ),
+            click.option(
+                f"--{layer}-table",
+                metavar="NAME",
+                help=f"Read the {layer} from this table or view ([schema.]name) of --db.",
+            ),
+        ]
+    options.append(
+        click.option(
+            "--db",
+            metavar="URL",
+            help="PostGIS database for the --*-table/--*-query options: postgresql://USER@HOST/DB "
+            "(password, port, ?service=NAME or the PG* environment variables as libpq reads them).",
+        )
+    )
+    for option in options:
+        f = option(f)
+    return f
+
+
+def db_layer_sources(ctx: click.Context, given: dict, db: str | None, tables: dict) -> dict:
+    """Replace the network/centres/communities sources by --db tables or queries where asked."""
+    from ..io.db import db_source, is_db_url
+
+    asked = [k for k, v in tables.items() if v is not None]
+    msg = None
+    if db is None and asked:
+        msg = f"--{asked[0].replace('_', '-')} needs --db URL"
+    elif db is not None and not is_db_url(db):
+        msg = "--db: give a postgresql://USER@HOST/DB URL"
+    elif db is not None and not asked:
+        msg = "--db needs a --centres-table, --communities-table, --network-table or --*-query"
+    if msg:
+        raise click.UsageError(msg, ctx=ctx)
+    out = dict(given)
+    for layer in DB_LAYERS:
+        table, query = tables.get(f"{layer}_table"), tables.get(f"{layer}_query")
+        if table is None and query is None:
+            continue
+        if table is not None and query is not None:
+            msg = f"give --{layer}-table or --{layer}-query, not both"
+        elif ctx.get_parameter_source(layer) is click.core.ParameterSource.COMMANDLINE:
+            msg = f"give --{layer} or a --db table/query for it, not both"
+        if msg:
+            raise click.UsageError(msg, ctx=ctx)
+        assert db is not None  # a table or query without --db was refused above
+        out[layer] = db_source(db, table=table, query=query)
+    return out
+
+
+def input_options(f, *, with_communities: bool = True):
+    options = [
+        click.option(
+            "--communities",
+            metavar="FILE|URL",
+            help="Communities (polygons or points) with an optional population column; same "
+            "formats. Default: the network's residential areas (landuse=residential), population "
+            "estimated from OSM buildings.",
+        )
+        if with_communities
+        else None,
+        click.option(
+            "--centres",
+            metavar="FILE|URL",
+            help="Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile, CSV "
+            "with lon/lat, or a PostGIS table (postgresql://USER@HOST/DB?table=centres). Default: "
+            "derived from the network's OSM tags (community centres, town "
+            "halls, job centres).",
+        ),
+        click.option(
+            "--network",
+            type=PathOrDb(dir_okay=False, path_type=Path),
+            metavar="FILE|URL",
+            default=DEFAULT_NETWORK,
+            show_default="bundled central Helsinki OSM extract",
+            help="Street network: .osm, .osm.bz2, .osm.pbf (e.g. a district cut from a Geofabrik "
+            "extract with osmium), an osmnx .graphml file, or a PostGIS table of street "
+            "centre-lines (postgresql://USER@HOST/DB?table=roads).",
+        ),
+    ]
+    for option in options:
+        if option is not None:
+            f = option(f)
+    return f
+
+
+def centre_input_options(f):
+    return input_options(f, with_communities=False)
+
+
+def layer_file_options(*kinds: str):
+    """Per input file: ``--KIND-layer`` (GeoPackage layer / Excel sheet) and ``--KIND-datum``."""
+
+    def decorate(f):
+        for kind in reversed(kinds):
+            f = click.option(
+                f"--{kind}-datum",
+                type=click.Choice(DATUMS),
+                help=f"Map datum of the {kind} file (default: --datum).",
+            )(f)
+            f = click.option(
+                f"--{kind}-layer",
+                metavar="NAME",
+                help=f"Layer of a GeoPackage or sheet of an Excel file holding the {kind} "
+                f"(default: the one named '{kind}', else the only one).",
+            )(f)
+        return f
+
+    return decorate
+
+
+def data_options(f):
+    """Tag presets, population sources, roll-up areas and downloads (issue 7)."""
+    options = [
+        click.option(
+            "--bbox",
+            metavar="W,S,E,N",
+            help="Instead of --network: download a bounding box (WGS84 degrees "
+            "west,south,east,north) with osmnx; needs internet once, then cached.",
+        ),
+        click.option(
+            "--place",
+            metavar="TEXT",
+            help="Instead of --network: download the walking network and OSM tags of a place "
+            '(e.g. "和平区, 沈阳市") with osmnx; needs internet once, then cached.',
+        ),
+        click.option(
+            "--areas-layer",
+            metavar="NAME",
+            help="Layer of a GeoPackage holding the areas (default: 'areas', else the only one).",
+        ),
+        click.option(
+            "--areas-name-column",
+            default="name",
+            show_default=True,
+            metavar="NAME",
+            help="Column of --areas holding the area names.",
+        ),
+        click.option(
+            "--areas",
+            "areas_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help="Area polygons (street offices 街道, districts) to roll the report up by: a "
+            "community belongs to the area holding its representative point.",
+        ),
+        click.option(
+            "--by",
+            metavar="COLUMN",
+            help="Roll the report up by this column of the communities (e.g. street, 街道).",
+        ),
+        click.option(
+            "--population-from-osm",
+            is_flag=True,
+            help="Estimate the population of communities without a figure from OSM building "
+            "floor area in the network's OSM file (footprint × levels ÷ 40 m² per person).",
+        ),
+        click.option(
+            "--population-raster",
+            type=click.Path(dir_okay=False, path_type=Path),
+            metavar="FILE",
+            help="Population raster (people per pixel, e.g. WorldPop GeoTIFF), summed over "
+            "each community without a population figure.",
+        ),
+        click.option(
+            "--presets",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="TOML or JSON file overriding the OSM tag presets (which tags make centres, "
+            "communities, gates; population assumptions). See the README.",
+        ),
+    ]
+    for option in options:
+        f = option(f)
+    return f
+
+
+def lang_option(f):
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        default=default_lang,
+        show_default="zh when CIRCLE_LANG, LC_ALL or LANG starts with zh, else en",
+        help=_h(
+            "Language of what people read: the printed summary, summary.md and the map. "
+            "File columns and JSON keys stay English."
+        ),
+    )(f)
+
+
+def csv_header_option(f):
+    return click.option(
+        "--csv-header",
+        type=click.Choice(LANGUAGES),
+        default="en",
+        show_default=True,
+        help=_h(
+            "Header of the CSV files: en = the column names (for scripts); zh = Chinese column "
+            "names, UTF-8 with BOM so that Excel shows them. The values are the same."
+        ),
+    )(f)
+
+
+def run_options(f):
+    options = [
+        click.option(
+            "--max-snap-m",
+            type=float,
+            default=500.0,
+            show_default=True,
+            help=_h(
+                "A community or centre farther than this (metres) from every walkable street "
+                "is off the network."
+            ),
+        ),
+        click.option(
+            "--minutes",
+            "-m",
+            type=float,
+            multiple=True,
+            default=(5.0, 10.0, 15.0),
+            show_default=True,
+            help=_h(
+                "Walk-time band in minutes; repeat for several. The largest is the circle "
+                "(the 'covered' column)."
+            ),
+        ),
+        click.option(
+            "--speed-kmh",
+            type=float,
+            default=4.0,
+            show_default=True,
+            help=_h(
+                "Walking speed. 4 km/h walks 1,000 m in 15 minutes (GB 50180-2018's 800-1,000 m "
+                "for the 15-minute life circle); many studies use 4.8-5."
+            ),
+        ),
+    ]
+    for option in options:
+        f = option(f)
+    return f
+
+
+def partition_options(f):
+    options = [
+        click.option(
+            "--work-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            metavar="DIR",
+            help="Folder for the parts' networks and outputs (default: a 'parts' folder in the "
+            "cache). Every worker must see it at this path; a rerun skips the parts already "
+            "complete there.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Worker processes of the local Dask cluster (default: one per core).",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            help="Run the parts on this existing Dask cluster instead of a local one.",
+        ),
+        click.option(
+            "--partition-by",
+            metavar="COLUMN",
+            help="Run one part per value of this column of --areas (e.g. city).",
+        ),
+        click.option(
+            "--tile-km",
+            type=float,
+            default=10.0,
+            show_default=True,
+            help="Tile side for --partition tiles.",
+        ),
+        click.option(
+            "--partition",
+            type=click.Choice(["tiles"]),
+            help="Cut the study area into square tiles (each with a halo that keeps its walks "
+            "exact) and run them on a Dask cluster.",
+        ),
+    ]
+    for option in options:
+        f = option(f)
+    return f
+
+
+def report_output_options(files: str, db_tables: str | None = None):
+    """--out, --overwrite and --format; `files` names what --out receives. With `db_tables`
+    (the tables written), --out also takes a PostGIS URL and --if-exists is added."""
+
+    def decorate(f):
+        db_options = [
+            click.option(
+                "--if-exists",
+                type=click.Choice(IF_EXISTS),
+                show_default="fail",
+                help="When --out is a database and a result table exists: fail (name it), "
+                "replace it, or append the rows.",
+            )
+        ]
+        out_help = f"Folder for {files}."
+        if db_tables:
+            out_help += (
+                " Or a PostGIS database, postgresql://USER@HOST/DB?schema=circle, for the "
+                f"tables {db_tables} (written in one transaction)."
+            )
+        options = [
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["table", "markdown", "json"]),
+                default="table",
+                show_default=True,
+                help="What to print on stdout: a short table, the Markdown report, or the JSON "
+                "summary.",
+            ),
+            click.option(
+                "--overwrite/--no-overwrite",
+                default=False,
+                show_default=True,
+                help="Replace output files that already exist in --out.",
+            ),
+            click.option(
+                "--out",
+                type=PathOrDb(file_okay=False, path_type=Path) if db_tables else click.Path(
+                    file_okay=False, path_type=Path
+                ),
+                metavar="DIR|URL" if db_tables else "DIR",
+                help=out_help,
+            ),
+        ]
+        for option in options + (db_options if db_tables else []):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def partition_areas_option(f):
+    """--areas for `circle sweep` (`circle coverage` shares its roll-up --areas)."""
+    return click.option(
+        "--areas",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="Polygons of the parts (e.g. the cities of a province), for --partition-by.",
+    )(f)
+
+
+def _parse_tags(ctx, param, values):
+    """``KEY=VALUE`` or ``KEY=VALUE:TYPE`` options as ``{(key, value): type}``."""
+    from .._validate import CENTRE_TYPES
+
+    tags = {}
+    for text in values:
+        pair, _, ctype = text.partition(":")
+        key, eq, value = pair.partition("=")
+        if not (eq and key and value):
+            msg = f"{text!r} is not KEY=VALUE (e.g. amenity=library)"
+            raise click.BadParameter(msg)
+        if ctype and ctype not in CENTRE_TYPES:
+            msg = f"{text!r}: type must be one of {', '.join(CENTRE_TYPES)}"
+            raise click.BadParameter(msg)
+        tags[(key, value)] = ctype or CANDIDATE_TAGS.get((key, value), "other")
+    return tags or None
+
+
+_DEFAULT_TAGS_HELP = ", ".join(f"{k}={v}" for k, v in CANDIDATE_TAGS)
+
+
+def candidate_options(f):
+    """The candidate-site options shared by `circle site` and `circle coverage --whatif`."""
+    for option in reversed(_CANDIDATE_OPTIONS):
+        f = option(f)
+    return f
+
+
+_CANDIDATE_OPTIONS = [
+    click.option(
+        "--candidates",
+        "candidates_file",
+        metavar="FILE",
+        help="Candidate sites (points or polygons; id, name, type columns), e.g. vacant public "
+        "buildings, enterprises, industrial parks, colleges; same formats as --centres.",
+    ),
+    click.option(
+        "--candidates-from-osm",
+        "from_osm",
+        is_flag=True,
+        help="Candidate sites from the network's OSM tags (the default when no candidate source "
+        f"is given): {_DEFAULT_TAGS_HELP}.",
+    ),
+    click.option(
+        "--candidate-tag",
+        "candidate_tags",
+        multiple=True,
+        metavar="KEY=VALUE[:TYPE]",
+        callback=_parse_tags,
+        help="Use these OSM tags instead of the defaults (implies --candidates-from-osm); repeat "
+        "for several, e.g. --candidate-tag amenity=school:college.",
+    ),
+    click.option(
+        "--candidates-grid-m",
+        type=click.FloatRange(min=0, min_open=True),
+        is_flag=False,
+        flag_value=DEFAULT_GRID_SPACING_M,
+        metavar="[SPACING]",
+        help="Candidate sites on the street network: one street node per SPACING x SPACING "
+        f"metres square; SPACING is {DEFAULT_GRID_SPACING_M:g} when left out.",
+    ),
+]
+
+
+def output_options(out_help: str):
+    """--out FOLDER and --overwrite, for commands that write files."""
+
+    def decorate(f):
+        f = click.option(
+            "--overwrite/--no-overwrite",
+            default=False,
+            show_default=True,
+            help="Replace output files that already exist in --out.",
+        )(f)
+        return click.option(
+            "--out", type=click.Path(file_okay=False, path_type=Path), help=out_help
+        )(f)
+
+    return decorate
+
+
+def buffer_option(f):
+    return click.option(
+        "--buffer-m",
+        type=float,
+        default=25.0,
+        show_default=True,
+        help="Isochrones are the reached parts of streets widened by this margin on each side "
+        "(the walk from the street to a door).",
+    )(f)
+
+
+def overwrite_file_option(f):
+    return click.option(
+        "--overwrite/--no-overwrite",
+        default=False,
+        show_default=True,
+        help="Replace the output file if it exists.",
+    )(f)
+
+
+def _check_suffix(ctx, param, value: Path) -> Path:
+    from ..io.outputs import OUTPUT_SUFFIXES
+
+    if value.suffix.lower() not in OUTPUT_SUFFIXES:
+        msg = f"{value}: use a .geojson or .gpkg file name"
+        raise click.BadParameter(msg, ctx=ctx, param=param)
+    return value
+
+
+# ---- option groups -> the objects a command works with -------------------------------------------
+
+
+def columns_from(options: dict[str, Any]) -> LayerColumns:
+    """The `layer_options` column values (popped from `options`) as one `LayerColumns`."""
+    from ..io.columns import LayerColumns
+
+    return LayerColumns(**{name: options.pop(f"{name}_column") for name in COLUMN_FIELDS})
+
+
+def pass_columns(f: Callable) -> Callable:
+    """Hand the command one `LayerColumns` as ``columns`` instead of the six column options."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["columns"] = columns_from(kwargs)
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def make_config(
+    ctx: click.Context,
+    speed_kmh: float,
+    minutes: tuple[float, ...],
+    max_snap_m: float,
+    *,
+    search_limit_min: float | None = None,
+    profile: str | None = None,
+    **fields: Any,
+) -> CircleConfig:
+    """The `CircleConfig` of the `run_options` (and a command's own fields); a bad value or
+    --profile given with --speed-kmh is a usage error (exit 2)."""
+    from ..errors import ConfigError
+
+    if profile is not None:
+        if ctx.get_parameter_source("speed_kmh") is not click.core.ParameterSource.DEFAULT:
+            msg = (
+                f"--profile {profile} sets the walking speed ({get_profile(profile).speed_kmh:g} "
+                "km/h); give --profile or --speed-kmh, not both"
+            )
+            raise click.UsageError(msg, ctx=ctx)
+        speed_kmh = get_profile(profile).speed_kmh
+    if search_limit_min is None:
+        search_limit_min = default_search_limit_min(minutes)
+    try:
+        return CircleConfig(
+            walk_speed_kmh=speed_kmh,
+            thresholds_min=tuple(minutes),
+            max_snap_m=max_snap_m,
+            search_limit_min=search_limit_min,
+            **fields,
+        )
+    except ConfigError as err:
+        raise click.UsageError(str(err), ctx=ctx) from err
+
+
+def pass_config(**fields: str) -> Callable[[Callable], Callable]:
+    """Hand the command one `CircleConfig` as ``config`` instead of the `run_options` values.
+
+    `fields` maps further `CircleConfig` fields to the options holding them, e.g.
+    ``pass_config(isochrone_buffer_m="buffer_m")``; --search-limit-min and --profile are used
+    when the command has them.
+    """
+
+    def decorate(f: Callable) -> Callable:
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            extra = {field: kwargs.pop(option) for field, option in fields.items()}
+            for option in ("search_limit_min", "profile"):
+                if option in kwargs:
+                    extra[option] = kwargs.pop(option)
+            kwargs["config"] = make_config(
+                click.get_current_context(),
+                kwargs.pop("speed_kmh"),
+                kwargs.pop("minutes"),
+                kwargs.pop("max_snap_m"),
+                **extra,
+            )
+            return f(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

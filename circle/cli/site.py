@@ -1,0 +1,221 @@
+"""``circle site``: propose sites for new centres."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import click
+
+from .common import Progress, finished, handle_errors, label, layers_job
+from .options import (
+    _h,
+    candidate_options,
+    csv_header_option,
+    input_options,
+    lang_option,
+    layer_options,
+    pass_columns,
+    pass_config,
+    report_output_options,
+    run_options,
+)
+
+if TYPE_CHECKING:
+    from ..config import CircleConfig
+    from ..io.columns import LayerColumns
+
+
+@click.command(
+    short_help=_h("Propose sites for new centres: the best K, or the fewest for everyone.")
+)
+@click.option(
+    "--add",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Propose K new sites that newly cover the most people (maximal covering).",
+)
+@click.option(
+    "--cover-all",
+    is_flag=True,
+    help="Propose the fewest new sites that cover every community a candidate can reach "
+    "(set covering); the rest are listed with the reason.",
+)
+@input_options
+@candidate_options
+@click.option(
+    "--solver",
+    type=click.Choice(["milp", "greedy"]),
+    default="milp",
+    show_default=True,
+    help="milp: exact (HiGHS), reports the gap; greedy: fast for very large problems, "
+    "with a bound and gap.",
+)
+@click.option(
+    "--time-limit-s",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    default=60.0,
+    show_default=True,
+    help="Time limit of the MILP; when reached, the best answer so far and its gap are reported.",
+)
+@click.option(
+    "--demand",
+    metavar="COLUMN",
+    help="Count the people of this key group (a count column of the communities, e.g. "
+    "graduates) instead of the population: --add K then brings the most of them within the "
+    "circle. Empty cells count 0 (the summary says how many).",
+)
+@run_options
+@layer_options
+@report_output_options(
+    "proposals.csv, proposals.geojson, summary.md and summary.json",
+    db_tables="proposals and siting_summary",
+)
+@click.option(
+    "--map",
+    "with_map",
+    is_flag=True,
+    help="Also write map.html into --out: a what-if map that opens with no internet, where "
+    "clicking candidate sites shows who they bring within the circle (proposals start on).",
+)
+@lang_option
+@csv_header_option
+@pass_config()
+@pass_columns
+@handle_errors
+@click.pass_context
+def site(
+    ctx: click.Context,
+    add: int | None,
+    cover_all: bool,
+    network: Path,
+    centres: str | None,
+    communities: str | None,
+    candidates_file: str | None,
+    from_osm: bool,
+    candidate_tags: dict | None,
+    candidates_grid_m: float | None,
+    solver: Literal["milp", "greedy"],
+    time_limit_s: float,
+    demand: str | None,
+    config: CircleConfig,
+    columns: LayerColumns,
+    layer_crs: str | None,
+    datum: str,
+    out: Path | str | None,
+    overwrite: bool,
+    if_exists: str | None,
+    fmt: str,
+    with_map: bool,
+    lang: str,
+    csv_header: str,
+) -> None:
+    """Where should new employment service centres go?
+
+    Candidate sites come from a file, from the network's OSM tags, or from a grid over the
+    street network (several sources combine); the existing centres stay. --add K picks the K
+    sites that newly bring the most people within the circle (the largest --minutes);
+    --cover-all picks the fewest sites that bring in every community a candidate can reach.
+    The "after" figures equal a `circle coverage` run with the proposals added to the centres.
+
+    \b
+    Examples:
+      $ circle site --add 3
+      $ circle site --cover-all --candidates-grid-m 150
+      $ circle site --add 2 --communities communities.gpkg --demand graduates
+      $ circle site --add 3 --out "postgresql://planner@gis.example/city?schema=circle" \\
+          --if-exists replace
+      $ circle site --add 5 --network shenhe.osm.pbf --centres centres.csv \\
+          --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
+      $ circle site --add 3 --out sites/ --map     # then open sites/map.html and click
+    """
+    from ..io.db import is_db_url
+    from ..runs.candidates import CandidateSources
+    from ..runs.site import run_siting
+
+    if (add is None) == (not cover_all):
+        msg = "give either --add K or --cover-all"
+        raise click.UsageError(msg, ctx=ctx)
+    to_db = out is not None and is_db_url(out)
+    check_out_options(ctx, out, overwrite, if_exists, with_map=with_map)
+    sources = CandidateSources(
+        file=candidates_file, from_osm=from_osm, tags=candidate_tags, grid_m=candidates_grid_m,
+        columns=columns, layer_crs=layer_crs, datum=datum,
+    )
+    sources.check(network)
+    started = time.perf_counter()
+    progress = Progress.of(ctx)
+    job = layers_job(
+        network, centres, communities, columns=columns, layer_crs=layer_crs, datum=datum,
+        config=config,
+    )
+    outcome = run_siting(
+        job, sources, add=add, cover_all=cover_all, solver=solver, time_limit_s=time_limit_s,
+        demand=demand, stage=progress.stage,
+    )
+    _write_siting(outcome, out, to_db, progress, overwrite=overwrite, if_exists=if_exists,
+                  with_map=with_map, lang=lang, csv_header=csv_header)
+    _print_siting(outcome.result, fmt, lang)
+    finished(ctx, started)
+
+
+def check_out_options(
+    ctx: click.Context, out: Path | str | None, overwrite: bool, if_exists: str | None, *,
+    with_map: bool,
+) -> None:
+    """--out as a folder or a database: --overwrite, --if-exists and --map must fit it."""
+    from ..io.db import is_db_url
+
+    to_db = out is not None and is_db_url(out)
+    msg = None
+    if to_db and overwrite:
+        msg = "--overwrite is for an --out folder; use --if-exists"
+    elif if_exists is not None and not to_db:
+        msg = "--if-exists is for an --out database; use --overwrite"
+    elif with_map and (out is None or to_db):
+        msg = "--map writes map.html into the --out folder: give --out DIR"
+    if msg:
+        raise click.UsageError(msg, ctx=ctx)
+
+
+def _write_siting(outcome, out, to_db: bool, progress: Progress, **options) -> None:
+    """The what-if map, then the result folder or database tables."""
+    from ..maps.coverage_map import map_html
+    from ..runs.maps import draw_whatif_map
+    from ..runs.site import write_siting_folder
+
+    extra = {}
+    if options["with_map"]:
+        with progress.stage("drawing the what-if map"):
+            m = draw_whatif_map(
+                outcome.result, outcome.network, outcome.centres, outcome.result.config
+            )
+            extra["map.html"] = map_html(m)
+    if to_db:
+        from ..io.db import write_db_tables
+        from ..report.siting import siting_tables
+
+        with progress.stage(f"writing {label(out)}"):
+            tables = siting_tables(outcome.result)
+            write_db_tables(out, tables, if_exists=options["if_exists"] or "fail")
+    elif out is not None:
+        with progress.stage(f"writing {out}"):
+            write_siting_folder(
+                outcome.result, out, overwrite=options["overwrite"], extra_files=extra,
+                lang=options["lang"], csv_header=options["csv_header"],
+            )
+
+
+def _print_siting(result, fmt: str, lang: str) -> None:
+    from ..report.coverage import summary_json
+    from ..report.siting import siting_markdown, siting_text
+    from ..siting.core import siting_summary
+
+    summary = siting_summary(result)
+    if fmt == "json":
+        click.echo(summary_json(summary), nl=False)
+    else:
+        text = siting_text if fmt == "table" else siting_markdown
+        click.echo(text(summary, lang=lang), nl=False)

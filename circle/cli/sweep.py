@@ -1,0 +1,143 @@
+"""``circle sweep``: coverage for several scenarios, compared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..bundled import DEFAULT_NETWORK
+from .common import Progress, handle_errors, label, layers_job
+from .options import _h, layer_options, partition_areas_option, partition_options, pass_columns
+from .partition import partitioning, run_parts
+
+if TYPE_CHECKING:
+    from ..io.columns import LayerColumns
+
+
+@click.command(short_help=_h("Run coverage for several scenarios and compare them."))
+@click.argument("scenarios", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--network",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_NETWORK,
+    show_default="bundled central Helsinki OSM extract",
+    help="Street network, as for `circle coverage`.",
+)
+@click.option("--centres", metavar="FILE", help="Centres, as for `circle coverage`.")
+@click.option("--communities", metavar="FILE", help="Communities, as for `circle coverage`.")
+@layer_options
+@partition_options
+@partition_areas_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for <scenario>.csv (one coverage table per scenario) and comparison.csv.",
+)
+@click.option(
+    "--overwrite/--no-overwrite",
+    default=False,
+    show_default=True,
+    help="Replace output files that already exist in --out.",
+)
+@pass_columns
+@handle_errors
+@click.pass_context
+def sweep(
+    ctx: click.Context,
+    scenarios: Path,
+    network: Path,
+    centres: str | None,
+    communities: str | None,
+    columns: LayerColumns,
+    layer_crs: str | None,
+    datum: str,
+    out: Path,
+    overwrite: bool,
+    **partition_opts: Any,
+) -> None:
+    """Run coverage once per scenario of a TOML file, as Dask tasks, and compare the scenarios.
+
+    Each scenario sets speed_kmh, minutes, max_snap_m and search_limit_min (a [defaults]
+    table applies to all). One task runs per (part, scenario): with --partition tiles or
+    --partition-by the study area is cut into parts, otherwise it is one part. Writes one
+    coverage table per scenario (<name>.csv) and comparison.csv (coverage share per band).
+
+    A scenario with add = K first proposes K new centres, as `circle site --add K`, among its
+    candidates ("osm": the network's OSM tags, the default; "grid:200": one street node per
+    200 m square; or a file, relative to the scenarios file), then reports the coverage with
+    them added (<name>.proposals.csv lists them). Siting runs on the whole study area in this
+    process, not per part.
+
+    \b
+    scenarios.toml:
+      [defaults]
+      minutes = [5, 10, 15]
+      [[scenario]]
+      name = "baseline"
+      [[scenario]]
+      name = "slow-walkers"
+      speed_kmh = 3.0
+      [[scenario]]
+      name = "two-more"
+      add = 2
+      candidates = "grid:200"
+
+    \b
+    Examples:
+      $ circle sweep scenarios.toml --out sweep/
+      $ circle sweep scenarios.toml --network liaoning.osm.pbf --centres centres.gpkg \\
+          --communities communities.gpkg --partition tiles --tile-km 10 --out sweep/
+    """
+    from ..io.osm import OSM_SUFFIXES
+    from ..runs.inputs import read_inputs
+    from ..runs.sweep import comparison_table, comparison_text, read_scenarios, write_sweep_outputs
+
+    progress = Progress.of(ctx)
+    scenario_list = read_scenarios(scenarios)
+    configs = {s.name: s.config for s in scenario_list if s.add is None}
+    siting = [s for s in scenario_list if s.add is not None]
+    osm_needed = any(s.candidates == "osm" for s in siting)
+    if osm_needed and not Path(network).name.lower().endswith(OSM_SUFFIXES):
+        msg = (
+            f"{scenarios}: candidates = \"osm\" (the default for add) needs an OSM network "
+            f"file, not {label(network)}; give candidates = \"grid:200\" or a file"
+        )
+        raise click.UsageError(msg, ctx=ctx)
+    parts = partitioning(ctx, partition_opts, layer_crs, required=True)
+    job = layers_job(  # min_component_m is not a scenario key: the first scenario's is everyone's
+        network, centres, communities, columns=columns, layer_crs=layer_crs, datum=datum,
+        config=scenario_list[0].config,
+    )
+    inputs = read_inputs(job, stage=progress.stage, layers_stage="reading centres and communities")
+    results = {}
+    if configs:
+        with progress.stage(f"running {len(configs)} scenarios"):
+            results = run_parts(
+                ctx, partition_opts, communities=inputs.communities, centres=inputs.centres,
+                network=inputs.network, configs=configs, partitioning=parts,
+            )
+    sitings = _siting_scenarios(siting, job, inputs, results, progress)
+    results = {s.name: results[s.name] for s in scenario_list}  # in the file's order
+    with progress.stage(f"writing {out}"):
+        write_sweep_outputs(results, out, overwrite=overwrite, sitings=sitings)
+    click.echo(comparison_text(comparison_table(results, sitings)), nl=False)
+
+
+def _siting_scenarios(siting, job, inputs, results: dict, progress: Progress) -> dict:
+    """Run the siting scenarios on the whole area; their coverage goes into `results`."""
+    from ..runs.sweep import run_siting_scenario, scenario_candidates
+
+    sitings = {}
+    for s in siting:
+        with progress.stage(f"scenario {s.name}: siting {s.add} new centres (whole area)"):
+            candidates = scenario_candidates(
+                s.candidates, inputs.network, job.network, inputs.centres, columns=job.columns,
+                crs=job.layer_crs,
+            )
+            results[s.name], sitings[s.name] = run_siting_scenario(
+                s, inputs.communities, inputs.centres, inputs.network, candidates
+            )
+    return sitings

@@ -1,0 +1,116 @@
+"""Map and isochrone runs: the coverage map, the what-if maps and the walk-time polygons.
+
+`circle map`, `circle isochrones`, ``circle coverage --map/--whatif``, ``circle site --map`` and
+the notebook results (`circle.study`) draw through these.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+
+from ..config import CircleConfig
+from ..coverage.core import CoverageResult, coverage_report
+from ..coverage.isochrones import walk_isochrones
+from ..network.walk import WalkNetwork
+from ..siting.core import SitingResult
+from .candidates import CandidateSources, gather
+from .inputs import Stage, read_inputs
+from .job import CoverageJob, JobOutcome
+
+if TYPE_CHECKING:
+    import folium
+
+__all__ = [
+    "draw_coverage_map",
+    "draw_whatif_map",
+    "run_isochrones",
+    "run_map",
+    "whatif_of_run",
+]
+
+
+def draw_coverage_map(
+    result: CoverageResult,
+    network: WalkNetwork,
+    centres: gpd.GeoDataFrame,
+    config: CircleConfig,
+    **map_options: Any,
+) -> folium.Map:
+    """Isochrones of the centres, then the coverage map (`circle.maps.coverage_map`)."""
+    from ..maps.coverage_map import coverage_map
+
+    bands = walk_isochrones(network, centres, config=config, per_centre=False)
+    return coverage_map(result, isochrones=bands, network=network, **map_options)
+
+
+def draw_whatif_map(
+    result: SitingResult,
+    network: WalkNetwork,
+    centres: gpd.GeoDataFrame,
+    config: CircleConfig,
+    **map_options: Any,
+) -> folium.Map:
+    """Isochrones of the existing centres, then the what-if map of a siting result."""
+    from ..maps.whatif import whatif_map
+
+    bands = walk_isochrones(network, centres, config=config, per_centre=False)
+    return whatif_map(result, isochrones=bands, network=network, **map_options)
+
+
+def whatif_of_run(job: CoverageJob, outcome: JobOutcome, sources: CandidateSources) -> folium.Map:
+    """The what-if map of ``circle coverage --whatif``: the reach of every candidate, none chosen.
+
+    It reuses the network and layers the run read (with their per-file layers and datums) and
+    must agree with the run's coverage (`circle.maps.explore_candidates`).
+    """
+    from ..maps.whatif import explore_candidates
+
+    candidates = gather(job.network, outcome.network, outcome.centres, sources)
+    result = explore_candidates(
+        outcome.communities,
+        outcome.centres,
+        candidates,
+        outcome.network,
+        config=job.config,
+        baseline=outcome.result,
+    )
+    return draw_whatif_map(
+        result, outcome.network, outcome.centres, job.config, start_with_proposals=False
+    )
+
+
+def run_map(
+    job: CoverageJob, *, stage: Stage | None = None, **map_options: Any
+) -> tuple[CoverageResult, folium.Map]:
+    """Read the study area, walk to the nearest centre and draw the coverage map (`circle map`).
+
+    Returns
+    -------
+    result, map
+    """
+    stage = stage or (lambda text: nullcontext())
+    inputs = read_inputs(job, stage=stage, layers_stage="reading centres and communities")
+    with stage("walking to the nearest centre"):
+        result = coverage_report(
+            inputs.communities, inputs.centres, inputs.network, config=job.config
+        )
+    with stage("drawing the map"):
+        m = draw_coverage_map(result, inputs.network, inputs.centres, job.config, **map_options)
+    return result, m
+
+
+def run_isochrones(
+    job: CoverageJob, *, per_centre: bool = True, stage: Stage | None = None
+) -> gpd.GeoDataFrame:
+    """Read the centres and walk out from them (`circle isochrones`, `walk_isochrones`)."""
+    stage = stage or (lambda text: nullcontext())
+    inputs = read_inputs(
+        job, stage=stage, need_communities=False, layers_stage="reading centres and communities"
+    )
+    with stage("walking out from the centres"):
+        return walk_isochrones(
+            inputs.network, inputs.centres, config=job.config, per_centre=per_centre
+        )

@@ -1,0 +1,122 @@
+"""Siting runs: read the study area, gather the candidates, choose the sites, write the files.
+
+`circle site` and `circle.study.StudyArea.site` call these.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from ..network.walk import WalkNetwork
+from ..report.coverage import summary_json, write_csv
+from ..report.siting import SITING_FILES, proposals_for_output, siting_markdown
+from ..siting.core import SitingResult, site_new_centres, siting_summary
+from .candidates import CandidateSources, gather
+from .inputs import Stage, read_inputs
+from .job import CoverageJob
+from .outputs import Files, text_files, write_result_folder
+
+__all__ = ["SitingOutcome", "run_siting", "siting_files", "write_siting_folder"]
+
+
+@dataclass(frozen=True)
+class SitingOutcome:
+    """What `run_siting` read and chose."""
+
+    result: SitingResult
+    network: WalkNetwork
+    centres: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+
+
+def run_siting(
+    job: CoverageJob,
+    sources: CandidateSources,
+    *,
+    add: int | None = None,
+    cover_all: bool = False,
+    solver: Literal["milp", "greedy"] = "milp",
+    time_limit_s: float = 60.0,
+    demand: str | None = None,
+    stage: Stage | None = None,
+) -> SitingOutcome:
+    """Read the job's study area, gather the candidate sites and choose new sites among them.
+
+    Parameters
+    ----------
+    job
+        The inputs and the run parameters (``job.config``; the circle is its largest band).
+    sources
+        Where the candidate sites come from.
+    add, cover_all, solver, time_limit_s, demand
+        As for `circle.siting.site_new_centres`.
+    stage
+        A context-manager factory called with a description of each step (progress messages).
+
+    Returns
+    -------
+    SitingOutcome
+    """
+    inputs = read_inputs(
+        job, stage=stage, layers_stage="reading centres, communities and candidate sites"
+    )
+    candidates = gather(job.network, inputs.network, inputs.centres, sources)
+    with (stage or (lambda text: nullcontext()))("choosing sites"):
+        result = site_new_centres(
+            inputs.communities,
+            inputs.centres,
+            candidates,
+            inputs.network,
+            add=add,
+            cover_all=cover_all,
+            config=job.config,
+            solver=solver,
+            time_limit_s=time_limit_s,
+            demand=demand,
+        )
+    return SitingOutcome(result, inputs.network, inputs.centres, candidates)
+
+
+def siting_files(result: SitingResult, *, lang: str = "en", csv_header: str = "en") -> Files:
+    """proposals.csv, proposals.geojson, summary.md and summary.json of a siting result.
+
+    proposals.csv has ``lon`` and ``lat`` (full precision) after the proposal columns; the
+    GeoJSON keeps 15 decimals; `lang` is summary.md's language and `csv_header` the CSV's.
+    """
+
+    def write(folder: Path) -> None:
+        summary = siting_summary(result)
+        table = proposals_for_output(result)
+        csv = pd.DataFrame(table.drop(columns="geometry"))
+        csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
+        write_csv(csv, folder / SITING_FILES[0], header=csv_header)
+        table.to_file(
+            folder / SITING_FILES[1],
+            driver="GeoJSON",
+            engine="pyogrio",
+            layer_options={"COORDINATE_PRECISION": 15, "WRITE_BBOX": "NO"},
+        )
+        (folder / "summary.md").write_text(siting_markdown(summary, lang=lang), encoding="utf-8")
+        (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+
+    return Files(SITING_FILES, write)
+
+
+def write_siting_folder(
+    result: SitingResult,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
+    lang: str = "en",
+    csv_header: str = "en",
+) -> list[Path]:
+    """Write `siting_files` (and `extra_files`, name -> text) into `out_dir`, all or none."""
+    parts = [siting_files(result, lang=lang, csv_header=csv_header), text_files(extra_files or {})]
+    return write_result_folder(out_dir, parts, overwrite=overwrite)

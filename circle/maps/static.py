@@ -122,7 +122,7 @@ def _draw_streets(ax, network: WalkNetwork) -> None:
     from matplotlib.collections import LineCollection
 
     lines = np.stack((network.xy[network.edge_u], network.xy[network.edge_v]), axis=1)
-    ax.add_collection(LineCollection(lines, colors=STREET_COLOUR, linewidths=0.3, zorder=1))
+    ax.add_collection(LineCollection(list(lines), colors=STREET_COLOUR, linewidths=0.3, zorder=1))
 
 
 def _draw_isochrones(ax, isochrones: gpd.GeoDataFrame, bands: list, colours: list) -> None:

@@ -514,7 +514,8 @@ def write_workbook(sheets: list[Sheet], path: str | Path) -> Path:
     used: set[str] = set()
     for sheet in sheets:
         ws = wb.add_worksheet(_sheet_name(sheet.name, used))
-        row, widths = 0, {}
+        row = 0
+        widths: dict[int, int] = {}
         for block in sheet.blocks:
             row, block_widths = _write_block(ws, row, block, formats, bold)
             for j, width in enumerate(block_widths):

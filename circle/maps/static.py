@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import shapely
 
 from ..coverage.core import CoverageResult
 from ..coverage.isochrones import ALL_CENTRES
@@ -119,24 +120,67 @@ def _use_cjk_font(lang: str) -> None:
 
 
 def _draw_streets(ax, network: WalkNetwork) -> None:
-    from matplotlib.collections import LineCollection
+    """The streets as ONE path of separate segments (fast to draw, whatever the network's size)."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
 
-    lines = np.stack((network.xy[network.edge_u], network.xy[network.edge_v]), axis=1)
-    ax.add_collection(LineCollection(list(lines), colors=STREET_COLOUR, linewidths=0.3, zorder=1))
+    n = len(network.edge_u)
+    vertices = np.empty((2 * n, 2))
+    vertices[0::2], vertices[1::2] = network.xy[network.edge_u], network.xy[network.edge_v]
+    codes = np.tile(np.array([MplPath.MOVETO, MplPath.LINETO], dtype=np.uint8), n)
+    patch = PathPatch(
+        MplPath(vertices, codes), fill=False, edgecolor=STREET_COLOUR, linewidth=0.3, zorder=1
+    )
+    ax.add_artist(patch)  # not add_patch: the view is set by `_frame`, no limits to update
+
+
+def _polygon_path(geometry):
+    """One matplotlib path of a (multi)polygon, holes included: the shells counter-clockwise and
+    the holes clockwise, so that matplotlib's non-zero filling leaves the holes empty."""
+    from matplotlib.path import Path as MplPath
+    from shapely.geometry.polygon import orient
+
+    rings = []
+    for part in (orient(p, 1.0) for p in shapely.get_parts(geometry)):
+        rings.append(shapely.get_exterior_ring(part))
+        rings += list(shapely.get_interior_ring(part, range(shapely.get_num_interior_rings(part))))
+    coords, index = shapely.get_coordinates(rings, return_index=True)
+    splits = np.flatnonzero(np.diff(index)) + 1
+    return MplPath.make_compound_path(
+        *(MplPath(ring, closed=True) for ring in np.split(coords, splits) if len(ring) > 2)
+    )
 
 
 def _draw_isochrones(ax, isochrones: gpd.GeoDataFrame, bands: list, colours: list) -> None:
+    from matplotlib.collections import PathCollection
+
     merged = isochrones[isochrones["centre_id"] == ALL_CENTRES]
     # largest first, so the nearer bands are drawn on top, as on the HTML map
     for minutes in sorted(merged["minutes"].unique(), reverse=True):
         colour = colours[bands.index(minutes)] if minutes in bands else colours[-1]
-        shape = merged[merged["minutes"] == minutes]
-        shape.plot(ax=ax, color=colour, alpha=ISOCHRONE_FILL_OPACITY, linewidth=0, zorder=2)
-        shape.boundary.plot(ax=ax, color=colour, linewidth=1.0, zorder=2)
+        shapes = merged.loc[merged["minutes"] == minutes].geometry.array
+        paths = [_polygon_path(g) for g in shapes if not g.is_empty]
+        ax.add_collection(
+            PathCollection(
+                paths, facecolors=colour, alpha=ISOCHRONE_FILL_OPACITY, linewidths=0, zorder=2
+            )
+        )
+        ax.add_collection(
+            PathCollection(paths, facecolors="none", edgecolors=colour, linewidths=1.0, zorder=2)
+        )
+
+
+def _outlines(geometries: np.ndarray) -> list[np.ndarray]:
+    """The outer rings of (multi)polygons as coordinate arrays, one per part (for a fast
+    PolyCollection: at print scale the holes of a community do not show)."""
+    parts = shapely.get_parts(geometries)
+    coords, index = shapely.get_coordinates(shapely.get_exterior_ring(parts), return_index=True)
+    return np.split(coords, np.flatnonzero(np.diff(index)) + 1)
 
 
 def _draw_communities(ax, result: CoverageResult, bands: list, colours: list, _) -> list:
     """Communities by band, the uncovered grey outlined red; their legend handles."""
+    from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
     table = result.table
@@ -158,7 +202,12 @@ def _draw_communities(ax, result: CoverageResult, bands: list, colours: list, _)
                 zorder=4,
             )
         else:
-            part.plot(ax=ax, color=fill, edgecolor=edge, linewidth=width, zorder=4)
+            polygons = _outlines(part.geometry.values)
+            ax.add_collection(
+                PolyCollection(
+                    polygons, facecolors=fill, edgecolors=edge, linewidths=width, zorder=4
+                )
+            )
 
     for minutes, colour in zip(bands, colours, strict=True):
         draw(

@@ -455,16 +455,33 @@ def _write_block(ws, row: int, block: Block, formats: dict, bold) -> tuple[int, 
         ws.write_string(row, j, header, bold)
     first = row + 1
     for j, key in enumerate(table.columns):
-        values = table[key].tolist()
+        column = table[key]
         if block.row_keys:
-            kinds = [_kind(k) for k in block.row_keys]
+            for i, (value, k) in enumerate(zip(column.tolist(), block.row_keys, strict=True)):
+                _write_cell(ws, first + i, j, value, formats[_kind(k)])
         else:
-            kinds = [_kind(str(key))] * len(values)
-        for i, value in enumerate(values):
-            _write_cell(ws, first + i, j, value, formats[kinds[i]])
-        sample = values[:WIDTH_SAMPLE]
+            _write_column(ws, first, j, column, formats[_kind(str(key))])
+        sample = column.iloc[:WIDTH_SAMPLE].tolist()
         widths[j] = max([widths[j], *(_text_width(v) for v in sample)])
     return first + len(table) + 1, widths
+
+
+def _write_column(ws, first: int, col: int, column: pd.Series, fmt) -> None:
+    """A column's cells: numbers, booleans and texts by the column's type (blank when missing)."""
+    if pd.api.types.is_bool_dtype(column.dtype):
+        for i, value in enumerate(column.tolist()):
+            ws.write_boolean(first + i, col, value)
+    elif pd.api.types.is_numeric_dtype(column.dtype):
+        values = column.to_numpy(dtype=float)
+        for i in np.flatnonzero(np.isfinite(values)).tolist():
+            ws.write_number(first + i, col, values[i], fmt)
+    else:
+        for i, value in enumerate(column.tolist()):
+            if isinstance(value, str):
+                if value:
+                    ws.write_string(first + i, col, value)
+            else:
+                _write_cell(ws, first + i, col, value, fmt)
 
 
 def _write_cell(ws, row: int, col: int, value: object, fmt) -> None:

@@ -33,7 +33,7 @@ PDF_FILE = "report.pdf"
 TOP_ROWS = 25
 FALLBACK_FONT = "Helvetica"
 _TEXTS = [
-    N_("Printed from circle's result folder; all figures are in report.xlsx and summary.json."),
+    N_("Printed from circle's result folder; all figures are in report.xlsx and {json}."),
     N_("… and {n} more in report.xlsx."),
     N_("Page {n}"),
     N_("Left out"),
@@ -87,6 +87,7 @@ def _styles(font: str) -> dict:
         "body": base,
         "lead": ParagraphStyle("lead", parent=base, fontSize=11, leading=16, spaceAfter=6),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
+        "number": ParagraphStyle("number", parent=base, fontSize=8.5, leading=10.5, alignment=2),
         "note": ParagraphStyle("note", parent=base, fontSize=7.5, leading=10, textColor="#555555"),
     }
 
@@ -109,6 +110,12 @@ def _cell_text(value: object, key: str) -> str:
     return str(value)
 
 
+def _cell_style(value: object, styles: dict):
+    """Numbers right-aligned, texts left."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return styles["number"] if number and not pd.isna(value) else styles["cell"]
+
+
 def _table(block: Block, styles: dict, width: float, *, top: int | None = None, _=str) -> list:
     """A block as a ReportLab table (header row shaded), cut to `top` rows; flowables."""
     from reportlab.lib import colors
@@ -122,7 +129,7 @@ def _table(block: Block, styles: dict, width: float, *, top: int | None = None, 
         row_keys = [keys[i]] * len(values) if keys else [str(k) for k in table.columns]
         rows.append(
             [
-                Paragraph(escape(_cell_text(v, k)), cell)
+                Paragraph(escape(_cell_text(v, k)), _cell_style(v, styles))
                 for v, k in zip(values, row_keys, strict=True)
             ]
         )
@@ -212,8 +219,13 @@ def _sections(kind: str, sheets: list[Sheet], styles: dict, width: float, _) -> 
 
     out: list = []
     # the summary sheet's tables; its headline items are the lead sentence (but not a comparison's)
-    for block in sheets[0].blocks[0 if kind == "compare" else 1 :]:
-        out += heading(block.title or "") if block.title else []
+    blocks = sheets[0].blocks[0 if kind == "compare" else 1 :]
+    late = [b for b in blocks if b.title == _("Solver")]  # for the specialist: last
+    for block in blocks:
+        if any(block is b for b in late):
+            continue
+        if block.title and block.title != sheets[0].blocks[0].title:  # not the page's title again
+            out += heading(block.title)
         out += _table(block, styles, width, _=_)
     by_name = {s.name: s for s in sheets}
     listed = {
@@ -223,9 +235,26 @@ def _sections(kind: str, sheets: list[Sheet], styles: dict, width: float, _) -> 
     }[kind]
     for name in listed:
         if name in by_name and len(by_name[name].blocks[0].table):
+            block = by_name[name].blocks[0]
+            if name == _("Proposed sites"):
+                block = _without(block, ("newly_covered_ids", "snap_m", "population_alone"))
             out += heading(name)
-            out += _table(by_name[name].blocks[0], styles, width, top=TOP_ROWS, _=_)
+            out += _table(block, styles, width, top=TOP_ROWS, _=_)
+    for block in late:
+        out += heading(block.title or "")
+        out += _table(block, styles, width, _=_)
     return out
+
+
+def _without(block: Block, keys: tuple[str, ...]) -> Block:
+    """A block without the given columns (technical ones the printed page has no room for)."""
+    keep = [i for i, k in enumerate(block.table.columns) if k not in keys]
+    return Block(
+        table=block.table.iloc[:, keep],
+        headers=[block.headers[i] for i in keep],
+        title=block.title,
+        row_keys=block.row_keys,
+    )
 
 
 def write_printable(
@@ -291,9 +320,8 @@ def write_printable(
     if map_png is not None:
         story.append(_picture(map_png, doc.width, 118 * mm))
     story += _sections(kind, sheets, styles, doc.width, _)
-    note = _(
-        "Printed from circle's result folder; all figures are in report.xlsx and summary.json."
-    )
+    note = _("Printed from circle's result folder; all figures are in report.xlsx and {json}.")
+    note = note.format(json="compare.json" if kind == "compare" else "summary.json")
     story.append(Paragraph(escape(note), styles["note"]))
 
     def footer(canvas, doc_) -> None:

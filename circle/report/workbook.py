@@ -91,6 +91,10 @@ _LABELS = {
     "share": N_("share covered"),
     "people_gained": N_("people gained"),
     "people_lost": N_("people lost"),
+    "only_in_base": N_("only in the base run"),
+    "only_in_new": N_("only in the new run"),
+    "covered_only_in_base": N_("covered, only in the base run"),
+    "covered_only_in_new": N_("covered, only in the new run"),
 }
 #: texts of the workbook's own labels, translated when shown
 _TEXTS = [
@@ -115,8 +119,6 @@ _TEXTS = [
     N_("still_uncovered"),
     N_("only_in_base"),
     N_("only_in_new"),
-    N_("covered_only_in_base"),
-    N_("covered_only_in_new"),
 ]
 #: columns whose values are machine words shown translated
 _TRANSLATED_VALUES = ("status", "nearest_centre_type", "type", "outcome", "change")

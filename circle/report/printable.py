@@ -13,6 +13,7 @@ show the same figures; only the longest lists are cut (the workbook has them who
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,25 @@ PDF_FILE = "report.pdf"
 #: rows of a long list printed (left out, proposals, gained, lost); the workbook has them all
 TOP_ROWS = 25
 FALLBACK_FONT = "Helvetica"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: column headers of the English PDF, for the keys whose column name is a machine name (the
+#: Chinese PDF takes the catalogue's labels, the workbook keeps the CSV files' column names)
+ENGLISH_HEADERS = {
+    "minutes": "walk time (min)",
+    "band_min": "walk time (min)",
+    "walk_m": "walk (m)",
+    "walk_min": "walk (min)",
+    "communities_covered": "communities covered",
+    "communities_share": "share of communities",
+    "population_covered": "population covered",
+    "population_share": "share of population",
+    "community_id": "community",
+    "nearest_centre_id": "nearest centre",
+    "site_id": "site",
+    "population_newly_covered": "population newly covered",
+    "communities_newly_covered": "communities newly covered",
+    "uncovered": "left out",
+}
 _TEXTS = [
     N_("Printed from circle's result folder; all figures are in report.xlsx and {json}."),
     N_("… and {n} more in report.xlsx."),
@@ -107,7 +127,7 @@ def _cell_text(value: object, key: str) -> str:
         if kind == "minutes":
             return f"{value:.1f}"
         return f"{value:g}" if isinstance(value, float) else str(value)
-    return str(value)
+    return _CONTROL.sub(" ", str(value))  # a control character would print as a box
 
 
 def _cell_style(value: object, styles: dict):
@@ -116,7 +136,9 @@ def _cell_style(value: object, styles: dict):
     return styles["number"] if number and not pd.isna(value) else styles["cell"]
 
 
-def _table(block: Block, styles: dict, width: float, *, top: int | None = None, _=str) -> list:
+def _table(
+    block: Block, styles: dict, width: float, *, top: int | None = None, _=str, lang: str = "en"
+) -> list:
     """A block as a ReportLab table (header row shaded), cut to `top` rows; flowables."""
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph, Table, TableStyle
@@ -124,7 +146,11 @@ def _table(block: Block, styles: dict, width: float, *, top: int | None = None, 
     table = block.table if top is None else block.table.head(top)
     keys = list(block.row_keys) if block.row_keys else None
     cell = styles["cell"]
-    rows = [[Paragraph(escape(h), cell) for h in block.headers]]
+    headers = [
+        ENGLISH_HEADERS.get(str(k), h) if lang == "en" and not block.row_keys else h
+        for k, h in zip(block.table.columns, block.headers, strict=True)
+    ]
+    rows = [[Paragraph(escape(h), cell) for h in headers]]
     for i, values in enumerate(table.itertuples(index=False)):
         row_keys = [keys[i]] * len(values) if keys else [str(k) for k in table.columns]
         rows.append(
@@ -134,8 +160,8 @@ def _table(block: Block, styles: dict, width: float, *, top: int | None = None, 
             ]
         )
     sizes = [
-        min(28, max(6, display_width(h), *(display_width(str(v)) for v in table.iloc[:, j])))
-        for j, h in enumerate(block.headers)
+        min(28, max(8, display_width(h), *(display_width(str(v)) for v in table.iloc[:, j])))
+        for j, h in enumerate(headers)
     ]
     col_widths = [width * s / sum(sizes) for s in sizes]
     flowable = Table(rows, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
@@ -210,9 +236,11 @@ def _headline(kind: str, summary: dict, _) -> str:
     )
 
 
-def _sections(kind: str, sheets: list[Sheet], styles: dict, width: float, _) -> list:
+def _sections(kind: str, sheets: list[Sheet], styles: dict, width: float, lang: str) -> list:
     """The tables printed after the map, with headings."""
     from reportlab.platypus import Paragraph
+
+    _ = translator(lang)
 
     def heading(text: str) -> list:
         return [Paragraph(escape(text), styles["heading"])]
@@ -226,7 +254,7 @@ def _sections(kind: str, sheets: list[Sheet], styles: dict, width: float, _) -> 
             continue
         if block.title and block.title != sheets[0].blocks[0].title:  # not the page's title again
             out += heading(block.title)
-        out += _table(block, styles, width, _=_)
+        out += _table(block, styles, width, _=_, lang=lang)
     by_name = {s.name: s for s in sheets}
     listed = {
         "coverage": [_("Areas"), _("Left out")],
@@ -239,10 +267,10 @@ def _sections(kind: str, sheets: list[Sheet], styles: dict, width: float, _) -> 
             if name == _("Proposed sites"):
                 block = _without(block, ("newly_covered_ids", "snap_m", "population_alone"))
             out += heading(name)
-            out += _table(block, styles, width, top=TOP_ROWS, _=_)
+            out += _table(block, styles, width, top=TOP_ROWS, _=_, lang=lang)
     for block in late:
         out += heading(block.title or "")
-        out += _table(block, styles, width, _=_)
+        out += _table(block, styles, width, _=_, lang=lang)
     return out
 
 
@@ -319,7 +347,7 @@ def write_printable(
     ]
     if map_png is not None:
         story.append(_picture(map_png, doc.width, 118 * mm))
-    story += _sections(kind, sheets, styles, doc.width, _)
+    story += _sections(kind, sheets, styles, doc.width, lang)
     note = _("Printed from circle's result folder; all figures are in report.xlsx and {json}.")
     note = note.format(json="compare.json" if kind == "compare" else "summary.json")
     story.append(Paragraph(escape(note), styles["note"]))

@@ -29,7 +29,8 @@ from circle.io.files import read_layer
 from circle.maps.coverage_map import map_html
 from circle.maps.whatif import whatif_map
 from circle.network.load import load_network
-from circle.siting.core import candidates_from_osm, site_new_centres
+from circle.siting.candidates import candidates_from_osm
+from circle.siting.site import site_new_centres
 
 
 def size_mb(result, net, centres) -> float:

@@ -100,14 +100,14 @@ _PUBLIC: dict[str, str] = {
     "comparison_table": "runs.sweep",
     "read_scenarios": "runs.sweep",
     "write_sweep_outputs": "runs.sweep",
-    "SitingResult": "siting.core",
-    "candidates_from_osm": "siting.core",
-    "candidates_on_grid": "siting.core",
-    "check_candidate_sources": "siting.core",
-    "combine_candidates": "siting.core",
-    "gather_candidates": "siting.core",
-    "site_new_centres": "siting.core",
-    "siting_summary": "siting.core",
+    "SitingResult": "siting.result",
+    "candidates_from_osm": "siting.candidates",
+    "candidates_on_grid": "siting.candidates",
+    "check_candidate_sources": "siting.candidates",
+    "combine_candidates": "siting.candidates",
+    "gather_candidates": "siting.candidates",
+    "site_new_centres": "siting.site",
+    "siting_summary": "siting.summary",
     "Coverage": "study",
     "Siting": "study",
     "StudyArea": "study",
@@ -366,30 +366,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load on first
     from .runs.sweep import (
         write_sweep_outputs as write_sweep_outputs,
     )
-    from .siting.core import (
-        SitingResult as SitingResult,
-    )
-    from .siting.core import (
-        candidates_from_osm as candidates_from_osm,
-    )
-    from .siting.core import (
-        candidates_on_grid as candidates_on_grid,
-    )
-    from .siting.core import (
-        check_candidate_sources as check_candidate_sources,
-    )
-    from .siting.core import (
-        combine_candidates as combine_candidates,
-    )
-    from .siting.core import (
-        gather_candidates as gather_candidates,
-    )
-    from .siting.core import (
-        site_new_centres as site_new_centres,
-    )
-    from .siting.core import (
-        siting_summary as siting_summary,
-    )
+    from .siting.candidates import candidates_from_osm as candidates_from_osm
+    from .siting.candidates import candidates_on_grid as candidates_on_grid
+    from .siting.candidates import check_candidate_sources as check_candidate_sources
+    from .siting.candidates import combine_candidates as combine_candidates
+    from .siting.candidates import gather_candidates as gather_candidates
+    from .siting.result import SitingResult as SitingResult
+    from .siting.site import site_new_centres as site_new_centres
+    from .siting.summary import siting_summary as siting_summary
     from .study import (
         Coverage as Coverage,
     )

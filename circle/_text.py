@@ -22,7 +22,7 @@ def fmt_pct(x: float | None) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f} %"
 
 
-def first_line(err: BaseException) -> str:
+def first_line(err: BaseException | str) -> str:
     """The first line of an exception's message, or its class name when it has none."""
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__

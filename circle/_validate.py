@@ -107,13 +107,40 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
         msg = f"{source}: the {kind} layer is empty; it needs at least one feature"
         raise InputDataError(msg)
     layer = layer.copy()
-    problems: list[str] = []
     geom = layer.geometry.values
+    problems, missing, nonfinite, polys = _geometry_problems(geom, kind, row_label)
+    id_problems, layer["id"] = _id_problems(layer["id"], row_label)
+    problems += id_problems
+    if "population" in layer.columns:
+        found, layer["population"] = count_problems(layer["population"], "population", row_label)
+        problems += found
+    if layer.crs is not None and layer.crs.is_geographic and not missing.all():
+        problems += _coordinate_problems(geom, nonfinite, row_label)
+    if problems:
+        msg = f"{source}: " + "; ".join(problems)
+        raise InputDataError(msg)
+    layer, repaired = _repair_polygons(layer, geom, polys, source, row_label)
+    # text columns
+    layer["name"] = layer["name"].map(_text) if "name" in layer.columns else ""
+    if kind != "communities":
+        if "type" in layer.columns:
+            layer["type"] = layer["type"].map(_centre_type)
+        else:
+            layer["type"] = "other"
+    return layer, repaired
+
+
+def _geometry_problems(
+    geom: np.ndarray, kind: str, row_label: str
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Missing, non-finite and wrongly typed geometries; and the masks of the missing, the
+    non-finite and the polygons."""
+    problems = []
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     if missing.any():
         problems.append(f"empty or missing geometry in {_rows(missing, row_label)}")
     coords, owner = shapely.get_coordinates(geom, return_index=True)
-    nonfinite = np.zeros(len(layer), bool)
+    nonfinite = np.zeros(len(geom), bool)
     nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
     if nonfinite.any():
         problems.append(f"NaN or infinite coordinates in {_rows(nonfinite, row_label)}")
@@ -125,46 +152,51 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
         problems.append(
             f"{kind} must be points or polygons; lines or collections in {_rows(wrong, row_label)}"
         )
-    # ids
-    if layer["id"].isna().any():
-        problems.append(f"missing id in {_rows(layer['id'].isna().to_numpy(), row_label)}")
-    ids = layer["id"].map(id_text)
-    dup = ids.duplicated(keep=False) & layer["id"].notna()
+    return problems, missing, nonfinite, polys
+
+
+def _id_problems(raw: pd.Series, row_label: str) -> tuple[list[str], pd.Series]:
+    """Missing and duplicate ids, and the ids as text."""
+    problems = []
+    if raw.isna().any():
+        problems.append(f"missing id in {_rows(raw.isna().to_numpy(), row_label)}")
+    ids = raw.map(id_text)
+    dup = ids.duplicated(keep=False) & raw.notna()
     if dup.any():
         values = sorted(set(ids[dup]), key=natural_key)[:_MAX_LISTED]
         problems.append(
             f"duplicate ids {values!r} in {_rows(dup.to_numpy(), row_label)}; ids must be unique"
         )
-    layer["id"] = ids
-    # population
-    if "population" in layer.columns:
-        found, layer["population"] = count_problems(layer["population"], "population", row_label)
-        problems += found
-    # coordinates
-    if layer.crs is not None and layer.crs.is_geographic and not missing.all():
-        b = shapely.bounds(geom)
-        minx, miny, maxx, maxy = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
-        with np.errstate(invalid="ignore"):
-            lat_bad = (np.abs(miny) > 90) | (np.abs(maxy) > 90)
-            lon_bad = (np.abs(minx) > 180) | (np.abs(maxx) > 180)
-        lat_bad &= ~nonfinite
-        lon_bad &= ~nonfinite
-        if lat_bad.any() and not lon_bad.any() and (np.abs(b[:, [0, 2]]) <= 90).all():
-            problems.append(
-                f"latitude beyond ±90° in {_rows(lat_bad, row_label)} while every longitude is "
-                "within ±90°: longitude and latitude look swapped (give lon first, or name the "
-                "columns with --lon-column/--lat-column)"
-            )
-        elif (lat_bad | lon_bad).any():
-            problems.append(
-                f"coordinates out of range for longitude/latitude in "
-                f"{_rows(lat_bad | lon_bad, row_label)}; is the CRS right?"
-            )
-    if problems:
-        msg = f"{source}: " + "; ".join(problems)
-        raise InputDataError(msg)
+    return problems, ids
 
-    # repair invalid polygons where it is safe: the repaired shape must still be a polygon
+
+def _coordinate_problems(geom: np.ndarray, nonfinite: np.ndarray, row_label: str) -> list[str]:
+    """Longitudes and latitudes out of range, or apparently swapped."""
+    b = shapely.bounds(geom)
+    minx, miny, maxx, maxy = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+    with np.errstate(invalid="ignore"):
+        lat_bad = (np.abs(miny) > 90) | (np.abs(maxy) > 90)
+        lon_bad = (np.abs(minx) > 180) | (np.abs(maxx) > 180)
+    lat_bad &= ~nonfinite
+    lon_bad &= ~nonfinite
+    if lat_bad.any() and not lon_bad.any() and (np.abs(b[:, [0, 2]]) <= 90).all():
+        return [
+            f"latitude beyond ±90° in {_rows(lat_bad, row_label)} while every longitude is "
+            "within ±90°: longitude and latitude look swapped (give lon first, or name the "
+            "columns with --lon-column/--lat-column)"
+        ]
+    if (lat_bad | lon_bad).any():
+        return [
+            f"coordinates out of range for longitude/latitude in "
+            f"{_rows(lat_bad | lon_bad, row_label)}; is the CRS right?"
+        ]
+    return []
+
+
+def _repair_polygons(
+    layer: gpd.GeoDataFrame, geom: np.ndarray, polys: np.ndarray, source: str, row_label: str
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Repair invalid polygons where it is safe: the repaired shape must still be a polygon."""
     repaired = 0
     invalid = polys & ~shapely.is_valid(geom)
     if invalid.any():
@@ -186,15 +218,8 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
         warnings.warn(
             f"{source}: repaired {repaired} invalid polygon(s) with make_valid",
             CircleWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller of validate_layer
         )
-    # text columns
-    layer["name"] = layer["name"].map(_text) if "name" in layer.columns else ""
-    if kind != "communities":
-        if "type" in layer.columns:
-            layer["type"] = layer["type"].map(_centre_type)
-        else:
-            layer["type"] = "other"
     return layer, repaired
 
 

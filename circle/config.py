@@ -22,13 +22,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import ConfigError
 
+if TYPE_CHECKING:
+    import numpy as np
+
+#: a distance or time: one number, or an array of them
+_Amount = TypeVar("_Amount", float, "np.ndarray")
+
 __all__ = [
-    "CircleConfig",
     "DEFAULT_CONFIG",
     "PROFILES",
+    "CircleConfig",
     "WalkProfile",
     "default_search_limit_min",
     "get_profile",
@@ -120,13 +127,20 @@ class CircleConfig:
         """Walking distance in metres at which the search stops."""
         return self.minutes_to_metres(self.search_limit_min)
 
-    def minutes_to_metres(self, minutes: float) -> float:
+    def minutes_to_metres(self, minutes: _Amount) -> _Amount:
         """Convert a walk time in minutes to metres at this run's speed."""
         return minutes * 60.0 * self.walk_speed_mps
 
-    def metres_to_minutes(self, metres: float) -> float:
+    def metres_to_minutes(self, metres: _Amount) -> _Amount:
         """Convert a walking distance in metres to minutes at this run's speed."""
         return metres / (60.0 * self.walk_speed_mps)
+
+    @staticmethod
+    def walk_metres(speed_kmh: float, minutes: float) -> float:
+        """The walk of `minutes` at `speed_kmh` as the reports print it (from a summary's
+        parameters); the same distance as `minutes_to_metres`, in the reports' own arithmetic
+        order so that their text stays as it was."""
+        return speed_kmh * 1000 / 60 * minutes
 
     def as_dict(self) -> dict:
         """Parameters as plain JSON-ready values, with units in the keys."""

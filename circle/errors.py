@@ -10,8 +10,8 @@ __all__ = [
     "MissingDependencyError",
     "NetworkError",
     "OutputError",
-    "ReproducibilityError",
     "PartFailedError",
+    "ReproducibilityError",
     "SolverError",
 ]
 

@@ -18,7 +18,9 @@ from circle.coverage.isochrones import walk_isochrones
 from circle.report.compare import Comparison, compare_runs, read_run, write_compare_files
 from circle.report.coverage import write_coverage_files
 from circle.report.siting import write_siting_outputs
-from circle.siting.core import SitingResult, candidates_on_grid, site_new_centres
+from circle.siting.candidates import candidates_on_grid
+from circle.siting.result import SitingResult
+from circle.siting.site import site_new_centres
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,10 @@ from circle.errors import ConfigError, InputDataError, NetworkError
 from circle.io.osm import read_tagged_features
 from circle.network.engine import reach_within, reach_within_networkx
 from circle.network.snap import build_search_graph, snap_points
-from circle.siting.core import (
-    CANDIDATE_TAGS,
-    candidates_from_osm,
-    candidates_on_grid,
-    combine_candidates,
-    site_new_centres,
-    siting_summary,
-)
+from circle.siting.candidates import candidates_from_osm, candidates_on_grid, combine_candidates
+from circle.siting.site import site_new_centres
+from circle.siting.summary import siting_summary
+from circle.siting.tags import CANDIDATE_TAGS
 
 from .conftest import CRS, X0, Y0, make_network, points
 from .test_engine import random_street_network

@@ -13,13 +13,9 @@ import pytest
 from circle import CircleConfig, coverage_report, read_layer
 from circle.errors import InputDataError
 from circle.report.siting import proposals_for_output, siting_markdown, siting_text
-from circle.siting.core import (
-    candidates_from_osm,
-    candidates_on_grid,
-    combine_candidates,
-    site_new_centres,
-    siting_summary,
-)
+from circle.siting.candidates import candidates_from_osm, candidates_on_grid, combine_candidates
+from circle.siting.site import site_new_centres
+from circle.siting.summary import siting_summary
 
 from .conftest import points
 from .test_siting import reference_reach, street, with_proposals

@@ -7,12 +7,9 @@ import pytest
 
 from circle import CircleConfig, coverage_report, load_network, read_layer, summarise
 from circle.runs.sweep import read_scenarios
-from circle.siting.core import (
-    candidates_from_osm,
-    candidates_on_grid,
-    site_new_centres,
-    siting_summary,
-)
+from circle.siting.candidates import candidates_from_osm, candidates_on_grid
+from circle.siting.site import site_new_centres
+from circle.siting.summary import siting_summary
 
 from .test_siting import with_proposals
 

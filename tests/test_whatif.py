@@ -13,7 +13,8 @@ from circle.config import CircleConfig
 from circle.errors import ConfigError
 from circle.maps.coverage_map import map_html
 from circle.maps.whatif import whatif_data, whatif_map
-from circle.siting.core import gather_candidates, site_new_centres
+from circle.siting.candidates import gather_candidates
+from circle.siting.site import site_new_centres
 
 from .conftest import points
 

@@ -21,7 +21,9 @@ from circle.coverage.core import coverage_report
 from circle.io.files import read_layer
 from circle.maps.whatif import WHATIF_COLOURS
 from circle.network.load import load_network
-from circle.siting.core import candidates_from_osm, site_new_centres, siting_summary
+from circle.siting.candidates import candidates_from_osm
+from circle.siting.site import site_new_centres
+from circle.siting.summary import siting_summary
 
 from .browser import block_network, watch
 from .conftest import invoke_cli

@@ -212,7 +212,7 @@ def _write_siting(outcome, out, to_db: bool, progress: Progress, **options) -> N
 def _print_siting(result, fmt: str, lang: str) -> None:
     from ..report.coverage import summary_json
     from ..report.siting import siting_markdown, siting_text
-    from ..siting.core import siting_summary
+    from ..siting.summary import siting_summary
 
     summary = siting_summary(result)
     if fmt == "json":

@@ -36,7 +36,7 @@ def assign_areas(
     by
         A column of `communities` that names the area (e.g. ``street`` or ``街道``).
     areas
-        Area polygons (any CRS, e.g. street offices read with `circle.io.read_layer`): a
+        Area polygons (any CRS, e.g. street offices read with `circle.io.files.read_layer`): a
         community belongs to the area containing its representative point (a point inside its
         polygon). A point in two overlapping areas goes to the first by name, with a warning.
     name_column
@@ -61,6 +61,7 @@ def assign_areas(
         out[AREA_COLUMN] = [_name(v) for v in communities[by]]
         out.attrs["areas"] = f"column {by!r} of {source}"
     else:
+        assert areas is not None  # exactly one of `by` and `areas`, checked above
         out[AREA_COLUMN] = _areas_containing(communities, areas, name_column)
         out.attrs["areas"] = (
             f"{areas.attrs.get('source', 'areas layer')} (names from column {name_column!r})"

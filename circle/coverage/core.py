@@ -1,4 +1,5 @@
-"""Coverage: every community's walk to its nearest centre, its status and band, and the summary numbers."""
+"""Coverage: every community's walk to its nearest centre, its status and band, and the summary
+numbers."""
 
 from __future__ import annotations
 
@@ -9,12 +10,10 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
-from .._validate import natural_key, validate_layer
+from .._validate import natural_key
 from ..config import DEFAULT_CONFIG, CircleConfig, profile_for_speed
-from ..errors import InputDataError, NetworkError
 from ..io.population import POPULATION_NONE
 from ..network.datum_check import check_datum
 from ..network.engine import NearestResult, nearest_centres, nearest_centres_networkx
@@ -23,6 +22,7 @@ from ..network.snap import Snapped, build_search_graph, snap_points
 from ..network.walk import WalkNetwork
 from .areas import AREA_COLUMN
 from .groups import group_coverage, resolve_group_columns
+from .layers import check_on_network, prepare_layer
 
 __all__ = [
     "COLUMNS",
@@ -64,7 +64,6 @@ COLUMNS = [
     "status",
     "via_gate",
 ]
-CENTRE_COLUMNS = ["centre_id", "name", "type", "snap_m", "status"]
 #: the roll-up row of communities in no area
 UNASSIGNED_AREA = "(no area)"
 #: uncovered communities named per area in the roll-up
@@ -81,7 +80,8 @@ class CoverageResult:
         One row per community (columns `COLUMNS`, the group columns, geometry, in the network's
         CRS), sorted by community id.
     centres
-        One row per centre (`CENTRE_COLUMNS` + point geometry), sorted by centre id.
+        One row per centre (``centre_id``, ``name``, ``type``, ``snap_m``, ``status``, point
+        geometry), sorted by centre id.
     config
         The run parameters.
     sources
@@ -95,81 +95,6 @@ class CoverageResult:
     config: CircleConfig
     sources: dict = field(default_factory=dict)
     groups: tuple[str, ...] = ()
-
-
-def prepare_layer(
-    layer: gpd.GeoDataFrame, network: WalkNetwork, *, kind: str
-) -> tuple[gpd.GeoDataFrame, np.ndarray, int]:
-    """Validate a layer, sort it by id and project it to the network's CRS.
-
-    Parameters
-    ----------
-    layer
-        Centres, communities or candidates, as read by `circle.io.read_layer` or built in code.
-    network
-        The walking network (gives the CRS).
-    kind
-        {"centres", "communities", "candidates"}
-
-    Returns
-    -------
-    layer, xy, repaired
-        The validated layer in the network's CRS (sorted by id, index reset), the coordinates of
-        each feature's representative point (inside its polygon), and the number of repaired
-        geometries.
-    """
-    source = layer.attrs.get("source", f"{kind} layer")
-    row_label = layer.attrs.get("row_label", "row")
-    if layer.crs is None:
-        msg = f"{source}: the {kind} layer has no CRS; set one (e.g. layer.set_crs('EPSG:4326'))"
-        raise InputDataError(msg)
-    checked, repaired = validate_layer(layer, kind=kind, source=source, row_label=row_label)
-    checked = checked.to_crs(network.crs)
-    keys = [natural_key(i) for i in checked["id"].tolist()]
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    checked = checked.iloc[order].reset_index(drop=True)
-    checked.attrs.update(layer.attrs)
-    pts = shapely.point_on_surface(checked.geometry.values)
-    xy = shapely.get_coordinates(pts)
-    return checked, xy, repaired
-
-
-def check_on_network(
-    layer: gpd.GeoDataFrame,
-    original: gpd.GeoDataFrame,
-    snapped: Snapped,
-    network: WalkNetwork,
-    config: CircleConfig,
-    kind: str,
-) -> None:
-    if snapped.on_network.any():
-        return
-    source = layer.attrs.get("source", f"{kind} layer")
-    hint = "check the coordinates and CRS, or raise --max-snap-m"
-    if original.crs is not None and original.crs.is_geographic:
-        # would the points land on the network with longitude and latitude exchanged?
-        ll = shapely.get_coordinates(
-            shapely.point_on_surface(original.to_crs("EPSG:4326").geometry.values)
-        )
-        swapped = ll[:, ::-1]
-        if (np.abs(swapped[:, 1]) <= 90).all():
-            t = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
-            sx, sy = t.transform(swapped[:, 0], swapped[:, 1])
-            if snap_points(
-                network, np.column_stack([sx, sy]), max_snap_m=config.max_snap_m
-            ).on_network.any():
-                hint = (
-                    "longitude and latitude look swapped (with them exchanged the points fall on "
-                    "the network): put longitude first or name the columns with "
-                    "--lon-column/--lat-column"
-                )
-                raise InputDataError(f"{source}: no {kind} within the network; {hint}")
-    where = network.source.get("file", "the network")
-    msg = (
-        f"{source}: none of the {len(layer)} {kind} is within max_snap_m={config.max_snap_m:g} m "
-        f"of the walking network of {where}; {hint}"
-    )
-    raise NetworkError(msg)
 
 
 @dataclass(frozen=True)
@@ -305,10 +230,10 @@ def coverage_report(
         {"scipy", "networkx"} The fast array search (default) or the networkx reference.
     gates
         Gates of gated compounds (points with ``id``, optionally ``community_id``): a
-        community with gates walks from its best gate (`circle.gates`). ``None``: no gates.
+        community with gates walks from its best gate (`circle.network.gates`). ``None``: no gates.
     groups
         Key-group count columns of `communities` (``None``: those of
-        `circle.groups.DEFAULT_GROUP_COLUMNS` that are present).
+        `circle.coverage.groups.DEFAULT_GROUP_COLUMNS` that are present).
 
     Returns
     -------
@@ -372,7 +297,28 @@ def finish_coverage(
     -------
     CoverageResult
     """
-    comm, cent = prepared.communities, prepared.centres
+    walks, sources = _start_walks(prepared, nearest, network, config)
+    table = _community_table(
+        prepared.communities, prepared.centres, walks, network, config, prepared.groups
+    )
+    centre_table = _centre_table(prepared, network)
+    counts = table["status"].value_counts().to_dict()
+    logger.info(
+        "coverage: %d communities, %d covered within %g min; statuses %s",
+        len(table),
+        int(table["covered"].sum()),
+        config.threshold_min,
+        counts,
+    )
+    return CoverageResult(
+        table=table, centres=centre_table, config=config, sources=sources, groups=prepared.groups
+    )
+
+
+def _start_walks(
+    prepared: PreparedCoverage, nearest: NearestResult, network: WalkNetwork, config: CircleConfig
+) -> tuple[StartWalks, dict]:
+    """Each community's walk (through a gate when that is shorter), and the sources' record."""
     cent_snap, targets, comm_snap = prepared.centre_snap, prepared.targets, prepared.community_snap
     # a start can reach a centre only in a piece of network that holds one
     comp = network.component
@@ -380,7 +326,7 @@ def finish_coverage(
     reachable = targets.on_network & np.isin(
         comp[network.edge_u[np.maximum(targets.edge, 0)]], usable
     )
-    n = len(comm)
+    n = len(prepared.communities)
     walks = StartWalks(
         walk_m=nearest.walk_m[:n],
         centre=nearest.centre[:n],
@@ -406,9 +352,12 @@ def finish_coverage(
             "off_network": int((~gate_snap.on_network).sum()),
             "communities_walking_via_gate": int((walks.via_gate != "").sum()),
         }
+    return walks, sources
 
-    table = _community_table(comm, cent, walks, network, config, prepared.groups)
-    centre_table = gpd.GeoDataFrame(
+
+def _centre_table(prepared: PreparedCoverage, network: WalkNetwork) -> gpd.GeoDataFrame:
+    cent, cent_snap = prepared.centres, prepared.centre_snap
+    return gpd.GeoDataFrame(
         {
             "centre_id": cent["id"],
             "name": cent["name"],
@@ -417,17 +366,6 @@ def finish_coverage(
             "status": np.where(cent_snap.on_network, STATUS_OK, STATUS_OFF_NETWORK),
         },
         geometry=gpd.GeoSeries(shapely.points(prepared.centre_xy), crs=network.crs),
-    )
-    counts = table["status"].value_counts().to_dict()
-    logger.info(
-        "coverage: %d communities, %d covered within %g min; statuses %s",
-        len(table),
-        int(table["covered"].sum()),
-        config.threshold_min,
-        counts,
-    )
-    return CoverageResult(
-        table=table, centres=centre_table, config=config, sources=sources, groups=prepared.groups
     )
 
 
@@ -447,7 +385,7 @@ def _community_table(
     status[~found & ~walks.reachable] = STATUS_UNREACHABLE
     status[~walks.on_network] = STATUS_OFF_NETWORK
 
-    walk_min = np.where(found, walk / (60.0 * config.walk_speed_mps), np.nan)
+    walk_min = np.where(found, config.metres_to_minutes(walk), np.nan)
     bands = np.array(config.thresholds_min)
     # compare in metres, the unit of the search, so a walk exactly on a threshold is covered
     band_m = np.array([config.minutes_to_metres(b) for b in bands])
@@ -526,36 +464,9 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     total_pop = float(np.nansum(pop)) if has_pop else None
     n = len(t)
 
-    bands = []
-    for minutes in cfg.thresholds_min:
-        inside = (t["band_min"] <= minutes).to_numpy()
-        covered_pop = float(np.nansum(pop[inside])) if has_pop else None
-        bands.append(
-            {
-                "minutes": minutes,
-                "walk_m": round(cfg.minutes_to_metres(minutes), 1),
-                "communities_covered": int(inside.sum()),
-                "communities_share": _share(int(inside.sum()), n),
-                "population_covered": covered_pop,
-                "population_share": _share(covered_pop, total_pop) if has_pop else None,
-            }
-        )
-    by_type = []
+    bands = _band_rows(t, cfg, pop, total_pop)
     cent = result.centres
-    covered = t["covered"].to_numpy()
-    for ctype in sorted(set(cent["type"])):
-        served = covered & (t["nearest_centre_type"] == ctype).to_numpy()
-        by_type.append(
-            {
-                "type": ctype,
-                "centres": int((cent["type"] == ctype).sum()),
-                "centres_on_network": int(
-                    ((cent["type"] == ctype) & (cent["status"] == STATUS_OK)).sum()
-                ),
-                "communities_covered": int(served.sum()),
-                "population_covered": float(np.nansum(pop[served])) if has_pop else None,
-            }
-        )
+    by_type = _centre_type_rows(t, cent, pop, has_pop)
     groups = group_coverage(t, result.groups).to_dict("records")
     ranked = _ranked_uncovered(t)
     gap_groups = result.groups if groups else ()
@@ -595,6 +506,51 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     if AREA_COLUMN in t.columns:
         summary["areas"] = _by_area(t, ranked, pop, has_pop, result.sources, gap_groups)
     return summary
+
+
+def _band_rows(
+    t: pd.DataFrame, cfg: CircleConfig, pop: np.ndarray, total_pop: float | None
+) -> list[dict]:
+    """Per walk-time band: communities and population covered, and their shares."""
+    has_pop = total_pop is not None
+    n = len(t)
+    bands = []
+    for minutes in cfg.thresholds_min:
+        inside = (t["band_min"] <= minutes).to_numpy()
+        covered_pop = float(np.nansum(pop[inside])) if has_pop else None
+        bands.append(
+            {
+                "minutes": minutes,
+                "walk_m": round(cfg.minutes_to_metres(minutes), 1),
+                "communities_covered": int(inside.sum()),
+                "communities_share": _share(int(inside.sum()), n),
+                "population_covered": covered_pop,
+                "population_share": _share(covered_pop, total_pop) if has_pop else None,
+            }
+        )
+    return bands
+
+
+def _centre_type_rows(
+    t: pd.DataFrame, cent: gpd.GeoDataFrame, pop: np.ndarray, has_pop: bool
+) -> list[dict]:
+    """Per centre type: centres, those on the network, and whom they cover as the nearest."""
+    by_type = []
+    covered = t["covered"].to_numpy()
+    for ctype in sorted(set(cent["type"])):
+        served = covered & (t["nearest_centre_type"] == ctype).to_numpy()
+        by_type.append(
+            {
+                "type": ctype,
+                "centres": int((cent["type"] == ctype).sum()),
+                "centres_on_network": int(
+                    ((cent["type"] == ctype) & (cent["status"] == STATUS_OK)).sum()
+                ),
+                "communities_covered": int(served.sum()),
+                "population_covered": float(np.nansum(pop[served])) if has_pop else None,
+            }
+        )
+    return by_type
 
 
 def _share(a: float | None, b: float | None) -> float | None:

@@ -19,6 +19,7 @@ buffer margin, and together they make the merged ("all") polygon.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,9 +28,9 @@ import shapely
 
 from ..config import DEFAULT_CONFIG, CircleConfig
 from ..network.engine import NodeReach, reach_from_centres
-from ..network.snap import SearchGraph, build_search_graph, snap_points
+from ..network.snap import SearchGraph, Snapped, build_search_graph, snap_points
 from ..network.walk import WalkNetwork
-from .core import check_on_network, prepare_layer
+from .layers import check_on_network, prepare_layer
 
 __all__ = ["ALL_CENTRES", "ISOCHRONE_COLUMNS", "reached_segments", "walk_isochrones"]
 
@@ -129,20 +130,49 @@ def walk_isochrones(
     bands_m = [config.minutes_to_metres(t) for t in config.thresholds_min]
     reach = reach_from_centres(graph, graph.point_node[0], snapped.snap_m, limit_m=bands_m[-1])
 
+    on = np.flatnonzero(snapped.on_network)
+    owners = [ALL_CENTRES, *on.tolist()] if per_centre else [ALL_CENTRES]
+    rows = _band_polygons(network, graph, reach, snapped, cent_xy, bands_m, config, owners)
+    table = _isochrone_table(rows, owners, cent, network.crs)
+    merged = table[table["centre_id"] == ALL_CENTRES]
+    logger.info(
+        "isochrones: %d centres on the network; merged areas %s km²",
+        on.size,
+        ", ".join(
+            f"{m:g} min {a / 1e6:.2f}"
+            for m, a in zip(merged["minutes"], merged["area_m2"], strict=True)
+        ),
+    )
+    return table
+
+
+def _band_polygons(
+    network: WalkNetwork,
+    graph: SearchGraph,
+    reach: NodeReach,
+    snapped: Snapped,
+    cent_xy: np.ndarray,
+    bands_m: list[float],
+    config: CircleConfig,
+    owners: list[Any],
+) -> list[tuple[Any, float, float, Any]]:
+    """The polygon of every owner and band, each band grown from the one before.
+
+    Rows are (owner: ALL_CENTRES or a centre position, minutes, walk metres, polygon).
+    """
+    on = np.flatnonzero(snapped.on_network)
     xy = np.vstack([network.xy, graph.inserted_xy])
     a_xy, b_xy = xy[graph.pieces_a], xy[graph.pieces_b]
     length = graph.pieces_length_m
     safe_len = np.where(length > 0, length, 1.0)
-    on = np.flatnonzero(snapped.on_network)
     foot = xy[graph.point_node[0][on]]
     leg = snapped.snap_m[on]
     safe_leg = np.where(leg > 0, leg, 1.0)
     buffer_m = config.isochrone_buffer_m
 
-    owners = [ALL_CENTRES, *on.tolist()] if per_centre else [ALL_CENTRES]
     previous = {o: shapely.Polygon() for o in owners}
     prev_ea, prev_sb, prev_leg = np.zeros(length.size), length.copy(), np.zeros(on.size)
-    rows = []
+    rows: list[tuple[Any, float, float, Any]] = []
     for minutes, walk_m in zip(config.thresholds_min, bands_m, strict=True):
         ea, sb, own_a, own_b = reached_segments(graph, reach, walk_m)
         leg_reach = np.clip(walk_m, 0.0, leg)
@@ -181,6 +211,13 @@ def walk_isochrones(
             rows.append((o, minutes, walk_m, geom))
         prev_ea, prev_sb, prev_leg = ea, sb, leg_reach
 
+    return rows
+
+
+def _isochrone_table(
+    rows: list[tuple[Any, float, float, Any]], owners: list[Any], cent: gpd.GeoDataFrame, crs: str
+) -> gpd.GeoDataFrame:
+    """The rows as a table: merged rows first, then centres in id order; bands ascend."""
     ids = cent["id"].to_numpy()
     names = cent["name"].to_numpy() if "name" in cent.columns else np.full(len(cent), None)
     order = {o: i for i, o in enumerate(owners)}
@@ -194,18 +231,9 @@ def walk_isochrones(
             "walk_m": [round(float(r[2]), 3) for r in rows],
             "area_m2": [float(shapely.area(g)) for g in geoms],
         },
-        geometry=gpd.GeoSeries(geoms, crs=network.crs),
+        geometry=gpd.GeoSeries(geoms, crs=crs),
     )
     table["centre_name"] = (
         table["centre_name"].astype(object).where(pd.notna(table["centre_name"]), None)
-    )
-    merged = table[table["centre_id"] == ALL_CENTRES]
-    logger.info(
-        "isochrones: %d centres on the network; merged areas %s km²",
-        on.size,
-        ", ".join(
-            f"{m:g} min {a / 1e6:.2f}"
-            for m, a in zip(merged["minutes"], merged["area_m2"], strict=True)
-        ),
     )
     return table

@@ -55,9 +55,10 @@ def check_pbf_strings(path: Path) -> None:
 def _nul_in_strings(blob: bytes) -> bool:
     fields = _fields(blob)
     data = fields.get(1)
-    if data is None and isinstance(fields.get(3), bytes):
+    compressed = fields.get(3)
+    if data is None and isinstance(compressed, bytes):
         try:
-            data = zlib.decompressobj().decompress(fields[3], _MAX_BLOB)
+            data = zlib.decompressobj().decompress(compressed, _MAX_BLOB)
         except zlib.error:
             return False  # libosmium reports the broken compression
     if not isinstance(data, bytes):
@@ -96,6 +97,7 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
 def _fields(buf: bytes, only: int | None = None) -> dict[int, int | bytes]:
     """The first value of each field of a protobuf message (varints and byte strings)."""
     out: dict[int, int | bytes] = {}
+    value: int | bytes
     pos, end = 0, len(buf)
     while pos < end:
         key, pos = _varint(buf, pos)

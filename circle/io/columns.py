@@ -34,7 +34,7 @@ class LayerColumns:
 
 
 def rename_columns(
-    gdf: gpd.GeoDataFrame, columns: LayerColumns, path: Path, *, need_id: bool = True
+    gdf: gpd.GeoDataFrame, columns: LayerColumns, path: Path | str, *, need_id: bool = True
 ) -> gpd.GeoDataFrame:
     """Rename a layer's id/name/type/population columns to circle's names (one error if absent)."""
     mapping = {}

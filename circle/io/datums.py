@@ -28,12 +28,12 @@ __all__ = [
     "DATUMS",
     "FROM_WGS84",
     "TO_WGS84",
-    "local_utm_crs",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "in_china",
+    "local_utm_crs",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
@@ -270,7 +270,7 @@ def local_utm_crs(lon: float, lat: float) -> str:
     str
         ``"EPSG:326zz"`` north of the equator, ``"EPSG:327zz"`` south of it.
     """
-    zone = min(60, int(math.floor((lon + 180.0) / 6.0)) + 1)
+    zone = min(60, math.floor((lon + 180.0) / 6.0) + 1)
     return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
 
 

@@ -8,7 +8,7 @@ import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import geopandas as gpd
 import numpy as np
@@ -29,8 +29,8 @@ __all__ = [
     "db_source",
     "is_db_url",
     "mask_url",
-    "read_street_lines",
     "read_db_layer",
+    "read_street_lines",
     "write_db_tables",
 ]
 
@@ -45,7 +45,7 @@ _DB_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://", re.IGNORECASE)
 _DB_EXTRA = "pip install 'circle[db]' (SQLAlchemy, psycopg, GeoAlchemy2)"
 
 
-def is_db_url(source: object) -> bool:
+def is_db_url(source: object) -> TypeGuard[str]:
     """Whether `source` is a PostgreSQL URL (``postgresql://``, ``postgres://``, ``postgresql+x://``)."""
     return isinstance(source, str) and bool(_DB_URL.match(source))
 
@@ -201,10 +201,10 @@ def _select_sql(src: _Source) -> str:
     return src.query.strip().rstrip(";").strip().replace("%", "%%") if src.query else ""
 
 
-def _locate_table(con, src: _Source, kind: str) -> tuple[str, str, str, int]:
-    """Schema, table, geometry column and declared SRID of ``src.table``."""
+def _locate_table(con, src: _Source, table: str, kind: str) -> tuple[str, str, str, int]:
+    """Schema, table, geometry column and declared SRID of `table` (``src.table``)."""
     sa = _sqlalchemy()
-    schema, table = src.schema, src.table
+    schema = src.schema
     if schema is None and "." in table and not table.startswith('"'):
         schema, table = table.split(".", 1)
     qualified = _quote(con, schema, table) if schema else _quote(con, table)
@@ -311,7 +311,7 @@ def _read_geo(
     with _connect(src, InputDataError) as con:
         try:
             if src.table:
-                schema, table, geom, srid = _locate_table(con, src, kind)
+                schema, table, geom, srid = _locate_table(con, src, src.table, kind)
                 sql = f"SELECT * FROM {_quote(con, schema, table)}"
                 cols = con.execute(
                     sa.text(
@@ -320,7 +320,8 @@ def _read_geo(
                     ),
                     {"s": schema, "t": table},
                 ).scalars().all()
-                if order_by in cols:  # a stable row order, so "row N" means something
+                # a stable row order, so "row N" means something
+                if order_by is not None and order_by in cols:
                     sql += f" ORDER BY {_quote(con, order_by)}"
             else:
                 sql = _select_sql(src)
@@ -362,7 +363,7 @@ def read_db_layer(
     Returns
     -------
     layer
-        As `circle.io.read_layer`; a table's rows are ordered by its id column.
+        As `circle.io.files.read_layer`; a table's rows are ordered by its id column.
     """
     columns = columns or LayerColumns()
     gdf, src = _read_geo(source, kind="layer", crs=crs, order_by=columns.id)

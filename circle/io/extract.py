@@ -270,7 +270,7 @@ def extract_layers(
     ----------
     features
         Dicts with ``osm_id``, ``tags`` and a WGS84 ``geometry``, as
-        `circle.osm.read_tagged_features` gives.
+        `circle.io.osm.read_tagged_features` gives.
     presets
         Tag lists and population assumptions.
     source
@@ -288,7 +288,9 @@ def extract_layers(
         joined by ``;``; for people: ``circle coverage`` links gates to outlines by distance),
         ``osm_tag``, ``access``, point geometry.
     """
-    centres, candidates, communities = [], [], []
+    centres: list[dict] = []
+    candidates: list[dict] = []
+    communities: list[dict] = []
     for f in features:
         tags, geom = f["tags"], f["geometry"]
         centre = _first_match(tags, presets.centre_tags)
@@ -317,16 +319,7 @@ def extract_layers(
     point_columns = ["id", "name", "type", "osm_tag", "geometry"]
     centres_gdf = gpd.GeoDataFrame(centres or None, columns=point_columns, crs="EPSG:4326")
     candidates_gdf = gpd.GeoDataFrame(candidates or None, columns=point_columns, crs="EPSG:4326")
-    comm = gpd.GeoDataFrame(communities, crs="EPSG:4326")
-    unnamed = comm["name"] == ""
-    comm.loc[unnamed, "name"] = "Residential area " + comm.loc[unnamed, "id"]
-    pop, count = estimate_population(comm, features, presets=presets)
-    comm["population"] = pop
-    comm["population_source"] = np.where(
-        np.isnan(pop), "no buildings mapped", presets.population_method()
-    )
-    comm["buildings"] = count
-    comm = comm[["id", "name", "population", "population_source", "buildings", "geometry"]]
+    comm = _community_layer(communities, features, presets)
     gates = _gates_on_outlines(
         gates_from_features(features, presets=presets, source=source), comm, presets.gate_distance_m
     )
@@ -344,6 +337,22 @@ def extract_layers(
         "candidates": candidates_gdf,
         "gates": gates,
     }
+
+
+def _community_layer(
+    communities: list[dict], features: list[dict], presets: OsmPresets
+) -> gpd.GeoDataFrame:
+    """The residential areas, named, with the population estimated from their buildings."""
+    comm = gpd.GeoDataFrame(communities, crs="EPSG:4326")
+    unnamed = comm["name"] == ""
+    comm.loc[unnamed, "name"] = "Residential area " + comm.loc[unnamed, "id"]
+    pop, count = estimate_population(comm, features, presets=presets)
+    comm["population"] = pop
+    comm["population_source"] = np.where(
+        np.isnan(pop), "no buildings mapped", presets.population_method()
+    )
+    comm["buildings"] = count
+    return comm[["id", "name", "population", "population_source", "buildings", "geometry"]]
 
 
 def _first_match(tags: dict, table: dict):
@@ -365,7 +374,7 @@ def gates_from_features(
     Parameters
     ----------
     features
-        Tagged OSM features, as `circle.osm.read_tagged_features` gives.
+        Tagged OSM features, as `circle.io.osm.read_tagged_features` gives.
     presets
         The gate tags (default `OsmPresets()`).
     source
@@ -419,7 +428,7 @@ def _gates_on_outlines(
     points = gates.to_crs(crs).geometry.values
     g_idx, c_idx = shapely.STRtree(outlines).query(points, predicate="dwithin", distance=max_m)
     ids = communities["id"].to_numpy()
-    on = {}
+    on: dict[int, list] = {}
     for g, c_i in zip(g_idx.tolist(), c_idx.tolist(), strict=True):
         on.setdefault(g, []).append(ids[c_i])
     keep = sorted(on)

@@ -57,7 +57,7 @@ def read_layer(
     path
         GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf, or a CSV or Excel (.xlsx) table
         with lon/lat columns; or a PostGIS table or query,
-        ``postgresql://USER@HOST/DB?table=NAME`` (see `circle.db.read_db_layer`).
+        ``postgresql://USER@HOST/DB?table=NAME`` (see `circle.io.db.read_db_layer`).
     columns
         Which columns hold the id, name, type, population and (tables) coordinates.
     crs
@@ -90,41 +90,12 @@ def read_layer(
         msg = f"`datum` must be one of {', '.join(DATUMS)}, got {datum!r}"
         raise ConfigError(msg)
     if is_db_url(path):
-        layer = read_db_layer(path, columns=columns, crs=crs)
-        attrs = {**layer.attrs, "datum": datum}
-        layer = _to_wgs84(layer, datum, layer.attrs.get("source", "database layer"))
-        layer.attrs.update(attrs)
-        return layer
+        return _read_db(path, columns, crs, datum)
     path = Path(path)
     columns = columns or LayerColumns()
-    if not path.exists():
-        msg = f"{path}: file not found"
-        raise InputDataError(msg)
-    if path.is_dir():
-        msg = f"{path}: is a folder; give a layer file (GeoJSON, GeoPackage, GeoParquet, CSV, …)"
-        raise InputDataError(msg)
-    if not path.is_file():  # a pipe or device would block or never end
-        msg = f"{path}: not a regular file; give a layer file saved on disk"
-        raise InputDataError(msg)
-    suffix = path.suffix.lower()
+    _check_regular_file(path)
     limit = _limits.max_features() if max_features is None else max_features
-    if suffix in TABLE_SUFFIXES:
-        _limits.check_layer_size(path, "table", limit)
-        gdf = _read_table(path, columns, crs, layer, kind)
-        row_label = "row"
-    elif suffix in VECTOR_SUFFIXES:
-        _limits.check_layer_size(path, "vector", limit, layer)
-        gdf = _read_vector(path, crs, layer, kind)
-        row_label = "feature"
-    elif suffix == ".xls":
-        msg = f"{path}: old Excel format (.xls) is not read; save it as .xlsx or UTF-8 CSV"
-        raise InputDataError(msg)
-    else:
-        msg = (
-            f"{path}: unknown layer format {suffix!r}; use GeoJSON, GeoPackage, GeoParquet, "
-            "Shapefile, FlatGeobuf, or CSV or Excel (.xlsx) with lon/lat columns"
-        )
-        raise InputDataError(msg)
+    gdf, row_label = _read_by_suffix(path, columns, crs, layer, kind, limit)
     if len(gdf) > limit:  # a count the pre-check could not know (e.g. quoted line breaks)
         raise _limits.too_many_features(path, limit)
     gdf = _to_wgs84(gdf, datum, path)
@@ -137,6 +108,55 @@ def read_layer(
     gdf.attrs["datum"] = datum
     logger.info("read %d features from %s (datum %s)", len(gdf), path.name, datum)
     return gdf
+
+
+def _read_db(
+    url: str, columns: LayerColumns | None, crs: str | None, datum: str
+) -> gpd.GeoDataFrame:
+    """A layer from a PostGIS table or query, in WGS84 (``attrs["datum"]``: the datum read)."""
+    gdf = read_db_layer(url, columns=columns, crs=crs)
+    attrs = {**gdf.attrs, "datum": datum}
+    gdf = _to_wgs84(gdf, datum, gdf.attrs.get("source", "database layer"))
+    gdf.attrs.update(attrs)
+    return gdf
+
+
+def _check_regular_file(path: Path) -> None:
+    if not path.exists():
+        msg = f"{path}: file not found"
+        raise InputDataError(msg)
+    if path.is_dir():
+        msg = f"{path}: is a folder; give a layer file (GeoJSON, GeoPackage, GeoParquet, CSV, …)"
+        raise InputDataError(msg)
+    if not path.is_file():  # a pipe or device would block or never end
+        msg = f"{path}: not a regular file; give a layer file saved on disk"
+        raise InputDataError(msg)
+
+
+def _read_by_suffix(
+    path: Path,
+    columns: LayerColumns,
+    crs: str | None,
+    layer: str | None,
+    kind: str | None,
+    limit: int,
+) -> tuple[gpd.GeoDataFrame, str]:
+    """The layer read by the reader for its file type, and how messages name its rows."""
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        _limits.check_layer_size(path, "table", limit)
+        return _read_table(path, columns, crs, layer, kind), "row"
+    if suffix in VECTOR_SUFFIXES:
+        _limits.check_layer_size(path, "vector", limit, layer)
+        return _read_vector(path, crs, layer, kind), "feature"
+    if suffix == ".xls":
+        msg = f"{path}: old Excel format (.xls) is not read; save it as .xlsx or UTF-8 CSV"
+        raise InputDataError(msg)
+    msg = (
+        f"{path}: unknown layer format {suffix!r}; use GeoJSON, GeoPackage, GeoParquet, "
+        "Shapefile, FlatGeobuf, or CSV or Excel (.xlsx) with lon/lat columns"
+    )
+    raise InputDataError(msg)
 
 
 def _to_wgs84(gdf: gpd.GeoDataFrame, datum: str, path: Path | str) -> gpd.GeoDataFrame:

@@ -1,4 +1,5 @@
-"""Reading OpenStreetMap files (.osm, .osm.bz2, .osm.gz, .osm.pbf): walkable ways and tagged features."""
+"""Reading OpenStreetMap files (.osm, .osm.bz2, .osm.gz, .osm.pbf): walkable ways and tagged
+features."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import osmium
@@ -245,6 +247,8 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
     _check_osm_path(path)
     factory = osmium.geom.WKBFactory()
     out = []
+    # a Node, Way, Area, ... told apart by is_node()/is_area()/is_way(), which mypy cannot narrow
+    obj: Any
     try:
         processor = (
             osmium.FileProcessor(str(path))

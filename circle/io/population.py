@@ -144,7 +144,7 @@ def fill_population(
     raster
         A population raster (people per pixel), see `population_from_raster`.
     osm_features
-        Tagged OSM features holding buildings, as `circle.osm.read_tagged_features` gives.
+        Tagged OSM features holding buildings, as `circle.io.osm.read_tagged_features` gives.
     osm_source
         Name of the OSM data, stated in the source of estimates.
     presets

@@ -1,10 +1,12 @@
 """The map of a comparison: communities gained, lost and unchanged between two coverage runs.
 
 One self-contained HTML file, offline like `circle.maps.coverage_map` (Leaflet and jQuery inlined,
-no base tiles), every text from the data escaped with `circle.maps.safe_text`.
+no base tiles), every text from the data escaped with `circle.maps.coverage_map.safe_text`.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -14,16 +16,17 @@ import pyogrio.errors
 from ..errors import InputDataError
 from ..report.compare import Comparison, RunOutputs
 from .coverage_map import (
-    OSM_ATTRIBUTION,
     PANES,
     TIP_STYLE,
-    AddAttribution,
-    RawHtml,
-    offline_assets,
+    map_root,
     safe_text,
+    stable_element_names,
     to_map_datum,
-    walk_elements,
 )
+from .tiles import OSM_ATTRIBUTION, offline_assets
+
+if TYPE_CHECKING:
+    import folium
 
 __all__ = ["CHANGE_STYLES", "COMPARE_MAP_FILE", "compare_map", "run_geometries"]
 
@@ -48,7 +51,7 @@ def run_geometries(run: RunOutputs) -> gpd.GeoDataFrame:
     Parameters
     ----------
     run
-        A run read with `circle.scenarios.read_run`.
+        A run read with `circle.report.compare.read_run`.
 
     Returns
     -------
@@ -79,7 +82,7 @@ def compare_map(comparison: Comparison, base: RunOutputs, new: RunOutputs):
     Parameters
     ----------
     comparison
-        The output of `circle.scenarios.compare_runs`.
+        The output of `circle.report.compare.compare_runs`.
     base, new
         The two runs compared.
 
@@ -89,9 +92,30 @@ def compare_map(comparison: Comparison, base: RunOutputs, new: RunOutputs):
     """
     import folium
 
+    from ._elements import AddAttribution, RawHtml
+
+    shown = _shown_changes(comparison.changes, base, new)
+    m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
+    m.default_js, m.default_css = [], []
+    map_root(m).header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
+    folium.map.CustomPane("communities", z_index=PANES["communities"]).add_to(m)
+    _add_change_layers(m, shown)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(AddAttribution(OSM_ATTRIBUTION))
+    map_root(m).html.add_child(RawHtml(_heading(comparison, base, new)), name="circle_title")
+    counts = comparison.changes["change"].value_counts()
+    map_root(m).html.add_child(RawHtml(_legend(counts)), name="circle_legend")
+    b = shown.total_bounds
+    if np.isfinite(b).all():
+        m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding_top_left=(10, 60))
+    stable_element_names(m)
+    return m
+
+
+def _shown_changes(ch: pd.DataFrame, base: RunOutputs, new: RunOutputs) -> gpd.GeoDataFrame:
+    """The changed communities with their shapes and the texts their tooltips show."""
     shapes = pd.concat([run_geometries(new), run_geometries(base)], ignore_index=True)
     shapes = shapes.drop_duplicates("community_id").set_index("community_id")
-    ch = comparison.changes
     missing = sorted(set(ch["community_id"]) - set(shapes.index))
     if missing:
         msg = f"{new.folder}: no shape in coverage.geojson for community ids {missing[:5]!r}"
@@ -120,13 +144,13 @@ def compare_map(comparison: Comparison, base: RunOutputs, new: RunOutputs):
         geometry=shapes.loc[ch["community_id"]].geometry.values,
         crs="EPSG:4326",
     )
-    shown = to_map_datum(shown, "wgs84")
+    return to_map_datum(shown, "wgs84")
 
-    m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
-    m.default_js, m.default_css = [], []
-    m.get_root().header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
-    folium.map.CustomPane("communities", z_index=PANES["communities"]).add_to(m)
-    counts = ch["change"].value_counts()
+
+def _add_change_layers(m: folium.Map, shown: gpd.GeoDataFrame) -> None:
+    """One layer per kind of change, in the order of `CHANGE_STYLES` (muted ones underneath)."""
+    import folium
+
     for change, (label, fill, outline) in CHANGE_STYLES.items():
         rows = shown[shown["change"] == change]
         if rows.empty:
@@ -152,16 +176,6 @@ def compare_map(comparison: Comparison, base: RunOutputs, new: RunOutputs):
             marker=folium.CircleMarker(radius=7),
             pane="communities",
         ).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.add_child(AddAttribution(OSM_ATTRIBUTION))
-    m.get_root().html.add_child(RawHtml(_heading(comparison, base, new)), name="circle_title")
-    m.get_root().html.add_child(RawHtml(_legend(counts)), name="circle_legend")
-    b = shown.total_bounds
-    if np.isfinite(b).all():
-        m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding_top_left=(10, 60))
-    for i, element in enumerate(walk_elements(m.get_root())):  # stable names: same inputs, same HTML
-        element._id = f"{i:06d}"
-    return m
 
 
 def _heading(comparison: Comparison, base: RunOutputs, new: RunOutputs) -> str:

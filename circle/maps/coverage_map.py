@@ -9,25 +9,18 @@ Tencent) every drawn geometry is shifted from WGS84 to GCJ-02 so that it lines u
 
 from __future__ import annotations
 
-import base64
 import html
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
-import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import Element, MacroElement
-from jinja2 import Template
 
 from ..config import CircleConfig
 from ..coverage.core import STATUS_OFF_NETWORK, STATUS_UNREACHABLE, CoverageResult
 from ..coverage.isochrones import ALL_CENTRES
-from ..errors import ConfigError
 from ..i18n import N_, translator
 from ..io.datums import wgs84_to_gcj02
 from ..io.outputs import atomic_output_dir
@@ -40,6 +33,11 @@ from .colours import (
     UNCOVERED_OUTLINE,
     band_colours,
 )
+from .tiles import OSM_ATTRIBUTION, TILE_PROVIDERS, TileProvider, offline_assets, tile_provider
+
+if TYPE_CHECKING:
+    import folium
+    from branca.element import Figure
 
 __all__ = [
     "CENTRE_TYPE_COLOURS",
@@ -55,47 +53,6 @@ __all__ = [
     "to_map_datum",
     "write_map",
 ]
-
-VENDOR = Path(__file__).resolve().parent / "_vendor"
-OSM_ATTRIBUTION = "Map data © OpenStreetMap contributors (ODbL)"
-
-
-@dataclass(frozen=True)
-class TileProvider:
-    """A base map: URL template, attribution, and the datum its tiles are drawn in."""
-
-    url: str
-    attribution: str
-    datum: str  # "wgs84" or "gcj02"
-    subdomains: str = "abc"
-    max_zoom: int = 19
-    tms: bool = False
-
-
-#: named base maps; every one of them is on the internet (so not for ``offline`` maps)
-TILE_PROVIDERS = {
-    "osm": TileProvider(
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-        "wgs84",
-    ),
-    "amap": TileProvider(
-        "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-        "&x={x}&y={y}&z={z}",
-        "© AMap (高德地图), GCJ-02",
-        "gcj02",
-        subdomains="1234",
-        max_zoom=18,
-    ),
-    "tencent": TileProvider(
-        "https://rt{s}.map.gtimg.com/realtimerender?z={z}&x={x}&y={y}&type=vector&style=0",
-        "© Tencent (腾讯地图), GCJ-02",
-        "gcj02",
-        subdomains="0123",
-        max_zoom=18,
-        tms=True,
-    ),
-}
 
 #: fonts of the map's texts: common Chinese fonts on macOS, Windows and Linux, then any sans-serif
 FONT_STACK = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif"
@@ -133,100 +90,6 @@ def safe_text(value: object) -> str:
     return html.escape(text).replace("`", "&#96;").replace("$", "&#36;")
 
 
-class RawHtml(Element):
-    """HTML or script emitted verbatim (never parsed as a Jinja template)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__("{{ this.text }}")
-        self.text = text
-
-
-class AddAttribution(MacroElement):
-    """Adds a line to the map's attribution control (shown with or without base tiles)."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "AddAttribution"
-        self.text = text
-
-
-@lru_cache(maxsize=1)
-def offline_assets() -> str:
-    """Leaflet css (images as data: URIs), Leaflet js and jQuery, inline, without source maps."""
-    leaflet = VENDOR / "leaflet"
-
-    def png_uri(match: re.Match) -> str:
-        data = base64.b64encode((leaflet / match[1]).read_bytes()).decode("ascii")
-        return f"url(data:image/png;base64,{data})"
-
-    def strip_map(js: str) -> str:
-        return re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.M)
-
-    css = re.sub(r"url\((images/[\w.-]+\.png)\)", png_uri, (leaflet / "leaflet.css").read_text())
-    leaflet_js = strip_map((leaflet / "leaflet.js").read_text(encoding="utf-8"))
-    jquery_js = strip_map((VENDOR / "jquery" / "jquery.min.js").read_text(encoding="utf-8"))
-    return "\n".join(
-        [
-            "<!-- Leaflet 1.9.4 (BSD-2-Clause) and jQuery 3.7.1 (MIT), inlined by circle -->",
-            f"<style>{css}</style>",
-            f"<script>{leaflet_js}</script>",
-            f"<script>{jquery_js}</script>",
-        ]
-    )
-
-
-def tile_provider(tiles: str, tiles_datum: str | None, offline: bool) -> TileProvider | None:
-    """The base map asked for, checked against the offline promise.
-
-    Parameters
-    ----------
-    tiles, tiles_datum, offline
-        As for `coverage_map`.
-
-    Returns
-    -------
-    TileProvider or None
-        None for no base map.
-
-    Raises
-    ------
-    ConfigError
-        Unknown provider or datum, or an internet base map for an offline map.
-    """
-    if tiles == "none":
-        provider = None
-    elif tiles in TILE_PROVIDERS:
-        provider = TILE_PROVIDERS[tiles]
-        if offline:
-            msg = (
-                f"`tiles` {tiles!r} are loaded from the internet, but an offline map loads "
-                "nothing from the network: use --online, or --tiles none, or a URL template of "
-                "a local tile server"
-            )
-            raise ConfigError(msg)
-    elif all(k in tiles for k in ("{x}", "{y}", "{z}")):
-        provider = TileProvider(tiles, "Base map: user tiles", "wgs84")
-    else:
-        msg = (
-            f"`tiles` must be none, {', '.join(TILE_PROVIDERS)} or a URL template with {{z}}, "
-            f"{{x}} and {{y}}; got {tiles!r}"
-        )
-        raise ConfigError(msg)
-    if tiles_datum is not None:
-        if tiles_datum not in ("wgs84", "gcj02"):
-            msg = f"`tiles_datum` must be 'wgs84' or 'gcj02', got {tiles_datum!r}"
-            raise ConfigError(msg)
-        if provider is not None:
-            provider = TileProvider(**{**provider.__dict__, "datum": tiles_datum})
-    return provider
-
-
 def to_map_datum(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
     """A layer in the base map's datum: WGS84 lon/lat, shifted to GCJ-02 for GCJ-02 tiles.
 
@@ -235,7 +98,7 @@ def to_map_datum(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
     gdf
         Any layer with a CRS.
     datum
-        {"wgs84", "gcj02"} GCJ-02 shifts points inside China (see `circle.datums`).
+        {"wgs84", "gcj02"} GCJ-02 shifts points inside China (see `circle.io.datums`).
 
     Returns
     -------
@@ -316,6 +179,11 @@ def in_pane(marker: folium.CircleMarker, pane: str) -> folium.CircleMarker:
     return marker
 
 
+def map_root(m: folium.Map) -> Figure:
+    """The map's HTML document, with its ``header`` and ``html`` sections."""
+    return cast("Figure", m.get_root())
+
+
 def walk_elements(element) -> Iterator:
     yield element
     for child in element._children.values():
@@ -345,8 +213,8 @@ def coverage_map(
     result
         A coverage result.
     isochrones
-        Polygons from `circle.isochrones.walk_isochrones` (only the merged ``"all"`` rows are
-        drawn).
+        Polygons from `circle.coverage.isochrones.walk_isochrones` (only the merged ``"all"`` rows
+        are drawn).
     network
         The walking network, drawn thinly as the streets layer (an offline base map).
     offline
@@ -371,12 +239,36 @@ def coverage_map(
     config = result.config
     provider = tile_provider(tiles, tiles_datum, offline)
     datum = provider.datum if provider is not None else "wgs84"
+    m = _base_map(provider, offline, _)
+    bands = list(config.thresholds_min)
+    colours = band_colours(len(bands))
+    bounds = []
+    if network is not None:
+        _add_streets(m, network, datum, _)
+    if isochrones is not None:
+        bounds += _add_isochrones(m, isochrones, bands, colours, datum, _)
+    communities = to_map_datum(_community_properties(result.table, config, _), datum)
+    bounds.append(communities.total_bounds)
+    _add_communities(m, communities, colours, _)
+    centre_types, centre_bounds = _add_centres(m, result, datum, _)
+    bounds += centre_bounds
+    legend = _legend_html(bands, colours, centre_types, _)
+    _finish_map(m, bounds, _title_html(result, title, _), legend)
+    return m
+
+
+def _base_map(provider: TileProvider | None, offline: bool, _: Any = str) -> folium.Map:
+    """An empty map: fonts, the inlined scripts when offline, the base tiles and the panes."""
+    import folium
+
+    from ._elements import RawHtml
+
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
-    m.get_root().header.add_child(RawHtml(_font_css()), name="circle_fonts")
+    map_root(m).header.add_child(RawHtml(_font_css()), name="circle_fonts")
     if offline:
         # instance attributes shadow folium's CDN lists (never edit the shared class lists)
         m.default_js, m.default_css = [], []
-        m.get_root().header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
+        map_root(m).header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
     if provider is not None:
         folium.TileLayer(
             tiles=provider.url,
@@ -390,50 +282,68 @@ def coverage_map(
     for name, z in PANES.items():
         interactive = name in ("communities", "centres")
         folium.map.CustomPane(name, z_index=z, pointer_events=interactive).add_to(m)
+    return m
 
-    bands = list(config.thresholds_min)
-    colours = band_colours(len(bands))
+
+def _add_streets(m: folium.Map, network: WalkNetwork, datum: str, _: Any = str) -> None:
+    """The streets layer: the network drawn thinly (an offline base map)."""
+    import folium
+
+    streets = gpd.GeoDataFrame(
+        geometry=[shapely.line_merge(shapely.multilinestrings(network.segments))],
+        crs=network.crs,
+    )
+    streets = to_map_datum(streets, datum)
+    folium.GeoJson(
+        streets.__geo_interface__,
+        name=_("Streets"),
+        style_function=lambda _: {"color": STREET_COLOUR, "weight": 1, "opacity": 0.8},
+        pane="streets",
+        interactive=False,
+    ).add_to(m)
+
+
+def _add_isochrones(
+    m: folium.Map,
+    isochrones: gpd.GeoDataFrame,
+    bands: list[float],
+    colours: list[str],
+    datum: str,
+    _: Any = str,
+) -> list[np.ndarray]:
+    """One layer per band of the merged isochrones; returns the bounds of each."""
+    import folium
+
     bounds = []
-
-    if network is not None:
-        streets = gpd.GeoDataFrame(
-            geometry=[shapely.line_merge(shapely.multilinestrings(network.segments))],
-            crs=network.crs,
-        )
-        streets = to_map_datum(streets, datum)
+    merged = isochrones[isochrones["centre_id"] == ALL_CENTRES]
+    # largest first, so the nearer bands are drawn on top (darker where they overlap)
+    for minutes in sorted(merged["minutes"].unique(), reverse=True):
+        rows = merged[merged["minutes"] == minutes].copy()
+        rows["geometry"] = rows.geometry.simplify(0.5)
+        shape = to_map_datum(rows[["geometry"]], datum)
+        colour = colours[bands.index(minutes)] if minutes in bands else _BAND_PALETTE[-1]
         folium.GeoJson(
-            streets.__geo_interface__,
-            name=_("Streets"),
-            style_function=lambda _: {"color": STREET_COLOUR, "weight": 1, "opacity": 0.8},
-            pane="streets",
+            shape.__geo_interface__,
+            name=_("{minutes:g}-min walk area (isochrone)").format(minutes=minutes),
+            style_function=lambda _, c=colour: {
+                "color": c,
+                "weight": 1.5,
+                "opacity": 0.9,
+                "fillColor": c,
+                "fillOpacity": 0.22,
+            },
+            pane="isochrones",
             interactive=False,
         ).add_to(m)
+        bounds.append(shape.total_bounds)
+    return bounds
 
-    if isochrones is not None:
-        merged = isochrones[isochrones["centre_id"] == ALL_CENTRES]
-        # largest first, so the nearer bands are drawn on top (darker where they overlap)
-        for minutes in sorted(merged["minutes"].unique(), reverse=True):
-            rows = merged[merged["minutes"] == minutes].copy()
-            rows["geometry"] = rows.geometry.simplify(0.5)
-            shape = to_map_datum(rows[["geometry"]], datum)
-            colour = colours[bands.index(minutes)] if minutes in bands else _BAND_PALETTE[-1]
-            folium.GeoJson(
-                shape.__geo_interface__,
-                name=_("{minutes:g}-min walk area (isochrone)").format(minutes=minutes),
-                style_function=lambda _, c=colour: {
-                    "color": c,
-                    "weight": 1.5,
-                    "opacity": 0.9,
-                    "fillColor": c,
-                    "fillOpacity": 0.22,
-                },
-                pane="isochrones",
-                interactive=False,
-            ).add_to(m)
-            bounds.append(shape.total_bounds)
 
-    communities = to_map_datum(_community_properties(result.table, config, _), datum)
-    bounds.append(communities.total_bounds)
+def _add_communities(
+    m: folium.Map, communities: gpd.GeoDataFrame, colours: list[str], _: Any = str
+) -> None:
+    """The communities coloured by walk-time band (not covered: grey, outlined red)."""
+    import folium
 
     def community_style(feature: dict) -> dict:
         band = feature["properties"]["style_band"]
@@ -478,34 +388,48 @@ def coverage_map(
         pane="communities",
     ).add_to(m)
 
+
+def _shown_centres(
+    group: gpd.GeoDataFrame, ctype: str, served: Any, config: CircleConfig, _: Any = str
+) -> gpd.GeoDataFrame:
+    """The centres of one type with the texts their tooltips and popups show."""
+    return gpd.GeoDataFrame(
+        {
+            "name": [
+                safe_text(n or i)
+                for n, i in zip(group["name"], group["centre_id"], strict=True)
+            ],
+            "id": [safe_text(i) for i in group["centre_id"]],
+            "type": safe_text(_(ctype)),
+            "served": [
+                safe_text(
+                    _("{n} communities within {band}").format(
+                        n=int(served.get(i, 0)), band=_fmt_minutes(config.threshold_min, _)
+                    )
+                )
+                for i in group["centre_id"]
+            ],
+            "status": [safe_text(_(s)) for s in group["status"]],
+        },
+        geometry=group.geometry.values,
+        crs=group.crs,
+    )
+
+
+def _add_centres(
+    m: folium.Map, result: CoverageResult, datum: str, _: Any = str
+) -> tuple[list[str], list[np.ndarray]]:
+    """One layer per centre type; returns the types drawn and the bounds of each layer."""
+    import folium
+
+    bounds = []
     centres = result.centres.copy()
     served = result.table[result.table["covered"]].groupby("nearest_centre_id").size()
     centres["type"] = centres["type"].where(
         centres["type"].isin(list(CENTRE_TYPE_COLOURS)), "other"
     )
     for ctype, group in sorted(centres.groupby("type"), key=lambda kv: kv[0]):
-        shown = gpd.GeoDataFrame(
-            {
-                "name": [
-                    safe_text(n or i)
-                    for n, i in zip(group["name"], group["centre_id"], strict=True)
-                ],
-                "id": [safe_text(i) for i in group["centre_id"]],
-                "type": safe_text(_(ctype)),
-                "served": [
-                    safe_text(
-                        _("{n} communities within {band}").format(
-                            n=int(served.get(i, 0)), band=_fmt_minutes(config.threshold_min, _)
-                        )
-                    )
-                    for i in group["centre_id"]
-                ],
-                "status": [safe_text(_(s)) for s in group["status"]],
-            },
-            geometry=group.geometry.values,
-            crs=group.crs,
-        )
-        shown = to_map_datum(shown, datum)
+        shown = to_map_datum(_shown_centres(group, ctype, served, result.config, _), datum)
         bounds.append(shown.total_bounds)
         colour = CENTRE_TYPE_COLOURS[ctype]
         folium.GeoJson(
@@ -534,13 +458,19 @@ def coverage_map(
             ),
             pane="centres",
         ).add_to(m)
+    return sorted(set(centres["type"])), bounds
+
+
+def _finish_map(m: folium.Map, bounds: list[np.ndarray], title_html: str, legend_html: str) -> None:
+    """Layer list, attribution, title and legend; the view fitted; stable element names."""
+    import folium
+
+    from ._elements import AddAttribution, RawHtml
 
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(AddAttribution(OSM_ATTRIBUTION))
-    m.get_root().html.add_child(RawHtml(_title_html(result, title, _)), name="circle_title")
-    m.get_root().html.add_child(
-        RawHtml(_legend_html(bands, colours, sorted(set(centres["type"])), _)), name="circle_legend"
-    )
+    map_root(m).html.add_child(RawHtml(title_html), name="circle_title")
+    map_root(m).html.add_child(RawHtml(legend_html), name="circle_legend")
     b = np.vstack(bounds)
     # keep the drawing clear of the title (top left), the layer list and the legend (right)
     m.fit_bounds(
@@ -548,10 +478,13 @@ def coverage_map(
         padding_top_left=(10, 60),
         padding_bottom_right=(250, 10),
     )
-    # stable element names, so the same inputs give the same HTML
+    stable_element_names(m)
+
+
+def stable_element_names(m: folium.Map) -> None:
+    """Name the map's elements by their position in the tree: same inputs, same HTML."""
     for i, element in enumerate(walk_elements(m.get_root())):
         element._id = f"{i:06d}"
-    return m
 
 
 def _font_css() -> str:

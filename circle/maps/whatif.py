@@ -3,7 +3,7 @@
 One self-contained HTML file (offline as `circle.maps.coverage_map`, no server): the coverage
 map of the existing centres plus every candidate site of a siting run, with, embedded as
 compact JSON, the communities each candidate would *newly* cover (those no existing centre
-covers, within the threshold walk; the sparse reach sets of `circle.siting.site_new_centres`)
+covers, within the threshold walk; the sparse reach sets of `circle.siting.site.site_new_centres`)
 and each community's population. A click on a candidate toggles it; the communities the chosen
 sites newly cover are recoloured and a panel keeps the running totals (each community counted
 once, however many chosen sites reach it). "Export selection" downloads the chosen sites as
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TYPE_CHECKING
 
-import folium
 import geopandas as gpd
 import numpy as np
 
@@ -23,8 +23,13 @@ from ..config import DEFAULT_CONFIG, CircleConfig
 from ..coverage.core import STATUS_OK, CoverageResult
 from ..errors import ConfigError
 from ..network.walk import WalkNetwork
-from ..siting.core import SitingResult, _pattern, site_new_centres
-from .coverage_map import RawHtml, coverage_map, tile_provider, to_map_datum
+from ..siting.reach import pattern as _pattern
+from ..siting.result import SitingResult
+from ..siting.site import site_new_centres
+from .coverage_map import coverage_map, map_root, tile_provider, to_map_datum
+
+if TYPE_CHECKING:
+    import folium
 
 __all__ = ["WHATIF_COLOURS", "explore_candidates", "whatif_data", "whatif_map"]
 
@@ -54,7 +59,7 @@ def whatif_data(result: SitingResult, *, datum: str = "wgs84") -> dict:
     Parameters
     ----------
     result
-        A siting run (`circle.siting.site_new_centres`).
+        A siting run (`circle.siting.site.site_new_centres`).
     datum
         {"wgs84", "gcj02"} Datum of the drawn positions (``pos``); ``lonlat`` is always WGS84
         (what the export writes).
@@ -122,7 +127,7 @@ def explore_candidates(
     Parameters
     ----------
     communities, centres, candidates, network, config
-        As for `circle.siting.site_new_centres`.
+        As for `circle.siting.site.site_new_centres`.
     baseline
         A coverage run the map must agree with (e.g. one with gates): its covered communities
         must be those of this run's existing centres.
@@ -189,6 +194,10 @@ def whatif_map(
     -------
     folium.Map
     """
+    import folium
+
+    from ._elements import RawHtml
+
     provider = tile_provider(tiles, tiles_datum, offline)
     datum = provider.datum if provider is not None else "wgs84"
     m = coverage_map(
@@ -216,7 +225,7 @@ def whatif_map(
     )
     data["start"] = "proposals" if start_with_proposals else "none"
     data["has_population"] = result.objective == "population"
-    root = m.get_root()
+    root = map_root(m)
     root.html.add_child(RawHtml(_PANEL_HTML), name="whatif_panel")
     root.html.add_child(
         RawHtml(

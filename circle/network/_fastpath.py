@@ -7,15 +7,20 @@ searches are compiled with numba and run on all cores (threads; numba releases t
 Without numba, the same function falls back to one scipy call per source (same results,
 slower).
 
-numba compiles the search once and caches the machine code (``cache=True``) in
-``circle/__pycache__`` next to this file, or in ``$NUMBA_CACHE_DIR`` when set (numba falls back
-to a user cache folder when the package folder is read-only). The first call in a fresh
+numba compiles the search on the first search of a process (importing this module compiles
+nothing) and caches the machine code (``cache=True``) in ``circle/network/__pycache__`` next to
+this file, or in ``$NUMBA_CACHE_DIR`` when set (numba falls back to a user cache folder when the
+package folder is read-only). The first call in a fresh
 environment costs a few seconds of compilation; later processes load the cached code.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
@@ -23,15 +28,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-try:
-    import numba
-except ImportError:  # pragma: no cover - exercised where numba is not installed
-    numba = None
-
 __all__ = ["HAVE_NUMBA", "bounded_reach"]
 
-#: whether the compiled search is available
-HAVE_NUMBA = numba is not None
+#: whether the compiled search is available (numba itself is imported on the first search)
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 
 def bounded_reach(
@@ -78,13 +78,65 @@ def bounded_reach(
         within a source their order is unspecified (the compiled search gives them in order of
         distance). Both engines give the same rows with bit-identical distances.
     """
+    indptr, indices, data = _csr_arrays(indptr, indices, data)
+    sources, offsets, limits, keep = _search_arrays(
+        indptr.size - 1, sources, source_offsets, limit, targets
+    )
+    k = sources.size
+    if engine == "auto":
+        engine = "numba" if HAVE_NUMBA else "scipy"
+    if engine == "scipy":
+        return _reach_scipy(indptr, indices, data, sources, offsets, limits, keep)
+    if engine != "numba":
+        msg = f"`engine` must be 'auto', 'numba' or 'scipy', got {engine!r}"
+        raise ValueError(msg)
+    if not HAVE_NUMBA:
+        msg = "engine='numba' needs numba: pip install numba (or use engine='scipy')"
+        raise ImportError(msg)
+    if k == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+    if threads is None:
+        threads = _usable_cpus()
+    # a few chunks per thread balance uneven balls; each chunk allocates its n-sized work arrays
+    # once and reuses them for all its sources
+    bounds = np.linspace(0, k, min(k, 4 * threads if threads > 1 else 1) + 1).astype(np.int64)
+
+    reach_chunk = _compiled_reach_chunk()
+
+    def run(c: int):
+        lo, hi = int(bounds[c]), int(bounds[c + 1])
+        return reach_chunk(
+            indptr, indices, data, sources[lo:hi], offsets[lo:hi], limits[lo:hi], keep, lo
+        )
+
+    if bounds.size == 2:
+        return run(0)  # views of the chunk's buffers: no copy of a possibly large output
+    with ThreadPoolExecutor(threads) as pool:
+        parts = list(pool.map(run, range(bounds.size - 1)))
+    src_idx, node_idx, dist = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return src_idx, node_idx, dist
+
+
+def _csr_arrays(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     indptr = _writable(np.asarray(indptr, dtype=np.int64))
     indices = np.asarray(indices)
     if indices.dtype not in (np.int32, np.int64):
         indices = indices.astype(np.int64)
     indices = _writable(indices)
     data = _writable(np.asarray(data, dtype=np.float64))
-    n = indptr.size - 1
+    return indptr, indices, data
+
+
+def _search_arrays(
+    n: int,
+    sources: np.ndarray,
+    source_offsets: np.ndarray | None,
+    limit: float | np.ndarray,
+    targets: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sources, their offsets and limits, and the mask of nodes reported; checked."""
     # fresh, writable, contiguous arrays: numba compiles (and caches) one version per layout
     sources = np.array(sources, dtype=np.int64).reshape(-1)
     k = sources.size
@@ -104,35 +156,7 @@ def bounded_reach(
     if k and (sources.min() < 0 or sources.max() >= n):
         msg = f"`sources` must be node positions in 0..{n - 1}"
         raise ValueError(msg)
-    if engine == "auto":
-        engine = "numba" if HAVE_NUMBA else "scipy"
-    if engine == "scipy":
-        return _reach_scipy(indptr, indices, data, sources, offsets, limits, keep)
-    if engine != "numba":
-        msg = f"`engine` must be 'auto', 'numba' or 'scipy', got {engine!r}"
-        raise ValueError(msg)
-    if not HAVE_NUMBA:
-        msg = "engine='numba' needs numba: pip install numba (or use engine='scipy')"
-        raise ImportError(msg)
-    if k == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
-    if threads is None:
-        threads = _usable_cpus()
-    # a few chunks per thread balance uneven balls; each chunk allocates its n-sized work arrays
-    # once and reuses them for all its sources
-    bounds = np.linspace(0, k, min(k, 4 * threads if threads > 1 else 1) + 1).astype(np.int64)
-
-    def run(c: int):
-        lo, hi = int(bounds[c]), int(bounds[c + 1])
-        return _reach_chunk(
-            indptr, indices, data, sources[lo:hi], offsets[lo:hi], limits[lo:hi], keep, lo
-        )
-
-    if bounds.size == 2:
-        return run(0)  # views of the chunk's buffers: no copy of a possibly large output
-    with ThreadPoolExecutor(threads) as pool:
-        parts = list(pool.map(run, range(bounds.size - 1)))
-    return tuple(np.concatenate(p) for p in zip(*parts))
+    return sources, offsets, limits, keep
 
 
 def _writable(a: np.ndarray) -> np.ndarray:
@@ -150,7 +174,9 @@ def _reach_scipy(indptr, indices, data, sources, offsets, limits, keep):
     n = indptr.size - 1
     graph = sp.csr_array((data, indices, indptr), shape=(n, n))
     src, node, dist = [], [], []
-    for i, (s, off, lim) in enumerate(zip(sources.tolist(), offsets.tolist(), limits.tolist())):
+    for i, (s, off, lim) in enumerate(
+        zip(sources.tolist(), offsets.tolist(), limits.tolist(), strict=True)
+    ):
         if off > lim:
             continue
         d = dijkstra(graph, directed=True, indices=s, limit=lim - off)
@@ -273,8 +299,23 @@ def _grown(a, used, size):
     return b
 
 
-if HAVE_NUMBA:
-    _jit = numba.njit(cache=True, nogil=True)
-    _search = _jit(_search)
-    _grown = _jit(_grown)
-    _reach_chunk = _jit(_reach_chunk)
+_COMPILE_LOCK = threading.Lock()
+
+
+@functools.cache
+def _compiled_reach_chunk() -> Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """`_reach_chunk` compiled with numba (or loaded from numba's cache) on the first search.
+
+    The compiled `_reach_chunk` calls `_search` and `_grown` by their module names, so these
+    are replaced by their compiled versions first (once: under a lock, as searches may start
+    in several threads at once).
+    """
+    global _search, _grown
+    import numba
+
+    with _COMPILE_LOCK:
+        jit = numba.njit(cache=True, nogil=True)
+        if not isinstance(_search, numba.core.dispatcher.Dispatcher):
+            _search = jit(_search)
+            _grown = jit(_grown)
+        return jit(_reach_chunk)

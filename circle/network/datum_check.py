@@ -129,7 +129,7 @@ def check_datum(
     Parameters
     ----------
     layer
-        A layer as read by `circle.io.read_layer` (its ``attrs`` name the file and datum).
+        A layer as read by `circle.io.files.read_layer` (its ``attrs`` name the file and datum).
     network
         The walking network.
     kind

@@ -7,7 +7,6 @@ import itertools
 import logging
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
@@ -18,14 +17,14 @@ from .walk import WalkNetwork
 
 __all__ = [
     "BOUNDARY_TOLERANCE_M",
-    "nearest_centres",
-    "nearest_centres_networkx",
+    "TIE_TOLERANCE_M",
     "NearestResult",
     "NodeReach",
+    "nearest_centres",
+    "nearest_centres_networkx",
     "reach_from_centres",
     "reach_within",
     "reach_within_networkx",
-    "TIE_TOLERANCE_M",
 ]
 
 logger = logging.getLogger(__name__)
@@ -201,7 +200,7 @@ def nearest_centres_networkx(
     """Reference for `nearest_centres`: networkx, one Dijkstra per centre, by definition.
 
     Builds its own graph with ``network.to_networkx()`` and splits edges at the snapped points
-    with networkx operations, independently of `circle.snap.build_search_graph`.
+    with networkx operations, independently of `circle.network.snap.build_search_graph`.
 
     Parameters
     ----------
@@ -216,6 +215,8 @@ def nearest_centres_networkx(
     -------
     NearestResult
     """
+    import networkx as nx
+
     G, node_of = _split_networkx(network, centres, targets)
     t_nodes = node_of(targets)
     walk = np.full(len(t_nodes), np.inf)
@@ -253,9 +254,9 @@ def reach_within(
     is at most ``limit_m + BOUNDARY_TOLERANCE_M`` (coverage's boundary rule).
 
     One bounded Dijkstra per distinct source node whose cost follows its ball, not the network
-    (`circle._fastpath.bounded_reach`: compiled with numba, on both cores; scipy otherwise), and
-    only the targets' nodes are kept, so memory grows with the reached pairs, never with
-    sources x targets.
+    (`circle.network._fastpath.bounded_reach`: compiled with numba, on both cores; scipy
+    otherwise), and only the targets' nodes are kept, so memory grows with the reached pairs, never
+    with sources x targets.
 
     Parameters
     ----------
@@ -285,49 +286,47 @@ def reach_within(
         return sp.csr_array(shape, dtype=np.float64)
     bound = limit_m + BOUNDARY_TOLERANCE_M
     # distinct source nodes (several sources may share a node) and the sources at each
-    s_nodes, s_group = _groups(src[on_s])
-    s_members = on_s[np.argsort(s_group, kind="stable")]
-    s_ptr = np.r_[0, np.cumsum(np.bincount(s_group, minlength=s_nodes.size))]
+    s_nodes, s_group, s_ptr, s_members = _node_members(src, on_s)
     min_leg = np.full(s_nodes.size, np.inf)
     np.minimum.at(min_leg, s_group, s_leg[on_s])
-    t_nodes, t_group = _groups(tgt[on_t])
-    t_members = on_t[np.argsort(t_group, kind="stable")]
-    t_ptr = np.r_[0, np.cumsum(np.bincount(t_group, minlength=t_nodes.size))]
+    t_nodes, _, t_ptr, t_members = _node_members(tgt, on_t)
     min_t_leg = float(t_leg[on_t].min())
 
     # one bounded search per distinct source node, its cost following the ball (compiled when
-    # numba is there, else scipy per source: circle._fastpath); each stops at the longest walk
-    # any of its sources could still use
+    # numba is there, else scipy per source: circle.network._fastpath); each stops at the longest
+    # walk any of its sources could still use
     budget = bound - min_leg - min_t_leg
     ok = np.flatnonzero(budget >= 0)
     csr = graph.csr
     src_idx, node, dist = bounded_reach(
         csr.indptr, csr.indices, csr.data, s_nodes[ok], None, budget[ok], targets=t_nodes
     )
-    rows, cols, walks = [], [], []
-    if node.size:
-        r = ok[src_idx]
-        c = np.searchsorted(t_nodes, node)
-        # expand node pairs to (source, target) pairs
-        k, s = _expand(r, s_ptr, s_members)
-        d, c = dist[k], c[k]
-        k, t = _expand(c, t_ptr, t_members)
-        s, d = s[k], d[k]
-        w = s_leg[s] + d + t_leg[t]
-        keep = w <= bound
-        rows.append(s[keep])
-        cols.append(t[keep])
-        walks.append(w[keep])
-    if not rows:
+    if not node.size:
         return sp.csr_array(shape, dtype=np.float64)
-    out = sp.csr_array(
-        (np.concatenate(walks), (np.concatenate(rows), np.concatenate(cols))), shape=shape
-    )
+    # expand node pairs to (source, target) pairs
+    k, s = _expand(ok[src_idx], s_ptr, s_members)
+    d, c = dist[k], np.searchsorted(t_nodes, node)[k]
+    k, t = _expand(c, t_ptr, t_members)
+    s, d = s[k], d[k]
+    w = s_leg[s] + d + t_leg[t]
+    keep = w <= bound
+    out = sp.csr_array((w[keep], (s[keep], t[keep])), shape=shape)
     out.sort_indices()
     logger.info(
         "reach: %d sources, %d targets, %d pairs within %.0f m", *shape, out.nnz, limit_m
     )
     return out
+
+
+def _node_members(
+    nodes: np.ndarray, on: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct nodes of the points `on` the network, each point's group, and the points at
+    each node (``members[ptr[g]:ptr[g + 1]]``)."""
+    distinct, group = _groups(nodes[on])
+    members = on[np.argsort(group, kind="stable")]
+    ptr = np.r_[0, np.cumsum(np.bincount(group, minlength=distinct.size))]
+    return distinct, group, ptr, members
 
 
 def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -363,6 +362,8 @@ def reach_within_networkx(
     scipy.sparse.csr_array
         Shape (sources, targets), walk metres of the reached pairs.
     """
+    import networkx as nx
+
     G, node_of = _split_networkx(network, sources, targets)
     t_nodes = node_of(targets)
     bound = limit_m + BOUNDARY_TOLERANCE_M
@@ -388,8 +389,10 @@ def reach_within_networkx(
 def _split_networkx(network: WalkNetwork, *groups: Snapped):
     """A networkx Graph with edges split at the snapped points, and the node of each point.
 
-    Built with networkx operations, independently of `circle.snap.build_search_graph`.
+    Built with networkx operations, independently of `circle.network.snap.build_search_graph`.
     """
+    import networkx as nx
+
     G = nx.Graph(network.to_networkx())
     ids = network.node_ids.tolist()
 

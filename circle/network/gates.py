@@ -44,7 +44,7 @@ def gates_from_osm(path: str | Path, *, presets: OsmPresets | None = None) -> gp
 
     Kept: nodes tagged ``entrance=*`` (except ``no`` and ``emergency``) or ``barrier=`` one of
     `GATE_BARRIERS`, unless tagged ``access=no`` or ``locked=yes`` (the defaults of
-    `circle.extract.OsmPresets`; see `circle.extract.gates_from_features`). Which community a
+    `circle.io.extract.OsmPresets`; see `circle.io.extract.gates_from_features`). Which community a
     node belongs to is decided by `link_gates` (within the tolerance of a boundary); the others
     (building doors inside a compound, gates of parks) are not used.
 
@@ -53,7 +53,7 @@ def gates_from_osm(path: str | Path, *, presets: OsmPresets | None = None) -> gp
     path
         An .osm, .osm.bz2, .osm.gz or .osm.pbf file.
     presets
-        The gate tags (default `circle.extract.OsmPresets()`).
+        The gate tags (default `circle.io.extract.OsmPresets()`).
 
     Returns
     -------
@@ -116,7 +116,7 @@ def link_gates(
     gates
         Points with ``id`` (and optionally ``community_id``), in any CRS.
     communities, community_xy
-        The prepared communities layer (`circle.coverage.prepare_layer`: sorted, in the
+        The prepared communities layer (`circle.coverage.layers.prepare_layer`: sorted, in the
         network's CRS) and its representative points.
     network
         The walking network (gives the CRS).
@@ -130,41 +130,16 @@ def link_gates(
     source = gates.attrs.get("source", "gates layer")
     row_label = gates.attrs.get("row_label", "row")
     info = {"file": source, "features": len(gates), "tolerance_m": tolerance_m}
-    empty = GateLinks(
-        gate_id=np.empty(0, object),
-        xy=np.empty((0, 2)),
-        pair_community=np.empty(0, np.int64),
-        pair_gate=np.empty(0, np.int64),
-        inside_m=np.empty(0),
-        source={**info, "linked_gates": 0, "unlinked_gates": 0, "communities_with_gates": 0},
-    )
+    empty = _no_links(info)
     if len(gates) == 0:
         return empty
     if gates.crs is None:
         msg = f"{source}: the gates layer has no CRS; set one (e.g. layer.set_crs('EPSG:4326'))"
         raise InputDataError(msg)
     checked, _ = validate_layer(gates, kind="gates", source=source, row_label=row_label)
-    not_point = shapely.get_type_id(checked.geometry.values) != 0
-    if not_point.any():
-        rows = (np.flatnonzero(not_point) + 1).tolist()[:5]
-        where = f"{row_label} {', '.join(map(str, rows))}"
-        msg = f"{source}: gates must be points; not a point in {where}"
-        raise InputDataError(msg)
+    _check_points(checked, source, row_label)
     if "community_id" in checked.columns:
-        by_id = {cid: i for i, cid in enumerate(communities["id"])}
-        given = checked["community_id"].map(id_text)
-        unknown = given.map(lambda c: c not in by_id).to_numpy()
-        if unknown.any():
-            rows = (np.flatnonzero(unknown) + 1).tolist()
-            values = sorted({str(v) for v in given[unknown]}, key=natural_key)[:5]
-            msg = (
-                f"{source}: community_id {values!r} in {row_label} "
-                f"{', '.join(map(str, rows[:5]))} is not a community id (empty, or not in the "
-                "communities layer); give every gate the id of its community, or drop the "
-                "community_id column to link gates by boundary"
-            )
-            raise InputDataError(msg)
-        gate_comm = given.map(by_id).to_numpy(np.int64)
+        gate_comm = _named_communities(checked, communities, source, row_label)
     checked = checked.to_crs(network.crs)
     order = sorted(range(len(checked)), key=lambda i: natural_key(checked["id"].iloc[i]))
     gate_id = checked["id"].to_numpy(object)[order]
@@ -172,13 +147,7 @@ def link_gates(
     if "community_id" in checked.columns:
         pc, pg = gate_comm[order], np.arange(len(order))
     else:
-        geom = communities.geometry.values
-        polygonal = np.isin(shapely.get_type_id(geom), [3, 6])
-        rings = np.where(polygonal, shapely.boundary(geom), None)
-        tree = shapely.STRtree(rings)
-        pg, pc = tree.query(shapely.points(xy), predicate="dwithin", distance=tolerance_m)
-        keep = np.lexsort((pg, pc))
-        pc, pg = pc[keep].astype(np.int64), pg[keep].astype(np.int64)
+        pc, pg = _boundary_pairs(communities, xy, tolerance_m)
     linked = np.unique(pg).size
     unlinked = len(gate_id) - linked
     if unlinked and not gates.attrs.get("osm_derived"):
@@ -203,6 +172,60 @@ def link_gates(
     return replace(
         empty, gate_id=gate_id, xy=xy, pair_community=pc, pair_gate=pg, inside_m=inside, source=info
     )
+
+
+
+def _no_links(info: dict) -> GateLinks:
+    return GateLinks(
+        gate_id=np.empty(0, object),
+        xy=np.empty((0, 2)),
+        pair_community=np.empty(0, np.int64),
+        pair_gate=np.empty(0, np.int64),
+        inside_m=np.empty(0),
+        source={**info, "linked_gates": 0, "unlinked_gates": 0, "communities_with_gates": 0},
+    )
+
+
+def _check_points(checked: gpd.GeoDataFrame, source: str, row_label: str) -> None:
+    not_point = shapely.get_type_id(checked.geometry.values) != 0
+    if not_point.any():
+        rows = (np.flatnonzero(not_point) + 1).tolist()[:5]
+        where = f"{row_label} {', '.join(map(str, rows))}"
+        msg = f"{source}: gates must be points; not a point in {where}"
+        raise InputDataError(msg)
+
+
+def _named_communities(
+    checked: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, source: str, row_label: str
+) -> np.ndarray:
+    """The position of the community each gate names in its ``community_id`` column."""
+    by_id = {cid: i for i, cid in enumerate(communities["id"])}
+    given = checked["community_id"].map(id_text)
+    unknown = given.map(lambda c: c not in by_id).to_numpy()
+    if unknown.any():
+        rows = (np.flatnonzero(unknown) + 1).tolist()
+        values = sorted({str(v) for v in given[unknown]}, key=natural_key)[:5]
+        msg = (
+            f"{source}: community_id {values!r} in {row_label} "
+            f"{', '.join(map(str, rows[:5]))} is not a community id (empty, or not in the "
+            "communities layer); give every gate the id of its community, or drop the "
+            "community_id column to link gates by boundary"
+        )
+        raise InputDataError(msg)
+    return given.map(by_id).to_numpy(np.int64)
+
+
+def _boundary_pairs(
+    communities: gpd.GeoDataFrame, xy: np.ndarray, tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(community, gate) pairs of the gates within `tolerance_m` of a polygon's boundary."""
+    geom = communities.geometry.values
+    polygonal = np.isin(shapely.get_type_id(geom), [3, 6])
+    rings = np.where(polygonal, shapely.boundary(geom), None)
+    tree = shapely.STRtree(rings)
+    pg, pc = tree.query(shapely.points(xy), predicate="dwithin", distance=tolerance_m)
+    keep = np.lexsort((pg, pc))
+    return pc[keep].astype(np.int64), pg[keep].astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -246,8 +269,8 @@ def walk_through_gates(
     """Replace the walks of gated communities by their best gate's.
 
     For each community with gates: walk = min over its gates of (inside walk + the gate's walk to
-    its nearest centre). Walks within `circle.engine.TIE_TOLERANCE_M` of the best are ties, won
-    by the gate with the smallest id (natural order). A whole walk longer than `limit_m` is not
+    its nearest centre). Walks within `circle.network.engine.TIE_TOLERANCE_M` of the best are ties,
+    won by the gate with the smallest id (natural order). A whole walk longer than `limit_m` is not
     found. Communities whose gates are all off the network are off the network themselves
     (they are not walked from their representative point instead).
 

@@ -104,7 +104,8 @@ def load_network(
     ----------
     path
         .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml; or a PostGIS table of street
-        centre-lines, ``postgresql://USER@HOST/DB?table=roads`` (see `circle.db.network_from_db`).
+        centre-lines, ``postgresql://USER@HOST/DB?table=roads`` (see
+        `circle.network.from_db.network_from_db`).
     min_component_m
         Fragments with less street than this (metres) are dropped.
     use_cache

@@ -70,7 +70,7 @@ def fetch_osm(
 
     Uses osmnx (``graph_from_place``/``graph_from_bbox`` with ``network_type="walk"``, and
     ``features_from_place``/``features_from_bbox`` for the tags of `presets`). Downloads are
-    kept in `circle.network.cache_dir()`; the same request later loads them with no internet.
+    kept in `circle.network.load.cache_dir()`; the same request later loads them with no internet.
     With no connection it fails within seconds, naming the offline way (``--network FILE``).
 
     Parameters
@@ -90,13 +90,17 @@ def fetch_osm(
     -------
     network, features
         The walking network and the tagged features (dicts with ``osm_id``, ``tags`` and a
-        WGS84 ``geometry``, as `circle.osm.read_tagged_features` gives).
+        WGS84 ``geometry``, as `circle.io.osm.read_tagged_features` gives).
     """
     if (place is None) == (bbox is None):
         msg = "give exactly one of `place` and `bbox`"
         raise ConfigError(msg)
     presets = presets or OsmPresets()
-    label = f"place {place!r}" if place is not None else f"bbox {','.join(f'{v:g}' for v in bbox)}"
+    if place is not None:
+        label = f"place {place!r}"
+    else:
+        assert bbox is not None  # exactly one of `place` and `bbox`, checked above
+        label = f"bbox {','.join(f'{v:g}' for v in bbox)}"
     keys = presets.keys()
     key = hashlib.sha256(
         json.dumps([ONLINE_CACHE_VERSION, place, bbox, keys], ensure_ascii=False).encode()
@@ -119,7 +123,7 @@ def _download(place, bbox, keys, graph_file: Path, features_file: Path, label: s
     for url in hosts:
         _check_reachable(url)
     ox.settings.cache_folder = str(cache_dir() / "osmnx")  # never ./cache in the user's folder
-    tags = dict.fromkeys(keys, True)
+    tags: dict[str, bool | str | list[str]] = dict.fromkeys(keys, True)
     logger.info("online: downloading the walking network and tags of %s", label)
     try:
         if place is not None:

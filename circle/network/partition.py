@@ -7,7 +7,7 @@ crosses its core's bounding box widened by ``halo_m = search_limit_m + max_snap_
 up to the search limit, plus the access legs' reach. Points are snapped once, on the whole
 network, and every snapped point on a kept street splits it as in the single-process run, so
 a part's walks equal the single-process walks to the last bit. Statuses use the whole
-network's connected pieces (see `circle.coverage.finish_coverage`), never the cut's.
+network's connected pieces (see `circle.coverage.core.finish_coverage`), never the cut's.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -260,7 +261,8 @@ def save_part_network(sub: WalkNetwork, folder: Path) -> Path:
     if not path.exists():
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
-            np.savez(f, crs=np.array(sub.crs), **arrays)
+            # the stubs read ``**arrays`` as savez's own keywords (allow_pickle: bool)
+            np.savez(f, crs=np.array(sub.crs), **cast("dict[str, Any]", arrays))
         tmp.replace(path)
     return path
 

@@ -145,27 +145,23 @@ class SearchGraph:
     Attributes
     ----------
     csr
-        Symmetric adjacency matrix of lengths (metres) over network nodes then inserted nodes.
-    n_network_nodes
-        Nodes ``0..n_network_nodes-1`` are the network's own.
+        Symmetric adjacency matrix of lengths (metres) over network nodes (their own numbers)
+        then inserted nodes.
     point_node
         For each group of points given to `build_search_graph`, the node of each point (-1 for
         points off the network).
     inserted_xy
         Coordinates of the inserted nodes.
-    edge_pieces
-        Per piece of a split or unsplit network edge: (node a, node b, network edge, offset of a
-        along the network edge, length). Lets isochrones cut partial edges.
+    pieces_a, pieces_b, pieces_length_m
+        Per piece of a split or unsplit network edge: its end nodes and length. Lets isochrones
+        cut partial edges.
     """
 
     csr: sp.csr_array
-    n_network_nodes: int
     point_node: tuple[np.ndarray, ...]
     inserted_xy: np.ndarray
     pieces_a: np.ndarray
     pieces_b: np.ndarray
-    pieces_edge: np.ndarray
-    pieces_offset_m: np.ndarray
     pieces_length_m: np.ndarray
 
     @property
@@ -192,9 +188,39 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
     SearchGraph
     """
     n = network.n_nodes
-    eu, ev, elen = network.edge_u, network.edge_v, network.edge_length_m
     all_edge = np.concatenate([g.edge for g in groups]) if groups else np.empty(0, np.int64)
     all_off = np.concatenate([g.offset_m for g in groups]) if groups else np.empty(0)
+    node_of, spot_edge, spot_off = _point_nodes(network, all_edge, all_off)
+    k = spot_edge.size
+    eu, ev, elen = network.edge_u, network.edge_v, network.edge_length_m
+    a0 = network.xy[eu[spot_edge]]
+    b0 = network.xy[ev[spot_edge]]
+    frac = (spot_off / np.where(elen[spot_edge] > 0, elen[spot_edge], 1.0))[:, None]
+    inserted_xy = a0 + frac * (b0 - a0)
+    pieces_a, pieces_b, pieces_len = _pieces(network, spot_edge, spot_off)
+    csr = symmetric_csr(pieces_a, pieces_b, pieces_len, n + k)
+    point_node = []
+    start = 0
+    for g in groups:
+        point_node.append(node_of[start : start + g.edge.size])
+        start += g.edge.size
+    return SearchGraph(
+        csr=csr,
+        point_node=tuple(point_node),
+        inserted_xy=inserted_xy,
+        pieces_a=pieces_a,
+        pieces_b=pieces_b,
+        pieces_length_m=pieces_len,
+    )
+
+
+def _point_nodes(
+    network: WalkNetwork, all_edge: np.ndarray, all_off: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The node of every point (an edge end, or a new node after the network's), and the
+    (edge, offset) spot of each new node, in (edge, offset) order."""
+    n = network.n_nodes
+    eu, ev, elen = network.edge_u, network.edge_v, network.edge_length_m
     node_of = np.full(all_edge.size, -1, dtype=np.int64)
     on = all_edge >= 0
     at_u = on & (all_off <= 0.0)
@@ -207,20 +233,21 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
     sorted_edge, sorted_off = all_edge[inner][order], all_off[inner][order]
     new_spot = np.ones(order.size, bool)
     new_spot[1:] = (sorted_edge[1:] != sorted_edge[:-1]) | (sorted_off[1:] != sorted_off[:-1])
-    spot_edge, spot_off = sorted_edge[new_spot], sorted_off[new_spot]
     node_of[inner[order]] = n + np.cumsum(new_spot) - 1
-    k = spot_edge.size
-    a0 = network.xy[eu[spot_edge]]
-    b0 = network.xy[ev[spot_edge]]
-    frac = (spot_off / np.where(elen[spot_edge] > 0, elen[spot_edge], 1.0))[:, None]
-    inserted_xy = a0 + frac * (b0 - a0)
+    return node_of, sorted_edge[new_spot], sorted_off[new_spot]
 
-    # pieces: untouched edges whole, split edges as chains u -> p1 -> ... -> pk -> v
+
+def _pieces(
+    network: WalkNetwork, spot_edge: np.ndarray, spot_off: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pieces (node a, node b, length): untouched edges whole, split edges as chains
+    u -> p1 -> ... -> pk -> v."""
+    n, k = network.n_nodes, spot_edge.size
+    eu, ev, elen = network.edge_u, network.edge_v, network.edge_length_m
     split = np.zeros(network.n_edges, bool)
     split[spot_edge] = True
     whole = np.flatnonzero(~split)
-    pa, pb = [eu[whole]], [ev[whole]]
-    pe, po, pl = [whole], [np.zeros(whole.size)], [elen[whole]]
+    pa, pb, pl = [eu[whole]], [ev[whole]], [elen[whole]]
     if k:
         new_nodes = n + np.arange(k)
         starts = np.r_[True, spot_edge[1:] != spot_edge[:-1]]
@@ -229,35 +256,10 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
         prev_off = np.where(starts, 0.0, np.r_[0.0, spot_off[:-1]])
         pa.append(prev_node)
         pb.append(new_nodes)
-        pe.append(spot_edge)
-        po.append(prev_off)
         pl.append(spot_off - prev_off)
         # last spot of each edge -> the edge's v end
         last = np.flatnonzero(ends)
         pa.append(new_nodes[last])
         pb.append(ev[spot_edge[last]])
-        pe.append(spot_edge[last])
-        po.append(spot_off[last])
         pl.append(elen[spot_edge[last]] - spot_off[last])
-    pieces_a = np.concatenate(pa)
-    pieces_b = np.concatenate(pb)
-    pieces_edge = np.concatenate(pe)
-    pieces_off = np.concatenate(po)
-    pieces_len = np.concatenate(pl)
-    csr = symmetric_csr(pieces_a, pieces_b, pieces_len, n + k)
-    point_node = []
-    start = 0
-    for g in groups:
-        point_node.append(node_of[start : start + g.edge.size])
-        start += g.edge.size
-    return SearchGraph(
-        csr=csr,
-        n_network_nodes=n,
-        point_node=tuple(point_node),
-        inserted_xy=inserted_xy,
-        pieces_a=pieces_a,
-        pieces_b=pieces_b,
-        pieces_edge=pieces_edge,
-        pieces_offset_m=pieces_off,
-        pieces_length_m=pieces_len,
-    )
+    return np.concatenate(pa), np.concatenate(pb), np.concatenate(pl)

@@ -1,12 +1,13 @@
-"""The walking network as arrays: built from edge arrays or osmnx graphs, projected, de-fragmented."""
+"""The walking network as arrays: built from edge arrays or osmnx graphs, projected,
+de-fragmented."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pyproj
 import scipy.sparse as sp
@@ -16,6 +17,9 @@ from scipy.spatial import KDTree
 
 from ..errors import NetworkError
 from ..io.datums import local_utm_crs
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "EdgePoints",
@@ -143,11 +147,6 @@ class WalkNetwork:
         reach = float((length / pieces).max()) / 2 if length.size else 0.0
         return EdgePoints(KDTree(points, balanced_tree=False, compact_nodes=False), edge, reach)
 
-    @cached_property
-    def to_wgs84(self) -> pyproj.Transformer:
-        """Transformer from `crs` to WGS84 lon/lat."""
-        return pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
-
     def to_networkx(self) -> nx.MultiDiGraph:
         """The network as an osmnx-style MultiDiGraph (both directions, ``length`` in metres).
 
@@ -159,10 +158,13 @@ class WalkNetwork:
         -------
         G
         """
+        import networkx as nx
+
         G = nx.MultiDiGraph(crs=self.crs)
         ids = self.node_ids.tolist()
         G.add_nodes_from(
-            (n, {"x": float(x), "y": float(y)}) for n, (x, y) in zip(ids, self.xy.tolist())
+            (n, {"x": float(x), "y": float(y)})
+            for n, (x, y) in zip(ids, self.xy.tolist(), strict=True)
         )
         for u, v, length, way, hw in zip(
             self.edge_u.tolist(),
@@ -170,16 +172,12 @@ class WalkNetwork:
             self.edge_length_m.tolist(),
             self.edge_way.tolist(),
             self.edge_highway.tolist(),
+            strict=True,
         ):
             attrs = {"length": length, "osmid": way, "highway": hw, "oneway": False}
             G.add_edge(ids[u], ids[v], reversed=False, **attrs)
             G.add_edge(ids[v], ids[u], reversed=True, **attrs)
         return G
-
-    def bounds_wgs84(self) -> tuple[float, float, float, float]:
-        """Bounding box (min_lon, min_lat, max_lon, max_lat) of the nodes."""
-        lon, lat = self.to_wgs84.transform(self.xy[:, 0], self.xy[:, 1])
-        return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
 
 def symmetric_csr(u, v, w, n: int) -> sp.csr_array:
@@ -245,33 +243,10 @@ def network_from_arrays(
         msg = f"{source.get('file', 'network')}: no walkable edges"
         raise NetworkError(msg)
 
-    a, b = np.minimum(u, v), np.maximum(u, v)
-    length = np.hypot(*(xy[b] - xy[a]).T)
-    keep = a != b
-    a, b, length, way, hw = a[keep], b[keep], length[keep], way[keep], hw[keep]
-    order = np.lexsort((way, length, b, a))  # shortest parallel edge first; ties by way id
-    a, b, length, way, hw = a[order], b[order], length[order], way[order], hw[order]
-    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
-    a, b, length, way, hw = a[first], b[first], length[first], way[first], hw[first]
-
-    # fragments: components whose total street length is below the minimum
-    _, label = connected_components(symmetric_csr(a, b, length, n), directed=False)
-    comp_len = np.bincount(label[a], weights=length, minlength=label.max() + 1)
-    keep_edge = comp_len[label[a]] >= min_component_m
-    used = np.zeros(n, bool)
-    used[a] = used[b] = True
-    dropped = np.unique(label[a][~keep_edge])
-    source["fragments_dropped"] = int(dropped.size)
-    source["fragment_m_dropped"] = round(float(comp_len[dropped].sum()), 3)
-    a, b, length, way, hw = a[keep_edge], b[keep_edge], length[keep_edge], way[keep_edge], hw[
-        keep_edge
-    ]
-    if a.size == 0:
-        msg = (
-            f"{source.get('file', 'network')}: every piece of the walking network is shorter than "
-            f"min_component_m={min_component_m:g} m; use a larger extract or lower the minimum"
-        )
-        raise NetworkError(msg)
+    a, b, length, way, hw = _distinct_edges(xy, u, v, way, hw)
+    keep_edge = _without_fragments(a, b, length, n, min_component_m, source)
+    a, b, length = a[keep_edge], b[keep_edge], length[keep_edge]
+    way, hw = way[keep_edge], hw[keep_edge]
 
     # renumber the nodes still in use
     keep_node = np.zeros(n, bool)
@@ -297,6 +272,42 @@ def network_from_arrays(
         source["fragment_m_dropped"],
     )
     return net
+
+
+
+def _distinct_edges(
+    xy: np.ndarray, u: np.ndarray, v: np.ndarray, way: np.ndarray, hw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Edges (low end, high end, length, way, highway) without self-loops, the shortest of
+    parallel edges kept."""
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    length = np.hypot(*(xy[b] - xy[a]).T)
+    keep = a != b
+    a, b, length, way, hw = a[keep], b[keep], length[keep], way[keep], hw[keep]
+    order = np.lexsort((way, length, b, a))  # shortest parallel edge first; ties by way id
+    a, b, length, way, hw = a[order], b[order], length[order], way[order], hw[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    return a[first], b[first], length[first], way[first], hw[first]
+
+
+def _without_fragments(
+    a: np.ndarray, b: np.ndarray, length: np.ndarray, n: int, min_component_m: float, source: dict
+) -> np.ndarray:
+    """The edges in connected pieces with at least `min_component_m` of street; records the
+    fragments dropped in `source`."""
+    _, label = connected_components(symmetric_csr(a, b, length, n), directed=False)
+    comp_len = np.bincount(label[a], weights=length, minlength=label.max() + 1)
+    keep_edge = comp_len[label[a]] >= min_component_m
+    dropped = np.unique(label[a][~keep_edge])
+    source["fragments_dropped"] = int(dropped.size)
+    source["fragment_m_dropped"] = round(float(comp_len[dropped].sum()), 3)
+    if not keep_edge.any():
+        msg = (
+            f"{source.get('file', 'network')}: every piece of the walking network is shorter than "
+            f"min_component_m={min_component_m:g} m; use a larger extract or lower the minimum"
+        )
+        raise NetworkError(msg)
+    return keep_edge
 
 
 def network_from_graph(

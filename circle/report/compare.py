@@ -56,13 +56,13 @@ def profile_table(
 ) -> pd.DataFrame:
     """Coverage of the same communities and centres at each profile's walking speed.
 
-    Each profile is a full `circle.coverage.coverage_report` run with `config`'s speed replaced
+    Each profile is a full `circle.coverage.core.coverage_report` run with `config`'s speed replaced
     by the profile's; everything else (bands, snapping, gates, groups) is the same.
 
     Parameters
     ----------
     communities, centres, network
-        As for `circle.coverage.coverage_report`.
+        As for `circle.coverage.core.coverage_report`.
     profiles
         The profiles to compare (default: all shipped ones).
     config
@@ -299,6 +299,46 @@ def compare_runs(base: RunOutputs, new: RunOutputs, *, by: str | None = None) ->
         if by is not None and by not in run.table.columns:
             msg = f"{run.folder / 'coverage.csv'}: no area column {by!r}"
             raise InputDataError(msg)
+    changes = _changes_table(base, new, groups, by)
+    has_pop = bool(changes["population"].notna().any())
+    c = changes["change"]
+    totals = _tally(changes, groups, has_pop)
+    summary = {
+        "title": "15-minute employment circle: two runs compared",
+        "base": {"run": str(base.folder), **_covered_totals(base, groups, has_pop)},
+        "new": {"run": str(new.folder), **_covered_totals(new, groups, has_pop)},
+        "parameters_changed": _changed(base.summary, new.summary),
+        "communities": {
+            **totals,
+            "only_in_base": int((c == "only_in_base").sum()),
+            "only_in_new": int((c == "only_in_new").sum()),
+            "covered_only_in_base": int(
+                ((c == "only_in_base") & changes["base_covered"].eq(True)).sum()
+            ),
+            "covered_only_in_new": int(
+                ((c == "only_in_new") & changes["new_covered"].eq(True)).sum()
+            ),
+        },
+        "groups": [
+            {"group": g, "gained": totals[f"{g}_gained"], "lost": totals[f"{g}_lost"]}
+            for g in groups
+        ],
+        "gained": _listing(changes, "gained", groups),
+        "lost": _listing(changes, "lost", groups),
+    }
+    if by is not None:
+        areas = changes[by].fillna("").astype(str)
+        summary["by_area"] = [
+            {"area": a, **_tally(changes.loc[areas == a], groups, has_pop)}
+            for a in sorted(set(areas), key=natural_key)
+        ]
+    return Comparison(summary=summary, changes=changes)
+
+
+def _changes_table(
+    base: RunOutputs, new: RunOutputs, groups: list[str], by: str | None
+) -> pd.DataFrame:
+    """One row per community of either run: its change and figures, in natural id order."""
     keep = ["community_id", "name", "population", "walk_min", "covered", *groups]
     keep += [by] if by is not None and by not in keep else []
     merged = pd.merge(
@@ -337,66 +377,36 @@ def compare_runs(base: RunOutputs, new: RunOutputs, *, by: str | None = None) ->
         }
     )
     order = sorted(range(len(changes)), key=lambda i: natural_key(changes["community_id"].iloc[i]))
-    changes = changes.iloc[order].reset_index(drop=True)
-    has_pop = bool(changes["population"].notna().any())
+    return changes.iloc[order].reset_index(drop=True)
 
-    def tally(rows: pd.DataFrame) -> dict:
-        c = rows["change"]
-        out = {
-            "gained": int((c == "gained").sum()),
-            "lost": int((c == "lost").sum()),
-        }
-        for col, key in [("population", "people")] + [(g, g) for g in groups]:
-            if col == "population" and not has_pop:
-                continue
-            v = rows[col].fillna(0.0)
-            out[f"{key}_gained"] = float(v[c == "gained"].sum())
-            out[f"{key}_lost"] = float(v[c == "lost"].sum())
-        return out
 
-    def covered_totals(run: RunOutputs) -> dict:
-        t = run.table
-        return {
-            "communities": len(t),
-            "covered": int(t["covered"].sum()),
-            "people_covered": float(t.loc[t["covered"], "population"].fillna(0).sum())
-            if has_pop
-            else None,
-            **{f"{g}_covered": float(t.loc[t["covered"], g].fillna(0).sum()) for g in groups},
-        }
-
-    c = changes["change"]
-    totals = tally(changes)
-    summary = {
-        "title": "15-minute employment circle: two runs compared",
-        "base": {"run": str(base.folder), **covered_totals(base)},
-        "new": {"run": str(new.folder), **covered_totals(new)},
-        "parameters_changed": _changed(base.summary, new.summary),
-        "communities": {
-            **totals,
-            "only_in_base": int((c == "only_in_base").sum()),
-            "only_in_new": int((c == "only_in_new").sum()),
-            "covered_only_in_base": int(
-                ((c == "only_in_base") & changes["base_covered"].eq(True)).sum()
-            ),
-            "covered_only_in_new": int(
-                ((c == "only_in_new") & changes["new_covered"].eq(True)).sum()
-            ),
-        },
-        "groups": [
-            {"group": g, "gained": totals[f"{g}_gained"], "lost": totals[f"{g}_lost"]}
-            for g in groups
-        ],
-        "gained": _listing(changes, "gained", groups),
-        "lost": _listing(changes, "lost", groups),
+def _tally(rows: pd.DataFrame, groups: list[str], has_pop: bool) -> dict:
+    """Communities, people and group members gained and lost among `rows`."""
+    c = rows["change"]
+    out: dict[str, float] = {
+        "gained": int((c == "gained").sum()),
+        "lost": int((c == "lost").sum()),
     }
-    if by is not None:
-        areas = changes[by].fillna("").astype(str)
-        summary["by_area"] = [
-            {"area": a, **tally(changes.loc[areas == a])}
-            for a in sorted(set(areas), key=natural_key)
-        ]
-    return Comparison(summary=summary, changes=changes)
+    for col, key in [("population", "people")] + [(g, g) for g in groups]:
+        if col == "population" and not has_pop:
+            continue
+        v = rows[col].fillna(0.0)
+        out[f"{key}_gained"] = float(v[c == "gained"].sum())
+        out[f"{key}_lost"] = float(v[c == "lost"].sum())
+    return out
+
+
+def _covered_totals(run: RunOutputs, groups: list[str], has_pop: bool) -> dict:
+    """A run's communities, and the communities, people and group members it covers."""
+    t = run.table
+    return {
+        "communities": len(t),
+        "covered": int(t["covered"].sum()),
+        "people_covered": float(t.loc[t["covered"], "population"].fillna(0).sum())
+        if has_pop
+        else None,
+        **{f"{g}_covered": float(t.loc[t["covered"], g].fillna(0).sum()) for g in groups},
+    }
 
 
 def _changed(base: dict, new: dict) -> list[dict]:
@@ -452,6 +462,22 @@ def compare_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     str
     """
     _ = translator(lang)
+    lines = _compare_totals_lines(summary, _)
+    if "by_area" in summary:
+        lines += ["", f"| {_('area')} | {_('gained')} | {_('lost')} |", "|---|---:|---:|"]
+        lines += [
+            f"| {md(a['area'])} | {a['gained']} | {a['lost']} |" for a in summary["by_area"]
+        ]
+    for kind, title in (
+        ("gained", _("Gained (now covered)")),
+        ("lost", _("Lost (no longer covered)")),
+    ):
+        lines += _change_listing(summary[kind], title, top, _)
+    return "\n".join(lines) + "\n"
+
+
+def _compare_totals_lines(summary: dict, _=str) -> list[str]:
+    """Title, the two runs, what changed between them and the table of gains and losses."""
     b, n, c = summary["base"], summary["new"], summary["communities"]
     lines = [
         f"# {_(summary['title'])}",
@@ -503,40 +529,34 @@ def compare_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
                 new_covered=c["covered_only_in_new"],
             ),
         ]
-    if "by_area" in summary:
-        lines += ["", f"| {_('area')} | {_('gained')} | {_('lost')} |", "|---|---:|---:|"]
-        lines += [
-            f"| {md(a['area'])} | {a['gained']} | {a['lost']} |" for a in summary["by_area"]
+    return lines
+
+
+def _change_listing(rows: list[dict], title: str, top: int, _=str) -> list[str]:
+    """The communities gained (or lost), largest population first, the `top` first."""
+    rows = sorted(rows, key=lambda r: -(r["population"] or 0))
+    lines = ["", "## " + _("{title}: {n} communities").format(title=title, n=len(rows)), ""]
+    if rows:
+        head = [
+            _("community"),
+            _("name"),
+            _("people"),
+            _("walk before (min)"),
+            _("walk now (min)"),
         ]
-    for kind, title in (
-        ("gained", _("Gained (now covered)")),
-        ("lost", _("Lost (no longer covered)")),
-    ):
-        rows = sorted(summary[kind], key=lambda r: -(r["population"] or 0))
-        lines += ["", "## " + _("{title}: {n} communities").format(title=title, n=len(rows)), ""]
-        if rows:
-            head = [
-                _("community"),
-                _("name"),
-                _("people"),
-                _("walk before (min)"),
-                _("walk now (min)"),
-            ]
-            lines += [
-                "| " + " | ".join(head) + " |",
-                "|---|---|---:|---:|---:|",
-            ]
-            for r in rows[:top]:
-                lines.append(
-                    f"| {md(r['community_id'])} | {md(r['name'])} | {fmt_num(r['population'])} | "
-                    f"{fmt_num(r['base_walk_min'], 1)} | {fmt_num(r['new_walk_min'], 1)} |"
-                )
-            if len(rows) > top:
-                more = _("… and {n} more in compare.json and compare.csv.").format(
-                    n=len(rows) - top
-                )
-                lines.append("\n" + more)
-    return "\n".join(lines) + "\n"
+        lines += [
+            "| " + " | ".join(head) + " |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for r in rows[:top]:
+            lines.append(
+                f"| {md(r['community_id'])} | {md(r['name'])} | {fmt_num(r['population'])} | "
+                f"{fmt_num(r['base_walk_min'], 1)} | {fmt_num(r['new_walk_min'], 1)} |"
+            )
+        if len(rows) > top:
+            more = _("… and {n} more in compare.json and compare.csv.").format(n=len(rows) - top)
+            lines.append("\n" + more)
+    return lines
 
 
 def write_compare_files(

@@ -1,4 +1,5 @@
-"""Coverage results as files and text: the per-community table (CSV, GeoJSON) and the summary (Markdown, JSON, terminal)."""
+"""Coverage results as files and text: the per-community table (CSV, GeoJSON) and the summary
+(Markdown, JSON, terminal)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import numpy as np
 import pandas as pd
 
 from .._text import fmt_int, fmt_pct, md, md_row, plain
-from ..config import PROFILES
+from ..config import PROFILES, CircleConfig
 from ..coverage.areas import AREA_COLUMN
 from ..coverage.core import COLUMNS, CoverageResult, summarise
 from ..errors import ConfigError
 from ..i18n import LANGUAGES, N_, pad, translator
 from ..io.outputs import atomic_output_dir
+from .areas import areas_markdown, areas_table
 
 __all__ = [
     "AREAS_FILE",
@@ -146,7 +148,7 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        The output of `circle.coverage.summarise`.
+        The output of `circle.coverage.core.summarise`.
     top
         Uncovered communities listed (largest population first).
     lang
@@ -157,9 +159,20 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     str
     """
     _ = translator(lang)
+    minutes = summary["parameters"]["threshold_min"]
+    lines = _band_lines(summary, _)
+    lines += _population_lines(summary, _)
+    lines += _centre_type_lines(summary, _)
+    lines += _uncovered_lines(summary["uncovered"], minutes, top, _)
+    if "areas" in summary:
+        lines += areas_markdown(summary["areas"], minutes, _)
+    lines += _data_lines(summary["data"], _)
+    return "\n".join(lines)
+
+
+def _band_lines(summary: dict, _=str) -> list[str]:
+    """Title, walking parameters and the table of coverage by walk time."""
     p = summary["parameters"]
-    net = summary["data"]["network"]
-    edit = net.get("newest_way_edit")
     speed, minutes = p["walk_speed_kmh"], p["threshold_min"]
     lines = [
         f"# {_(summary['title'])}",
@@ -169,7 +182,10 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
             "of walking). Points farther than {snap:g} m from a walkable street are off the "
             "network."
         ).format(
-            speed=speed, minutes=minutes, metres=speed * 1000 / 60 * minutes, snap=p["max_snap_m"]
+            speed=speed,
+            minutes=minutes,
+            metres=CircleConfig.walk_metres(speed, minutes),
+            snap=p["max_snap_m"],
         ),
         *_profile_lines(p, _),
         "",
@@ -184,19 +200,26 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
             f"{fmt_pct(b['communities_share'])} | {fmt_int(b['population_covered'])} | "
             f"{fmt_pct(b['population_share'])} |"
         )
+    return lines
+
+
+def _population_lines(summary: dict, _=str) -> list[str]:
+    """Communities by status, and the population and where it comes from."""
     c = summary["communities"]
     pop = summary["population"]
     statuses = _(", ").join(
         _("{n} {status}").format(n=v, status=_(k).replace("_", " "))
         for k, v in c["by_status"].items()
     )
-    lines += [
+    lines = [
         "",
         _("{n} communities: {statuses}.").format(n=c["total"], statuses=statuses),
         "",
     ]
     if pop["available"]:
-        lines.append(_("Population in the study area: {n}. Source:").format(n=fmt_int(pop["total"])))
+        lines.append(
+            _("Population in the study area: {n}. Source:").format(n=fmt_int(pop["total"]))
+        )
         lines += [f"- {md(s)}" for s in pop["sources"]]
         if pop["communities_without_population"]:
             lines.append(
@@ -207,7 +230,12 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
             )
     else:
         lines.append(_("No population figures were given: shares are of communities only."))
-    lines += [
+    return lines
+
+
+def _centre_type_lines(summary: dict, _=str) -> list[str]:
+    """Coverage by type of nearest centre, by group, and the centres off the network."""
+    lines = [
         "",
         "## " + _("By type of nearest centre"),
         "",
@@ -234,8 +262,12 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
             "",
             _("Centres off the network (not used): {ids}.").format(ids=", ".join(map(md, off))),
         ]
-    unc = summary["uncovered"]
-    lines += [
+    return lines
+
+
+def _uncovered_lines(unc: list[dict], minutes: float, top: int, _=str) -> list[str]:
+    """The communities left out, the `top` first."""
+    lines = [
         "",
         "## "
         + _("Left out: {n} communities beyond {minutes:g} minutes").format(
@@ -267,16 +299,21 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
         if len(unc) > top:
             more = _("… and {n} more in summary.json and coverage.csv.").format(n=len(unc) - top)
             lines.append("\n" + more)
-    if "areas" in summary:
-        lines += _areas_markdown(summary["areas"], minutes, _)
+    return lines
+
+
+def _data_lines(data: dict, _=str) -> list[str]:
+    """Where the network, centres, communities and gates came from."""
+    net = data["network"]
+    edit = net.get("newest_way_edit")
     newest = (
         _("; newest edit of its ways {date}.").format(date=net["newest_way_edit"][:10])
         if edit
         else "."
     )
-    cen, com = summary["data"]["centres"], summary["data"]["communities"]
+    cen, com = data["centres"], data["communities"]
     layer = _("- {label}: {file} ({n} features, {repaired} geometries repaired).")
-    lines += [
+    return [
         "",
         "## " + _("Data"),
         "",
@@ -301,87 +338,13 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
             n=com["features"],
             repaired=com["repaired_geometries"],
         ),
-        *_gate_lines(summary["data"].get("gates"), _),
+        *_gate_lines(data.get("gates"), _),
         "- "
         + _("{attribution} where the data comes from OpenStreetMap.").format(
             attribution=ATTRIBUTION
         ),
         "",
     ]
-    return "\n".join(lines)
-
-
-def _areas_markdown(areas: dict, minutes: float, _=str) -> list[str]:
-    lines = [
-        "",
-        "## " + _("By area: covered within {minutes:g} minutes").format(minutes=minutes),
-        "",
-        _("Areas from {by}.").format(by=md(areas["by"])) if areas["by"] else "",
-        "",
-        md_row(
-            [
-                _("area"),
-                _("communities"),
-                _("covered"),
-                _("share"),
-                _("population"),
-                _("covered"),
-                _("share"),
-                _("worst gaps"),
-            ]
-        ),
-        "|---|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for r in areas["rows"]:
-        lines.append(
-            f"| {md(r['area'])} | {r['communities']} | {r['communities_covered']} | "
-            f"{fmt_pct(r['communities_share'])} | {fmt_int(r['population'])} | "
-            f"{fmt_int(r['population_covered'])} | {fmt_pct(r['population_share'])} | "
-            f"{md(_gaps(r['worst_gaps'])) or '–'} |"
-        )
-    if areas["unassigned"]:
-        lines += ["", _("In no area: {ids}.").format(ids=md(", ".join(areas["unassigned"])))]
-    if areas.get("groups"):
-        lines += [
-            "",
-            f"### Key groups by area within {minutes:g} minutes",
-            "",
-            "| area | group | people | covered | left out | share covered | "
-            "communities without a figure |",
-            "|---|---|---:|---:|---:|---:|---:|",
-        ]
-        lines += [
-            f"| {md(g['area'])} | {md(g['group'])} | {fmt_int(g['total'])} | "
-            f"{fmt_int(g['covered'])} | {fmt_int(g['uncovered'])} | {fmt_pct(g['share'])} | "
-            f"{g['communities_without_figure']} |"
-            for g in areas["groups"]
-        ]
-    return lines
-
-
-def _gaps(gaps: list[dict]) -> str:
-    return "; ".join(f"{g['name'] or g['community_id']} ({fmt_int(g['population'])})" for g in gaps)
-
-
-def areas_table(summary: dict) -> pd.DataFrame:
-    """The per-area roll-up as a table (the rows of ``areas.csv``).
-
-    Parameters
-    ----------
-    summary
-        The output of `circle.coverage.summarise` for communities with areas.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per area: counts, population, covered counts and shares, and the worst gaps
-        (largest uncovered communities, ``name (population)`` joined by ``;``).
-    """
-    rows = [
-        {**{k: v for k, v in r.items() if k != "worst_gaps"}, "worst_gaps": _gaps(r["worst_gaps"])}
-        for r in summary["areas"]["rows"]
-    ]
-    return pd.DataFrame(rows)
 
 
 def _profile_lines(p: dict, _=str) -> list[str]:
@@ -420,7 +383,8 @@ def _group_lines(summary: dict, _=str) -> list[str]:
     for g in groups:
         lines.append(
             f"| {md(g['group'])} | {fmt_int(g['total'])} | {fmt_int(g['covered'])} | "
-            f"{fmt_int(g['uncovered'])} | {fmt_pct(g['share'])} | {g['communities_without_figure']} |"
+            f"{fmt_int(g['uncovered'])} | {fmt_pct(g['share'])} | "
+            f"{g['communities_without_figure']} |"
         )
     return lines
 
@@ -452,7 +416,7 @@ def summary_text(summary: dict, *, lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        The output of `circle.coverage.summarise`.
+        The output of `circle.coverage.core.summarise`.
     lang
         {"en", "zh"} Language of the texts (the numbers are the same).
 
@@ -510,7 +474,8 @@ def summary_text(summary: dict, *, lang: str = "en") -> str:
             f"{pad(_('population covered'), 22)}",
         ]
         for r in summary["areas"]["rows"]:
-            comm = f"{r['communities_covered']}/{r['communities']} ({fmt_pct(r['communities_share'])})"
+            share = fmt_pct(r["communities_share"])
+            comm = f"{r['communities_covered']}/{r['communities']} ({share})"
             popn = _covered_cell(r["population_covered"], r["population_share"])
             lines.append(f"{pad(plain(r['area'])[:28], 28, '<')}  {comm:>18}  {popn:>22}")
     return "\n".join(lines) + "\n"
@@ -607,7 +572,7 @@ def write_coverage_outputs(
 
 
 def coverage_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
-    """The coverage result as database tables (see `circle.db.write_db_tables`).
+    """The coverage result as database tables (see `circle.io.db.write_db_tables`).
 
     Parameters
     ----------

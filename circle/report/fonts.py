@@ -33,7 +33,7 @@ CJK_FONT_FILES = (
 CJK_FONT_HINT = (
     "no Chinese (CJK) font found: Chinese text in figures would show as empty boxes. Install "
     "one: `apt-get install fonts-wqy-microhei` (Debian/Ubuntu) or `pip install "
-    "pylopdf-fonts-zh-cn`, then call circle.fonts.use_cjk_font() again"
+    "pylopdf-fonts-zh-cn`, then call circle.use_cjk_font() again"
 )
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from .._text import fmt_int, fmt_pct, md, md_code, md_row
+from ..config import CircleConfig
 from ..i18n import N_, pad, translator
-from ..siting.core import OUTCOMES, PROPOSAL_COLUMNS, SitingResult, siting_summary
+from ..siting.result import OUTCOMES, PROPOSAL_COLUMNS, SitingResult
+from ..siting.summary import siting_summary
 from .coverage import ATTRIBUTION, summary_json, write_report_files
 
 __all__ = [
@@ -69,7 +71,7 @@ _OUTCOME_KEYS = [
 
 def _question(s: dict, _) -> str:
     p = s["parameters"]
-    metres = p["walk_speed_kmh"] * 1000 / 60 * p["threshold_min"]
+    metres = CircleConfig.walk_metres(p["walk_speed_kmh"], p["threshold_min"])
     walk = _("{minutes:g} minutes' walk ({metres:.0f} m at {speed:g} km/h)").format(
         minutes=p["threshold_min"], metres=metres, speed=p["walk_speed_kmh"]
     )
@@ -178,7 +180,7 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        The output of `circle.siting.siting_summary`.
+        The output of `circle.siting.summary.siting_summary`.
     lang
         {"en", "zh"} Language of the texts (the numbers are the same).
 
@@ -188,10 +190,35 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
     """
     _ = translator(lang)
     s = summary
-    p = s["parameters"]
+    lines = _before_after_lines(s, _)
+    lines += _proposal_lines(s["proposals"], s["parameters"], _)
+    lines += ["", "## " + _("Solver"), "", *_solver_lines(s, _)]
+    lines += _left_out_lines(s["left_out"], _)
+    lines += _candidate_lines(s, _)
+    net = s["data"]["network"]
+    lines += [
+        "",
+        "## " + _("Data"),
+        "",
+        _("- Network: {file} (sha256 {sha}…).").format(
+            file=net.get("file"), sha=str(net.get("sha256", ""))[:12]
+        ),
+        _("- Centres: {centres}; communities: {communities}.").format(
+            centres=s["data"]["centres"]["file"], communities=s["data"]["communities"]["file"]
+        ),
+        "- " + _("{attribution} where the data comes from OpenStreetMap.").format(
+            attribution=ATTRIBUTION
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _before_after_lines(s: dict, _=str) -> list[str]:
+    """Title, the question and the table of coverage before and after the proposals."""
     b, a, g = s["before"], s["after"], s["gain"]
     props = s["proposals"]
-    lines = [
+    return [
         f"# {_(s['title'])}",
         "",
         _question(s, _),
@@ -213,6 +240,11 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
         "## " + _("Proposed sites"),
         "",
     ]
+
+
+def _proposal_lines(props: list[dict], p: dict, _=str) -> list[str]:
+    """The table of proposed sites, and why fewer were proposed than asked for."""
+    lines: list[str] = []
     if props:
         group = p.get("demand")
         lines += [
@@ -269,9 +301,12 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
                 "newly cover no community."
             )
         lines += ["", only.format(n=len(props), k=p["add"])]
-    lines += ["", "## " + _("Solver"), "", *_solver_lines(s, _)]
-    left = s["left_out"]
-    lines += ["", "## " + _("Still left out: {n} communities").format(n=len(left)), ""]
+    return lines
+
+
+def _left_out_lines(left: list[dict], _=str) -> list[str]:
+    """The communities still left out after the proposals, and why."""
+    lines = ["", "## " + _("Still left out: {n} communities").format(n=len(left)), ""]
     if not left:
         lines.append(_("Every community is within the circle after the proposals."))
     else:
@@ -284,6 +319,11 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
             f"{r['outcome']}: {_(OUTCOMES[r['outcome']])} |"
             for r in left
         ]
+    return lines
+
+
+def _candidate_lines(s: dict, _=str) -> list[str]:
+    """Where the candidates came from and what the objective counts."""
     c = s["candidates"]
     pop = s["population"]
     off = (
@@ -291,7 +331,7 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
         if c["off_network"]
         else ""
     )
-    lines += [
+    lines = [
         "",
         "## " + _("Candidates and population"),
         "",
@@ -334,23 +374,7 @@ def siting_markdown(summary: dict, *, lang: str = "en") -> str:
         lines.append(
             _("- No population figures were given: the objective counts communities instead.")
         )
-    net = s["data"]["network"]
-    lines += [
-        "",
-        "## " + _("Data"),
-        "",
-        _("- Network: {file} (sha256 {sha}…).").format(
-            file=net.get("file"), sha=str(net.get("sha256", ""))[:12]
-        ),
-        _("- Centres: {centres}; communities: {communities}.").format(
-            centres=s["data"]["centres"]["file"], communities=s["data"]["communities"]["file"]
-        ),
-        "- " + _("{attribution} where the data comes from OpenStreetMap.").format(
-            attribution=ATTRIBUTION
-        ),
-        "",
-    ]
-    return "\n".join(lines)
+    return lines
 
 
 def _demand_lines(d: dict | None, _) -> list[str]:
@@ -377,7 +401,7 @@ def siting_text(summary: dict, *, lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        The output of `circle.siting.siting_summary`.
+        The output of `circle.siting.summary.siting_summary`.
     lang
         {"en", "zh"} Language of the texts (the numbers are the same).
 
@@ -422,6 +446,13 @@ def siting_text(summary: dict, *, lang: str = "en") -> str:
                 n=len(props), k=p["add"]
             )
         )
+    lines += _text_outcome_lines(s, _)
+    return "\n".join(lines) + "\n"
+
+
+def _text_outcome_lines(s: dict, _=str) -> list[str]:
+    """Coverage before and after, the key group, and the first communities still left out."""
+    lines: list[str] = []
     n = s["data"]["communities"]["features"]
     for label, f in ((_("before"), s["before"]), (_("after"), s["after"])):
         lines.append(
@@ -455,11 +486,11 @@ def siting_text(summary: dict, *, lang: str = "en") -> str:
             )
             + (" …" if len(s["left_out"]) > 5 else "")
         )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def siting_tables(result: SitingResult) -> dict[str, pd.DataFrame]:
-    """The siting result as database tables (see `circle.db.write_db_tables`).
+    """The siting result as database tables (see `circle.io.db.write_db_tables`).
 
     Parameters
     ----------

@@ -302,7 +302,7 @@ def siting_sheets(
     Parameters
     ----------
     summary
-        The output of `circle.siting.core.siting_summary` (as in summary.json).
+        The output of `circle.siting.summary.siting_summary` (as in summary.json).
     communities
         The per-community outcome table (`SitingResult.communities`), or None.
     lang
@@ -360,7 +360,7 @@ def siting_sheets(
 
 
 def _proposal_columns(summary: dict) -> list[str]:
-    from ..siting.core import PROPOSAL_COLUMNS
+    from ..siting.result import PROPOSAL_COLUMNS
 
     extra = [k for r in summary["proposals"] for k in r if k not in PROPOSAL_COLUMNS]
     return [*PROPOSAL_COLUMNS, *dict.fromkeys(extra)]

@@ -15,7 +15,7 @@ import geopandas as gpd
 
 from ..io.columns import LayerColumns
 from ..network.walk import WalkNetwork
-from ..siting.core import check_candidate_sources, combine_candidates, gather_candidates
+from ..siting.candidates import check_candidate_sources, combine_candidates, gather_candidates
 
 __all__ = ["CandidateSources", "gather", "scenario_sources"]
 

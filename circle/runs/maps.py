@@ -15,7 +15,7 @@ from ..config import CircleConfig
 from ..coverage.core import CoverageResult, coverage_report
 from ..coverage.isochrones import walk_isochrones
 from ..network.walk import WalkNetwork
-from ..siting.core import SitingResult
+from ..siting.result import SitingResult
 from .candidates import CandidateSources, gather
 from .inputs import Stage, read_inputs
 from .job import CoverageJob, JobOutcome

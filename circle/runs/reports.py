@@ -30,7 +30,7 @@ from ..report.workbook import (
     siting_sheets,
     write_workbook,
 )
-from ..siting.core import SitingResult
+from ..siting.result import SitingResult
 from .outputs import Files
 
 __all__ = [

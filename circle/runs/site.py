@@ -16,7 +16,9 @@ import pandas as pd
 from ..network.walk import WalkNetwork
 from ..report.coverage import summary_json, write_csv
 from ..report.siting import SITING_FILES, proposals_for_output, siting_markdown
-from ..siting.core import SitingResult, site_new_centres, siting_summary
+from ..siting.result import SitingResult
+from ..siting.site import site_new_centres
+from ..siting.summary import siting_summary
 from .candidates import CandidateSources, gather
 from .inputs import Stage, read_inputs
 from .job import CoverageJob

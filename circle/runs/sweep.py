@@ -17,7 +17,8 @@ from ..io.columns import LayerColumns
 from ..network.walk import WalkNetwork
 from ..report.coverage import coverage_table_for_output
 from ..report.siting import proposals_for_output
-from ..siting.core import SitingResult, site_new_centres
+from ..siting.result import SitingResult
+from ..siting.site import site_new_centres
 from .candidates import gather, scenario_sources
 from .outputs import Files, write_result_folder
 

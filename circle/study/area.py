@@ -328,7 +328,7 @@ class StudyArea:
         -------
         Siting
         """
-        from ..siting.core import site_new_centres
+        from ..siting.site import site_new_centres
 
         config = dataclasses.replace(config, **changes) if changes else config
         if candidates is None:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import folium
 
     from ..coverage.core import CoverageResult
-    from ..siting.core import SitingResult
+    from ..siting.result import SitingResult
     from .area import StudyArea
 
 __all__ = ["Coverage", "Siting"]
@@ -306,7 +306,7 @@ class Siting(_Run):
     @cached_property
     def summary(self) -> dict:
         """The summary numbers (`circle.siting.siting_summary`), as in summary.json."""
-        from ..siting.core import siting_summary
+        from ..siting.summary import siting_summary
 
         return siting_summary(self.result)
 

@@ -1,0 +1,244 @@
+"""Siting new centres: candidate sites, the communities each reaches, and the best choice.
+
+Two questions, both over the communities the existing centres leave uncovered at the circle's
+threshold (`CircleConfig.threshold_min`):
+
+- maximal covering (``add=K``): which K new sites newly cover the most people;
+- set covering (``cover_all=True``): the fewest new sites that cover every community any
+  candidate can cover.
+
+Both are solved exactly with `scipy.optimize.milp` (HiGHS, with a time limit; the optimality gap
+is reported) and by a lazy greedy that is fast on very large instances. scipy's ``milp`` takes no
+starting solution, so the greedy cannot warm-start it; it runs first instead, its answer is kept
+when the MILP stops at the time limit with a worse one, and its gap to the MILP's bound is
+reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from .._validate import natural_key
+from ..config import DEFAULT_CONFIG, CircleConfig
+from ..coverage.core import check_on_network, coverage_report, prepare_layer
+from ..errors import ConfigError, InputDataError
+from ..network.engine import reach_within
+from ..network.snap import build_search_graph, snap_points
+from ..network.walk import WalkNetwork
+from .greedy import lazy_greedy
+from .reach import pattern
+from .result import SitingResult
+from .solve import solve
+from .tables import (
+    candidates_table,
+    communities_table,
+    covered_after,
+    outcomes,
+    proposals_table,
+    with_demand,
+)
+
+__all__ = ["site_new_centres"]
+
+logger = logging.getLogger(__name__)
+
+
+def site_new_centres(
+    communities: gpd.GeoDataFrame,
+    centres: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    network: WalkNetwork,
+    *,
+    add: int | None = None,
+    cover_all: bool = False,
+    config: CircleConfig = DEFAULT_CONFIG,
+    solver: Literal["milp", "greedy"] = "milp",
+    time_limit_s: float = 60.0,
+    demand: str | None = None,
+) -> SitingResult:
+    """Choose new centre sites among candidates; the existing centres stay.
+
+    A community is *newly covered* when no existing centre covers it at the threshold
+    (`CircleConfig.threshold_min`) and a chosen site does: its walk to the site (access legs
+    and streets, exactly as `circle.coverage.coverage_report` walks) is within the threshold.
+    Running `coverage_report` with the proposals appended to the centres reproduces
+    ``covered_after``.
+
+    Parameters
+    ----------
+    communities, centres
+        As for `circle.coverage.coverage_report`.
+    candidates
+        Possible new sites: points or polygons with ``id`` (``name``, ``type`` optional), e.g.
+        from a file, `candidates_from_osm` or `candidates_on_grid`. Their ids must differ from
+        the centres' ids.
+    network
+        The walking network.
+    add
+        Maximal covering: propose up to this many sites, newly covering the most population
+        (communities without a population figure count 0; with no population column at all,
+        the most communities). A site that would newly cover nothing is never proposed.
+    cover_all
+        Set covering: the fewest sites that newly cover every community some candidate can
+        cover; the others are listed with the reason in ``communities["outcome"]``.
+    config
+        Speed, threshold, snapping.
+    solver
+        {"milp", "greedy"} Exact MILP (with the greedy as a fallback and for comparison), or the
+        lazy greedy alone for very large instances.
+    time_limit_s
+        Time limit of the MILP, seconds; when reached, the best solution found so far is kept
+        and the gap to the bound is reported.
+    demand
+        A key-group count column of `communities` (e.g. ``graduates``) to weight the objective
+        by instead of population: ``add=K`` then newly covers the most people of that group.
+        Counts must be numbers >= 0; empty cells count 0 (reported in the summary). ``None``
+        or ``"population"``: population.
+
+    Returns
+    -------
+    SitingResult
+    """
+    _check_request(add, cover_all, solver, time_limit_s)
+    demand = None if demand == "population" else demand
+    before = coverage_report(
+        communities, centres, network, config=config, groups=None if demand is None else (demand,)
+    )
+    cand, cand_xy, cand_snap, sources = _snapped_candidates(
+        candidates, before, network, config, add
+    )
+    table = before.table
+    reach, comm_snap = _reach_sets(table, cand_snap, network, config)
+    objective, weight = _objective(table, demand)
+    covered_before = table["covered"].to_numpy(bool)
+    open_idx = np.flatnonzero(~covered_before)
+    A = pattern(reach)[:, open_idx].tocsr()
+    A.sort_indices()
+    count = np.ones(open_idx.size)
+    w_open = count if weight is None else weight[open_idx]
+    # greedy gains: (objective, tie-break); set covering counts communities first
+    values = (count, w_open) if cover_all else (w_open, count)
+
+    chosen, info = solve(
+        A, values, add=add, cover_all=cover_all, solver=solver, time_limit_s=time_limit_s
+    )
+    ranked = lazy_greedy(A, values, limit=len(chosen), allowed=chosen)
+    logger.info("siting: %s; %d sites proposed", info["status"], len(ranked))
+    proposals, communities_out, candidates_out = _tables(
+        table, demand, ranked, A, open_idx, cand, cand_xy, cand_snap, comm_snap, network
+    )
+    return SitingResult(
+        proposals=proposals,
+        communities=communities_out,
+        candidates=candidates_out,
+        reach=reach,
+        before=before,
+        mode="cover_all" if cover_all else "add",
+        add=add,
+        objective=objective,
+        solver=info,
+        config=config,
+        sources=sources,
+        demand=demand,
+    )
+
+
+def _reach_sets(table, cand_snap, network, config):
+    """Which community each candidate reaches within the threshold walk; the snapped
+    communities."""
+    comm_xy = shapely.get_coordinates(shapely.point_on_surface(table.geometry.values))
+    comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
+    graph = build_search_graph(network, cand_snap, comm_snap)
+    cand_nodes, comm_nodes = graph.point_node
+    reach = reach_within(
+        graph, cand_nodes, cand_snap.snap_m, comm_nodes, comm_snap.snap_m, config.max_walk_m
+    )
+    return reach, comm_snap
+
+
+def _objective(table, demand: str | None) -> tuple[str, np.ndarray | None]:
+    """What "most" counts, and the weight of each community (None: count communities)."""
+    if demand is not None:
+        return demand, np.nan_to_num(table[demand].to_numpy(float), nan=0.0)
+    population = table["population"].to_numpy(float)
+    if np.isfinite(population).any():
+        return "population", np.nan_to_num(population, nan=0.0)
+    return "communities", None
+
+
+def _tables(table, demand, ranked, A, open_idx, cand, cand_xy, cand_snap, comm_snap, network):
+    """The proposals, communities and candidates tables of the result."""
+    population = table["population"].to_numpy(float)
+    has_pop = bool(np.isfinite(population).any())
+    covered_before = table["covered"].to_numpy(bool)
+    after, new_site = covered_after(covered_before, ranked, open_idx, cand)
+    outcome = outcomes(table, covered_before, after, A, open_idx, cand_snap, comm_snap, network)
+    communities_out = communities_table(
+        table, population, covered_before, after, new_site, outcome, network.crs
+    )
+    reached_pop = A @ np.nan_to_num(population[open_idx]) if has_pop else None
+    candidates_out = candidates_table(cand, cand_xy, cand_snap, A, ranked, reached_pop, network.crs)
+    proposals = proposals_table(
+        ranked, cand, cand_xy, cand_snap, table, open_idx, A, has_pop, network
+    )
+    if demand is not None:
+        proposals, communities_out = with_demand(
+            proposals, communities_out, ranked, open_idx, A, table[demand].to_numpy(float)
+        )
+    return proposals, communities_out, candidates_out
+
+
+def _snapped_candidates(candidates, before, network, config, add):
+    """The candidates checked (ids, network), snapped, and the run's sources with them."""
+    cand, cand_xy, cand_repaired = prepare_layer(candidates, network, kind="candidates")
+    cand_source = candidates.attrs.get("source", "candidates layer")
+    clash = sorted(set(cand["id"]) & set(before.centres["centre_id"]), key=natural_key)
+    if clash:
+        msg = (
+            f"{cand_source}: candidate id(s) {clash[:5]!r} are also centre ids in "
+            f"{before.sources['centres']['file']}; a candidate must be a new site: drop it or "
+            "give it its own id"
+        )
+        raise InputDataError(msg)
+    cand_snap = snap_points(network, cand_xy, max_snap_m=config.max_snap_m)
+    check_on_network(cand, candidates, cand_snap, network, config, "candidates")
+    n_on = int(cand_snap.on_network.sum())
+    if add is not None and add > n_on:
+        msg = (
+            f"{cand_source}: asked for {add} new sites (--add) but only {n_on} of the "
+            f"{len(cand)} candidates are on the network; give more candidates or ask for fewer"
+        )
+        raise InputDataError(msg)
+    sources = {
+        **before.sources,
+        "candidates": {
+            "file": cand_source,
+            "features": len(cand),
+            "repaired_geometries": cand_repaired,
+        },
+    }
+    return cand, cand_xy, cand_snap, sources
+
+
+def _check_request(add, cover_all: bool, solver: str, time_limit_s: float) -> None:
+    problems = []
+    if (add is None) == (not cover_all):
+        problems.append("give either `add` (--add K) or `cover_all` (--cover-all), not both")
+    if add is not None and (
+        isinstance(add, bool) or not isinstance(add, (int, np.integer)) or add < 1
+    ):
+        problems.append(f"`add` (--add) must be a whole number >= 1, got {add!r}")
+    if solver not in ("milp", "greedy"):
+        problems.append(f"`solver` must be 'milp' or 'greedy', got {solver!r}")
+    if not (
+        isinstance(time_limit_s, (int, float)) and math.isfinite(time_limit_s) and time_limit_s > 0
+    ):
+        problems.append(f"`time_limit_s` (--time-limit-s) must be > 0, got {time_limit_s!r}")
+    if problems:
+        raise ConfigError("; ".join(problems))

@@ -118,3 +118,52 @@ def test_same_inputs_same_bytes(runs, tmp_path):
         for n in "ab"
     }
     assert len(digests) == 1
+
+
+QGIS_CHECK = """
+import sys
+from qgis.core import QgsApplication, QgsVectorLayer
+app = QgsApplication([], False)
+app.initQgis()
+for name in sys.argv[2:]:
+    layer = QgsVectorLayer(f"{sys.argv[1]}|layername={name}", name, "ogr")
+    message, ok = layer.loadDefaultStyle()
+    rules = layer.renderer().rootRule().children()
+    print(name, ok, layer.renderer().type(), *[r.symbol().color().name() for r in rules])
+sys.stdout.flush()
+import os
+os._exit(0)
+"""
+
+
+def test_qgis_opens_every_layer_with_its_style(runs, gpkg):
+    """With Debian's QGIS installed (python3-qgis, not a test dependency: ~100 MB), QGIS itself
+    loads each layer's default style from layer_styles: a rule-based renderer in our colours."""
+    import os
+    import subprocess
+
+    python = "/usr/bin/python3"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    probe = (
+        subprocess.run(
+            [python, "-c", "import qgis.core"], capture_output=True, env=env, check=False
+        )
+        if os.path.exists(python)
+        else None
+    )
+    if probe is None or probe.returncode != 0:
+        pytest.skip("QGIS is not installed (apt-get install python3-qgis qgis-providers)")
+    done = subprocess.run(
+        [python, "-c", QGIS_CHECK, str(gpkg), *LAYERS],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    lines = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()}
+    assert all(lines[name][:2] == ["True", "RuleRenderer"] for name in LAYERS), done.stdout
+    bands = list(runs.coverage.config.thresholds_min)
+    assert lines["communities"][2:] == [*band_colours(len(bands)), UNCOVERED_FILL]
+    assert lines["proposals"][2:] == [PROPOSAL_COLOUR]

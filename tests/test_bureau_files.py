@@ -84,3 +84,20 @@ def test_map_png_writes_the_picture_alone(cli_runner, tmp_path):
     assert list(tmp_path.iterdir()) == [out]
     res = run(cli_runner, "map", "--png", "--out", tmp_path / "map.html")
     assert res.exit_code == 2 and "--png writes a .png file" in res.output
+
+
+def test_no_bands_on_a_province_sized_network(shenyang, tmp_path, monkeypatch):
+    """Above BAND_EDGE_LIMIT street segments the isochrones are not walked for the bureau's
+    files: the GeoPackage has no bands layer and the files are still written."""
+    import circle.runs.reports as reports
+    from circle.coverage.core import coverage_report
+    from circle.report.coverage import write_coverage_files
+
+    net, centres, communities = shenyang
+    result = coverage_report(communities, centres, net)
+    write_coverage_files(result, tmp_path)
+    monkeypatch.setattr(reports, "BAND_EDGE_LIMIT", len(net.edge_u) - 1)
+    reports.coverage_report_files(result, net, centres).write(tmp_path)
+    layers = [str(n) for n in pyogrio.list_layers(tmp_path / "coverage.gpkg")[:, 0]]
+    assert layers == ["communities", "centres", "layer_styles"]
+    assert (tmp_path / "report.pdf").is_file() and (tmp_path / "report.xlsx").is_file()

@@ -10,6 +10,7 @@ and the PDF (a comparison has no geometries of its own).
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -47,11 +48,24 @@ REPORT_FILES = [WORKBOOK_FILE, PDF_FILE, GPKG_FILE]
 COMPARE_REPORT_FILES = [WORKBOOK_FILE, PDF_FILE]
 #: resolution of the map picture in the PDF (sharp on A4 paper)
 PDF_MAP_DPI = 150
+#: street segments above which the bands are not drawn for the bureau's files: walking them takes
+#: about 4 s per 40,000 segments (bench/reports.py), too long for a province-sized run
+BAND_EDGE_LIMIT = 250_000
+
+logger = logging.getLogger(__name__)
 
 
 def _bands(network: WalkNetwork | None, centres: gpd.GeoDataFrame | None, result: CoverageResult):
-    """The merged isochrone bands of the centres (None without a network)."""
+    """The merged isochrone bands of the centres: None without a network, or on a network
+    larger than `BAND_EDGE_LIMIT` (a province: the picture and the GeoPackage go without)."""
     if network is None or centres is None or not len(centres):
+        return None
+    if len(network.edge_u) > BAND_EDGE_LIMIT:
+        logger.info(
+            "report.pdf and coverage.gpkg without isochrone bands: %s streets is more than %s",
+            f"{len(network.edge_u):,}",
+            f"{BAND_EDGE_LIMIT:,}",
+        )
         return None
     return walk_isochrones(network, centres, config=result.config, per_centre=False)
 

@@ -13,6 +13,8 @@ need chromium  # tests/test_map_browser.py opens the offline map in headless chr
 # Chinese text: the --lang zh map screenshot (chromium via fontconfig) and matplotlib figures
 # (circle.fonts.use_cjk_font, tests/test_fonts.py)
 need fonts-wqy-microhei
+# issue 19: tests/test_printable.py renders report.pdf to PNG (pdftoppm) and lists its fonts (pdffonts)
+need poppler-utils
 if [ ${#PACKAGES[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q

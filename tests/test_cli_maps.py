@@ -10,6 +10,7 @@ import pytest
 from circle.bundled import DEFAULT_NETWORK
 from circle.network.load import load_network
 from circle.report.coverage import OUTPUT_FILES
+from circle.runs.reports import REPORT_FILES
 
 from .test_maps import network_references
 
@@ -131,7 +132,7 @@ def test_coverage_writes_the_map_beside_the_report(cli_runner, tmp_path):
     res = run(cli_runner, "coverage", "--out", out, "--map")
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*OUTPUT_FILES, "manifest.json", "map.html"]
+        [*OUTPUT_FILES, *REPORT_FILES, "manifest.json", "map.html"]
     )
     text = (out / "map.html").read_text(encoding="utf-8")
     assert network_references(text) == [] and "Communities by walk time" in text

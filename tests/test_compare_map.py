@@ -93,6 +93,8 @@ def test_compare_map_classes_and_colours(cli_runner, runs, tmp_path):
         "compare.json",
         "compare.md",
         "compare_map.html",
+        "report.pdf",
+        "report.xlsx",
     ]
 
 

@@ -39,7 +39,10 @@ def test_every_run_with_out_writes_a_manifest(cli_runner, tmp_path, bundled):
     assert m["job"]["config"]["walk_speed_kmh"] == 4.5
     assert m["job"]["config"]["thresholds_min"] == [10.0, 15.0]
     assert m["network"]["newest_way_edit"] == "2019-04-17T18:21:00Z"
-    assert set(m["outputs"]) == {"coverage.csv", "coverage.geojson", "summary.md", "summary.json"}
+    assert set(m["outputs"]) == {
+        "coverage.csv", "coverage.geojson", "summary.md", "summary.json",
+        "report.xlsx", "report.pdf", "coverage.gpkg",  # the bureau's files (issue 19)
+    }
     for name, digest in m["outputs"].items():
         assert sha(tmp_path / name) == digest
     assert m["versions"]["python"].startswith("3.") and m["versions"]["numpy"]
@@ -77,9 +80,9 @@ def test_rerun_reproduces_byte_identical_outputs(cli_runner, tmp_path, communiti
     again = tmp_path / "again"
     res = run(cli_runner, "rerun", first / "manifest.json", "--out", again)
     assert res.exit_code == 0, res.output
-    assert "reproduced: 7 outputs byte-identical" in res.stdout
+    assert "reproduced: 10 outputs byte-identical" in res.stdout  # + the 3 bureau files
     names = json.loads((first / "manifest.json").read_text())["outputs"]
-    assert len(names) == 7
+    assert len(names) == 10
     for name in names:
         assert (first / name).read_bytes() == (again / name).read_bytes(), name
 
@@ -94,7 +97,7 @@ def test_rerun_from_another_folder_in_a_new_process(cli_runner, tmp_path):
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    assert "reproduced: 4 outputs byte-identical" in out.stdout
+    assert "reproduced: 7 outputs byte-identical" in out.stdout  # + the 3 bureau files
     assert not list(tmp_path.glob("circle-rerun-*"))
 
 

@@ -114,6 +114,9 @@ def test_bundled_matches_the_cli_files(helsinki, tmp_path):
         "coverage.geojson",
         "summary.md",
         "summary.json",
+        "report.xlsx",  # the bureau's files (issue 19), byte-identical to the CLI's too
+        "report.pdf",
+        "coverage.gpkg",
         "map.html",
     ]
     for p in written:
@@ -189,7 +192,7 @@ def test_bundled_siting_matches_the_cli_files(helsinki, tmp_path):
         capture_output=True,
     )
     written = helsinki.site(add=2).to_files(tmp_path / "api")
-    assert len(written) == 4
+    assert len(written) == 7  # + report.xlsx, report.pdf, coverage.gpkg (issue 19)
     for p in written:
         assert p.read_bytes() == (cli_out / p.name).read_bytes(), p.name
 

@@ -60,6 +60,15 @@ if TYPE_CHECKING:
     "give gcj02 for a local copy of Chinese tiles.",
 )
 @click.option("--title", metavar="TEXT", help=_h("Title shown on the map."))
+@click.option(
+    "--png",
+    "png",
+    is_flag=True,
+    help=_h(
+        "Write the static picture of the map (PNG, for print and documents) instead of the "
+        "HTML file; --out defaults to map.png."
+    ),
+)
 @overwrite_file_option
 @lang_option
 @pass_config(isochrone_buffer_m="buffer_m")
@@ -80,6 +89,7 @@ def map_command(
     tiles: str,
     tiles_datum: str | None,
     title: str | None,
+    png: bool,
     overwrite: bool,
     lang: str,
 ) -> None:
@@ -96,11 +106,16 @@ def map_command(
       $ circle map --tiles amap --title "Shenhe district, 15-minute circle"
       $ circle map --tiles "http://tiles.local/{z}/{x}/{y}.png" --tiles-datum gcj02
       $ circle map --lang zh --title "沈河区 15分钟就业服务圈" --out shenhe.html
+      $ circle map --png --lang zh --out shenhe.png
     """
     from ..i18n import translator
     from ..maps.coverage_map import TILE_PROVIDERS, tile_provider, write_map
     from ..runs.maps import run_map
 
+    if png:
+        _write_png(ctx, network, centres, communities, config, columns, layer_crs, datum,
+                   out=out, title=title, overwrite=overwrite, lang=lang)
+        return
     if offline is None:
         offline = tiles not in TILE_PROVIDERS
     tile_provider(tiles, tiles_datum, offline)  # a bad --tiles is a usage error before reading
@@ -122,4 +137,31 @@ def map_command(
             communities=len(result.table), centres=len(result.centres), out=out, kb=size_kb,
             mode=mode,
         )
+    )
+
+
+def _write_png(ctx, network, centres, communities, config, columns, layer_crs, datum, *, out,
+               title, overwrite, lang) -> None:
+    """``--png``: the static picture alone, written atomically (map.png by default)."""
+    from ..i18n import translator
+    from ..io.outputs import atomic_output_dir
+    from ..runs.maps import run_static_map
+
+    if out == Path("map.html"):  # the HTML default
+        out = Path("map.png")
+    if out.suffix.lower() != ".png":
+        msg = f"{out}: --png writes a .png file"
+        raise click.BadParameter(msg, ctx=ctx, param_hint="--out")
+    job = layers_job(
+        network, centres, communities, columns=columns, layer_crs=layer_crs, datum=datum,
+        config=config,
+    )
+    result, picture = run_static_map(job, stage=Progress.of(ctx).stage, title=title, lang=lang)
+    with atomic_output_dir(out.parent, [out.name], overwrite=overwrite) as staging:
+        (staging / out.name).write_bytes(picture)
+    _ = translator(lang)
+    click.echo(
+        _("picture of {communities} communities and {centres} centres -> {out} ({kb:,.0f} KB)")
+        .format(communities=len(result.table), centres=len(result.centres), out=out,
+                kb=out.stat().st_size / 1024)
     )

@@ -223,6 +223,7 @@ def _write_siting(outcome, out, to_db: bool, progress: Progress, **options) -> N
             write_siting_folder(
                 outcome.result, out, overwrite=options["overwrite"], extra_files=extra,
                 lang=options["lang"], csv_header=options["csv_header"],
+                network=outcome.network, centres=outcome.centres,
             )
 
 

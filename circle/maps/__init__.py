@@ -1,1 +1,2 @@
-"""Offline HTML maps (folium): the coverage map, the what-if map and the comparison map."""
+"""Maps: the offline HTML maps (folium: coverage, what-if, comparison), their colours (`colours`),
+the static picture for print (`static`) and the styled QGIS GeoPackage (`geopackage`)."""

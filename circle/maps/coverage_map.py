@@ -25,6 +25,14 @@ from ..i18n import N_, translator
 from ..io.datums import wgs84_to_gcj02
 from ..io.outputs import atomic_output_dir
 from ..network.walk import WalkNetwork
+from .colours import BAND_PALETTE as _BAND_PALETTE
+from .colours import (
+    CENTRE_TYPE_COLOURS,
+    STREET_COLOUR,
+    UNCOVERED_FILL,
+    UNCOVERED_OUTLINE,
+    band_colours,
+)
 from .tiles import OSM_ATTRIBUTION, TILE_PROVIDERS, TileProvider, offline_assets, tile_provider
 
 if TYPE_CHECKING:
@@ -46,21 +54,6 @@ __all__ = [
     "write_map",
 ]
 
-#: fill colour per centre type (DESIGN.md's types); unknown types use "other"
-CENTRE_TYPE_COLOURS = {
-    "community": "#2166ac",
-    "village": "#762a83",
-    "enterprise": "#e08214",
-    "industrial_park": "#8c510a",
-    "college": "#c51b7d",
-    "business_district": "#01665e",
-    "other": "#525252",
-}
-#: walk-time colours from near (dark green) to far (yellow-orange); bands pick evenly from it
-_BAND_PALETTE = ["#1a9850", "#66bd63", "#a6d96a", "#d9ef8b", "#fee08b", "#fdae61"]
-UNCOVERED_FILL = "#bdbdbd"
-UNCOVERED_OUTLINE = "#d7191c"
-STREET_COLOUR = "#8c8c8c"
 #: fonts of the map's texts: common Chinese fonts on macOS, Windows and Linux, then any sans-serif
 FONT_STACK = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif"
 TIP_STYLE = f"font: 12px/1.4 {FONT_STACK};"
@@ -95,24 +88,6 @@ def safe_text(value: object) -> str:
     """
     text = "" if value is None else str(value)
     return html.escape(text).replace("`", "&#96;").replace("$", "&#36;")
-
-
-def band_colours(n: int) -> list[str]:
-    """Colours of `n` walk-time bands, nearest first.
-
-    Parameters
-    ----------
-    n
-        Number of bands.
-
-    Returns
-    -------
-    list of str
-    """
-    if n <= 1:
-        return _BAND_PALETTE[:1]
-    picks = np.round(np.linspace(0, len(_BAND_PALETTE) - 1, n)).astype(int)
-    return [_BAND_PALETTE[i] for i in picks]
 
 
 def to_map_datum(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:

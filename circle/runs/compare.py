@@ -19,7 +19,7 @@ def run_compare(
     lang: str = "en",
 ) -> Comparison:
     """Compare two ``circle coverage --out`` runs; with `out_dir`, write compare.csv,
-    compare.md, compare.json and compare_map.html there (all or none).
+    compare.md, compare.json, report.xlsx, report.pdf and compare_map.html there (all or none).
 
     Returns
     -------
@@ -27,6 +27,7 @@ def run_compare(
     """
     from ..maps.compare_map import COMPARE_MAP_FILE, compare_map
     from ..maps.coverage_map import map_html
+    from .reports import compare_report_files
 
     base_run, new_run = read_run(base), read_run(new)
     comparison = compare_runs(base_run, new_run)
@@ -34,6 +35,7 @@ def run_compare(
         html = map_html(compare_map(comparison, base_run, new_run))
         parts = [
             Files(COMPARE_FILES, lambda d: write_compare_files(comparison, d, lang=lang)),
+            compare_report_files(comparison, lang=lang),
             text_files({COMPARE_MAP_FILE: html}),
         ]
         write_result_folder(out_dir, parts, overwrite=overwrite)

@@ -366,7 +366,8 @@ def write_job_outputs(
     lang: str = "en",
     csv_header: str = "en",
 ) -> list[Path]:
-    """Write the result files and ``manifest.json`` into `out_dir`, together or not at all.
+    """Write the result files, the bureau's files (report.xlsx, report.pdf, coverage.gpkg:
+    `circle.runs.reports`) and ``manifest.json`` into `out_dir`, together or not at all.
 
     Parameters
     ----------
@@ -388,8 +389,11 @@ def write_job_outputs(
     list of Path
         The written files, the manifest last.
     """
+    from .reports import coverage_report_files
+
     result = outcome.result
     parts = coverage_files(result, outcome.profiles, lang=lang, csv_header=csv_header)
+    parts.append(coverage_report_files(result, outcome.network, outcome.centres, lang=lang))
     checked = [name for part in parts for name in part.names]
     parts.append(text_files(extra_files or {}))
 

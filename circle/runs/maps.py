@@ -28,6 +28,7 @@ __all__ = [
     "draw_whatif_map",
     "run_isochrones",
     "run_map",
+    "run_static_map",
     "whatif_of_run",
 ]
 
@@ -100,6 +101,37 @@ def run_map(
     with stage("drawing the map"):
         m = draw_coverage_map(result, inputs.network, inputs.centres, job.config, **map_options)
     return result, m
+
+
+def run_static_map(
+    job: CoverageJob,
+    *,
+    stage: Stage | None = None,
+    title: str | None = None,
+    lang: str = "en",
+    dpi: int = 150,
+) -> tuple[CoverageResult, bytes]:
+    """Read the study area, walk to the nearest centre and draw the static picture (PNG) of the
+    coverage map (``circle map --png``, `circle.maps.static.static_map_png`).
+
+    Returns
+    -------
+    result, png
+    """
+    from ..maps.static import static_map_png
+
+    stage = stage or (lambda text: nullcontext())
+    inputs = read_inputs(job, stage=stage, layers_stage="reading centres and communities")
+    with stage("walking to the nearest centre"):
+        result = coverage_report(
+            inputs.communities, inputs.centres, inputs.network, config=job.config
+        )
+    with stage("drawing the picture"):
+        bands = walk_isochrones(inputs.network, inputs.centres, config=job.config, per_centre=False)
+        png = static_map_png(
+            result, isochrones=bands, network=inputs.network, title=title, lang=lang, dpi=dpi
+        )
+    return result, png
 
 
 def run_isochrones(

@@ -122,7 +122,17 @@ def write_siting_folder(
     extra_files: dict[str, str] | None = None,
     lang: str = "en",
     csv_header: str = "en",
+    network: WalkNetwork | None = None,
+    centres: gpd.GeoDataFrame | None = None,
 ) -> list[Path]:
-    """Write `siting_files` (and `extra_files`, name -> text) into `out_dir`, all or none."""
-    parts = [siting_files(result, lang=lang, csv_header=csv_header), text_files(extra_files or {})]
+    """Write `siting_files`, the bureau's files (`circle.runs.reports.siting_report_files`:
+    report.xlsx, report.pdf, coverage.gpkg; the isochrone bands need `network` and the existing
+    `centres`) and `extra_files` (name -> text) into `out_dir`, all or none."""
+    from .reports import siting_report_files
+
+    parts = [
+        siting_files(result, lang=lang, csv_header=csv_header),
+        siting_report_files(result, network, centres, lang=lang),
+        text_files(extra_files or {}),
+    ]
     return write_result_folder(out_dir, parts, overwrite=overwrite)

@@ -205,7 +205,8 @@ class Coverage(_Run):
         csv_header: str = "en",
     ) -> list[Path]:
         """Write the CLI's files: coverage.csv, coverage.geojson, summary.md, summary.json
-        (areas.csv with a roll-up, profiles.csv/.md/.json with profiles).
+        (areas.csv with a roll-up, profiles.csv/.md/.json with profiles), report.xlsx,
+        report.pdf and coverage.gpkg.
 
         Parameters
         ----------
@@ -226,8 +227,12 @@ class Coverage(_Run):
         from ..maps.coverage_map import map_html
         from ..runs.job import coverage_files
         from ..runs.outputs import text_files, write_result_folder
+        from ..runs.reports import coverage_report_files
 
         parts = coverage_files(self.result, self.profiles, lang=lang, csv_header=csv_header)
+        parts.append(
+            coverage_report_files(self.result, self.study.network, self.study.centres, lang=lang)
+        )
         if map:
             parts.append(text_files({"map.html": map_html(self.map(lang=lang))}))
         return write_result_folder(out_dir, parts, overwrite=overwrite)
@@ -419,7 +424,8 @@ class Siting(_Run):
         lang: str = "en",
         csv_header: str = "en",
     ) -> list[Path]:
-        """Write the CLI's files: proposals.csv, proposals.geojson, summary.md, summary.json.
+        """Write the CLI's files: proposals.csv, proposals.geojson, summary.md, summary.json,
+        report.xlsx, report.pdf and coverage.gpkg.
 
         Parameters
         ----------
@@ -442,7 +448,7 @@ class Siting(_Run):
         extra = {"map.html": map_html(self.whatif_map())} if map else None
         return write_siting_folder(
             self.result, out_dir, overwrite=overwrite, extra_files=extra, lang=lang,
-            csv_header=csv_header,
+            csv_header=csv_header, network=self.study.network, centres=self.study.centres,
         )
 
     def __repr__(self) -> str:

@@ -55,6 +55,9 @@ _h = translator(default_lang())
 
 #: the `LayerColumns` fields set by the ``--FIELD-column`` options of `layer_options`
 COLUMN_FIELDS = ("id", "name", "type", "population", "lon", "lat")
+#: the layers and fields of the ``--LAYER-FIELD-column`` options (`LayerColumns.per_layer`)
+PER_LAYER_KINDS = ("centres", "communities")
+PER_LAYER_FIELDS = ("id", "name", "type", "population")
 
 
 def layer_options(f):
@@ -100,16 +103,37 @@ def layer_options(f):
         ),
         click.option(
             "--name-column", default="name", show_default=True, metavar="NAME",
-            help="Name column of both layers.",
+            help="Name column of both layers (default: found by header: name, 名称, 名字, "
+            "…名称).",
         ),
         click.option(
             "--id-column", default="id", show_default=True, metavar="NAME",
-            help="Id column of both layers (ids must be unique).",
+            help="Id column of both layers, ids unique (default: found by header: id, 编号, "
+            "编码, 代码, 序号, …编码, …编号).",
         ),
+        *_per_layer_column_options(),
     ]
     for option in options:
         f = option(f)
     return f
+
+
+def _per_layer_column_options() -> list[Callable]:
+    """``--centres-id-column``, ``--communities-name-column``, …: a column of one layer only."""
+    options = []
+    for kind in reversed(PER_LAYER_KINDS):
+        for field in reversed(PER_LAYER_FIELDS):
+            if (kind, field) in (("centres", "population"), ("communities", "type")):
+                continue
+            options.append(
+                click.option(
+                    f"--{kind}-{field}-column",
+                    metavar="NAME",
+                    help=_h("{Field} column of the {kind} layer only (overrides --{field}-column).")
+                    .format(Field=field.capitalize(), field=field, kind=kind),
+                )
+            )
+    return options
 
 
 class PathOrDb(click.Path):
@@ -601,7 +625,16 @@ def columns_from(options: dict[str, Any]) -> LayerColumns:
     """The `layer_options` column values (popped from `options`) as one `LayerColumns`."""
     from ..io.columns import LayerColumns
 
-    return LayerColumns(**{name: options.pop(f"{name}_column") for name in COLUMN_FIELDS})
+    per_layer = []
+    for kind in PER_LAYER_KINDS:
+        for field in PER_LAYER_FIELDS:
+            value = options.pop(f"{kind}_{field}_column", None)
+            if value is not None:
+                per_layer.append((kind, field, value))
+    return LayerColumns(
+        **{name: options.pop(f"{name}_column") for name in COLUMN_FIELDS},
+        per_layer=tuple(per_layer),
+    )
 
 
 def pass_columns(f: Callable) -> Callable:

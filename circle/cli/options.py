@@ -41,7 +41,7 @@ import click
 
 from ..bundled import DEFAULT_NETWORK
 from ..config import CircleConfig, default_search_limit_min, get_profile
-from ..i18n import LANGUAGES, default_lang, translator
+from ..i18n import LANGUAGES, N_, default_lang, translator
 from ..io.choices import IF_EXISTS
 from ..io.datums import DATUMS
 from ..siting.tags import CANDIDATE_TAGS, DEFAULT_GRID_SPACING_M
@@ -118,22 +118,29 @@ def layer_options(f):
     return f
 
 
+#: help of the ``--LAYER-FIELD-column`` options (`LayerColumns.per_layer`)
+_PER_LAYER_HELP = {
+    ("centres", "id"): N_("Id column of the centres layer only (overrides --id-column)."),
+    ("centres", "name"): N_("Name column of the centres layer only (overrides --name-column)."),
+    ("centres", "type"): N_("Type column of the centres layer only (overrides --type-column)."),
+    ("communities", "id"): N_(
+        "Id column of the communities layer only (overrides --id-column)."
+    ),
+    ("communities", "name"): N_(
+        "Name column of the communities layer only (overrides --name-column)."
+    ),
+    ("communities", "population"): N_(
+        "Population column of the communities layer only (overrides --population-column)."
+    ),
+}
+
+
 def _per_layer_column_options() -> list[Callable]:
     """``--centres-id-column``, ``--communities-name-column``, …: a column of one layer only."""
-    options = []
-    for kind in reversed(PER_LAYER_KINDS):
-        for field in reversed(PER_LAYER_FIELDS):
-            if (kind, field) in (("centres", "population"), ("communities", "type")):
-                continue
-            options.append(
-                click.option(
-                    f"--{kind}-{field}-column",
-                    metavar="NAME",
-                    help=_h("{Field} column of the {kind} layer only (overrides --{field}-column).")
-                    .format(Field=field.capitalize(), field=field, kind=kind),
-                )
-            )
-    return options
+    return [
+        click.option(f"--{kind}-{field}-column", metavar="NAME", help=_h(text))
+        for (kind, field), text in reversed(_PER_LAYER_HELP.items())
+    ]
 
 
 class PathOrDb(click.Path):

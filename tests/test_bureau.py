@@ -173,7 +173,7 @@ def test_unrecognised_types_are_listed_in_one_warning(tmp_path):
 def test_two_candidate_columns_are_refused_naming_both(tmp_path):
     path = tmp_path / "roster.csv"
     path.write_text("序号,社区编码,经度,纬度\n1,210102001,123.41,41.79\n", encoding="utf-8")
-    with pytest.raises(InputDataError, match="'序号' and '社区编码'.*--communities-id-column"):
+    with pytest.raises(InputDataError, match=r"'序号' and '社区编码'.*--communities-id-column"):
         read_layer(path, kind="communities")
     layer = read_layer(
         path, kind="communities",

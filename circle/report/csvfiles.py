@@ -72,11 +72,11 @@ def _check(header: str) -> None:
 def _in_words(table: pd.DataFrame, _) -> pd.DataFrame:
     """Yes/no and word values in the language of `_` (numbers and ids unchanged)."""
     table = table.copy()
+    words = {w: _(w) for w in _WORDS}
     for col in table.columns:
         if col in _YES_NO:
             table[col] = table[col].map(lambda v: v if pd.isna(v) else _(_YES if v else _NO))
         elif col in _WORD_COLUMNS:
-            words = {w: _(w) for w in _WORDS}
             table[col] = table[col].map(lambda v: words.get(v, v) if isinstance(v, str) else v)
     return table
 

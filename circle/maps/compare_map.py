@@ -160,6 +160,7 @@ def _add_change_layers(m: folium.Map, shown: gpd.GeoDataFrame) -> None:
             rows.__geo_interface__,
             name=f"{safe_text(label)} ({len(rows)})",
             style_function=lambda _, f=fill, o=outline, s=strong: {
+                "fill": True,
                 "color": o,
                 "weight": 2.5 if s else 1,
                 "opacity": 1.0 if s else 0.7,
@@ -173,7 +174,7 @@ def _add_change_layers(m: folium.Map, shown: gpd.GeoDataFrame) -> None:
                 sticky=True,
                 style=TIP_STYLE,
             ),
-            marker=folium.CircleMarker(radius=7),
+            marker=folium.CircleMarker(radius=7, fill=True),
             pane="communities",
         ).add_to(m)
 

@@ -332,7 +332,7 @@ def _base_map(provider: TileProvider | None, offline: bool, _: Any = str) -> fol
                     _(
                         "the base map tiles ({url}) cannot be reached from this computer; the "
                         "map falls back to the streets of the offline data"
-                    ).format(url=provider.url.split("/")[2]),
+                    ).format(url=provider.url.split("/")[2].replace("{s}", provider.subdomains[0])),
                     CircleWarning,
                     stacklevel=4,
                 )

@@ -83,3 +83,87 @@ def test_amap_tiles_without_internet_fall_back_with_a_notice(chromium, cli_runne
         assert not page_errors
     finally:
         context.close()
+
+
+#: proper names and units that are no English words to translate
+_ALLOWED = {"Leaflet", "OpenStreetMap", "ODbL", "km", "ft", "mi"}
+#: an English word of the interface: three or more Latin letters
+_WORD = r"[A-Za-z]{3,}"
+
+
+def _english_words(page, data_values: set[str]) -> set[str]:
+    """The Latin words of everything the page shows (text, layer list, tooltips' aliases)
+    once the data values (names, ids, folder names) are taken out."""
+    import re
+
+    text = page.evaluate("() => document.body.innerText")
+    for value in sorted(data_values, key=len, reverse=True):
+        text = text.replace(value, " ")
+    return set(re.findall(_WORD, text)) - _ALLOWED
+
+
+def _data_values(*folders) -> set[str]:
+    import pandas as pd
+
+    values: set[str] = set()
+    for folder in folders:
+        values.add(folder.name)
+        for name in ("coverage.csv", "proposals.csv"):
+            path = folder / name
+            if path.exists():
+                table = pd.read_csv(path, dtype=str, encoding="utf-8-sig").fillna("")
+                for col in ("community_id", "name", "nearest_centre_id", "nearest_centre_name",
+                            "site_id", "社区编号", "名称", "站点编号"):
+                    if col in table.columns:
+                        values |= set(table[col])
+    centres = gpd.read_file(__import__("circle").bundled.DEFAULT_CENTRES)
+    values |= set(centres["name"].dropna()) | set(centres["id"])
+    return {v for v in values if v}
+
+
+def _visible_english(chromium, html, data_values):
+    blocked: list[str] = []
+    context, page = _open(chromium, html, blocked)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(html.resolve().as_uri())
+        page.wait_for_selector(".circle-legend", timeout=15_000)
+        page.wait_for_timeout(300)
+        assert not errors and not blocked
+        return _english_words(page, data_values), page.title()
+    finally:
+        context.close()
+
+
+def test_whatif_and_compare_maps_in_chinese_show_no_english(chromium, cli_runner, tmp_path):
+    site = tmp_path / "选址"
+    res = cli_runner(["-q", "site", "--add", "2", "--lang", "zh", "--map", "--out", site],
+                     catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    left, title = _visible_english(chromium, site / "map.html", _data_values(site))
+    assert not left, left
+    assert title == "15分钟就业服务圈：如果……？"
+
+    for name, args in (("基准", ["-m", "10"]), ("新方案", [])):
+        res = cli_runner(["-q", "coverage", *args, "--out", tmp_path / name],
+                         catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+    out = tmp_path / "对比"
+    res = cli_runner(["compare", tmp_path / "基准", tmp_path / "新方案", "--lang", "zh",
+                      "--out", out], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    left, title = _visible_english(
+        chromium, out / "compare_map.html", _data_values(tmp_path / "基准", tmp_path / "新方案")
+    )
+    assert not left, left
+    assert title == "15分钟就业服务圈：变化情况"
+    # the check sees English where there is some: the same comparison in English
+    res = cli_runner(["compare", tmp_path / "基准", tmp_path / "新方案", "--lang", "en",
+                      "--out", tmp_path / "en"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    left, _ = _visible_english(
+        chromium, tmp_path / "en" / "compare_map.html",
+        _data_values(tmp_path / "基准", tmp_path / "新方案"),
+    )
+    assert {"Communities", "changed", "contributors"} <= left

@@ -360,7 +360,9 @@ def _write(
             extra["map.html"] = map_html(m)
     if sources is not None:
         with progress.stage("reach of the candidate sites and the what-if map"):
-            extra["whatif.html"] = map_html(whatif_of_run(job, outcome, sources))
+            extra["whatif.html"] = map_html(
+                whatif_of_run(job, outcome, sources, lang=opts["lang"])
+            )
     if out is not None and is_db_url(out):
         from ..io.db import write_db_tables
         from ..report.coverage import coverage_tables

@@ -47,6 +47,7 @@ __all__ = [
     "OSM_ATTRIBUTION",
     "TILE_PROVIDERS",
     "TileProvider",
+    "add_streets",
     "band_colours",
     "coverage_map",
     "map_html",
@@ -279,7 +280,7 @@ def coverage_map(
     colours = band_colours(len(bands))
     bounds = []
     if network is not None:
-        _add_streets(m, network, datum, _)
+        add_streets(m, network, datum, _)
     if isochrones is not None:
         bounds += _add_isochrones(m, isochrones, bands, colours, datum, _)
     communities = to_map_datum(_community_properties(result.table, config, _), datum)
@@ -289,7 +290,7 @@ def coverage_map(
     bounds += centre_bounds
     legend = _legend_html(bands, colours, centre_types, _)
     heading = title or _("15-minute employment circle")
-    _finish_map(m, bounds, _title_html(result, heading, _), legend, heading)
+    _finish_map(m, bounds, _title_html(result, heading, _), legend, heading, _)
     return m
 
 
@@ -342,7 +343,7 @@ def _base_map(provider: TileProvider | None, offline: bool, _: Any = str) -> fol
     return m
 
 
-def _add_streets(m: folium.Map, network: WalkNetwork, datum: str, _: Any = str) -> None:
+def add_streets(m: folium.Map, network: WalkNetwork, datum: str, _: Any = str) -> None:
     """The streets layer: the network drawn thinly (an offline base map)."""
     import folium
 
@@ -521,7 +522,12 @@ def _add_centres(
 
 
 def _finish_map(
-    m: folium.Map, bounds: list[np.ndarray], title_html: str, legend_html: str, title: str
+    m: folium.Map,
+    bounds: list[np.ndarray],
+    title_html: str,
+    legend_html: str,
+    title: str,
+    _: Any = str,
 ) -> None:
     """Layer list, attribution, title (on the map and as the page's <title>) and legend; the
     view fitted; stable element names."""
@@ -531,7 +537,7 @@ def _finish_map(
 
     map_root(m).title = safe_text(title)
     folium.LayerControl(collapsed=False).add_to(m)
-    m.add_child(AddAttribution(OSM_ATTRIBUTION))
+    m.add_child(AddAttribution(_(OSM_ATTRIBUTION)))
     map_root(m).html.add_child(RawHtml(title_html), name="circle_title")
     map_root(m).html.add_child(RawHtml(legend_html), name="circle_legend")
     b = np.vstack(bounds)

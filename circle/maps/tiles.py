@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..i18n import N_
 
 __all__ = [
     "OSM_ATTRIBUTION",
@@ -21,7 +22,8 @@ __all__ = [
 ]
 
 VENDOR = Path(__file__).resolve().parent / "_vendor"
-OSM_ATTRIBUTION = "Map data © OpenStreetMap contributors (ODbL)"
+#: the ODbL attribution every map shows (translated where shown: ``_(OSM_ATTRIBUTION)``)
+OSM_ATTRIBUTION = N_("Map data © OpenStreetMap contributors (ODbL)")
 
 
 @dataclass(frozen=True)

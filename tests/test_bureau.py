@@ -207,3 +207,26 @@ def test_per_layer_column_options(bureau_files, cli_runner, tmp_path):
     assert table["nearest_centre_name"].str.endswith("服务站").all()
     assert table["name"].str.startswith("社区").all()
     assert table["population"].astype(float).sum() > 0
+
+
+def test_extract_writes_the_layers_it_can_and_warns_about_the_empty_ones(cli_runner, tmp_path):
+    """The bundled real Aguascalientes extract has no residential areas (nor centres and
+    candidates by the default presets): the GeoPackage is written with every layer, the empty
+    ones named in a warning; a coverage run on it still refuses the missing communities."""
+    import pyogrio
+
+    from circle.bundled import bundled_path
+
+    out = tmp_path / "layers.gpkg"
+    res = cli_runner(["extract", bundled_path("aguascalientes.osm.bz2"), "--out", out],
+                     catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "written empty" in res.output and "communities" in res.output
+    layers = {str(name) for name, _ in pyogrio.list_layers(out)}
+    assert layers == {"centres", "communities", "candidates", "gates"}
+    assert len(gpd.read_file(out, layer="communities")) == 0
+    # Helsinki: nothing is empty, so no warning
+    helsinki = tmp_path / "helsinki.gpkg"
+    res = cli_runner(["extract", bundled_path("helsinki_centre.osm.pbf"), "--out", helsinki],
+                     catch_exceptions=False)
+    assert res.exit_code == 0 and "written empty" not in res.output

@@ -230,3 +230,41 @@ def test_extract_writes_the_layers_it_can_and_warns_about_the_empty_ones(cli_run
     res = cli_runner(["extract", bundled_path("helsinki_centre.osm.pbf"), "--out", helsinki],
                      catch_exceptions=False)
     assert res.exit_code == 0 and "written empty" not in res.output
+
+
+def test_add_centres_runs_todays_centres_plus_the_proposals(cli_runner, tmp_path, bundled):
+    """`--add-centres sites/proposals.csv` equals a run on the two files merged by hand, for
+    proposals written with English or Chinese headers; a clashing id is refused."""
+    _, centres_path, _ = bundled
+    for header in ("en", "zh"):
+        res = cli_runner(["-q", "site", "--add", "2", "--csv-header", header,
+                          "--out", tmp_path / f"sites_{header}"], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+    proposals = pd.read_csv(tmp_path / "sites_en" / "proposals.csv", dtype={"site_id": str})
+    centres = gpd.read_file(centres_path)
+    merged = pd.concat(
+        [centres[["id", "name", "type", "geometry"]],
+         gpd.GeoDataFrame({"id": proposals["site_id"], "name": proposals["name"],
+                           "type": proposals["type"]},
+                          geometry=gpd.points_from_xy(proposals["lon"], proposals["lat"]),
+                          crs="EPSG:4326").to_crs(centres.crs)],
+        ignore_index=True,
+    )
+    gpd.GeoDataFrame(merged, crs=centres.crs).to_file(tmp_path / "merged.geojson")
+    res = cli_runner(["-q", "coverage", "--centres", tmp_path / "merged.geojson",
+                      "--out", tmp_path / "by_hand"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    want = pd.read_csv(tmp_path / "by_hand" / "coverage.csv", dtype=str)
+    assert set(want["nearest_centre_id"]) & set(proposals["site_id"])  # the proposals serve
+    for header in ("en", "zh"):
+        out = tmp_path / f"added_{header}"
+        res = cli_runner(["-q", "coverage", "--centres", centres_path, "--add-centres",
+                          tmp_path / f"sites_{header}" / "proposals.csv", "--out", out],
+                         catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        got = pd.read_csv(out / "coverage.csv", dtype=str)
+        pd.testing.assert_frame_equal(got, want)
+    res = cli_runner(["coverage", "--centres", centres_path, "--add-centres", centres_path,
+                      "--out", tmp_path / "clash"])
+    assert res.exit_code == 1
+    assert "also an id of" in res.output and not (tmp_path / "clash").exists()

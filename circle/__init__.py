@@ -84,7 +84,7 @@ _PUBLIC: dict[str, str] = {
     "read_run": "report.compare",
     "summary_markdown": "report.coverage",
     "summary_text": "report.coverage",
-    "write_csv": "report.coverage",
+    "write_csv": "report.csvfiles",
     "use_cjk_font": "report.fonts",
     "siting_tables": "report.siting",
     "write_siting_outputs": "report.siting",
@@ -318,7 +318,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load on first
     from .report.coverage import (
         summary_text as summary_text,
     )
-    from .report.coverage import (
+    from .report.csvfiles import (
         write_csv as write_csv,
     )
     from .report.fonts import (

@@ -13,7 +13,15 @@ import shapely
 
 from .errors import CircleWarning, InputDataError
 
-__all__ = ["CENTRE_TYPES", "count_problems", "id_text", "natural_key", "validate_layer"]
+__all__ = [
+    "CENTRE_TYPES",
+    "TYPE_SYNONYMS",
+    "centre_type",
+    "count_problems",
+    "id_text",
+    "natural_key",
+    "validate_layer",
+]
 
 CENTRE_TYPES = (
     "community",
@@ -24,6 +32,24 @@ CENTRE_TYPES = (
     "business_district",
     "other",
 )
+
+#: type values (Chinese or English, as bureaus write them) → the six types of Action Plan 3.0
+TYPE_SYNONYMS = {
+    "社区": "community",
+    "村": "village",
+    "行政村": "village",
+    "企业": "enterprise",
+    "园区": "industrial_park",
+    "产业园区": "industrial_park",
+    "工业园区": "industrial_park",
+    "高校": "college",
+    "大学": "college",
+    "学院": "college",
+    "商圈": "business_district",
+    "商业区": "business_district",
+    "其他": "other",
+    "其它": "other",
+}
 
 _MAX_LISTED = 5
 
@@ -124,7 +150,7 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
     layer["name"] = layer["name"].map(_text) if "name" in layer.columns else ""
     if kind != "communities":
         if "type" in layer.columns:
-            layer["type"] = layer["type"].map(_centre_type)
+            layer["type"] = _centre_types(layer["type"], source)
         else:
             layer["type"] = "other"
     return layer, repaired
@@ -248,6 +274,32 @@ def _text(value) -> str:
     return str(value)
 
 
-def _centre_type(value) -> str:
-    text = _text(value).strip().lower().replace(" ", "_").replace("-", "_")
-    return text if text in CENTRE_TYPES else ("other" if not text else text)
+def centre_type(value) -> str | None:
+    """One of `CENTRE_TYPES` for a type value in Chinese or English (社区, 高校, industrial
+    park, …); ``"other"`` for an empty value, ``None`` for a value that names none of them."""
+    text = _text(value).strip()
+    if not text:
+        return "other"
+    key = text.lower().replace(" ", "_").replace("-", "_")
+    if key in CENTRE_TYPES:
+        return key
+    return TYPE_SYNONYMS.get(text)
+
+
+def _centre_types(values: pd.Series, source: str) -> pd.Series:
+    """The values as `CENTRE_TYPES`; the unrecognised ones become "other", counted in one
+    warning that lists them (how the planner sees a type the report would misfile)."""
+    mapped = values.map(centre_type)
+    unknown = mapped.isna()
+    if unknown.any():
+        counts = values[unknown].map(lambda v: _text(v).strip()).value_counts()
+        listed = ", ".join(f"{v!r} ({n})" for v, n in counts.head(10).items())
+        more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
+        warnings.warn(
+            f"{source}: {int(unknown.sum())} type value(s) are none of the six types "
+            f"(社区 community, 村 village, 企业 enterprise, 园区 industrial_park, 高校 college, "
+            f"商圈 business_district) and are counted as other: {listed}{more}",
+            CircleWarning,
+            stacklevel=4,
+        )
+    return mapped.fillna("other")

@@ -73,7 +73,14 @@ def test_compare_map_classes_and_colours(cli_runner, runs, tmp_path):
     # offline: no script or stylesheet loaded from the network
     assert network_references(html) == []
     want = expected_changes(runs / "base" / "coverage.csv", runs / "new_evil" / "coverage.csv")
-    got = [f["properties"] for layer in geojson_layers(html) for f in layer["features"]]
+    layers = geojson_layers(html)
+    got = [f["properties"] for layer in layers for f in layer["features"]
+           if "change" in f["properties"]]
+    # the streets and the centres are drawn too, to orient by (issue 18)
+    assert any(f["geometry"]["type"] == "MultiLineString" for layer in layers
+               for f in layer["features"])
+    assert sum(f["properties"].get("type") is not None and "change" not in f["properties"]
+               for layer in layers for f in layer["features"]) == 1  # new: the hall
     assert len(got) == len(want)  # one feature per community
     assert {f["id"]: f["change"] for f in got} == want
     for f in got:

@@ -10,9 +10,11 @@ import json
 import re
 
 import pandas as pd
+import pytest
 from markdown_it import MarkdownIt
 
 from circle import CircleConfig, coverage_report, summarise
+from circle.errors import CircleWarning
 from circle.report.coverage import summary_json, summary_markdown, summary_text
 
 from .conftest import points
@@ -40,7 +42,9 @@ def hostile_result(line_network):
     centres.attrs["source"] = names[6]
     line_network.source["file"] = names[8]
     config = CircleConfig(thresholds_min=(1.0,), max_snap_m=100.0)
-    return coverage_report(communities, centres, line_network, config=config)
+    # the hostile type values are none of the six types: counted as other, with a warning
+    with pytest.warns(CircleWarning, match="counted as other"):
+        return coverage_report(communities, centres, line_network, config=config)
 
 
 def test_markdown_report_shows_data_strings_as_plain_text(line_network):

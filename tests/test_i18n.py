@@ -145,8 +145,11 @@ def test_coverage_in_chinese_has_the_same_numbers_and_files(cli_runner, tmp_path
     assert "15分钟就业服务圈" in zh and "社区" in zh and "未覆盖" in zh
     assert not re.search(r"\b(communities|within|statuses)\b", zh)
     assert NUMBER.findall(zh) == NUMBER.findall(en)
-    for name in ("coverage.csv", "coverage.geojson", "summary.json"):
+    for name in ("coverage.geojson", "summary.json"):
         assert (tmp_path / "zh" / name).read_bytes() == (tmp_path / "en" / name).read_bytes()
+    # under --lang zh the CSV gets the byte-order mark Excel on Chinese Windows needs (issue 18)
+    zh_csv = (tmp_path / "zh" / "coverage.csv").read_bytes()
+    assert zh_csv == b"\xef\xbb\xbf" + (tmp_path / "en" / "coverage.csv").read_bytes()
     md_en = (tmp_path / "en" / "summary.md").read_text(encoding="utf-8")
     md_zh = (tmp_path / "zh" / "summary.md").read_text(encoding="utf-8")
     assert md_zh.startswith("# 15分钟就业服务圈：覆盖情况\n")
@@ -173,7 +176,13 @@ def test_chinese_csv_header_opens_in_excel(cli_runner, tmp_path):
     assert list(zh.columns[:3]) == ["社区编号", "名称", "人口"]
     assert "步行时间（分钟）" in zh.columns and "已覆盖" in zh.columns
     assert len(set(zh.columns)) == len(zh.columns)
-    assert zh.to_numpy().tolist() == en.to_numpy().tolist()
+    # words in Chinese (issue 18): yes/no, statuses and centre types; numbers and ids the same
+    assert set(zh["已覆盖"]) <= {"是", "否"} and "是" in set(zh["已覆盖"])
+    assert (zh["已覆盖"] == "是").tolist() == (en["covered"] == "True").tolist()
+    assert set(zh["状态"]) <= {"正常", "不在路网上", "不可达"}
+    words = {"covered", "status", "nearest_centre_type", "via_gate"}
+    same = [i for i, c in enumerate(en.columns) if c not in words]
+    assert zh.iloc[:, same].to_numpy().tolist() == en.iloc[:, same].to_numpy().tolist()
     assert len(zh) == 13
     # without the BOM, Excel on a Chinese Windows would take the file as GBK: not what was written
     with pytest.raises(UnicodeDecodeError):
@@ -196,7 +205,12 @@ def test_site_in_chinese_with_chinese_csv_header(cli_runner, tmp_path):
     zh_csv = pd.read_csv(tmp_path / "zh" / "proposals.csv", encoding="utf-8-sig", dtype=str)
     en_csv = pd.read_csv(tmp_path / "en" / "proposals.csv", dtype=str)
     assert list(zh_csv.columns[:2]) == ["排名", "站点编号"] and "经度" in zh_csv.columns
-    assert zh_csv.to_numpy().tolist() == en_csv.to_numpy().tolist()
+    type_zh = list(zh_csv.columns).index("类型")
+    assert zh_csv.drop(columns="类型").to_numpy().tolist() == (
+        en_csv.drop(columns=en_csv.columns[type_zh]).to_numpy().tolist()
+    )
+    types = {"community": "社区", "other": "其他", "college": "高校", "enterprise": "企业"}
+    assert [types.get(t, t) for t in en_csv["type"]] == zh_csv["类型"].tolist()
     for name in ("proposals.geojson", "summary.json"):
         assert (tmp_path / "zh" / name).read_bytes() == (tmp_path / "en" / name).read_bytes()
     md = (tmp_path / "zh" / "summary.md").read_text(encoding="utf-8")
@@ -219,6 +233,28 @@ def test_compare_in_chinese(cli_runner, tmp_path):
     assert res.exit_code == 0, res.output
     assert res.output.startswith("# 15分钟就业服务圈：两次分析对比")
     assert "不再覆盖" in res.output
+
+
+def test_compare_reads_runs_written_in_either_language(cli_runner, tmp_path):
+    """A run written with --csv-header zh (Chinese columns, 是/否) compares like an English one,
+    and under --lang zh compare.csv carries the BOM."""
+    _coverage(cli_runner, "--out", tmp_path / "a")
+    _coverage(cli_runner, "--speed-kmh", "3", "--out", tmp_path / "b")
+    _coverage(cli_runner, "--speed-kmh", "3", "--lang", "zh", "--csv-header", "zh",
+              "--out", tmp_path / "b_zh")
+    outs = {}
+    for new in ("b", "b_zh"):
+        res = cli_runner(
+            ["compare", str(tmp_path / "a"), str(tmp_path / new), "--lang", "zh",
+             "--out", str(tmp_path / f"cmp_{new}")],
+            catch_exceptions=False,
+        )
+        assert res.exit_code == 0, res.output
+        outs[new] = (tmp_path / f"cmp_{new}" / "compare.csv").read_bytes()
+    assert outs["b"].startswith(b"\xef\xbb\xbf")
+    assert outs["b"] == outs["b_zh"]
+    changes = pd.read_csv(tmp_path / "cmp_b" / "compare.csv", encoding="utf-8-sig")
+    assert "lost" in set(changes["change"])
 
 
 def test_help_in_chinese_from_the_environment():

@@ -191,6 +191,7 @@ def drawn_centre(html: str) -> np.ndarray:
     return np.array(layer["features"][0]["geometry"]["coordinates"])
 
 
+@pytest.mark.filterwarnings("ignore:the base map tiles")  # no internet here (issue 18)
 @pytest.mark.parametrize(
     ("tiles", "datum"), [("amap", "gcj02"), ("tencent", "gcj02"), ("osm", "wgs84")]
 )

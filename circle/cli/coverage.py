@@ -103,6 +103,16 @@ _PARTITION_KEYS = ("partition", "tile_km", "partition_by", "scheduler", "workers
     "coverage_bands and coverage_summary (written in one transaction).",
 )
 @click.option(
+    "--add-centres",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help=_h(
+        "More centres to run with --centres, e.g. the proposals.csv of `circle site` or the "
+        "what-if map's exported selection: today's centres plus the proposed sites, their ids "
+        "kept apart."
+    ),
+)
+@click.option(
     "--overwrite/--no-overwrite",
     default=False,
     show_default=True,
@@ -287,6 +297,7 @@ def _coverage_job(
     return CoverageJob(
         network="" if opts["online"] else absolute(network),
         centres=absolute(centres),
+        add_centres=absolute(opts["add_centres"]),
         communities=absolute(communities),
         gates=gates if gates in ("auto", "none", "osm") else absolute(gates),
         columns=columns,
@@ -360,7 +371,9 @@ def _write(
             extra["map.html"] = map_html(m)
     if sources is not None:
         with progress.stage("reach of the candidate sites and the what-if map"):
-            extra["whatif.html"] = map_html(whatif_of_run(job, outcome, sources))
+            extra["whatif.html"] = map_html(
+                whatif_of_run(job, outcome, sources, lang=opts["lang"])
+            )
     if out is not None and is_db_url(out):
         from ..io.db import write_db_tables
         from ..report.coverage import coverage_tables

@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -45,71 +45,15 @@ from ..i18n import LANGUAGES, default_lang, translator
 from ..io.choices import IF_EXISTS
 from ..io.datums import DATUMS
 from ..siting.tags import CANDIDATE_TAGS, DEFAULT_GRID_SPACING_M
-
-if TYPE_CHECKING:
-    from ..io.columns import LayerColumns
+from .column_options import COLUMN_FIELDS as COLUMN_FIELDS
+from .column_options import columns_from as columns_from
+from .column_options import layer_options as layer_options
+from .column_options import pass_columns as pass_columns
 
 #: help texts in the environment's language (CIRCLE_LANG, LC_ALL, LANG): click builds the help
 #: when the command modules are imported, so `--lang` cannot change it, but `CIRCLE_LANG=zh` can
 _h = translator(default_lang())
 
-#: the `LayerColumns` fields set by the ``--FIELD-column`` options of `layer_options`
-COLUMN_FIELDS = ("id", "name", "type", "population", "lon", "lat")
-
-
-def layer_options(f):
-    options = [
-        click.option(
-            "--datum",
-            type=click.Choice(DATUMS),
-            default="wgs84",
-            show_default=True,
-            help="Map datum of lon/lat input files: wgs84 (GPS, OSM), gcj02 (AMap/Gaode, "
-            "Tencent exports), bd09 (Baidu); converted to WGS84 on reading. Per file (coverage): "
-            "--centres-datum, --communities-datum.",
-        ),
-        click.option(
-            "--layer-crs",
-            metavar="CRS",
-            help="CRS of layers that declare none (CSV default EPSG:4326), e.g. EPSG:32651.",
-        ),
-        click.option(
-            "--lat-column",
-            metavar="NAME",
-            help="CSV/Excel latitude column (default: lat/latitude/y/纬度).",
-        ),
-        click.option(
-            "--lon-column",
-            metavar="NAME",
-            help="CSV/Excel longitude column (default: lon/lng/longitude/x/经度).",
-        ),
-        click.option(
-            "--population-column",
-            default="population",
-            show_default=True,
-            metavar="NAME",
-            help="Communities' population column (leave absent to count communities only).",
-        ),
-        click.option(
-            "--type-column",
-            default="type",
-            show_default=True,
-            metavar="NAME",
-            help="Centres' type column (community, village, enterprise, industrial_park, "
-            "college, business_district, other).",
-        ),
-        click.option(
-            "--name-column", default="name", show_default=True, metavar="NAME",
-            help="Name column of both layers.",
-        ),
-        click.option(
-            "--id-column", default="id", show_default=True, metavar="NAME",
-            help="Id column of both layers (ids must be unique).",
-        ),
-    ]
-    for option in options:
-        f = option(f)
-    return f
 
 
 class PathOrDb(click.Path):
@@ -595,24 +539,6 @@ def _check_suffix(ctx, param, value: Path) -> Path:
 
 
 # ---- option groups -> the objects a command works with -------------------------------------------
-
-
-def columns_from(options: dict[str, Any]) -> LayerColumns:
-    """The `layer_options` column values (popped from `options`) as one `LayerColumns`."""
-    from ..io.columns import LayerColumns
-
-    return LayerColumns(**{name: options.pop(f"{name}_column") for name in COLUMN_FIELDS})
-
-
-def pass_columns(f: Callable) -> Callable:
-    """Hand the command one `LayerColumns` as ``columns`` instead of the six column options."""
-
-    @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        kwargs["columns"] = columns_from(kwargs)
-        return f(*args, **kwargs)
-
-    return wrapper
 
 
 def make_config(

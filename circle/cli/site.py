@@ -208,7 +208,8 @@ def _write_siting(outcome, out, to_db: bool, progress: Progress, **options) -> N
     if options["with_map"]:
         with progress.stage("drawing the what-if map"):
             m = draw_whatif_map(
-                outcome.result, outcome.network, outcome.centres, outcome.result.config
+                outcome.result, outcome.network, outcome.centres, outcome.result.config,
+                lang=options["lang"],
             )
             extra["map.html"] = map_html(m)
     if to_db:

@@ -9,7 +9,14 @@ import click
 
 from ..bundled import DEFAULT_NETWORK
 from .common import Progress, handle_errors, label, layers_job
-from .options import _h, layer_options, partition_areas_option, partition_options, pass_columns
+from .options import (
+    _h,
+    lang_option,
+    layer_options,
+    partition_areas_option,
+    partition_options,
+    pass_columns,
+)
 from .partition import partitioning, run_parts
 
 if TYPE_CHECKING:
@@ -42,6 +49,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="Replace output files that already exist in --out.",
 )
+@lang_option
 @pass_columns
 @handle_errors
 @click.pass_context
@@ -56,6 +64,7 @@ def sweep(
     datum: str,
     out: Path,
     overwrite: bool,
+    lang: str,
     **partition_opts: Any,
 ) -> None:
     """Run coverage once per scenario of a TOML file, as Dask tasks, and compare the scenarios.
@@ -122,7 +131,7 @@ def sweep(
     sitings = _siting_scenarios(siting, job, inputs, results, progress)
     results = {s.name: results[s.name] for s in scenario_list}  # in the file's order
     with progress.stage(f"writing {out}"):
-        write_sweep_outputs(results, out, overwrite=overwrite, sitings=sitings)
+        write_sweep_outputs(results, out, overwrite=overwrite, sitings=sitings, lang=lang)
     click.echo(comparison_text(comparison_table(results, sitings)), nl=False)
 
 

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 import shapely
 
 from .._validate import natural_key
-from ..errors import InputDataError
+from ..errors import CircleWarning, InputDataError
 from .datums import local_utm_crs
 from .osm import read_tagged_features
 
@@ -258,11 +259,20 @@ def extract_osm_layers(
     presets = presets or OsmPresets()
     path = Path(path)
     features = read_tagged_features(path, presets.keys())
-    return extract_layers(features, presets=presets, source=path.name)
+    layers = extract_layers(features, presets=presets, source=path.name, allow_empty=True)
+    empty = [name for name, layer in layers.items() if layer.empty]
+    if empty:
+        warnings.warn(
+            f"{path.name}: no features for the {', '.join(empty)} layer(s) by the tag presets; "
+            "written empty (fill them in QGIS, or give such layers with --centres/--communities)",
+            CircleWarning,
+            stacklevel=2,
+        )
+    return layers
 
 
 def extract_layers(
-    features: list[dict], *, presets: OsmPresets, source: str
+    features: list[dict], *, presets: OsmPresets, source: str, allow_empty: bool = False
 ) -> dict[str, gpd.GeoDataFrame]:
     """Centres, communities, candidates and gates from tagged OSM features.
 
@@ -275,6 +285,9 @@ def extract_layers(
         Tag lists and population assumptions.
     source
         Name of the data in messages.
+    allow_empty
+        Return empty communities and gates layers when the data has no residential areas
+        (``circle extract``), instead of refusing (a coverage run needs communities).
 
     Returns
     -------
@@ -310,7 +323,7 @@ def extract_layers(
         polygonal = geom.geom_type == "MultiPolygon"
         if polygonal and any(_matches(tags, k, v) for k, v in presets.community_tags):
             communities.append({"id": f["osm_id"], "name": tags.get("name", ""), "geometry": geom})
-    if not communities:
+    if not communities and not allow_empty:
         msg = (
             f"{source}: no residential areas ({_tag_list(presets.community_tags)}) in the data; "
             "give a communities layer with --communities"
@@ -319,10 +332,21 @@ def extract_layers(
     point_columns = ["id", "name", "type", "osm_tag", "geometry"]
     centres_gdf = gpd.GeoDataFrame(centres or None, columns=point_columns, crs="EPSG:4326")
     candidates_gdf = gpd.GeoDataFrame(candidates or None, columns=point_columns, crs="EPSG:4326")
-    comm = _community_layer(communities, features, presets)
-    gates = _gates_on_outlines(
-        gates_from_features(features, presets=presets, source=source), comm, presets.gate_distance_m
-    )
+    if communities:
+        comm = _community_layer(communities, features, presets)
+        gates = _gates_on_outlines(
+            gates_from_features(features, presets=presets, source=source), comm,
+            presets.gate_distance_m,
+        )
+    else:
+        comm = gpd.GeoDataFrame(
+            columns=["id", "name", "population", "population_source", "buildings", "geometry"],
+            geometry="geometry", crs="EPSG:4326",
+        )
+        gates = gpd.GeoDataFrame(
+            columns=["id", "name", "communities", "osm_tag", "access", "geometry"],
+            geometry="geometry", crs="EPSG:4326",
+        )
     logger.info(
         "extract: %d centres, %d communities, %d candidate sites, %d gates from %s",
         len(centres_gdf),

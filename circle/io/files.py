@@ -17,9 +17,10 @@ import pyogrio
 import shapely
 
 from .._text import first_line
+from .._validate import id_text
 from ..errors import CircleWarning, ConfigError, InputDataError
 from . import _limits
-from .columns import LayerColumns, rename_columns
+from .columns import LayerColumns, find_field_column, rename_columns
 from .datums import DATUMS, TO_WGS84
 from .db import is_db_url, read_db_layer
 
@@ -90,7 +91,7 @@ def read_layer(
         msg = f"`datum` must be one of {', '.join(DATUMS)}, got {datum!r}"
         raise ConfigError(msg)
     if is_db_url(path):
-        return _read_db(path, columns, crs, datum)
+        return _read_db(path, (columns or LayerColumns()).for_kind(kind), crs, datum)
     path = Path(path)
     columns = columns or LayerColumns()
     _check_regular_file(path)
@@ -102,7 +103,7 @@ def read_layer(
     if kind not in (None, "communities"):
         # --population-column names the communities' column; other layers have none
         columns = dataclasses.replace(columns, population="population")
-    gdf = rename_columns(gdf, columns, path, need_id=kind != "areas")
+    gdf = rename_columns(gdf, columns, path, need_id=kind != "areas", kind=kind)
     gdf.attrs["source"] = path.name
     gdf.attrs["row_label"] = row_label
     gdf.attrs["datum"] = datum
@@ -280,12 +281,12 @@ def _read_table(
     path: Path, columns: LayerColumns, crs: str | None, sheet: str | None, kind: str | None
 ) -> gpd.GeoDataFrame:
     if path.suffix.lower() in EXCEL_SUFFIXES:
-        table = _read_excel(path, columns, sheet, kind)
+        table = _read_excel(path, columns.for_kind(kind), sheet, kind)
     elif sheet is not None:
         msg = f"{path}: a CSV file has no layers or sheets; leave out the layer name {sheet!r}"
         raise InputDataError(msg)
     else:
-        table = _read_csv(path, columns)
+        table = _read_csv(path, columns.for_kind(kind), kind)
     lon = _find_column(table, columns.lon, LON_NAMES)
     lat = _find_column(table, columns.lat, LAT_NAMES)
     if lon is None or lat is None:
@@ -321,14 +322,17 @@ def _read_table(
     )
 
 
-def _read_csv(path: Path, columns: LayerColumns) -> pd.DataFrame:
-    """A CSV table in UTF-8 (BOM or not), else GB18030 (Chinese Windows) with a warning."""
+def _read_csv(path: Path, columns: LayerColumns, kind: str | None) -> pd.DataFrame:
+    """A CSV table in UTF-8 (BOM or not), else GB18030 (Chinese Windows) with a warning; ids
+    kept as text (``007``)."""
     try:
         try:
-            return pd.read_csv(path, dtype={columns.id: str}, encoding="utf-8-sig")
+            text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as err:
             text = _decode_chinese_windows(path, err)
-        return pd.read_csv(io.StringIO(text), dtype={columns.id: str})
+        header = pd.read_csv(io.StringIO(text), nrows=0).columns
+        id_column = find_field_column(header, "id", columns.id, path, kind) or columns.id
+        return pd.read_csv(io.StringIO(text), dtype={id_column: str})
     except InputDataError:
         raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
@@ -392,15 +396,49 @@ _EXCEL_ERRORS = (
 def _read_excel(
     path: Path, columns: LayerColumns, sheet: str | None, kind: str | None
 ) -> pd.DataFrame:
+    """A sheet as a table: title rows above the header skipped, empty rows and columns dropped,
+    ids kept as text."""
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype={columns.id: str}, engine="openpyxl")
+        sheets = pd.read_excel(
+            path, sheet_name=None, header=None, dtype=object, engine="openpyxl"
+        )
     except _EXCEL_ERRORS as err:
         msg = f"{path}: cannot read as an Excel workbook ({first_line(err)})"
         raise InputDataError(msg) from err
     names = [str(n) for n in sheets]
     filled = [str(n) for n, t in sheets.items() if not t.dropna(how="all").empty]
     chosen = _choose_layer(path, names, filled, sheet, kind, "sheet")
-    return sheets[chosen].dropna(how="all").reset_index(drop=True)
+    return _with_header(sheets[chosen].dropna(how="all"), columns, path, kind)
+
+
+def _looks_like_header(cells: pd.Series) -> bool:
+    """A row of column names: at least two filled cells, all text and none a number."""
+    filled = [c for c in cells if c is not None and not (isinstance(c, float) and np.isnan(c))]
+    if len(filled) < 2 or not all(isinstance(c, str) and c.strip() for c in filled):
+        return False
+    return pd.to_numeric(pd.Series(filled), errors="coerce").isna().all()
+
+
+def _with_header(
+    raw: pd.DataFrame, columns: LayerColumns, path: Path, kind: str | None
+) -> pd.DataFrame:
+    """The table below its header row: the first row that looks like column names (a title
+    row, merged or not, has one filled cell and is skipped)."""
+    at = next((i for i, (_, row) in enumerate(raw.iterrows()) if _looks_like_header(row)), None)
+    if at is None:
+        msg = f"{path}: no header row (a row of column names) found in the sheet"
+        raise InputDataError(msg)
+    header = [str(c).strip() if isinstance(c, str) else None for c in raw.iloc[at]]
+    body = raw.iloc[at + 1 :].copy()
+    body.columns = [h if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+    body = body.loc[:, [h is not None or body.iloc[:, i].notna().any() for i, h in
+                        enumerate(header)]]
+    table = body.reset_index(drop=True).infer_objects()
+    id_column = find_field_column(table.columns, "id", columns.id, path, kind)
+    if id_column is not None:
+        ids = table[id_column].map(id_text).astype(object)
+        table[id_column] = ids.where(ids.notna(), None)
+    return table
 
 
 def _find_column(table: pd.DataFrame, name: str | None, candidates: tuple[str, ...]) -> str | None:

@@ -10,6 +10,7 @@ Tencent) every drawn geometry is shifted from WGS84 to GCJ-02 so that it lines u
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -21,6 +22,7 @@ import shapely
 from ..config import CircleConfig
 from ..coverage.core import STATUS_OFF_NETWORK, STATUS_UNREACHABLE, CoverageResult
 from ..coverage.isochrones import ALL_CENTRES
+from ..errors import CircleWarning
 from ..i18n import N_, translator
 from ..io.datums import wgs84_to_gcj02
 from ..io.outputs import atomic_output_dir
@@ -33,7 +35,15 @@ from .colours import (
     UNCOVERED_OUTLINE,
     band_colours,
 )
-from .tiles import OSM_ATTRIBUTION, TILE_PROVIDERS, TileProvider, offline_assets, tile_provider
+from .tiles import (
+    OSM_ATTRIBUTION,
+    TILE_PROVIDERS,
+    TileProvider,
+    is_internet_provider,
+    offline_assets,
+    tile_provider,
+    tiles_reachable,
+)
 
 if TYPE_CHECKING:
     import folium
@@ -45,6 +55,7 @@ __all__ = [
     "OSM_ATTRIBUTION",
     "TILE_PROVIDERS",
     "TileProvider",
+    "add_streets",
     "band_colours",
     "coverage_map",
     "map_html",
@@ -244,7 +255,7 @@ def coverage_map(
     colours = band_colours(len(bands))
     bounds = []
     if network is not None:
-        _add_streets(m, network, datum, _)
+        add_streets(m, network, datum, _)
     if isochrones is not None:
         bounds += _add_isochrones(m, isochrones, bands, colours, datum, _)
     communities = to_map_datum(_community_properties(result.table, config, _), datum)
@@ -253,24 +264,31 @@ def coverage_map(
     centre_types, centre_bounds = _add_centres(m, result, datum, _)
     bounds += centre_bounds
     legend = _legend_html(bands, colours, centre_types, _)
-    _finish_map(m, bounds, _title_html(result, title, _), legend)
+    heading = title or _("15-minute employment circle")
+    _finish_map(m, bounds, _title_html(result, heading, _), legend, heading, _)
     return m
 
 
 def _base_map(provider: TileProvider | None, offline: bool, _: Any = str) -> folium.Map:
-    """An empty map: fonts, the inlined scripts when offline, the base tiles and the panes."""
+    """An empty map: fonts, the inlined scripts when offline, the base tiles and the panes.
+
+    An internet base map (amap, osm, tencent) also gets the inlined scripts, and falls back to
+    the offline base (the streets) with a notice on the map when its tiles cannot be loaded;
+    a warning says so at once when the tile server cannot be reached now.
+    """
     import folium
 
-    from ._elements import RawHtml
+    from ._elements import RawHtml, TileFallback
 
+    internet = is_internet_provider(provider)
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
     map_root(m).header.add_child(RawHtml(_font_css()), name="circle_fonts")
-    if offline:
+    if offline or internet:
         # instance attributes shadow folium's CDN lists (never edit the shared class lists)
         m.default_js, m.default_css = [], []
         map_root(m).header.add_child(RawHtml(offline_assets()), name="offline_assets", index=1)
     if provider is not None:
-        folium.TileLayer(
+        layer = folium.TileLayer(
             tiles=provider.url,
             attr=provider.attribution,
             name=_("Base map"),
@@ -279,13 +297,28 @@ def _base_map(provider: TileProvider | None, offline: bool, _: Any = str) -> fol
             tms=provider.tms,
             overlay=False,
         ).add_to(m)
+        if internet:
+            notice = _(
+                "The base map tiles could not be loaded (no internet?); the map shows the "
+                "streets of the offline data instead."
+            )
+            layer.add_child(TileFallback(notice))
+            if not tiles_reachable(provider):
+                warnings.warn(
+                    _(
+                        "the base map tiles ({url}) cannot be reached from this computer; the "
+                        "map falls back to the streets of the offline data"
+                    ).format(url=provider.url.split("/")[2].replace("{s}", provider.subdomains[0])),
+                    CircleWarning,
+                    stacklevel=4,
+                )
     for name, z in PANES.items():
         interactive = name in ("communities", "centres")
         folium.map.CustomPane(name, z_index=z, pointer_events=interactive).add_to(m)
     return m
 
 
-def _add_streets(m: folium.Map, network: WalkNetwork, datum: str, _: Any = str) -> None:
+def add_streets(m: folium.Map, network: WalkNetwork, datum: str, _: Any = str) -> None:
     """The streets layer: the network drawn thinly (an offline base map)."""
     import folium
 
@@ -349,6 +382,7 @@ def _add_communities(
         band = feature["properties"]["style_band"]
         if band < 0:
             return {
+                "fill": True,  # point communities are circle markers, hollow unless told
                 "color": UNCOVERED_OUTLINE,
                 "weight": 3.5,
                 "opacity": 1.0,
@@ -356,6 +390,7 @@ def _add_communities(
                 "fillOpacity": 0.65,
             }
         return {
+            "fill": True,
             "color": "#252525",
             "weight": 1,
             "opacity": 0.9,
@@ -384,7 +419,7 @@ def _add_communities(
             ],
             localize=False,
         ),
-        marker=in_pane(folium.CircleMarker(radius=7), "communities"),
+        marker=in_pane(folium.CircleMarker(radius=7, fill=True), "communities"),
         pane="communities",
     ).add_to(m)
 
@@ -461,14 +496,23 @@ def _add_centres(
     return sorted(set(centres["type"])), bounds
 
 
-def _finish_map(m: folium.Map, bounds: list[np.ndarray], title_html: str, legend_html: str) -> None:
-    """Layer list, attribution, title and legend; the view fitted; stable element names."""
+def _finish_map(
+    m: folium.Map,
+    bounds: list[np.ndarray],
+    title_html: str,
+    legend_html: str,
+    title: str,
+    _: Any = str,
+) -> None:
+    """Layer list, attribution, title (on the map and as the page's <title>) and legend; the
+    view fitted; stable element names."""
     import folium
 
     from ._elements import AddAttribution, RawHtml
 
+    map_root(m).title = safe_text(title)
     folium.LayerControl(collapsed=False).add_to(m)
-    m.add_child(AddAttribution(OSM_ATTRIBUTION))
+    m.add_child(AddAttribution(_(OSM_ATTRIBUTION)))
     map_root(m).html.add_child(RawHtml(title_html), name="circle_title")
     map_root(m).html.add_child(RawHtml(legend_html), name="circle_legend")
     b = np.vstack(bounds)

@@ -9,11 +9,21 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..i18n import N_
 
-__all__ = ["OSM_ATTRIBUTION", "TILE_PROVIDERS", "TileProvider", "offline_assets", "tile_provider"]
+__all__ = [
+    "OSM_ATTRIBUTION",
+    "TILE_PROVIDERS",
+    "TileProvider",
+    "is_internet_provider",
+    "offline_assets",
+    "tile_provider",
+    "tiles_reachable",
+]
 
 VENDOR = Path(__file__).resolve().parent / "_vendor"
-OSM_ATTRIBUTION = "Map data © OpenStreetMap contributors (ODbL)"
+#: the ODbL attribution every map shows (translated where shown: ``_(OSM_ATTRIBUTION)``)
+OSM_ATTRIBUTION = N_("Map data © OpenStreetMap contributors (ODbL)")
 
 
 @dataclass(frozen=True)
@@ -123,3 +133,35 @@ def tile_provider(tiles: str, tiles_datum: str | None, offline: bool) -> TilePro
         if provider is not None:
             provider = TileProvider(**{**provider.__dict__, "datum": tiles_datum})
     return provider
+
+
+def is_internet_provider(provider: TileProvider | None) -> bool:
+    """Whether `provider` is one of the named internet base maps (`TILE_PROVIDERS`)."""
+    return provider is not None and any(provider.url == p.url for p in TILE_PROVIDERS.values())
+
+
+def tiles_reachable(provider: TileProvider, *, timeout_s: float = 2.0) -> bool:
+    """Whether the tile server of `provider` answers a TCP connection (port 443) now.
+
+    Parameters
+    ----------
+    provider
+        A named internet base map.
+    timeout_s
+        Seconds to wait for the server.
+
+    Returns
+    -------
+    bool
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    host = urlsplit(provider.url.replace("{s}", provider.subdomains[:1])).hostname
+    if host is None:
+        return False
+    try:
+        with socket.create_connection((host, 443), timeout=timeout_s):
+            return True
+    except OSError:
+        return False

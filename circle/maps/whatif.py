@@ -19,14 +19,16 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 
+from .._validate import CENTRE_TYPES
 from ..config import DEFAULT_CONFIG, CircleConfig
 from ..coverage.core import STATUS_OK, CoverageResult
 from ..errors import ConfigError
+from ..i18n import N_, translator
 from ..network.walk import WalkNetwork
 from ..siting.reach import pattern as _pattern
 from ..siting.result import SitingResult
 from ..siting.site import site_new_centres
-from .coverage_map import coverage_map, map_root, tile_provider, to_map_datum
+from .coverage_map import FONT_STACK, coverage_map, map_root, tile_provider, to_map_datum
 
 if TYPE_CHECKING:
     import folium
@@ -171,6 +173,7 @@ def whatif_map(
     tiles_datum: str | None = None,
     title: str | None = None,
     start_with_proposals: bool = True,
+    lang: str = "en",
 ) -> folium.Map:
     """A what-if map of a siting run: click candidate sites to see who they bring in.
 
@@ -189,6 +192,8 @@ def whatif_map(
         Title shown on the map.
     start_with_proposals
         Open with the optimiser's proposals switched on (else with none).
+    lang
+        {"en", "zh"} Language of every text of the map: the coverage map's and the panel's.
 
     Returns
     -------
@@ -198,6 +203,7 @@ def whatif_map(
 
     from ._elements import RawHtml
 
+    _ = translator(lang)
     provider = tile_provider(tiles, tiles_datum, offline)
     datum = provider.datum if provider is not None else "wgs84"
     m = coverage_map(
@@ -207,12 +213,13 @@ def whatif_map(
         offline=offline,
         tiles=tiles,
         tiles_datum=tiles_datum,
-        title=title or "15-minute employment circle: what if?",
+        title=title or _("15-minute employment circle: what if?"),
+        lang=lang,
     )
     layer = next(
         child
         for child in m._children.values()
-        if isinstance(child, folium.GeoJson) and child.layer_name == _COMMUNITY_LAYER
+        if isinstance(child, folium.GeoJson) and child.layer_name == _(_COMMUNITY_LAYER)
     )
     data = whatif_data(result, datum=datum)
     # keep the drawing clear of the panel (left), the layer list and the legend (right)
@@ -226,7 +233,7 @@ def whatif_map(
     data["start"] = "proposals" if start_with_proposals else "none"
     data["has_population"] = result.objective == "population"
     root = map_root(m)
-    root.html.add_child(RawHtml(_PANEL_HTML), name="whatif_panel")
+    root.html.add_child(RawHtml(_panel_html(_)), name="whatif_panel")
     root.html.add_child(
         RawHtml(
             '<script type="application/json" id="circle-whatif-data">'
@@ -235,6 +242,7 @@ def whatif_map(
             + _SCRIPT.replace("__MAP__", m.get_name())
             .replace("__COMMUNITIES__", layer.get_name())
             .replace("__COLOURS__", json.dumps(WHATIF_COLOURS))
+            .replace("__TEXTS__", _script_json(_script_texts(_)))
             + "</script>"
         ),
         name="whatif_script",
@@ -242,36 +250,53 @@ def whatif_map(
     return m
 
 
-_PANEL_HTML = f"""
+def _script_texts(_) -> dict:
+    """The texts the what-if script writes, in the map's language."""
+    return {
+        "reach": _("{type} · reaches {n} communities not yet covered"),
+        "reach_people": _("{type} · reaches {n} communities, {people} people not yet covered"),
+        "unknown": _("unknown"),
+        "share": _("{n} of {total} ({share})"),
+        "proposed": _("{name} (proposed)"),
+        "types": {t: _(t) for t in CENTRE_TYPES},
+    }
+
+
+def _panel_html(_) -> str:
+    """The what-if panel: running totals, the chosen sites and the three buttons."""
+    row = "<tr><td>{}</td><td><b id=\"{}\"{}>{}</b></td></tr>"
+    rows = "".join(
+        row.format(_(text), ident, "", value)
+        for text, ident, value in (
+            (N_("Centres added"), "whatif-added", "0"),
+            (N_("Communities newly covered"), "whatif-communities", "0"),
+            (N_("Population newly covered"), "whatif-population", "0"),
+            (N_("Communities covered now"), "whatif-share", "–"),
+            (N_("Population covered now"), "whatif-pop-share", "–"),
+        )
+    )
+    newly, chosen = WHATIF_COLOURS["newly_fill"], WHATIF_COLOURS["chosen"]
+    newly_line, ring = WHATIF_COLOURS["newly_outline"], WHATIF_COLOURS["proposal_ring"]
+    return f"""
 <div class="circle-whatif" id="whatif-panel" style="position:fixed;top:84px;left:10px;
 z-index:1000;background:rgba(255,255,255,0.95);padding:8px 12px;border-radius:4px;
-box-shadow:0 1px 4px rgba(0,0,0,0.35);font:12px/1.5 sans-serif;width:290px;max-height:75vh;
+box-shadow:0 1px 4px rgba(0,0,0,0.35);font:12px/1.5 {FONT_STACK};width:290px;max-height:75vh;
 overflow:auto">
-<div style="font-weight:bold;font-size:14px">What if? Click candidate sites</div>
+<div style="font-weight:bold;font-size:14px">{_("What if? Click candidate sites")}</div>
 <style>#whatif-panel td + td {{text-align:right;white-space:nowrap}}</style>
-<table style="border-collapse:collapse;width:100%">
-<tr><td>Centres added</td><td><b id="whatif-added">0</b></td></tr>
-<tr><td>Communities newly covered</td>
-<td><b id="whatif-communities">0</b></td></tr>
-<tr><td>Population newly covered</td>
-<td><b id="whatif-population">0</b></td></tr>
-<tr><td>Communities covered now</td>
-<td><b id="whatif-share">–</b></td></tr>
-<tr><td>Population covered now</td>
-<td><b id="whatif-pop-share">–</b></td></tr>
-</table>
+<table style="border-collapse:collapse;width:100%">{rows}</table>
 <div style="margin:4px 0 2px"><span style="display:inline-block;width:12px;height:12px;
-vertical-align:-2px;margin-right:5px;background:{WHATIF_COLOURS["newly_fill"]};
-border:2px solid {WHATIF_COLOURS["newly_outline"]}"></span>newly covered by the chosen sites</div>
+vertical-align:-2px;margin-right:5px;background:{newly};
+border:2px solid {newly_line}"></span>{_("newly covered by the chosen sites")}</div>
 <div style="margin:2px 0"><span style="display:inline-block;width:11px;height:11px;
-vertical-align:-2px;margin-right:5px;border-radius:50%;background:{WHATIF_COLOURS["chosen"]};
-border:2px solid {WHATIF_COLOURS["proposal_ring"]}"></span>chosen site (orange ring: proposed)
+vertical-align:-2px;margin-right:5px;border-radius:50%;background:{chosen};
+border:2px solid {ring}"></span>{_("chosen site (orange ring: proposed)")}
 </div>
-<div style="font-weight:bold;margin-top:4px">Chosen sites</div>
+<div style="font-weight:bold;margin-top:4px">{_("Chosen sites")}</div>
 <ol id="whatif-list" style="margin:2px 0 6px 18px;padding:0"></ol>
-<button id="whatif-reset" type="button">Reset to optimum</button>
-<button id="whatif-clear" type="button">Clear all</button>
-<button id="whatif-export" type="button">Export selection</button>
+<button id="whatif-reset" type="button">{_("Reset to optimum")}</button>
+<button id="whatif-clear" type="button">{_("Clear all")}</button>
+<button id="whatif-export" type="button">{_("Export selection")}</button>
 </div>
 """
 
@@ -282,6 +307,8 @@ document.addEventListener("DOMContentLoaded", function () {
   const data = JSON.parse(document.getElementById("circle-whatif-data").textContent);
   const map = window["__MAP__"], communities = window["__COMMUNITIES__"];
   const colours = __COLOURS__;
+  const texts = __TEXTS__;
+  const fill = (t, v) => t.replace(/\{(\w+)\}/g, (m, k) => String(v[k]));
   const cand = data.candidates, n = cand.id.length, nComm = data.population.length;
   const pos = cand.pos || cand.lonlat;
   const count = new Int32Array(nComm);   // chosen sites newly covering each community
@@ -297,7 +324,7 @@ document.addEventListener("DOMContentLoaded", function () {
   const baseStyle = communities.options.style;
   communities.options.style = function (feature) {
     if (count[+feature.id] > 0) {
-      return {color: colours.newly_outline, weight: 2.5, opacity: 1,
+      return {fill: true, color: colours.newly_outline, weight: 2.5, opacity: 1,
               fillColor: colours.newly_fill, fillOpacity: 0.85};
     }
     return baseStyle(feature);
@@ -319,8 +346,9 @@ document.addEventListener("DOMContentLoaded", function () {
   function aloneText(j) {
     let p = 0;
     for (const i of cand.newly[j]) p += pop(i);
-    return cand.newly[j].length + " communities" +
-      (data.has_population ? ", " + fmt(p) + " people" : "") + " not yet covered";
+    const v = {type: texts.types[cand.type[j]] || cand.type[j], n: cand.newly[j].length,
+               people: fmt(p)};
+    return fill(data.has_population ? texts.reach_people : texts.reach, v);
   }
   for (let j = 0; j < n; j++) {
     const mk = L.circleMarker([pos[2 * j + 1], pos[2 * j]],
@@ -329,7 +357,7 @@ document.addEventListener("DOMContentLoaded", function () {
     const head = document.createElement("b");
     head.textContent = label(j);
     const line = document.createElement("div");
-    line.textContent = cand.type[j].replace(/_/g, " ") + " · reaches " + aloneText(j);
+    line.textContent = aloneText(j);
     tip.append(head, line);
     mk.bindTooltip(tip, {sticky: true});
     mk.on("click", function (e) { L.DomEvent.stopPropagation(e); toggle(j); });
@@ -359,16 +387,16 @@ document.addEventListener("DOMContentLoaded", function () {
     };
     put("whatif-added", String(chosen.size), chosen.size);
     put("whatif-communities", String(nc), nc);
-    put("whatif-population", data.has_population ? fmt(np) : "unknown", np);
-    put("whatif-share", (baseCount + nc) + " of " + nComm + " (" + pct(baseCount + nc, nComm)
-        + ")", baseCount + nc);
-    put("whatif-pop-share", data.has_population ? pct(basePop + np, totalPop) : "unknown",
+    put("whatif-population", data.has_population ? fmt(np) : texts.unknown, np);
+    put("whatif-share", fill(texts.share, {n: baseCount + nc, total: nComm,
+                                            share: pct(baseCount + nc, nComm)}), baseCount + nc);
+    put("whatif-pop-share", data.has_population ? pct(basePop + np, totalPop) : texts.unknown,
         basePop + np);
     const list = document.getElementById("whatif-list");
     list.replaceChildren();
     for (const j of chosen) {
       const li = document.createElement("li");
-      li.textContent = label(j) + (proposed.has(j) ? " (proposed)" : "");
+      li.textContent = proposed.has(j) ? fill(texts.proposed, {name: label(j)}) : label(j);
       li.setAttribute("data-candidate", String(j));
       list.append(li);
     }

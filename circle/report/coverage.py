@@ -14,10 +14,10 @@ from .._text import fmt_int, fmt_pct, md, md_row, plain
 from ..config import PROFILES, CircleConfig
 from ..coverage.areas import AREA_COLUMN
 from ..coverage.core import COLUMNS, CoverageResult, summarise
-from ..errors import ConfigError
-from ..i18n import LANGUAGES, N_, pad, translator
+from ..i18n import N_, pad, translator
 from ..io.outputs import atomic_output_dir
 from .areas import areas_markdown, areas_table
+from .csvfiles import write_csv
 
 __all__ = [
     "AREAS_FILE",
@@ -53,71 +53,6 @@ def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
         t[col] = t[col].round(digits)
     t["covered"] = t["covered"].astype(bool)
     return t
-
-
-#: column names shown in a ``--csv-header zh`` file (the ids stay the English names)
-_COLUMN_LABELS = [
-    N_("community_id"),
-    N_("name"),
-    N_("population"),
-    N_("population_source"),
-    N_("nearest_centre_id"),
-    N_("nearest_centre_name"),
-    N_("nearest_centre_type"),
-    N_("walk_m"),
-    N_("walk_min"),
-    N_("covered"),
-    N_("band_min"),
-    N_("snap_m"),
-    N_("status"),
-    N_("via_gate"),
-    N_("area"),
-    N_("rank"),
-    N_("site_id"),
-    N_("type"),
-    N_("population_newly_covered"),
-    N_("communities_newly_covered"),
-    N_("population_alone"),
-    N_("newly_covered_ids"),
-    N_("lon"),
-    N_("lat"),
-    N_("communities"),
-    N_("communities_covered"),
-    N_("communities_share"),
-    N_("population_covered"),
-    N_("population_share"),
-    N_("uncovered"),
-    N_("worst_gaps"),
-]
-
-
-def write_csv(table: pd.DataFrame, path: str | Path, *, header: str = "en") -> None:
-    """Write a table as CSV: English column names, or Chinese ones for people using Excel.
-
-    Parameters
-    ----------
-    table
-        The table (no geometry column).
-    path
-        Target file.
-    header
-        {"en", "zh"} ``en``: the column names as they are (UTF-8, the stable form for scripts);
-        ``zh``: their Chinese labels from the catalogue, as UTF-8 with a byte-order mark, which
-        Excel needs to show Chinese characters. The values are the same in both.
-
-    Raises
-    ------
-    ConfigError
-        Another header language.
-    """
-    if header not in LANGUAGES:
-        msg = f"`csv_header` must be one of {', '.join(LANGUAGES)}, got {header!r}"
-        raise ConfigError(msg)
-    if header != "en":
-        _ = translator(header)
-        table = table.rename(columns=lambda c: _(c))
-    encoding = "utf-8" if header == "en" else "utf-8-sig"
-    table.to_csv(path, index=False, lineterminator="\n", encoding=encoding)
 
 
 def summary_json(summary: dict) -> str:
@@ -517,7 +452,7 @@ def write_coverage_files(
     summary = summarise(result)
     table = coverage_table_for_output(result)
     csv = pd.DataFrame(table.drop(columns="geometry"))
-    write_csv(csv, folder / "coverage.csv", header=csv_header)
+    write_csv(csv, folder / "coverage.csv", header=csv_header, lang=lang)
     table.to_file(
         folder / "coverage.geojson",
         driver="GeoJSON",
@@ -527,7 +462,7 @@ def write_coverage_files(
     (folder / "summary.md").write_text(summary_markdown(summary, lang=lang), encoding="utf-8")
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
     if "areas" in summary:
-        write_csv(areas_table(summary), folder / AREAS_FILE, header=csv_header)
+        write_csv(areas_table(summary), folder / AREAS_FILE, header=csv_header, lang=lang)
     return coverage_file_names(result)
 
 
@@ -606,6 +541,7 @@ def write_report_files(
     csv_lonlat: bool = False,
     extra_files: dict[str, str] | None = None,
     csv_header: str = "en",
+    lang: str = "en",
 ) -> list[Path]:
     """Write ``<stem>.csv``, ``<stem>.geojson``, summary.md and summary.json, all or none.
 
@@ -627,8 +563,8 @@ def write_report_files(
         Add ``lon`` and ``lat`` columns (full precision) to the CSV.
     extra_files
         More files to write with them, name -> text (e.g. ``map.html``).
-    csv_header
-        {"en", "zh"} Header of the CSV (see `write_csv`).
+    csv_header, lang
+        {"en", "zh"} Header and language of the CSV (see `write_csv`).
 
     Returns
     -------
@@ -641,7 +577,7 @@ def write_report_files(
     if csv_lonlat:
         csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
     with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
-        write_csv(csv, staging / names[0], header=csv_header)
+        write_csv(csv, staging / names[0], header=csv_header, lang=lang)
         table.to_file(
             staging / names[1],
             driver="GeoJSON",

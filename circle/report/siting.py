@@ -558,6 +558,7 @@ def write_siting_outputs(
         summary_json(summary),
         overwrite=overwrite,
         csv_header=csv_header,
+        lang=lang,
         coordinate_precision=15,
         csv_lonlat=True,
         extra_files=extra_files,

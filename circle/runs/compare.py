@@ -32,7 +32,9 @@ def run_compare(
     base_run, new_run = read_run(base), read_run(new)
     comparison = compare_runs(base_run, new_run)
     if out_dir is not None:
-        html = map_html(compare_map(comparison, base_run, new_run))
+        network, centres = _streets_and_centres(new_run.folder)
+        m = compare_map(comparison, base_run, new_run, network=network, centres=centres, lang=lang)
+        html = map_html(m)
         parts = [
             Files(COMPARE_FILES, lambda d: write_compare_files(comparison, d, lang=lang)),
             compare_report_files(comparison, lang=lang),
@@ -40,3 +42,30 @@ def run_compare(
         ]
         write_result_folder(out_dir, parts, overwrite=overwrite)
     return comparison
+
+
+def _streets_and_centres(folder: Path):
+    """The network and centres of a run, read again from the files its manifest names, to
+    orient the compare map by; ``(None, None)`` with a warning when they cannot be read."""
+    import json
+    import warnings
+
+    from ..errors import CircleError, CircleWarning
+    from .inputs import read_inputs
+    from .job import CoverageJob
+
+    manifest = folder / "manifest.json"
+    try:
+        job = CoverageJob.from_dict(json.loads(manifest.read_text(encoding="utf-8"))["job"])
+        if job.place is not None or job.bbox is not None:
+            return None, None  # a download: not read again for a map
+        inputs = read_inputs(job, need_communities=False)
+    except (OSError, ValueError, KeyError, TypeError, CircleError) as err:
+        warnings.warn(
+            f"{manifest}: the compare map is drawn without streets and centres (cannot read the "
+            f"run's inputs again: {str(err).splitlines()[0] if str(err) else type(err).__name__})",
+            CircleWarning,
+            stacklevel=3,
+        )
+        return None, None
+    return inputs.network, inputs.centres

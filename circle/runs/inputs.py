@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import pandas as pd
 
 from ..bundled import default_layers
 from ..coverage.areas import assign_areas
-from ..errors import ConfigError
+from ..errors import ConfigError, InputDataError
 from ..io.columns import LayerColumns
 from ..io.db import is_db_url, mask_url
 from ..io.extract import OsmPresets, extract_layers, gates_from_features, presets_from_file
@@ -229,10 +230,11 @@ def _read_layers(job: CoverageJob, features, source: str, presets, need_communit
             job.centres, columns=job.columns, crs=job.layer_crs, kind="centres",
             layer=job.centres_layer, datum=job.centres_datum or job.datum,
         )
-        return centres, None
+        return with_added_centres(centres, job.add_centres), None
     centres, communities = load_layers(
         job.network, job.centres, job.communities, derived=derived, derived_from=source, **options
     )
+    centres = with_added_centres(centres, job.add_centres)
     communities = _fill_population(
         job, communities, job.communities is None, features, source, presets
     )
@@ -247,6 +249,51 @@ def _read_layers(job: CoverageJob, features, source: str, presets, need_communit
             communities, by=job.by, areas=area_polygons, name_column=job.areas_name_column
         )
     return centres, communities
+
+
+def with_added_centres(centres: gpd.GeoDataFrame, added: str | None) -> gpd.GeoDataFrame:
+    """The centres plus those of the file `added` (``--add-centres``), ids kept apart.
+
+    `added` is a layer circle wrote (proposals.csv, with ``site_id`` and lon/lat in WGS84, in
+    English or Chinese headers; or the what-if map's chosen_sites.geojson) or any centres layer;
+    an id also among the centres is refused, naming it.
+    """
+    if added is None:
+        return centres
+    path = Path(added)
+    site_id = _site_id_column(path)
+    columns = LayerColumns(id=site_id) if site_id else LayerColumns()
+    extra = read_layer(path, columns=columns, kind="centres")
+    clash = sorted(set(extra["id"].astype(str)) & set(centres["id"].astype(str)))
+    if clash:
+        msg = (
+            f"{path}: centre id {clash[0]!r} is also an id of "
+            f"{centres.attrs.get('source', 'the centres')}; the added centres need ids of "
+            "their own (rename them in the file)"
+        )
+        raise InputDataError(msg)
+    keep = [c for c in ("id", "name", "type") if c in extra.columns]
+    combined = pd.concat(
+        [centres, extra.to_crs(centres.crs)[[*keep, "geometry"]]], ignore_index=True
+    )
+    out = gpd.GeoDataFrame(combined, geometry="geometry", crs=centres.crs)
+    out.attrs = {
+        **centres.attrs,
+        "source": f"{centres.attrs.get('source', 'centres')} + {path.name}",
+    }
+    return out
+
+
+def _site_id_column(path: Path) -> str | None:
+    """The site id column of a proposals.csv of ``circle site`` (English or Chinese header)."""
+    from ..i18n import LANGUAGES, translator
+
+    if path.suffix.lower() != ".csv":
+        return None
+    with path.open(encoding="utf-8-sig", errors="replace") as f:
+        header = f.readline().strip().split(",")
+    return next((n for n in (translator(lang)("site_id") for lang in LANGUAGES)
+                 if n in header), None)
 
 
 def with_bundled_layers(job: CoverageJob) -> CoverageJob:
@@ -301,6 +348,7 @@ def read_inputs(
     files: dict[str, Path | str] = {"network": network_file}
     for role, given in (
         ("centres", job.centres),
+        ("add_centres", job.add_centres),
         ("communities", job.communities),
         ("presets", job.presets),
         ("population_raster", job.population_raster),

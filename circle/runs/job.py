@@ -76,6 +76,9 @@ class CoverageJob:
         Street network file (.osm, .osm.pbf, ... or .graphml).
     centres, communities
         Layer files; ``None`` derives the layer from the network's OSM tags.
+    add_centres
+        More centres run with `centres`, e.g. the proposals.csv of ``circle site`` or the
+        what-if map's exported selection (WGS84; ids must differ from the centres' ids).
     gates
         ``"auto"`` (the network's OSM gates when the communities are derived from it, else
         none), ``"none"``, ``"osm"`` (the network's OSM gate and entrance nodes) or a layer file.
@@ -110,6 +113,7 @@ class CoverageJob:
     network: str
     centres: str | None = None
     communities: str | None = None
+    add_centres: str | None = None
     gates: str = "auto"
     columns: LayerColumns = LayerColumns()  # noqa: RUF009 (frozen, so one shared default is safe)
     layer_crs: str | None = None
@@ -171,6 +175,7 @@ class CoverageJob:
 
 #: CoverageJob fields of issue 7 (input formats, datums, population, roll-ups, downloads)
 _INPUT_OPTIONS = (
+    "add_centres",
     "datum",
     "centres_datum",
     "communities_datum",

@@ -61,7 +61,9 @@ def draw_whatif_map(
     return whatif_map(result, isochrones=bands, network=network, **map_options)
 
 
-def whatif_of_run(job: CoverageJob, outcome: JobOutcome, sources: CandidateSources) -> folium.Map:
+def whatif_of_run(
+    job: CoverageJob, outcome: JobOutcome, sources: CandidateSources, *, lang: str = "en"
+) -> folium.Map:
     """The what-if map of ``circle coverage --whatif``: the reach of every candidate, none chosen.
 
     It reuses the network and layers the run read (with their per-file layers and datums) and
@@ -79,7 +81,8 @@ def whatif_of_run(job: CoverageJob, outcome: JobOutcome, sources: CandidateSourc
         baseline=outcome.result,
     )
     return draw_whatif_map(
-        result, outcome.network, outcome.centres, job.config, start_with_proposals=False
+        result, outcome.network, outcome.centres, job.config, start_with_proposals=False,
+        lang=lang,
     )
 
 

@@ -14,7 +14,8 @@ import geopandas as gpd
 import pandas as pd
 
 from ..network.walk import WalkNetwork
-from ..report.coverage import summary_json, write_csv
+from ..report.coverage import summary_json
+from ..report.csvfiles import write_csv
 from ..report.siting import SITING_FILES, proposals_for_output, siting_markdown
 from ..siting.result import SitingResult
 from ..siting.site import site_new_centres
@@ -101,7 +102,7 @@ def siting_files(result: SitingResult, *, lang: str = "en", csv_header: str = "e
         table = proposals_for_output(result)
         csv = pd.DataFrame(table.drop(columns="geometry"))
         csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
-        write_csv(csv, folder / SITING_FILES[0], header=csv_header)
+        write_csv(csv, folder / SITING_FILES[0], header=csv_header, lang=lang)
         table.to_file(
             folder / SITING_FILES[1],
             driver="GeoJSON",

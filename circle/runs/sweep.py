@@ -16,6 +16,7 @@ from ..errors import ConfigError, InputDataError
 from ..io.columns import LayerColumns
 from ..network.walk import WalkNetwork
 from ..report.coverage import coverage_table_for_output
+from ..report.csvfiles import write_csv
 from ..report.siting import proposals_for_output
 from ..siting.result import SitingResult
 from ..siting.site import site_new_centres
@@ -334,6 +335,7 @@ def write_sweep_outputs(
     *,
     overwrite: bool = False,
     sitings: dict[str, SitingResult] | None = None,
+    lang: str = "en",
 ) -> list[Path]:
     """Write ``<scenario>.csv`` per scenario and ``comparison.csv``, together or not at all.
 
@@ -350,6 +352,8 @@ def write_sweep_outputs(
         Replace existing files of the same names.
     sitings
         Scenario name → siting result, for the siting scenarios.
+    lang
+        {"en", "zh"} Under ``zh`` the CSV files carry a UTF-8 byte-order mark (for Excel).
 
     Returns
     -------
@@ -363,15 +367,13 @@ def write_sweep_outputs(
     def write(staging: Path) -> None:
         for name, result in results.items():
             table = coverage_table_for_output(result).drop(columns="geometry")
-            pd.DataFrame(table).to_csv(staging / f"{name}.csv", index=False, lineterminator="\n")
+            write_csv(pd.DataFrame(table), staging / f"{name}.csv", lang=lang)
         for name, siting in sitings.items():
             proposals = proposals_for_output(siting)
             table = pd.DataFrame(proposals.drop(columns="geometry"))
             table["lon"], table["lat"] = proposals.geometry.x, proposals.geometry.y
-            table.to_csv(staging / f"{name}.proposals.csv", index=False, lineterminator="\n")
-        comparison_table(results, sitings).to_csv(
-            staging / "comparison.csv", index=False, lineterminator="\n"
-        )
+            write_csv(table, staging / f"{name}.proposals.csv", lang=lang)
+        write_csv(comparison_table(results, sitings), staging / "comparison.csv", lang=lang)
 
     return write_result_folder(out_dir, [Files(names, write)], overwrite=overwrite)
 

@@ -23,6 +23,7 @@ __all__ = ["StudyArea"]
 
 #: the reading options of `StudyArea.from_files` and `StudyArea.download`, as `CoverageJob` fields
 _READ_OPTIONS = (
+    "add_centres",
     "columns",
     "layer_crs",
     "datum",
@@ -89,6 +90,7 @@ class StudyArea:
         centres: str | Path | None = None,
         communities: str | Path | None = None,
         *,
+        add_centres: str | Path | None = None,
         columns: LayerColumns | None = None,
         layer_crs: str | None = None,
         datum: str = "wgs84",
@@ -115,6 +117,9 @@ class StudyArea:
         centres, communities
             Layer files; ``None`` derives the layer from the network's OSM tags (with the
             bundled network: the bundled layers).
+        add_centres
+            More centres run with `centres` (a proposals.csv of ``circle site``),
+            ``--add-centres``.
         columns
             Column names of the layers (`circle.io.LayerColumns`), ``--*-column``.
         layer_crs
@@ -177,7 +182,7 @@ class StudyArea:
             return None if value is None else str(value)
 
         options = {name: given[name] for name in _READ_OPTIONS if name in given}
-        for name in ("presets", "population_raster", "areas"):
+        for name in ("presets", "population_raster", "areas", "add_centres"):
             options[name] = text(options.get(name))
         options["gates"] = str(options.get("gates", "auto"))
         options["columns"] = options.get("columns") or LayerColumns()

@@ -1,0 +1,270 @@
+"""The files a Liaoning human-resources and social-security bureau hands over, end to end.
+
+GCJ-02 is the identity outside China, so (as in tests/test_datum_inputs.py) the walks run on the
+GENERATED street grid placed in Shenyang (the `shenyang_files` fixture), not on the bundled
+Helsinki data, where a GCJ-02 file would prove nothing. The stations and the roster are
+GENERATED points on that grid, written the way a bureau keeps them: a GB18030 CSV of stations
+headed 编号/名称/类型/经度/纬度 with Chinese type values, and an .xlsx community roster with a
+merged title row, Chinese headers and empty trailing rows, both in GCJ-02 (AMap) coordinates.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from circle import read_layer
+from circle.errors import CircleWarning, InputDataError
+from circle.io.columns import LayerColumns
+from circle.io.datums import wgs84_to_gcj02
+from circle.report.csvfiles import read_result_csv
+
+from .conftest import CRS
+
+#: the stations: (id, name, Chinese type, the type circle must read it as, x, y metres from the
+#: grid's south-west corner, 10 m off a street)
+STATIONS = [
+    ("S01", "北市社区就业服务站", "社区", "community", 200, 330),
+    ("S02", "李家村服务站", "行政村", "village", 1150, 900),
+    ("S03", "铁西企业服务站", "企业", "enterprise", 2000, 1470),
+    ("S04", "经开区工业园区服务站", "工业园区", "industrial_park", 900, 1480 + 10),
+    ("S05", "沈阳大学服务站", "高校", "college", 1600, 10),
+    ("S06", "中街商圈服务站", "商圈", "business_district", 380 + 10, 1700),
+    ("S07", "东陵园区服务站", "园区", "industrial_park", 2200 - 10, 500),
+]
+
+
+def _lonlat(points_utm: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    pts = gpd.GeoSeries(shapely.points(points_utm), crs=CRS).to_crs("EPSG:4326")
+    return pts.x.to_numpy(), pts.y.to_numpy()
+
+
+@pytest.fixture(scope="module")
+def bureau_files(shenyang_files, tmp_path_factory):
+    """(network, English WGS84 centres and communities, the bureau's GCJ-02 CSV and XLSX)."""
+    import openpyxl
+    import pyproj
+
+    network, _, communities_path = shenyang_files
+    folder = tmp_path_factory.mktemp("bureau")
+    x0, y0 = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True).transform(
+        123.400, 41.780
+    )
+    lon, lat = _lonlat([(x0 + x, y0 + y) for *_, x, y in STATIONS])
+    english = gpd.GeoDataFrame(
+        {"id": [s[0] for s in STATIONS], "name": [s[1] for s in STATIONS],
+         "type": [s[3] for s in STATIONS]},
+        geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326",
+    )
+    english.to_file(folder / "centres.geojson")
+    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+    stations = pd.DataFrame(
+        {"编号": [s[0] for s in STATIONS], "名称": [s[1] for s in STATIONS],
+         "类型": [s[2] for s in STATIONS], "经度": np.round(g_lon, 6), "纬度": np.round(g_lat, 6)}
+    )
+    stations.to_csv(folder / "就业服务站.csv", index=False, encoding="gb18030")
+    blocks = gpd.read_file(communities_path).to_crs(CRS)
+    # a point inside each block, nearer one street than any other (the block's centre would be
+    # a tie, decided by centimetres of datum round trip)
+    b = blocks.bounds
+    inside = shapely.points(b.minx + 0.25 * (b.maxx - b.minx), b.miny + 0.4 * (b.maxy - b.miny))
+    points = gpd.GeoDataFrame(
+        blocks[["id", "name", "population"]], geometry=inside, crs=CRS
+    ).to_crs("EPSG:4326")
+    points.to_file(folder / "communities.geojson")
+    c_lon, c_lat = wgs84_to_gcj02(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "社区名册"
+    sheet.append(["沈阳市示例区社区花名册（生成的测试数据）"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["社区编码", "社区名称", "常住人口", "经度", "纬度"])
+    for row in zip(points["id"], points["name"], points["population"],
+                   np.round(c_lon, 6), np.round(c_lat, 6), strict=True):
+        sheet.append([str(row[0]), row[1], int(row[2]), float(row[3]), float(row[4])])
+    for _ in range(3):
+        sheet.append([None, None, None, None, None])
+    sheet.cell(row=sheet.max_row, column=1).value = None
+    book.save(folder / "社区名册.xlsx")
+    return {
+        "network": network,
+        "centres": folder / "centres.geojson",
+        "communities": folder / "communities.geojson",
+        "stations": folder / "就业服务站.csv",
+        "roster": folder / "社区名册.xlsx",
+    }
+
+
+def test_the_bureau_files_give_the_same_walks_as_english_wgs84_layers(
+    bureau_files, cli_runner, tmp_path
+):
+    """Acceptance (issue 18): no column flags, --datum gcj02 --lang zh; walks within 0.5 m of
+    the English WGS84 run, every station type recognised, every CSV with a UTF-8 BOM."""
+    f = bureau_files
+    out = tmp_path / "报告"
+    res = cli_runner(
+        ["coverage", "--network", f["network"], "--centres", f["stations"],
+         "--communities", f["roster"], "--datum", "gcj02", "--lang", "zh", "-m", "5", "--out", out],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 0, res.output
+    assert "counted as other" not in res.output  # every station type recognised
+    english = cli_runner(
+        ["coverage", "--network", f["network"], "--centres", f["centres"],
+         "--communities", f["communities"], "-m", "5", "--out", tmp_path / "en"],
+        catch_exceptions=False,
+    )
+    assert english.exit_code == 0, english.output
+    zh = read_result_csv(out / "coverage.csv").set_index("community_id")
+    en = read_result_csv(tmp_path / "en" / "coverage.csv").set_index("community_id")
+    assert sorted(zh.index) == sorted(en.index) and len(en) == 30
+    zh = zh.loc[en.index]
+    walk_zh, walk_en = zh["walk_m"].astype(float), en["walk_m"].astype(float)
+    assert (en["covered"] == "True").any() and (en["covered"] == "False").any()
+    np.testing.assert_allclose(walk_zh, walk_en, atol=0.5, rtol=0)
+    for col in ("nearest_centre_id", "nearest_centre_name", "nearest_centre_type", "name",
+                "population", "covered", "status"):
+        assert zh[col].tolist() == en[col].tolist(), col
+    assert set(en["nearest_centre_type"]) >= {"community", "village", "industrial_park"}
+    csvs = sorted(out.glob("*.csv"))
+    assert csvs and all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in csvs)
+
+
+def test_bureau_layers_read_with_their_columns_and_types(bureau_files):
+    """The columns are found from the Chinese headers, ids stay text, the title row and the
+    empty trailing rows are skipped, and each Chinese type is one of the six."""
+    f = bureau_files
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CircleWarning)
+        warnings.filterwarnings("ignore", ".*not UTF-8; read as GB18030", CircleWarning)
+        stations = read_layer(f["stations"], kind="centres", datum="gcj02")
+        roster = read_layer(f["roster"], kind="communities", datum="gcj02")
+    assert stations["id"].tolist() == [s[0] for s in STATIONS]
+    assert stations["name"].tolist() == [s[1] for s in STATIONS]
+    from circle._validate import validate_layer
+
+    checked, _ = validate_layer(stations, kind="centres", source="stations")
+    assert checked["type"].tolist() == [s[3] for s in STATIONS]
+    assert len(roster) == 30 and roster["id"].str.startswith("b").all()
+    assert {"id", "name", "population"} <= set(roster.columns)
+    assert roster["population"].sum() == sum(100 * (i + 1) + j for i in range(6) for j in range(5))
+
+
+def test_unrecognised_types_are_listed_in_one_warning(tmp_path):
+    path = tmp_path / "types.csv"
+    path.write_text(
+        "编号,类型,经度,纬度\nc1,社区,123.41,41.79\nc2,图书馆,123.42,41.79\n"
+        "c3,图书馆,123.43,41.79\nc4,大学,123.44,41.79\n",
+        encoding="utf-8",
+    )
+    from circle._validate import validate_layer
+
+    layer = read_layer(path, kind="centres")
+    with pytest.warns(CircleWarning, match=r"2 type value\(s\).*'图书馆' \(2\)"):
+        checked, _ = validate_layer(layer, kind="centres", source="types.csv")
+    assert checked["type"].tolist() == ["community", "other", "other", "college"]
+
+
+def test_two_candidate_columns_are_refused_naming_both(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("序号,社区编码,经度,纬度\n1,210102001,123.41,41.79\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"'序号' and '社区编码'.*--communities-id-column"):
+        read_layer(path, kind="communities")
+    layer = read_layer(
+        path, kind="communities",
+        columns=LayerColumns(per_layer=(("communities", "id", "社区编码"),)),
+    )
+    assert layer["id"].tolist() == ["210102001"] and "序号" in layer.columns
+
+
+def test_per_layer_column_options(bureau_files, cli_runner, tmp_path):
+    """A station list and a roster with other headers, each named by its own option."""
+    stations = pd.read_csv(bureau_files["stations"], encoding="gb18030", dtype=str)
+    stations.columns = ["站点代号", "站名", "站点性质", "经度", "纬度"]
+    stations.to_csv(tmp_path / "s.csv", index=False)
+    roster = gpd.read_file(bureau_files["communities"])
+    roster = pd.DataFrame({"code": roster["id"], "title": roster["name"],
+                           "people": roster["population"],
+                           "lon": roster.geometry.x, "lat": roster.geometry.y})
+    roster.to_csv(tmp_path / "c.csv", index=False)
+    res = cli_runner(
+        ["coverage", "--network", bureau_files["network"], "--centres", tmp_path / "s.csv",
+         "--communities", tmp_path / "c.csv", "--datum", "wgs84", "--centres-datum", "gcj02",
+         "--centres-id-column", "站点代号", "--centres-name-column", "站名",
+         "--centres-type-column", "站点性质", "--communities-id-column", "code",
+         "--communities-name-column", "title", "--communities-population-column", "people",
+         "--out", tmp_path / "out"],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "out" / "coverage.csv", dtype=str)
+    assert set(table["nearest_centre_type"]) <= {s[3] for s in STATIONS}
+    assert table["nearest_centre_name"].str.endswith("服务站").all()
+    assert table["name"].str.startswith("社区").all()
+    assert table["population"].astype(float).sum() > 0
+
+
+def test_extract_writes_the_layers_it_can_and_warns_about_the_empty_ones(cli_runner, tmp_path):
+    """The bundled real Aguascalientes extract has no residential areas (nor centres and
+    candidates by the default presets): the GeoPackage is written with every layer, the empty
+    ones named in a warning; a coverage run on it still refuses the missing communities."""
+    import pyogrio
+
+    from circle.bundled import bundled_path
+
+    out = tmp_path / "layers.gpkg"
+    res = cli_runner(["extract", bundled_path("aguascalientes.osm.bz2"), "--out", out],
+                     catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "written empty" in res.output and "communities" in res.output
+    layers = {str(name) for name, _ in pyogrio.list_layers(out)}
+    assert layers == {"centres", "communities", "candidates", "gates"}
+    assert len(gpd.read_file(out, layer="communities")) == 0
+    # Helsinki: nothing is empty, so no warning
+    helsinki = tmp_path / "helsinki.gpkg"
+    res = cli_runner(["extract", bundled_path("helsinki_centre.osm.pbf"), "--out", helsinki],
+                     catch_exceptions=False)
+    assert res.exit_code == 0 and "written empty" not in res.output
+
+
+def test_add_centres_runs_todays_centres_plus_the_proposals(cli_runner, tmp_path, bundled):
+    """`--add-centres sites/proposals.csv` equals a run on the two files merged by hand, for
+    proposals written with English or Chinese headers; a clashing id is refused."""
+    _, centres_path, _ = bundled
+    for header in ("en", "zh"):
+        res = cli_runner(["-q", "site", "--add", "2", "--csv-header", header,
+                          "--out", tmp_path / f"sites_{header}"], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+    proposals = pd.read_csv(tmp_path / "sites_en" / "proposals.csv", dtype={"site_id": str})
+    centres = gpd.read_file(centres_path)
+    merged = pd.concat(
+        [centres[["id", "name", "type", "geometry"]],
+         gpd.GeoDataFrame({"id": proposals["site_id"], "name": proposals["name"],
+                           "type": proposals["type"]},
+                          geometry=gpd.points_from_xy(proposals["lon"], proposals["lat"]),
+                          crs="EPSG:4326").to_crs(centres.crs)],
+        ignore_index=True,
+    )
+    gpd.GeoDataFrame(merged, crs=centres.crs).to_file(tmp_path / "merged.geojson")
+    res = cli_runner(["-q", "coverage", "--centres", tmp_path / "merged.geojson",
+                      "--out", tmp_path / "by_hand"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    want = pd.read_csv(tmp_path / "by_hand" / "coverage.csv", dtype=str)
+    assert set(want["nearest_centre_id"]) & set(proposals["site_id"])  # the proposals serve
+    for header in ("en", "zh"):
+        out = tmp_path / f"added_{header}"
+        res = cli_runner(["-q", "coverage", "--centres", centres_path, "--add-centres",
+                          tmp_path / f"sites_{header}" / "proposals.csv", "--out", out],
+                         catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        got = pd.read_csv(out / "coverage.csv", dtype=str)
+        pd.testing.assert_frame_equal(got, want)
+    res = cli_runner(["coverage", "--centres", centres_path, "--add-centres", centres_path,
+                      "--out", tmp_path / "clash"])
+    assert res.exit_code == 1
+    assert "also an id of" in res.output and not (tmp_path / "clash").exists()

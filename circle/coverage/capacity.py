@@ -21,6 +21,7 @@ sets. Scores and ratios are reported per 10,000 residents (capacity units per 10
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +39,9 @@ __all__ = [
     "DECAYS",
     "PER",
     "STEP_WEIGHTS",
+    "CapacityOptions",
     "CapacityResult",
+    "with_capacity",
     "capacity_analysis",
     "capacity_summary",
     "capacity_values",
@@ -53,6 +56,66 @@ DECAYS = ("none", "step", "gaussian")
 STEP_WEIGHTS = (1.0, 0.68, 0.22)
 #: ratios and scores are reported per this many residents
 PER = 10_000
+
+
+@dataclass(frozen=True)
+class CapacityOptions:
+    """What a run measures beyond reach: capacity (with a column) and equity.
+
+    Parameters
+    ----------
+    column
+        Capacity column of the centres layer (``None``: no capacity measures).
+    unit
+        The capacity's unit, as the report states it (e.g. "staff", "desks", "daily slots").
+    decay, sigma_m
+        2SFCA distance decay (`DECAYS`) and the Gaussian's width in metres (``None``: half the
+        circle's walk).
+    crowded_below
+        Capacity per 10,000 demand below which a centre is crowded (``None``: none flagged).
+    demand
+        A key-group column counted as the demand instead of the population.
+    equity
+        Measure equity (Gini, Palma, Lorenz; key-group gaps); always on with a capacity.
+    """
+
+    column: str | None = None
+    unit: str = ""
+    decay: str = "none"
+    sigma_m: float | None = None
+    crowded_below: float | None = None
+    demand: str | None = None
+    equity: bool = False
+
+    def as_dict(self) -> dict:
+        """JSON-ready (`CapacityOptions(**d)` reads it back)."""
+        return dataclasses.asdict(self)
+
+
+def with_capacity(result, centres_layer, network: WalkNetwork, options: CapacityOptions | None):
+    """`result` with its capacity measures and equity flag (unchanged when `options` is None).
+
+    Parameters
+    ----------
+    result
+        A `circle.coverage.core.CoverageResult`.
+    centres_layer
+        The centres layer as read (holding the capacity column).
+    network
+        The run's walking network.
+    options
+        What to measure.
+    """
+    if options is None:
+        return result
+    cap = None
+    if options.column is not None:
+        cap = capacity_analysis(
+            result, centres_layer, network, column=options.column, unit=options.unit,
+            decay=options.decay, sigma_m=options.sigma_m, crowded_below=options.crowded_below,
+            demand=options.demand,
+        )
+    return dataclasses.replace(result, capacity=cap, equity=options.equity or cap is not None)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,14 @@ from ..errors import ConfigError
 from ..i18n import LANGUAGES, N_, pad, translator
 from ..io.outputs import atomic_output_dir
 from .areas import areas_markdown, areas_table
+from .capacity import (
+    CAPACITY_FILE,
+    LORENZ_FILE,
+    capacity_markdown,
+    capacity_table,
+    equity_markdown,
+    lorenz_png,
+)
 
 __all__ = [
     "AREAS_FILE",
@@ -52,6 +60,8 @@ def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
     for col, digits in _DECIMALS.items():
         t[col] = t[col].round(digits)
     t["covered"] = t["covered"].astype(bool)
+    if result.capacity is not None:
+        t.insert(len(columns), "access_2sfca_per_10k", np.round(result.capacity.score, 4))
     return t
 
 
@@ -163,6 +173,8 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     lines = _band_lines(summary, _)
     lines += _population_lines(summary, _)
     lines += _centre_type_lines(summary, _)
+    lines += capacity_markdown(summary, _)
+    lines += equity_markdown(summary, _)
     lines += _uncovered_lines(summary["uncovered"], minutes, top, _)
     if "areas" in summary:
         lines += areas_markdown(summary["areas"], minutes, _)
@@ -486,8 +498,11 @@ def _covered_cell(covered: float | None, share: float | None) -> str:
 
 
 def coverage_file_names(result: CoverageResult) -> list[str]:
-    """The files `write_coverage_files` writes: `OUTPUT_FILES`, and areas.csv with areas."""
-    return list(OUTPUT_FILES) + ([AREAS_FILE] if AREA_COLUMN in result.table.columns else [])
+    """The files `write_coverage_files` writes: `OUTPUT_FILES`, and areas.csv with areas
+    (centres_capacity.csv with a capacity, lorenz.png with equity)."""
+    names = list(OUTPUT_FILES) + ([AREAS_FILE] if AREA_COLUMN in result.table.columns else [])
+    names += [CAPACITY_FILE] if result.capacity is not None else []
+    return names + ([LORENZ_FILE] if result.equity else [])
 
 
 def write_coverage_files(
@@ -528,6 +543,10 @@ def write_coverage_files(
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
     if "areas" in summary:
         write_csv(areas_table(summary), folder / AREAS_FILE, header=csv_header)
+    if "capacity" in summary:
+        write_csv(capacity_table(summary), folder / CAPACITY_FILE, header=csv_header)
+    if "equity" in summary:
+        (folder / LORENZ_FILE).write_bytes(lorenz_png(summary, lang=lang))
     return coverage_file_names(result)
 
 

@@ -92,7 +92,7 @@ def equity_markdown(summary: dict, _=str) -> list[str]:
         "",
         "## " + _("Equity across residents"),
         "",
-        md_row([_("measure"), _("Gini"), _("Palma ratio"), _("residents left out")]),
+        md_row([_("measure"), _("Gini"), _("Palma ratio"), _("residents not measured")]),
         "|---|---:|---:|---:|",
     ]
     for m in eq["measures"]:

@@ -199,6 +199,11 @@ class StudyArea:
         profile: str | None = None,
         profiles: tuple[str, ...] | str = (),
         groups: tuple[str, ...] | None = None,
+        capacity: str | None = None,
+        capacity_unit: str = "",
+        decay: str = "none",
+        crowded_below: float | None = None,
+        equity: bool = False,
         **changes: Any,
     ) -> Coverage:
         """Walk every community to its nearest centre (``circle coverage``).
@@ -216,6 +221,17 @@ class StudyArea:
         groups
             Key-group count columns of the communities (default: the documented names
             present), ``--group-columns``.
+        capacity, capacity_unit
+            Capacity column of the centres and its unit, ``--capacity-column``,
+            ``--capacity-unit``: capacity per 10,000 people served, 2SFCA scores, equity
+            (`Coverage.capacity`, `Coverage.equity`).
+        decay
+            {"none", "step", "gaussian"} Distance decay of the 2SFCA score, ``--decay``.
+        crowded_below
+            Capacity per 10,000 people served below which a centre is crowded,
+            ``--crowded-below``.
+        equity
+            Measure equity without a capacity, ``--equity``.
         **changes
             Fields of `config` to change, e.g. ``walk_speed_kmh=4.5, thresholds_min=(10,)``.
 
@@ -223,6 +239,7 @@ class StudyArea:
         -------
         Coverage
         """
+        from ..coverage.capacity import CapacityOptions
         from ..config import parse_profiles
         from ..runs.job import compute_coverage
 
@@ -234,6 +251,10 @@ class StudyArea:
         result, table = compute_coverage(
             self.communities, self.centres, self.network, config=config, gates=self.gates,
             groups=None if groups is None else tuple(groups), profiles=tuple(profiles),
+            capacity=None if capacity is None and not equity else CapacityOptions(
+                column=capacity, unit=capacity_unit, decay=decay, crowded_below=crowded_below,
+                equity=equity,
+            ),
         )
         return Coverage(result, self, table)
 

@@ -178,3 +178,75 @@ def test_gini_equals_the_pairwise_formula(seed):
     cum = np.r_[0, np.cumsum(people)] / people.sum()
     at = lambda p: np.interp(p * n, np.arange(n + 1), cum)  # noqa: E731
     assert palma(v, w) == pytest.approx((1 - at(0.9)) / at(0.4), rel=1e-12)
+
+
+# --- denominators, CLI, files ---------------------------------------------------------------
+
+
+def test_denominators_by_hand(helsinki):
+    from circle.coverage.capacity import CapacityOptions, with_capacity
+
+    net, cent, comm = helsinki
+    res = with_capacity(coverage_report(comm, cent, net), cent, net, CapacityOptions(), comm)
+    rows = {r["denominator"]: r for r in summarise(res)["denominators"]["rows"]}
+    cov = res.table.set_index("community_id")["covered"]
+    raw = comm.set_index("id")
+    assert rows["residential_buildings"]["covered"] == raw.loc[cov[cov].index, "buildings"].sum()
+    assert rows["residential_buildings"]["total"] == raw["buildings"].sum()
+    # land: the polygons' area in a metric CRS (UTM 35N), independent of the network's CRS
+    utm = raw.to_crs(32635).area
+    assert rows["residential_land_m2"]["total"] == pytest.approx(utm.sum(), rel=1e-3)
+    assert rows["residential_land_m2"]["covered"] == pytest.approx(
+        utm[cov[cov].index].sum(), rel=1e-3
+    )
+    assert rows["population"]["share_covered"] == summarise(res)["thresholds"][-1][
+        "population_share"
+    ]
+
+
+@pytest.fixture(scope="module")
+def staffed(tmp_path_factory, helsinki):
+    path = tmp_path_factory.mktemp("staff") / "centres_staff.geojson"
+    helsinki[1].to_file(path)
+    return path
+
+
+def test_cli_capacity_writes_its_files_and_reruns(cli_runner, tmp_path, staffed):
+    import json
+
+    out = tmp_path / "cap"
+    res = cli_runner(
+        ["coverage", "--centres", staffed, "--capacity-column", "staff", "--capacity-unit",
+         "staff", "--decay", "step", "--crowded-below", "10", "--out", out]
+    )
+    assert res.exit_code == 0, res.output
+    s = json.loads((out / "summary.json").read_text())
+    assert s["capacity"]["unit"] == "staff" and s["capacity"]["decay"] == "step"
+    assert [c["centre_id"] for c in s["capacity"]["crowded"]] == ["node/4989964863"]
+    assert (out / "lorenz.png").read_bytes()[:4] == b"\x89PNG"
+    csv = pd.read_csv(out / "centres_capacity.csv")
+    assert list(csv["capacity"]) == [3.0, 1.0, 4.0, 2.0]
+    assert "access_2sfca_per_10k" in pd.read_csv(out / "coverage.csv").columns
+    assert json.loads((out / "manifest.json").read_text())["job"]["capacity"]["column"] == "staff"
+    rerun = cli_runner(["rerun", out])
+    assert rerun.exit_code == 0, rerun.output
+
+
+def test_cli_without_capacity_writes_what_it_always_wrote(cli_runner, tmp_path):
+    import json
+
+    from circle.report.coverage import OUTPUT_FILES
+
+    out = tmp_path / "plain"
+    assert cli_runner(["coverage", "--out", out]).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUT_FILES, "manifest.json"])
+    s = json.loads((out / "summary.json").read_text())
+    assert not {"capacity", "equity", "denominators"} & set(s)
+    assert "capacity" not in json.loads((out / "manifest.json").read_text())["job"]
+    assert "access_2sfca_per_10k" not in (out / "coverage.csv").read_text()
+
+
+def test_cli_bad_capacity_column_is_one_line_exit_1(cli_runner, tmp_path, staffed):
+    res = cli_runner(["coverage", "--centres", staffed, "--capacity-column", "desks"])
+    assert res.exit_code == 1
+    assert "no capacity column 'desks'" in res.output and "Traceback" not in res.output

@@ -34,6 +34,7 @@ from ..errors import InputDataError
 from ..network.engine import reach_within
 from ..network.snap import build_search_graph, snap_points
 from ..network.walk import WalkNetwork
+from .equity import denominators
 
 __all__ = [
     "DECAYS",
@@ -92,8 +93,15 @@ class CapacityOptions:
         return dataclasses.asdict(self)
 
 
-def with_capacity(result, centres_layer, network: WalkNetwork, options: CapacityOptions | None):
-    """`result` with its capacity measures and equity flag (unchanged when `options` is None).
+def with_capacity(
+    result,
+    centres_layer,
+    network: WalkNetwork,
+    options: CapacityOptions | None,
+    communities_layer=None,
+):
+    """`result` with its capacity measures, equity flag and coverage by population, buildings
+    and land (unchanged when `options` is None).
 
     Parameters
     ----------
@@ -105,6 +113,8 @@ def with_capacity(result, centres_layer, network: WalkNetwork, options: Capacity
         The run's walking network.
     options
         What to measure.
+    communities_layer
+        The communities layer as read (its ``buildings`` column), or None.
     """
     if options is None:
         return result
@@ -115,7 +125,12 @@ def with_capacity(result, centres_layer, network: WalkNetwork, options: Capacity
             decay=options.decay, sigma_m=options.sigma_m, crowded_below=options.crowded_below,
             demand=options.demand,
         )
-    return dataclasses.replace(result, capacity=cap, equity=options.equity or cap is not None)
+    return dataclasses.replace(
+        result,
+        capacity=cap,
+        equity=options.equity or cap is not None,
+        denominators=denominators(result.table, communities_layer),
+    )
 
 
 @dataclass(frozen=True)

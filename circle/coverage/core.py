@@ -94,6 +94,9 @@ class CoverageResult:
         Capacity measures (`circle.coverage.capacity.capacity_analysis`), or ``None``.
     equity
         Whether the summary measures equity (always with a capacity).
+    denominators
+        Coverage by population, residential buildings and land
+        (`circle.coverage.equity.denominators`), or ``None``.
     """
 
     table: gpd.GeoDataFrame
@@ -103,6 +106,7 @@ class CoverageResult:
     groups: tuple[str, ...] = ()
     capacity: CapacityResult | None = None
     equity: bool = False
+    denominators: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -517,6 +521,8 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
         summary["capacity"] = capacity_summary(result.capacity, t)
     if result.equity or result.capacity is not None:
         summary["equity"] = equity_section(t, result.groups, result.capacity)
+    if result.denominators is not None:
+        summary["denominators"] = result.denominators
     return summary
 
 

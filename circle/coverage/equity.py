@@ -14,7 +14,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["LORENZ_POINTS", "equity_summary", "gini", "group_gaps", "lorenz", "palma"]
+__all__ = [
+    "BUILDINGS_COLUMNS",
+    "LORENZ_POINTS",
+    "denominators",
+    "equity_section",
+    "equity_summary",
+    "gini",
+    "group_gaps",
+    "lorenz",
+    "palma",
+]
 
 #: points of the Lorenz curve kept in summaries (population shares 0, 0.01, ..., 1)
 LORENZ_POINTS = 101
@@ -140,4 +150,63 @@ def equity_section(table: pd.DataFrame, groups: tuple[str, ...], capacity=None) 
         "weights": "population" if np.isfinite(pop).any() else "communities",
         "measures": measures,
         "groups": group_gaps(table, groups) if np.isfinite(pop).any() else [],
+    }
+
+
+#: columns of the communities layer read as their residential building counts
+BUILDINGS_COLUMNS = ("buildings", "residential_buildings")
+
+
+def denominators(table, communities=None) -> dict:
+    """Coverage by three denominators side by side: population, residential buildings (a
+    ``buildings`` column of the communities layer) and residential land (polygon area, m²).
+
+    Parameters
+    ----------
+    table
+        The coverage table (network CRS, metric).
+    communities
+        The communities layer as read (for its building counts), or None.
+
+    Returns
+    -------
+    dict
+        ``available`` (names of the denominators found) and one row per denominator: total,
+        covered, share covered (``None`` when not available, with the reason).
+    """
+    covered = table["covered"].to_numpy(bool)
+    rows = []
+    pop = table["population"].to_numpy(float)
+    rows.append(_denominator("population", pop if np.isfinite(pop).any() else None, covered,
+                             "no population column or estimate"))
+    buildings = None
+    if communities is not None:
+        col = next((c for c in BUILDINGS_COLUMNS if c in communities.columns), None)
+        if col is not None:
+            by_id = pd.Series(pd.to_numeric(communities[col], errors="coerce").to_numpy(float),
+                              index=communities["id"].astype(str).to_numpy())
+            by_id = by_id[~by_id.index.duplicated()]
+            buildings = by_id.reindex(table["community_id"].astype(str)).to_numpy(float)
+    rows.append(_denominator("residential_buildings", buildings, covered,
+                             "no 'buildings' column in the communities layer"))
+    area = table.geometry.area.to_numpy(float)
+    polygons = table.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    rows.append(_denominator("residential_land_m2", np.where(polygons, area, np.nan)
+                             if polygons.any() else None, covered,
+                             "communities are points, not polygons"))
+    return {"available": [r["denominator"] for r in rows if r["available"]], "rows": rows}
+
+
+def _denominator(name: str, values, covered: np.ndarray, why_not: str) -> dict:
+    if values is None or not np.isfinite(values).any():
+        return {"denominator": name, "available": False, "reason": why_not}
+    total = float(np.nansum(values))
+    cov = float(np.nansum(values[covered]))
+    return {
+        "denominator": name,
+        "available": True,
+        "total": round(total, 1),
+        "covered": round(cov, 1),
+        "share_covered": _round(cov / total) if total > 0 else None,
+        "communities_without_figure": int((~np.isfinite(values)).sum()),
     }

@@ -16,6 +16,7 @@ __all__ = [
     "LORENZ_FILE",
     "capacity_markdown",
     "capacity_table",
+    "denominators_markdown",
     "equity_markdown",
     "lorenz_png",
 ]
@@ -25,6 +26,11 @@ CAPACITY_FILE = "centres_capacity.csv"
 #: Lorenz curves of the equity measures, written with equity
 LORENZ_FILE = "lorenz.png"
 
+_DENOMINATORS = {
+    "population": N_("population"),
+    "residential_buildings": N_("residential buildings"),
+    "residential_land_m2": N_("residential land (m²)"),
+}
 _MEASURES = {"walk_min": N_("walk time"), "access_2sfca": N_("2SFCA score")}
 
 
@@ -149,3 +155,31 @@ def lorenz_png(summary: dict, *, lang: str = "en") -> bytes:
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+def denominators_markdown(summary: dict, _=str) -> list[str]:
+    """Coverage by population, residential buildings and residential land, side by side; the
+    denominators not available and why."""
+    den = summary.get("denominators")
+    if not den:
+        return []
+    lines = [
+        "",
+        "## " + _("Coverage by population, buildings and land"),
+        "",
+        md_row([_("denominator"), _("total"), _("covered"), _("share covered")]),
+        "|---|---:|---:|---:|",
+    ]
+    missing = []
+    for r in den["rows"]:
+        name = _(_DENOMINATORS[r["denominator"]])
+        if not r["available"]:
+            missing.append(f"{name} ({r['reason']})")
+            continue
+        lines.append(
+            f"| {name} | {fmt_int(r['total'])} | {fmt_int(r['covered'])} | "
+            f"{fmt_pct(r['share_covered'])} |"
+        )
+    if missing:
+        lines += ["", _("Not available: {names}.").format(names="; ".join(missing))]
+    return lines

@@ -23,6 +23,7 @@ from .capacity import (
     LORENZ_FILE,
     capacity_markdown,
     capacity_table,
+    denominators_markdown,
     equity_markdown,
     lorenz_png,
 )
@@ -173,6 +174,7 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     lines = _band_lines(summary, _)
     lines += _population_lines(summary, _)
     lines += _centre_type_lines(summary, _)
+    lines += denominators_markdown(summary, _)
     lines += capacity_markdown(summary, _)
     lines += equity_markdown(summary, _)
     lines += _uncovered_lines(summary["uncovered"], minutes, top, _)

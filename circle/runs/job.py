@@ -265,7 +265,7 @@ def compute_coverage(
         )
     if capacity is not None:
         with stage("capacity per resident and 2SFCA scores"):
-            result = with_capacity(result, centres, network, capacity)
+            result = with_capacity(result, centres, network, capacity, communities)
     table = None
     if walks:
         with stage(f"walking at {len(walks)} profiles' speeds"):

@@ -7,9 +7,11 @@ import numpy as np
 import pulp
 import pytest
 import scipy.sparse as sp
+import shapely
 
 from circle.siting.capacitated import capacitated_covering
 from circle.siting.pcenter import counted_communities, p_center
+from circle.network.snap import snap_points
 from circle.siting.pmedian import p_median
 
 spopt_locate = pytest.importorskip("spopt.locate")
@@ -93,3 +95,95 @@ def test_capacitated_covering_equals_spopt(seed, k):
     assert (served <= np.r_[cap_e, np.full(d.shape[0] - e, 1200.0)] + 1e-9).all()
     i = np.flatnonzero(got.server >= 0)
     assert (within[got.server[i], i] <= radius).all()
+
+
+# --- on the bundled data, through site_model ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def helsinki(bundled):
+    from circle import load_network, read_layer
+    from circle.siting.candidates import candidates_on_grid
+
+    net = load_network(bundled[0])
+    cent = read_layer(bundled[1])
+    cent["staff"] = [3.0, 1.0, 4.0, 2.0]  # GENERATED capacities, not real staffing
+    return net, cent, read_layer(bundled[2]), candidates_on_grid(net, 250)
+
+
+def _dense(reach, shape, fill):
+    d = np.full(shape, fill)
+    coo = reach.tocoo()
+    d[coo.row, coo.col] = coo.data
+    return d
+
+
+@pytest.mark.parametrize("model", ["pmedian", "pcenter"])
+def test_p_median_and_p_center_on_bundled_data_equal_spopt(helsinki, model):
+    from circle.config import DEFAULT_CONFIG as cfg
+    from circle.siting.models import site_model, walks_from
+
+    net, cent, comm, cand = helsinki
+    got = site_model(comm, cent, cand, net, model=model, add=2)
+    t = got.before.table
+    cap = cfg.search_limit_m
+    # the oracle's cost matrix: existing centres and candidates, each walk from the same engine
+    snap = snap_points(net, shapely.get_coordinates(
+        np.r_[got.before.centres.geometry.values, cand.to_crs(net.crs).geometry.values]),
+        max_snap_m=cfg.max_snap_m)
+    cost = np.minimum(_dense(walks_from(snap, t, net, cfg, cap), (snap.edge.size, len(t)), cap),
+                      cap).T
+    w = np.nan_to_num(t["population"].to_numpy(float))
+    e = len(got.before.centres)
+    if model == "pmedian":
+        m = spopt_locate.PMedian.from_cost_matrix(
+            cost, w, p_facilities=e + 2, predefined_facilities_arr=np.arange(e)).solve(_cbc())
+    else:
+        keep = (w > 0) & (cost < cap).any(axis=1)
+        m = spopt_locate.PCenter.from_cost_matrix(
+            cost[keep], p_facilities=e + 2, predefined_facilities_arr=np.arange(e)).solve(_cbc())
+    assert got.objective["objective"] == pytest.approx(m.problem.objective.value(), rel=1e-6)
+    assert got.objective["objective"] < got.objective["before"]
+
+
+def test_capacitated_on_bundled_data_equals_spopt(helsinki):
+    from circle.config import DEFAULT_CONFIG as cfg
+    from circle.siting.models import site_model
+
+    net, cent, comm, cand = helsinki
+    got = site_model(comm, cent, cand, net, model="capacitated", add=2,
+                     capacity_column="staff", capacity_scale=200.0, new_capacity=500.0)
+    t = got.before.table
+    w = np.nan_to_num(t["population"].to_numpy(float))
+    from circle.siting.models import walks_from
+
+    snap = snap_points(net, shapely.get_coordinates(
+        np.r_[got.before.centres.geometry.values, cand.to_crs(net.crs).geometry.values]),
+        max_snap_m=cfg.max_snap_m)
+    reach = walks_from(snap, t, net, cfg, cfg.max_walk_m)
+    keep = w > 0
+    cost = np.where(_dense(reach, (snap.edge.size, len(t)), np.inf) < np.inf, 0.0, 1.0).T[keep]
+    cost = np.c_[cost, np.ones(keep.sum())]
+    e = len(got.before.centres)
+    caps = np.r_[np.array([3.0, 1.0, 4.0, 2.0]) * 200, np.full(len(cand), 500.0), w.sum()]
+    m = spopt_locate.PMedian.from_cost_matrix(
+        cost, w[keep], p_facilities=e + 2 + 1,
+        predefined_facilities_arr=np.r_[np.arange(e), cost.shape[1] - 1],
+        facility_capacities=caps).solve(_cbc())
+    assert got.objective["objective"] == pytest.approx(w.sum() - m.problem.objective.value())
+    assert got.objective["objective"] > got.objective["before"]
+
+
+def test_curve_points_equal_separate_add_k_runs(helsinki):
+    from circle.siting.models import site_model
+    from circle.siting.site import site_new_centres
+
+    net, cent, comm, cand = helsinki
+    got = site_model(comm, cent, cand, net, model="curve")
+    curve = got.curve
+    assert list(curve["k"]) == list(range(len(curve)))
+    assert curve["newly_covered"].is_monotonic_increasing
+    assert curve["newly_covered"].iloc[-1] == pytest.approx(got.objective["coverable"])
+    for k in curve["k"][1:]:
+        alone = site_new_centres(comm, cent, cand, net, add=int(k))
+        assert curve["newly_covered"][k] == pytest.approx(alone.solver["objective"])

@@ -367,3 +367,42 @@ class StudyArea:
             demand=demand,
         )
         return Siting(result, self)
+
+    def site_model(
+        self,
+        model: str,
+        add: int | None = None,
+        *,
+        candidates: gpd.GeoDataFrame | None = None,
+        config: CircleConfig = DEFAULT_CONFIG,
+        **options: Any,
+    ):
+        """Another siting model (``circle site --model``): ``"pmedian"``, ``"pcenter"``,
+        ``"capacitated"`` or ``"curve"``.
+
+        Parameters
+        ----------
+        model, add
+            The model and K (`circle.siting.models.site_model`).
+        candidates
+            Candidate sites (default: `candidates` with its defaults).
+        config
+            Run parameters.
+        **options
+            ``capacity_column``, ``capacity_scale``, ``new_capacity`` (capacitated),
+            ``max_add`` (curve), ``time_limit_s``, ``demand``.
+
+        Returns
+        -------
+        circle.siting.models.ModelResult
+            ``proposals``, ``objective``, ``curve``; write its files with
+            `circle.runs.models.write_model_folder`.
+        """
+        from ..siting.models import site_model
+
+        if candidates is None:
+            candidates = self.candidates()
+        return site_model(
+            self.communities, self.centres, candidates, self.network, model=model, add=add,
+            config=config, **options,
+        )

@@ -148,6 +148,43 @@ _PARTITION_KEYS = ("partition", "tile_km", "partition_by", "scheduler", "workers
     show_default=True,
     help=_h("What to print on stdout: a short table, the Markdown report, or the JSON summary."),
 )
+@click.option(
+    "--capacity-column",
+    metavar="COLUMN",
+    help=_h(
+        "Capacity column of the centres layer (staff, desks or daily service slots): adds "
+        "capacity per 10,000 people served, 2SFCA scores, crowded centres and equity."
+    ),
+)
+@click.option(
+    "--capacity-unit",
+    default="",
+    metavar="TEXT",
+    help=_h("Unit of the capacity column as the report should state it (e.g. staff)."),
+)
+@click.option(
+    "--decay",
+    type=click.Choice(["none", "step", "gaussian"]),
+    default="none",
+    show_default=True,
+    help=_h(
+        "Distance decay of the 2SFCA score: none (classic), step (enhanced 2SFCA) or gaussian."
+    ),
+)
+@click.option(
+    "--crowded-below",
+    type=click.FloatRange(min=0),
+    metavar="N",
+    help=_h("A centre with less than N capacity per 10,000 people served is crowded."),
+)
+@click.option(
+    "--equity",
+    is_flag=True,
+    help=_h(
+        "Measure equity (Gini, Palma ratio, Lorenz curve of walk time; key-group gaps); "
+        "on with --capacity-column."
+    ),
+)
 @lang_option
 @csv_header_option
 @pass_config(gate_tolerance_m="gate_tolerance_m")
@@ -182,6 +219,8 @@ def coverage(
       $ circle coverage --network shenhe.osm.pbf --centres amap_export.xlsx \\
           --centres-datum gcj02 --communities layers.gpkg --areas streets.gpkg --out report/
       $ circle coverage --lang zh --csv-header zh --out 报告/
+      $ circle coverage --centres centres.gpkg --capacity-column staff \\
+          --capacity-unit staff --decay step --crowded-below 2 --out report/
     """
     from ..coverage.core import summarise
 
@@ -321,6 +360,19 @@ def _coverage_job(
         areas_layer=opts["areas_layer"],
         place=opts["place"],
         bbox=opts["bbox"],
+        capacity=_capacity(opts),
+    )
+
+
+def _capacity(opts: dict[str, Any]):
+    """The capacity and equity options as `CapacityOptions` (``None`` when none is given)."""
+    from ..coverage.capacity import CapacityOptions
+
+    if opts["capacity_column"] is None and not opts["equity"]:
+        return None
+    return CapacityOptions(
+        column=opts["capacity_column"], unit=opts["capacity_unit"], decay=opts["decay"],
+        crowded_below=opts["crowded_below"], equity=opts["equity"],
     )
 
 

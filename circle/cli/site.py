@@ -83,6 +83,39 @@ if TYPE_CHECKING:
     "graduates) instead of the population: --add K then brings the most of them within the "
     "circle. Empty cells count 0 (the summary says how many).",
 )
+@click.option(
+    "--model",
+    type=click.Choice(["pmedian", "pcenter", "capacitated", "curve"]),
+    help=_h(
+        "Another siting model: pmedian (least total walk), pcenter (shortest longest walk), "
+        "capacitated (--add K sites serving at most --new-capacity people each) or curve "
+        "(people covered as K grows, until everyone coverable is covered)."
+    ),
+)
+@click.option(
+    "--capacity-column",
+    metavar="COLUMN",
+    help=_h("--model capacitated: capacity column of the centres layer."),
+)
+@click.option(
+    "--capacity-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help=_h("--model capacitated: people one unit of the capacity column serves."),
+)
+@click.option(
+    "--new-capacity",
+    type=click.FloatRange(min=0),
+    metavar="PEOPLE",
+    help=_h("--model capacitated: people each new site can serve."),
+)
+@click.option(
+    "--max-add",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help=_h("--model curve: stop at K new sites."),
+)
 @run_options
 @layer_options
 @report_output_options(
@@ -118,6 +151,11 @@ def site(
     mip_gap: float,
     lp_bound: bool,
     demand: str | None,
+    model: str | None,
+    capacity_column: str | None,
+    capacity_scale: float,
+    new_capacity: float | None,
+    max_add: int | None,
     config: CircleConfig,
     columns: LayerColumns,
     layer_crs: str | None,
@@ -148,12 +186,20 @@ def site(
       $ circle site --add 5 --network shenhe.osm.pbf --centres centres.csv \\
           --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
       $ circle site --add 3 --out sites/ --map     # then open sites/map.html and click
+      $ circle site --model pmedian --add 3 --out pmedian/
+      $ circle site --model curve --candidates-grid-m 200 --out curve/
+      $ circle site --model capacitated --add 2 --capacity-column staff \\
+          --capacity-scale 500 --new-capacity 3000
     """
     from ..io.db import is_db_url
     from ..runs.candidates import CandidateSources
     from ..runs.site import run_siting
 
-    if (add is None) == (not cover_all):
+    if model is not None:
+        if cover_all or with_map or (out is not None and is_db_url(out)):
+            msg = "--model writes files into an --out folder: drop --cover-all, --map and --db"
+            raise click.UsageError(msg, ctx=ctx)
+    elif (add is None) == (not cover_all):
         msg = "give either --add K or --cover-all"
         raise click.UsageError(msg, ctx=ctx)
     to_db = out is not None and is_db_url(out)
@@ -169,6 +215,13 @@ def site(
         network, centres, communities, columns=columns, layer_crs=layer_crs, datum=datum,
         config=config,
     )
+    if model is not None:
+        _run_model(job, sources, model, add, out, progress, fmt, lang, csv_header, overwrite,
+                   capacity_column=capacity_column, capacity_scale=capacity_scale,
+                   new_capacity=new_capacity, max_add=max_add, time_limit_s=time_limit_s,
+                   demand=demand)
+        finished(ctx, started)
+        return
     outcome = run_siting(
         job, sources, add=add, cover_all=cover_all, solver=solver, time_limit_s=time_limit_s,
         mip_gap=mip_gap, lp_bound=lp_bound, demand=demand, stage=progress.stage,
@@ -177,6 +230,22 @@ def site(
                   with_map=with_map, lang=lang, csv_header=csv_header)
     _print_siting(outcome.result, fmt, lang)
     finished(ctx, started)
+
+
+def _run_model(job, sources, model, add, out, progress, fmt, lang, csv_header, overwrite,
+               **options) -> None:
+    """``--model``: solve, write the folder, print the summary."""
+    from ..report.coverage import summary_json
+    from ..report.models import model_markdown, model_summary
+    from ..runs.models import run_model, write_model_folder
+
+    result = run_model(job, sources, model=model, add=add, stage=progress.stage, **options)
+    if out is not None:
+        with progress.stage(f"writing {out}"):
+            write_model_folder(result, out, overwrite=overwrite, lang=lang, csv_header=csv_header)
+    summary = model_summary(result)
+    text = summary_json(summary) if fmt == "json" else model_markdown(summary, lang=lang)
+    click.echo(text, nl=False)
 
 
 def check_out_options(

@@ -21,6 +21,8 @@ from ..network.gates import StartWalks, link_gates, walk_through_gates
 from ..network.snap import Snapped, build_search_graph, snap_points
 from ..network.walk import WalkNetwork
 from .areas import AREA_COLUMN
+from .capacity import CapacityResult, capacity_summary
+from .equity import equity_section
 from .groups import group_coverage, resolve_group_columns
 from .layers import check_on_network, prepare_layer
 
@@ -88,6 +90,13 @@ class CoverageResult:
         Provenance of the network, of both layers and of the gates.
     groups
         The key-group count columns of `table` (after `COLUMNS`).
+    capacity
+        Capacity measures (`circle.coverage.capacity.capacity_analysis`), or ``None``.
+    equity
+        Whether the summary measures equity (always with a capacity).
+    denominators
+        Coverage by population, residential buildings and land
+        (`circle.coverage.equity.denominators`), or ``None``.
     """
 
     table: gpd.GeoDataFrame
@@ -95,6 +104,9 @@ class CoverageResult:
     config: CircleConfig
     sources: dict = field(default_factory=dict)
     groups: tuple[str, ...] = ()
+    capacity: CapacityResult | None = None
+    equity: bool = False
+    denominators: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -505,6 +517,12 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     }
     if AREA_COLUMN in t.columns:
         summary["areas"] = _by_area(t, ranked, pop, has_pop, result.sources, gap_groups)
+    if result.capacity is not None:
+        summary["capacity"] = capacity_summary(result.capacity, t)
+    if result.equity or result.capacity is not None:
+        summary["equity"] = equity_section(t, result.groups, result.capacity)
+    if result.denominators is not None:
+        summary["denominators"] = result.denominators
     return summary
 
 

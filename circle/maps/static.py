@@ -8,7 +8,6 @@ Drawn with matplotlib's Agg canvas (no pyplot, no window), in the colours of the
 from __future__ import annotations
 
 import io
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,6 +18,7 @@ from ..coverage.core import CoverageResult
 from ..coverage.isochrones import ALL_CENTRES
 from ..i18n import N_, translator
 from ..network.walk import WalkNetwork
+from ..report.fonts import figure_font
 from .colours import (
     CENTRE_OUTLINE,
     COMMUNITY_OUTLINE,
@@ -79,7 +79,7 @@ def static_map(
     from matplotlib.figure import Figure
 
     _ = translator(lang)
-    _use_cjk_font(lang)
+    figure_font(lang)
     fig = Figure(figsize=size_in, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -105,18 +105,6 @@ def static_map(
         ATTRIBUTION, xy=(1.0, 0.0), xycoords="axes fraction", ha="right", va="top", fontsize=6
     )
     return fig
-
-
-def _use_cjk_font(lang: str) -> None:
-    """A CJK font for Chinese texts (and Chinese names in English maps); warn only for zh."""
-    from ..report.fonts import use_cjk_font
-
-    if lang == "zh":
-        use_cjk_font()
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        use_cjk_font()
 
 
 def _draw_streets(ax, network: WalkNetwork) -> None:

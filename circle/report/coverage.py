@@ -17,6 +17,15 @@ from ..coverage.core import COLUMNS, CoverageResult, summarise
 from ..i18n import N_, pad, translator
 from ..io.outputs import atomic_output_dir
 from .areas import areas_markdown, areas_table
+from .capacity import (
+    CAPACITY_FILE,
+    LORENZ_FILE,
+    capacity_markdown,
+    capacity_table,
+    denominators_markdown,
+    equity_markdown,
+    lorenz_png,
+)
 from .csvfiles import write_csv
 
 __all__ = [
@@ -52,6 +61,8 @@ def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
     for col, digits in _DECIMALS.items():
         t[col] = t[col].round(digits)
     t["covered"] = t["covered"].astype(bool)
+    if result.capacity is not None:
+        t.insert(len(columns), "access_2sfca_per_10k", np.round(result.capacity.score, 4))
     return t
 
 
@@ -98,6 +109,9 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     lines = _band_lines(summary, _)
     lines += _population_lines(summary, _)
     lines += _centre_type_lines(summary, _)
+    lines += denominators_markdown(summary, _)
+    lines += capacity_markdown(summary, _)
+    lines += equity_markdown(summary, _)
     lines += _uncovered_lines(summary["uncovered"], minutes, top, _)
     if "areas" in summary:
         lines += areas_markdown(summary["areas"], minutes, _)
@@ -421,8 +435,11 @@ def _covered_cell(covered: float | None, share: float | None) -> str:
 
 
 def coverage_file_names(result: CoverageResult) -> list[str]:
-    """The files `write_coverage_files` writes: `OUTPUT_FILES`, and areas.csv with areas."""
-    return list(OUTPUT_FILES) + ([AREAS_FILE] if AREA_COLUMN in result.table.columns else [])
+    """The files `write_coverage_files` writes: `OUTPUT_FILES`, and areas.csv with areas
+    (centres_capacity.csv with a capacity, lorenz.png with equity)."""
+    names = list(OUTPUT_FILES) + ([AREAS_FILE] if AREA_COLUMN in result.table.columns else [])
+    names += [CAPACITY_FILE] if result.capacity is not None else []
+    return names + ([LORENZ_FILE] if result.equity else [])
 
 
 def write_coverage_files(
@@ -463,6 +480,10 @@ def write_coverage_files(
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
     if "areas" in summary:
         write_csv(areas_table(summary), folder / AREAS_FILE, header=csv_header, lang=lang)
+    if "capacity" in summary:
+        write_csv(capacity_table(summary), folder / CAPACITY_FILE, header=csv_header, lang=lang)
+    if "equity" in summary:
+        (folder / LORENZ_FILE).write_bytes(lorenz_png(summary, lang=lang))
     return coverage_file_names(result)
 
 

@@ -27,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..config import DEFAULT_CONFIG, CircleConfig, parse_profiles
+from ..coverage.capacity import CapacityOptions, with_capacity
 from ..coverage.core import CoverageResult, coverage_report
 from ..errors import InputDataError, ReproducibilityError
 from ..io.columns import LayerColumns
@@ -108,6 +109,9 @@ class CoverageJob:
     place, bbox
         Download the network and tags (`circle.online.fetch_osm`) instead of reading
         `network`.
+    capacity
+        Capacity and equity measures (`circle.coverage.capacity.CapacityOptions`; ``None``:
+        none, and the manifest holds no ``capacity`` key).
     """
 
     network: str
@@ -134,6 +138,7 @@ class CoverageJob:
     areas_layer: str | None = None
     place: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+    capacity: CapacityOptions | None = None
 
     def as_dict(self) -> dict:
         """The job as JSON-ready values (`from_dict` reads it back)."""
@@ -149,6 +154,7 @@ class CoverageJob:
             "profiles": list(self.profiles),
             **{name: getattr(self, name) for name in _INPUT_OPTIONS},
             "bbox": None if self.bbox is None else list(self.bbox),
+            **({} if self.capacity is None else {"capacity": self.capacity.as_dict()}),
         }
 
     @classmethod
@@ -170,6 +176,7 @@ class CoverageJob:
             profiles=tuple(data.get("profiles") or ()),
             **{name: data[name] for name in _INPUT_OPTIONS if name in data},
             bbox=None if data.get("bbox") is None else tuple(data["bbox"]),
+            capacity=CapacityOptions(**data["capacity"]) if data.get("capacity") else None,
         )
 
 
@@ -231,6 +238,7 @@ def compute_coverage(
     profiles: tuple[str, ...] = (),
     stage: Stage | None = None,
     coverage: Callable[..., CoverageResult] | None = None,
+    capacity: CapacityOptions | None = None,
 ) -> tuple[CoverageResult, pd.DataFrame | None]:
     """The coverage of a study area (and its table of walking profiles), as `circle coverage`.
 
@@ -246,6 +254,8 @@ def compute_coverage(
     coverage
         The coverage computation (default `circle.coverage.coverage_report`; a partitioned run
         passes its own, with the same signature).
+    capacity
+        Capacity and equity measures (``None``: none).
 
     Returns
     -------
@@ -258,6 +268,9 @@ def compute_coverage(
         result = (coverage or coverage_report)(
             communities, centres, network, config=config, gates=gates, groups=groups
         )
+    if capacity is not None:
+        with stage("capacity per resident and 2SFCA scores"):
+            result = with_capacity(result, centres, network, capacity, communities)
     table = None
     if walks:
         with stage(f"walking at {len(walks)} profiles' speeds"):
@@ -296,7 +309,7 @@ def run_job(
     result, table = compute_coverage(
         inputs.communities, inputs.centres, inputs.network, config=job.config,
         gates=inputs.gates, groups=job.group_columns, profiles=job.profiles, stage=stage,
-        coverage=coverage,
+        coverage=coverage, capacity=job.capacity,
     )
     return JobOutcome(
         result=result, profiles=table, inputs=inputs.files, network=inputs.network,

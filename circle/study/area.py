@@ -204,6 +204,11 @@ class StudyArea:
         profile: str | None = None,
         profiles: tuple[str, ...] | str = (),
         groups: tuple[str, ...] | None = None,
+        capacity: str | None = None,
+        capacity_unit: str = "",
+        decay: str = "none",
+        crowded_below: float | None = None,
+        equity: bool = False,
         **changes: Any,
     ) -> Coverage:
         """Walk every community to its nearest centre (``circle coverage``).
@@ -221,6 +226,17 @@ class StudyArea:
         groups
             Key-group count columns of the communities (default: the documented names
             present), ``--group-columns``.
+        capacity, capacity_unit
+            Capacity column of the centres and its unit, ``--capacity-column``,
+            ``--capacity-unit``: capacity per 10,000 people served, 2SFCA scores, equity
+            (`Coverage.capacity`, `Coverage.equity`).
+        decay
+            {"none", "step", "gaussian"} Distance decay of the 2SFCA score, ``--decay``.
+        crowded_below
+            Capacity per 10,000 people served below which a centre is crowded,
+            ``--crowded-below``.
+        equity
+            Measure equity without a capacity, ``--equity``.
         **changes
             Fields of `config` to change, e.g. ``walk_speed_kmh=4.5, thresholds_min=(10,)``.
 
@@ -228,6 +244,7 @@ class StudyArea:
         -------
         Coverage
         """
+        from ..coverage.capacity import CapacityOptions
         from ..config import parse_profiles
         from ..runs.job import compute_coverage
 
@@ -239,6 +256,10 @@ class StudyArea:
         result, table = compute_coverage(
             self.communities, self.centres, self.network, config=config, gates=self.gates,
             groups=None if groups is None else tuple(groups), profiles=tuple(profiles),
+            capacity=None if capacity is None and not equity else CapacityOptions(
+                column=capacity, unit=capacity_unit, decay=decay, crowded_below=crowded_below,
+                equity=equity,
+            ),
         )
         return Coverage(result, self, table)
 
@@ -359,3 +380,42 @@ class StudyArea:
             demand=demand,
         )
         return Siting(result, self)
+
+    def site_model(
+        self,
+        model: str,
+        add: int | None = None,
+        *,
+        candidates: gpd.GeoDataFrame | None = None,
+        config: CircleConfig = DEFAULT_CONFIG,
+        **options: Any,
+    ):
+        """Another siting model (``circle site --model``): ``"pmedian"``, ``"pcenter"``,
+        ``"capacitated"`` or ``"curve"``.
+
+        Parameters
+        ----------
+        model, add
+            The model and K (`circle.siting.models.site_model`).
+        candidates
+            Candidate sites (default: `candidates` with its defaults).
+        config
+            Run parameters.
+        **options
+            ``capacity_column``, ``capacity_scale``, ``new_capacity`` (capacitated),
+            ``max_add`` (curve), ``time_limit_s``, ``demand``.
+
+        Returns
+        -------
+        circle.siting.models.ModelResult
+            ``proposals``, ``objective``, ``curve``; write its files with
+            `circle.runs.models.write_model_folder`.
+        """
+        from ..siting.models import site_model
+
+        if candidates is None:
+            candidates = self.candidates()
+        return site_model(
+            self.communities, self.centres, candidates, self.network, model=model, add=add,
+            config=config, **options,
+        )

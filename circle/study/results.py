@@ -90,6 +90,18 @@ class Coverage(_Run):
         return summarise(self.result)
 
     @property
+    def capacity(self) -> pd.DataFrame | None:
+        """Per centre: capacity, people served, capacity per 10,000, 2SFCA ratio, crowded
+        (centres_capacity.csv); None without a capacity column."""
+        cap = self.result.capacity
+        return None if cap is None else cap.centres
+
+    @property
+    def equity(self) -> dict | None:
+        """Gini, Palma and Lorenz curves, key-group gaps (summary.json's ``equity``), or None."""
+        return self.summary.get("equity")
+
+    @property
     def uncovered(self) -> gpd.GeoDataFrame:
         """The communities beyond the circle, largest population first."""
         t = self.table[~self.table["covered"]]

@@ -82,10 +82,14 @@ def capacity_markdown(summary: dict, _=str) -> list[str]:
         "|---|---|---:|---:|---:|",
     ]
     for r in cap["crowded"]:
-        lines.append(
-            f"| {md(r['name'] or r['centre_id'])} | {md(_(r['type']))} | "
-            f"{_num(r['capacity'], 0)} | {fmt_int(r['served_demand'])} | {_num(r['capacity_per_10k'])} |"
-        )
+        cells = [
+            md(r["name"] or r["centre_id"]),
+            md(_(r["type"])),
+            _num(r["capacity"], 0),
+            fmt_int(r["served_demand"]),
+            _num(r["capacity_per_10k"]),
+        ]
+        lines.append(md_row(cells))
     return lines
 
 

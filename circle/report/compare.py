@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .._csv import restore, write_csv
 from .._text import fmt_num, fmt_pct, md, md_code
 from .._validate import natural_key
 from ..config import DEFAULT_CONFIG, PROFILES, CircleConfig, WalkProfile
@@ -170,7 +171,7 @@ def write_profile_files(table: pd.DataFrame, folder: str | Path, *, lang: str = 
         `PROFILE_FILES`.
     """
     folder = Path(folder)
-    table.round(4).to_csv(folder / "profiles.csv", index=False, lineterminator="\n")
+    write_csv(table.round(4), folder / "profiles.csv")
     (folder / "profiles.md").write_text(profiles_markdown(table, lang=lang), encoding="utf-8")
     (folder / "profiles.json").write_text(profiles_json(table), encoding="utf-8")
     return list(PROFILE_FILES)
@@ -239,6 +240,7 @@ def read_run(path: str | Path) -> RunOutputs:
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         groups = tuple(g["group"] for g in summary.get("groups") or [])
         table = pd.read_csv(folder / "coverage.csv", dtype=str, keep_default_na=False)
+        table = table.map(restore).rename(columns=restore)  # circle's neutralised cells
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         msg = f"{folder}: cannot read coverage.csv/summary.json ({err})"
         raise InputDataError(msg) from err
@@ -579,7 +581,7 @@ def write_compare_files(
         `COMPARE_FILES`.
     """
     folder = Path(folder)
-    comparison.changes.to_csv(folder / "compare.csv", index=False, lineterminator="\n")
+    write_csv(comparison.changes, folder / "compare.csv")
     markdown = compare_markdown(comparison.summary, lang=lang)
     (folder / "compare.md").write_text(markdown, encoding="utf-8")
     (folder / "compare.json").write_text(summary_json(comparison.summary), encoding="utf-8")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["FORMULA_STARTS", "neutralise", "restore", "write_csv"]
+__all__ = ["FORMULA_STARTS", "neutralise", "restore", "save_csv"]
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -52,7 +52,7 @@ def _text_columns(table: pd.DataFrame) -> list:
     ]
 
 
-def write_csv(table: pd.DataFrame, path: str | Path, *, encoding: str = "utf-8") -> None:
+def save_csv(table: pd.DataFrame, path: str | Path, *, encoding: str = "utf-8") -> None:
     """Write `table` (no index) as CSV with LF line ends, formula cells neutralised, every field
     with a delimiter, quote, LF or CR quoted.
 

@@ -16,6 +16,7 @@ from shapely import wkb
 
 from .._text import first_line
 from ..errors import InputDataError
+from ._limits import check_osm_xml
 from ._pbf_guard import check_pbf_strings
 
 __all__ = ["OSM_SUFFIXES", "WalkWays", "is_walkable", "read_tagged_features", "read_walk_ways"]
@@ -113,6 +114,8 @@ def _check_osm_path(path: Path) -> None:
         raise InputDataError(msg)
     if path.name.lower().endswith(".pbf"):
         check_pbf_strings(path)
+    else:
+        check_osm_xml(path)
 
 
 class _WalkHandler(osmium.SimpleHandler):

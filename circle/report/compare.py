@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._csv import restore, write_csv
+from .._csv import restore, save_csv
 from .._text import fmt_num, fmt_pct, md, md_code
 from .._validate import natural_key
 from ..config import DEFAULT_CONFIG, PROFILES, CircleConfig, WalkProfile
@@ -171,7 +171,7 @@ def write_profile_files(table: pd.DataFrame, folder: str | Path, *, lang: str = 
         `PROFILE_FILES`.
     """
     folder = Path(folder)
-    write_csv(table.round(4), folder / "profiles.csv")
+    save_csv(table.round(4), folder / "profiles.csv")
     (folder / "profiles.md").write_text(profiles_markdown(table, lang=lang), encoding="utf-8")
     (folder / "profiles.json").write_text(profiles_json(table), encoding="utf-8")
     return list(PROFILE_FILES)
@@ -581,7 +581,7 @@ def write_compare_files(
         `COMPARE_FILES`.
     """
     folder = Path(folder)
-    write_csv(comparison.changes, folder / "compare.csv")
+    save_csv(comparison.changes, folder / "compare.csv")
     markdown = compare_markdown(comparison.summary, lang=lang)
     (folder / "compare.md").write_text(markdown, encoding="utf-8")
     (folder / "compare.json").write_text(summary_json(comparison.summary), encoding="utf-8")

@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._csv import write_csv
+from .._csv import save_csv
 from .._text import fmt_int, fmt_pct, md, md_row, plain
 from ..config import PROFILES, CircleConfig
 from ..coverage.areas import AREA_COLUMN
@@ -118,7 +118,7 @@ def write_csv(table: pd.DataFrame, path: str | Path, *, header: str = "en") -> N
         _ = translator(header)
         table = table.rename(columns=lambda c: _(c))
     encoding = "utf-8" if header == "en" else "utf-8-sig"
-    write_csv(table, path, encoding=encoding)
+    save_csv(table, path, encoding=encoding)
 
 
 def summary_json(summary: dict) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .._csv import write_csv
+from .._csv import save_csv
 from ..config import CircleConfig, default_search_limit_min
 from ..coverage.core import CoverageResult, coverage_report, summarise
 from ..errors import ConfigError, InputDataError
@@ -364,13 +364,13 @@ def write_sweep_outputs(
     def write(staging: Path) -> None:
         for name, result in results.items():
             table = coverage_table_for_output(result).drop(columns="geometry")
-            write_csv(pd.DataFrame(table), staging / f"{name}.csv")
+            save_csv(pd.DataFrame(table), staging / f"{name}.csv")
         for name, siting in sitings.items():
             proposals = proposals_for_output(siting)
             table = pd.DataFrame(proposals.drop(columns="geometry"))
             table["lon"], table["lat"] = proposals.geometry.x, proposals.geometry.y
-            write_csv(table, staging / f"{name}.proposals.csv")
-        write_csv(comparison_table(results, sitings), staging / "comparison.csv")
+            save_csv(table, staging / f"{name}.proposals.csv")
+        save_csv(comparison_table(results, sitings), staging / "comparison.csv")
 
     return write_result_folder(out_dir, [Files(names, write)], overwrite=overwrite)
 

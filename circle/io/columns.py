@@ -7,7 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from ..errors import InputDataError
+from ..errors import ConfigError, InputDataError
 
 __all__ = ["LayerColumns", "rename_columns"]
 
@@ -38,7 +38,14 @@ def rename_columns(
 ) -> gpd.GeoDataFrame:
     """Rename a layer's id/name/type/population columns to circle's names (one error if absent)."""
     mapping = {}
+    geometry = gdf.geometry.name if gdf._geometry_column_name in gdf.columns else None
     for target in ("id", "name", "type", "population"):
+        if getattr(columns, target) == geometry:
+            msg = (
+                f"--{target}-column {geometry!r}: that is the layer's geometry, not a column of "
+                f"values; name a column of {path}: {[c for c in gdf.columns if c != geometry]!r}"
+            )
+            raise ConfigError(msg)
         source = getattr(columns, target)
         if source != target and source in gdf.columns:
             if target in gdf.columns:

@@ -154,7 +154,8 @@ def pbf_many_nodes(path: Path, count: int, per_block: int = 8_000_000) -> Path:
             lats = _varint(lat) + b"\x00" * (n - 1)
             lons = _varint(lon) + b"\x00" * (n - 1)
             first = False
-            yield _field(1, b"\n\x00") + _field(2, _dense(b"\x02" * n, lats, lons))
+            ids = _varint(2 * (count - left - n + 1)) + b"\x02" * (n - 1)  # delta coded
+            yield _field(1, b"\n\x00") + _field(2, _dense(ids, lats, lons))
 
     return _pbf(path, blocks())
 

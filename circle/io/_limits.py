@@ -284,10 +284,11 @@ def _excel_rows_over(path: Path, limit: int) -> bool:
     return False
 
 
-def check_osm_xml(path: Path) -> None:
+def check_osm_xml(path: Path, counter=None) -> None:
     """Check an OSM XML file (.osm, .osm.gz, .osm.bz2) against the byte budgets as it is
     decompressed, before libosmium reads it: a tag value of a gigabyte is refused once it passes
-    the field budget, after reading no more than the budget."""
+    the field budget, after reading no more than the budget. `counter(chunk)` sees each chunk
+    of XML (see `scan_bytes`)."""
     import bz2
     import gzip
 
@@ -295,7 +296,7 @@ def check_osm_xml(path: Path) -> None:
     opener = gzip.open if name.endswith(".gz") else bz2.open if name.endswith(".bz2") else open
     try:
         with opener(path, "rb") as f:
-            scan_bytes(f, ByteBudget(path, XML_SEPARATORS))
+            scan_bytes(f, ByteBudget(path, XML_SEPARATORS), counter)
     except InputDataError:
         raise
     except (OSError, EOFError, ValueError, zlib.error):

@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import InputDataError
 from ._limits import MAX_OSM_NODES_ENV, ByteBudget, max_osm_nodes
 
-__all__ = ["check_pbf_strings"]
+__all__ = ["check_pbf_strings", "duplicate_nodes"]
 
 #: libosmium's limits (osmium/io/detail/pbf.hpp): larger values are refused by libosmium itself
 _MAX_HEADER = 64 * 1024
@@ -41,8 +41,8 @@ _MAX_WALKED_STRINGS = 200_000
 
 
 def check_pbf_strings(path: Path) -> None:
-    """Raise `InputDataError` when a string in a .osm.pbf file holds a NUL byte, or the file
-    passes the byte or node budgets.
+    """Raise `InputDataError` when a string in a .osm.pbf file holds a NUL byte, a node id is
+    given twice, or the file passes the byte or node budgets.
 
     Parameters
     ----------
@@ -52,6 +52,32 @@ def check_pbf_strings(path: Path) -> None:
     budget = ByteBudget(path, b"")
     node_limit = max_osm_nodes()
     nodes = 0
+    last = None
+    ordered = True
+    for block, data in _data_blocks(path):
+        budget.total += len(data)
+        budget.feed(b"")
+        _check_strings(path, data, block)
+        for ids in _dense_ids(data):
+            nodes += ids.size
+            if ordered and ids.size:
+                ordered = bool(np.all(ids[1:] > ids[:-1])) and (last is None or ids[0] > last)
+                last = int(ids[-1])
+        if nodes > node_limit:
+            msg = (
+                f"{path}: more than {node_limit:,} nodes (by block {block}); circle reads "
+                f"at most {node_limit:,} nodes per OSM file (about 16 bytes of memory "
+                f"each). Cut the extract to the study area (osmium extract), or raise "
+                f"the limit with {MAX_OSM_NODES_ENV}=N"
+            )
+            raise InputDataError(msg)
+    if not ordered:  # not sorted by id (every OSM writer sorts): a second pass, all ids kept
+        _check_unique(path, [ids for _, data in _data_blocks(path) for ids in _dense_ids(data)])
+
+
+def _data_blocks(path: Path):
+    """The decompressed OSMData blocks of the file, numbered from its first block; stops at
+    framing libosmium itself refuses."""
     with open(path, "rb") as f:
         block = 0
         while len(size := f.read(4)) == 4:
@@ -65,19 +91,30 @@ def check_pbf_strings(path: Path) -> None:
             blob = f.read(blob_size)
             data = _block_data(blob) if header.get(1) == b"OSMData" else None
             if data is not None:
-                budget.total += len(data)
-                budget.feed(b"")
-                _check_strings(path, data, block)
-                nodes += _dense_nodes(data)
-                if nodes > node_limit:
-                    msg = (
-                        f"{path}: more than {node_limit:,} nodes (by block {block}); circle reads "
-                        f"at most {node_limit:,} nodes per OSM file (about 16 bytes of memory "
-                        f"each). Cut the extract to the study area (osmium extract), or raise "
-                        f"the limit with {MAX_OSM_NODES_ENV}=N"
-                    )
-                    raise InputDataError(msg)
+                yield block, data
             block += 1
+
+
+def _check_unique(path: Path, parts: list[np.ndarray]) -> None:
+    """Refuse a node id given twice among the ids of an unsorted file."""
+    if not parts:
+        return
+    ids = np.sort(np.concatenate(parts))
+    repeated = ids[1:][ids[1:] == ids[:-1]]
+    if repeated.size:
+        raise duplicate_nodes(path, repeated)
+
+
+def duplicate_nodes(path: Path, repeated: np.ndarray) -> InputDataError:
+    """The refusal of an OSM file with a node id given twice (libosmium keeps the last location
+    of a repeated id, so a node id used at two places silently moves every street through it,
+    by thousands of kilometres)."""
+    shown = ", ".join(str(i) for i in np.unique(repeated)[:5])
+    msg = (
+        f"{path}: node id {shown} appears more than once (a merged or hand-edited file?); an "
+        "OSM file gives each node once; merge the files with osmium merge, or fix the ids"
+    )
+    return InputDataError(msg)
 
 
 def _block_data(blob: bytes) -> bytes | None:
@@ -140,16 +177,30 @@ def _nul_in_strings(data: bytes) -> str | None:
     return None
 
 
-def _dense_nodes(data: bytes) -> int:
-    """Nodes of a block's dense-node groups: one id varint (a byte below 0x80 ends each)."""
-    count = 0
+def _dense_ids(data: bytes) -> list[np.ndarray]:
+    """Node ids of a block's dense-node groups, decoded at numpy speed (packed zigzag varints,
+    delta coded)."""
+    out = []
     for group in _all_fields(data, 2):
         dense = _fields(group, only=2).get(2)
         if isinstance(dense, bytes):
-            ids = _fields(dense, only=1).get(1)
-            if isinstance(ids, bytes):
-                count += int(np.count_nonzero(np.frombuffer(ids, dtype=np.uint8) < 0x80))
-    return count
+            packed = _fields(dense, only=1).get(1)
+            if isinstance(packed, bytes) and packed:
+                out.append(_decode_ids(np.frombuffer(packed, dtype=np.uint8)))
+    return out
+
+
+def _decode_ids(raw: np.ndarray) -> np.ndarray:
+    ends = raw < 0x80
+    if not ends[-1]:
+        return np.zeros(0, dtype=np.int64)  # truncated: libosmium reports it
+    starts = np.concatenate(([0], np.flatnonzero(ends)[:-1] + 1))
+    group = np.cumsum(ends) - ends  # the varint of each byte
+    shift = (np.arange(raw.size) - starts[group]) * 7
+    shift = np.minimum(shift, 63).astype(np.uint64)
+    value = np.add.reduceat((raw & 0x7F).astype(np.uint64) << shift, starts)
+    delta = (value >> np.uint64(1)).astype(np.int64) ^ -(value & np.uint64(1)).astype(np.int64)
+    return np.cumsum(delta)
 
 
 def _all_fields(buf: bytes, number: int) -> list[bytes]:

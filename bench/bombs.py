@@ -164,12 +164,12 @@ def sparse_geotiff(path: Path, width: int, height: int) -> Path:
     """Generated: a sparse, tiled float64 GeoTIFF of `width` x `height` pixels over Liaoning
     (EPSG:4326), with no tile written: a few hundred kB asking for width * height * 8 bytes."""
     import rasterio
-    from rasterio.transform import from_bounds
+    from affine import Affine
 
     west, south, east, north = 118.8, 38.7, 125.8, 43.5
     profile = {
         "driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "float64",
-        "crs": "EPSG:4326", "transform": from_bounds(west, south, east, north, width, height),
+        "crs": "EPSG:4326", "transform": Affine((east - west) / width, 0, west, 0, -(north - south) / height, north),
         "tiled": True, "blockxsize": 512, "blockysize": 512, "compress": "deflate",
         "sparse_ok": True, "BIGTIFF": "YES", "nodata": 0,
     }

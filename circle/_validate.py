@@ -68,7 +68,8 @@ def count_problems(raw: pd.Series, what: str, row_label: str) -> tuple[list[str]
     """
     num = _numbers(raw)
     problems = []
-    huge = (num.abs() > MAX_COUNT).fillna(False).to_numpy()  # 1e308, inf, a 400-digit number
+    finite = np.isfinite(num.fillna(0).to_numpy(float))
+    huge = finite & (num.abs() > MAX_COUNT).fillna(False).to_numpy()  # 1e308, 400 digits
     bad = ((raw.notna() & num.isna()) | ~np.isfinite(num.fillna(0).to_numpy(float))) & ~huge
     if bad.any():
         problems.append(f"non-numeric {what} in {_rows(bad.to_numpy(), row_label)}")
@@ -89,7 +90,7 @@ MAX_COUNT = 100_000_000
 
 def _numbers(raw: pd.Series) -> pd.Series:
     """The column as floats (``nan`` where not a number); numbers too large for a float (a
-    400-digit integer) become ``inf``, never an OverflowError."""
+    400-digit integer) become 1e300 (refused as beyond `MAX_COUNT`), never an OverflowError."""
     try:
         return pd.to_numeric(raw, errors="coerce").astype(float)
     except OverflowError:
@@ -100,7 +101,7 @@ def _number(value) -> float:
     try:
         return float(value)
     except OverflowError:
-        return math.inf
+        return 1e300
     except (TypeError, ValueError):
         return math.nan
 

@@ -230,20 +230,19 @@ def _table_rows_over(path: Path, limit: int) -> bool:
     """Rows (any line end: LF, CRLF or a lone CR) above the limit, counted in the pass that
     checks the byte budgets, stopping at the limit."""
     budget = ByteBudget(path, b",;\t\n\r", lines=True)
-    state = {"ends": 0, "last": b"\n", "over": False}
+    ends = 0
+    last = b"\n"
 
     def count(chunk: bytes) -> bool:
-        crlf = chunk.count(b"\r\n") + (state["last"] == b"\r" and chunk[:1] == b"\n")
-        state["ends"] += chunk.count(b"\n") + chunk.count(b"\r") - crlf
-        state["last"] = chunk[-1:]
-        state["over"] = state["ends"] > limit + 1  # header + more than `limit` rows
-        return bool(state["over"])
+        nonlocal ends, last
+        crlf = chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+        ends += chunk.count(b"\n") + chunk.count(b"\r") - crlf
+        last = chunk[-1:]
+        return ends > limit + 1  # header + more than `limit` rows
 
     with open(path, "rb") as f:
         scan_bytes(f, budget, count)
-    if state["over"]:
-        return True
-    rows = int(state["ends"]) - 1 + (state["last"] not in (b"\n", b"\r"))
+    rows = ends - 1 + (last not in (b"\n", b"\r"))
     return rows > limit
 
 

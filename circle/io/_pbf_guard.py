@@ -195,7 +195,7 @@ def _decode_ids(raw: np.ndarray) -> np.ndarray:
     if not ends[-1]:
         return np.zeros(0, dtype=np.int64)  # truncated: libosmium reports it
     starts = np.concatenate(([0], np.flatnonzero(ends)[:-1] + 1))
-    group = np.cumsum(ends) - ends  # the varint of each byte
+    group: np.ndarray = np.cumsum(ends) - ends  # the varint of each byte
     shift = (np.arange(raw.size) - starts[group]) * 7
     shift = np.minimum(shift, 63).astype(np.uint64)
     value = np.add.reduceat((raw & 0x7F).astype(np.uint64) << shift, starts)

@@ -283,6 +283,7 @@ def _locate_negative(path: Path, node_ids: np.ndarray, lonlat: np.ndarray, wante
     file's nodes, in place; a way referencing a negative id the file lacks is refused (such a
     node was never cut away by an extract: the file is broken)."""
     found: dict[int, tuple[float, float]] = {}
+    node: Any  # a Node (the processor reads nodes only), which mypy cannot narrow
     try:
         # IdFilter takes only positive ids: every node passes by (negative ids come from JOSM
         # layers, small files)

@@ -266,8 +266,12 @@ def import_profile(args: list[str], env: dict, cwd: Path, repeat: int, watch=HEA
 # ----------------------------------------------------------------------------- coverage
 
 
-def coverage_split(cmds: dict, repeat: int, warmup: int, watch=HEAVY) -> dict:
-    """``circle coverage`` on the bundled demo: total CPU against the CPU spent importing."""
+def coverage_split(cmds: dict, repeat: int, warmup: int, watch=HEAVY, *, cold: bool = False) -> dict:
+    """``circle coverage`` on the bundled demo: total CPU against the CPU spent importing.
+
+    With `cold`, every timed run starts with an empty network cache (the OSM file is parsed and
+    the network built), as a first run on a new machine does.
+    """
     circle = cmds["circle --help"][:-1]  # the console script (or python -m circle)
     with tempfile.TemporaryDirectory(prefix="circle-startup-") as tmp:
         tmp = Path(tmp)
@@ -280,6 +284,8 @@ def coverage_split(cmds: dict, repeat: int, warmup: int, watch=HEAVY) -> dict:
 
         def run(argv):
             shutil.rmtree(out, ignore_errors=True)
+            if cold:
+                shutil.rmtree(tmp / "cache", ignore_errors=True)
             return cpu_run(argv, env, tmp)
 
         for _ in range(max(1, warmup)):  # warms the network cache and the bytecode
@@ -301,7 +307,9 @@ def coverage_split(cmds: dict, repeat: int, warmup: int, watch=HEAVY) -> dict:
         shutil.rmtree(out, ignore_errors=True)
         profile = import_profile(["-c", RUN_CLI, *args], env, tmp, 1, watch)
     return {
-        "command": "circle coverage --out <tmp>/out (bundled demo, warm network cache)",
+        "command": "circle coverage --out <tmp>/out (bundled demo, "
+        + ("empty" if cold else "warm") + " network cache)",
+        "cold": cold,
         "runs": figures,
         **{f"{k}_median" + ("" if k == "import_share" else "_s"): statistics.median(v)
            for k, v in figures.items()},
@@ -353,6 +361,7 @@ def run(repeat: int = 5, warmup: int = 1, importtime_repeat: int = 3, coverage: 
         if "cpu_median_s" in a and "cpu_median_s" in b:
             ratios[f"{label} / {rio}"] = a["cpu_median_s"] / b["cpu_median_s"]
     split = coverage_split(cmds, coverage_repeat, warmup, watch) if coverage else None
+    cold_split = coverage_split(cmds, coverage_repeat, warmup, watch, cold=True) if coverage else None
     return {
         "command": command,
         "date_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
@@ -368,6 +377,7 @@ def run(repeat: int = 5, warmup: int = 1, importtime_repeat: int = 3, coverage: 
         "ratios": ratios,
         "imports": imports,
         "coverage": split,
+        "coverage_cold": cold_split,
     }
 
 
@@ -442,11 +452,13 @@ def to_markdown(r: dict) -> str:
         heavy = ", ".join(p["heavy_loaded"]) or "none"
         lines.append(f"| `{label}` | {heavy} | {_s(p['circle_cumulative_s'])} | "
                      f"{p['modules']:.0f} |")
-    cov = r.get("coverage")
-    if cov:
+    for key, cache in (("coverage", "warm"), ("coverage_cold", "empty")):
+        cov = r.get(key)
+        if not cov:
+            continue
         lines += [
             "",
-            "`circle coverage --out <tmp>/out` on the bundled demo, warm network cache. The "
+            f"`circle coverage --out <tmp>/out` on the bundled demo, {cache} network cache. The "
             "instrumented child runs circle's `main` with `importlib._bootstrap._find_and_load` "
             "wrapped: imports = the process's CPU time while an import is under way (lazy "
             "imports included, nested ones once); start-up and exit from the child's own "

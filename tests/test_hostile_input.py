@@ -140,7 +140,7 @@ def _zlib_blocks(raw_pbf: bytes) -> bytes:
 def xlsx(path: Path, n: int = 4, sheet_xml=None) -> bytes:
     """Generated: an Excel workbook of `n` centres; `sheet_xml` rewrites its sheet's XML."""
     table = pd.DataFrame({"id": [f"c{i}" for i in range(n)], "lon": 24.9527, "lat": 60.168})
-    table.to_excel(path, index=False)
+    table.to_excel(path, index=False, engine="openpyxl")  # its sheet XML has no declaration
     if sheet_xml is not None:
         book = path.read_bytes()
         with zipfile.ZipFile(io.BytesIO(book)) as src, zipfile.ZipFile(path, "w") as out:

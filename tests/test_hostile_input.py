@@ -156,8 +156,9 @@ def entity_bomb_sheet(sheet: bytes) -> bytes:
     """The billion-laughs DTD put in front of a sheet, its first value made of the bomb."""
     dtd = billion_laughs().split("<!DOCTYPE osm [", 1)[1].split("]>", 1)[0]
     head = f"<!DOCTYPE worksheet [{dtd}]>".encode()
-    # the DOCTYPE goes after the XML declaration when the writer emits one (et_xmlfile 2.0 does;
-    # in front of it expat stops at "XML or text declaration not at start of entity")
+    # the DOCTYPE goes after the XML declaration when the writer emits one (xlsxwriter does,
+    # which pandas picks over openpyxl once installed; in front of it expat stops at "XML or text
+    # declaration not at start of entity")
     decl_end = sheet.index(b"?>") + 2 if sheet.startswith(b"<?xml") else 0
     body = sheet[decl_end:].replace(b"<v>", b"<v>&lol9;", 1)
     return sheet[:decl_end] + head + body

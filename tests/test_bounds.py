@@ -57,6 +57,9 @@ BOMBS = [
      lambda p: (p.write_text("id,lon,lat\n" + f"c1,{HEL}\n" * 20), p)[1],
      {"CIRCLE_MAX_FILE_BYTES": "100"},
      "more than 100 bytes of data"),
+    ("xlsx_file_budget", "--centres", "big.xlsx",
+     lambda p: bombs.xlsx_inline_string(p, 10), {"CIRCLE_MAX_FILE_BYTES": "1000"},
+     "more than 1,000 bytes of data"),
 ]
 
 
@@ -184,6 +187,21 @@ def test_duplicate_node_ids_are_refused(cli_runner, tmp_path):
     path.write_text(JOSM.format(extra="<node id='5' lat='60.1' lon='24.9' />"))
     line = run_one_line(cli_runner, tmp_path, ["--network", path])
     assert "node id 5 appears more than once" in line
+
+
+def test_dense_ids_decode_in_steps():
+    """The pre-scan's numpy varint decoding agrees with a plain one, across its steps."""
+    import circle.io._pbf_guard as guard
+
+    ids = np.cumsum(np.random.default_rng(1).integers(-500, 100_000, size=5000))
+    deltas = np.diff(np.r_[0, ids]).tolist()
+    raw = b"".join(bombs._varint(d << 1 if d >= 0 else (-d << 1) - 1) for d in deltas)
+    for step in (1, 777, 1 << 20):
+        guard._DECODE_STEP, before = step, guard._DECODE_STEP
+        try:
+            assert guard._decode_ids(np.frombuffer(raw, dtype=np.uint8)).tolist() == ids.tolist()
+        finally:
+            guard._DECODE_STEP = before
 
 
 def test_duplicate_node_ids_in_pbf_are_refused(cli_runner, tmp_path):

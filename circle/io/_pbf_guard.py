@@ -190,17 +190,33 @@ def _dense_ids(data: bytes) -> list[np.ndarray]:
     return out
 
 
+#: varints decoded at a time (bounds the temporaries: about 50 bytes per varint)
+_DECODE_STEP = 1 << 20
+
+
 def _decode_ids(raw: np.ndarray) -> np.ndarray:
-    ends = raw < 0x80
-    if not ends[-1]:
+    """The ids of a packed, delta-coded sint64 array, decoded a million varints at a time."""
+    ends = np.flatnonzero(raw < 0x80)
+    if ends.size == 0 or ends[-1] != raw.size - 1:
         return np.zeros(0, dtype=np.int64)  # truncated: libosmium reports it
-    starts = np.concatenate(([0], np.flatnonzero(ends)[:-1] + 1))
-    group: np.ndarray = np.cumsum(ends) - ends  # the varint of each byte
-    shift = (np.arange(raw.size) - starts[group]) * 7
-    shift = np.minimum(shift, 63).astype(np.uint64)
-    value = np.add.reduceat((raw & 0x7F).astype(np.uint64) << shift, starts)
-    delta = (value >> np.uint64(1)).astype(np.int64) ^ -(value & np.uint64(1)).astype(np.int64)
-    return np.cumsum(delta)
+    out = np.empty(ends.size, dtype=np.int64)
+    start = done = 0
+    base = np.int64(0)
+    for stop in range(0, ends.size, _DECODE_STEP):
+        last = ends[min(stop + _DECODE_STEP, ends.size) - 1]
+        piece = raw[start : last + 1]
+        tail = piece < 0x80
+        starts = np.concatenate(([0], np.flatnonzero(tail)[:-1] + 1))
+        group: np.ndarray = np.cumsum(tail) - tail  # the varint of each byte
+        shift = np.minimum((np.arange(piece.size) - starts[group]) * 7, 63).astype(np.uint64)
+        value = np.add.reduceat((piece & 0x7F).astype(np.uint64) << shift, starts)
+        delta = (value >> np.uint64(1)).astype(np.int64) ^ -(value & np.uint64(1)).astype(np.int64)
+        ids = base + np.cumsum(delta)
+        out[done : done + ids.size] = ids
+        done += ids.size
+        base = ids[-1]
+        start = last + 1
+    return out
 
 
 def _all_fields(buf: bytes, number: int) -> list[bytes]:

@@ -291,3 +291,12 @@ def test_file_names_are_printed_without_control_characters(cli_runner, tmp_path)
     path.write_text(f"id,name,lon,lat\nc1,a\x00b,{HEL}\n")
     line = run_one_line(cli_runner, tmp_path, ["--centres", path])
     assert "\x1b" not in line and "evil [31m name.csv" in line
+
+
+def test_progress_and_log_lines_carry_no_control_characters(cli_runner, tmp_path):
+    path = tmp_path / "evil\x1b]0;title\x07\nname.csv"
+    path.write_text(f"id,name,lon,lat\nc1,ok,{HEL}\n")
+    res = cli_runner(["-v", "coverage", "--centres", path, "--out", tmp_path / "out"])
+    assert res.exit_code == 0, res.output
+    assert "evil ]0;title  name.csv" in res.output
+    assert "\x1b" not in res.output and "\x07" not in res.output

@@ -92,15 +92,44 @@ def count_problems(raw: pd.Series, what: str, row_label: str) -> tuple[list[str]
         The problems found (non-numeric or infinite, negative), and the column as floats (empty
         cells ``nan``).
     """
-    num = pd.to_numeric(raw, errors="coerce")
+    num = _numbers(raw)
     problems = []
-    bad = (raw.notna() & num.isna()) | ~np.isfinite(num.fillna(0).to_numpy(float))
+    finite = np.isfinite(num.fillna(0).to_numpy(float))
+    huge = finite & (num.abs() > MAX_COUNT).fillna(False).to_numpy()  # 1e308, 400 digits
+    bad = ((raw.notna() & num.isna()) | ~np.isfinite(num.fillna(0).to_numpy(float))) & ~huge
     if bad.any():
         problems.append(f"non-numeric {what} in {_rows(bad.to_numpy(), row_label)}")
-    neg = ((num < 0) & ~bad).fillna(False).to_numpy()  # -inf is reported as non-numeric
+    if huge.any():
+        problems.append(
+            f"{what} beyond {MAX_COUNT:,} in {_rows(huge, row_label)} (more people than any "
+            "city has: a wrong column, or a broken cell?)"
+        )
+    neg = ((num < 0) & ~bad & ~huge).fillna(False).to_numpy()
     if neg.any():
         problems.append(f"negative {what} in {_rows(neg, row_label)}")
     return problems, num.astype(float)
+
+
+#: the largest population (or key-group count) of one community that circle accepts
+MAX_COUNT = 100_000_000
+
+
+def _numbers(raw: pd.Series) -> pd.Series:
+    """The column as floats (``nan`` where not a number); numbers too large for a float (a
+    400-digit integer) become 1e300 (refused as beyond `MAX_COUNT`), never an OverflowError."""
+    try:
+        return pd.to_numeric(raw, errors="coerce").astype(float)
+    except OverflowError:
+        return raw.map(_number).astype(float)
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return 1e300
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label: str = "row"):
@@ -140,6 +169,7 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
     if "population" in layer.columns:
         found, layer["population"] = count_problems(layer["population"], "population", row_label)
         problems += found
+    problems += _nul_problems(layer, row_label)
     if layer.crs is not None and layer.crs.is_geographic and not missing.all():
         problems += _coordinate_problems(geom, nonfinite, row_label)
     if problems:
@@ -178,7 +208,28 @@ def _geometry_problems(
         problems.append(
             f"{kind} must be points or polygons; lines or collections in {_rows(wrong, row_label)}"
         )
+    # a MultiPoint of several points has no one place: refused, never reduced to one of them
+    several = (types == 4) & (shapely.get_num_geometries(geom) > 1)
+    if several.any():
+        problems.append(
+            f"a MultiPoint of several points in {_rows(several, row_label)}; give each point "
+            "its own feature and id (QGIS: Multipart to Singleparts)"
+        )
     return problems, missing, nonfinite, polys
+
+
+def _nul_problems(layer: gpd.GeoDataFrame, row_label: str) -> list[str]:
+    """NUL characters in the text columns: a broken export, and names would be cut at them."""
+    problems = []
+    for column in ("id", "name", "type"):
+        if column in layer.columns:
+            nul = layer[column].map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy(bool)
+            if nul.any():
+                problems.append(
+                    f"a NUL character in {column!r} in {_rows(nul, row_label)}; remove it "
+                    "(a broken export?)"
+                )
+    return problems
 
 
 def _id_problems(raw: pd.Series, row_label: str) -> tuple[list[str], pd.Series]:

@@ -25,6 +25,25 @@ PER_LAYER_KINDS = ("centres", "communities")
 PER_LAYER_FIELDS = ("id", "name", "type", "population")
 
 
+def _check_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A CRS pyproj knows, else a usage error (exit 2) instead of pyproj's traceback later."""
+    if value is None:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(value)
+    except CRSError as err:
+        detail = str(err).split("(", 1)[0].strip().rstrip(":")
+        msg = (
+            f"{value!r} is not a CRS that PROJ knows ({detail}); give one like EPSG:4326 or "
+            "EPSG:32651"
+        )
+        raise click.BadParameter(msg, ctx=ctx, param=param) from err
+    return value
+
+
 def layer_options(f):
     options = [
         click.option(
@@ -39,6 +58,7 @@ def layer_options(f):
         click.option(
             "--layer-crs",
             metavar="CRS",
+            callback=_check_crs,
             help="CRS of layers that declare none (CSV default EPSG:4326), e.g. EPSG:32651.",
         ),
         click.option(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import click
 
+from .._text import plain
 from ..errors import CircleError, ConfigError
 
 if TYPE_CHECKING:
@@ -33,11 +34,13 @@ def handle_errors(f: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
+        # messages name files and values from the data: printed on one line, without the
+        # control characters (terminal escapes, line breaks) a file name or value may hold
         except ConfigError as err:
             ctx = click.get_current_context(silent=True)
-            raise click.UsageError(str(err), ctx=ctx) from err
+            raise click.UsageError(plain(str(err)), ctx=ctx) from err
         except CircleError as err:
-            raise click.ClickException(str(err)) from err
+            raise click.ClickException(plain(str(err))) from err
 
     return wrapper
 

@@ -9,13 +9,21 @@ import warnings
 import click
 
 from .. import __version__
+from .._text import plain
 from ..errors import CircleWarning
+
+
+class _PlainFormatter(logging.Formatter):
+    """Log lines without control characters: messages name files and data values."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # a traceback stays as it is
+        return plain(super().formatMessage(record))
 
 
 def _setup_logging(verbose: int, quiet: int) -> None:
     level = max(logging.DEBUG, logging.WARNING - 10 * (verbose - quiet))
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("circle: %(message)s"))
+    handler.setFormatter(_PlainFormatter("circle: %(message)s"))
     root = logging.getLogger("circle")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -26,7 +34,7 @@ def _setup_logging(verbose: int, quiet: int) -> None:
 
     def show(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, CircleWarning):
-            click.echo(f"circle: warning: {message}", err=True)
+            click.echo(f"circle: warning: {plain(message)}", err=True)  # no control characters
         else:
             default_show(message, category, filename, lineno, file, line)
 

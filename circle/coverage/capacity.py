@@ -42,13 +42,13 @@ __all__ = [
     "STEP_WEIGHTS",
     "CapacityOptions",
     "CapacityResult",
-    "with_capacity",
     "capacity_analysis",
     "capacity_summary",
     "capacity_values",
     "crowded_ranked",
     "decay_weights",
     "two_step_fca",
+    "with_capacity",
 ]
 
 #: distance decays of the 2SFCA family: classic, enhanced (steps), Gaussian

@@ -8,15 +8,52 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import ConfigError, InputDataError
 
-__all__ = ["DEFAULT_MAX_FEATURES", "MAX_FEATURES_ENV", "check_layer_size", "max_features"]
+__all__ = [
+    "DEFAULT_MAX_FEATURES",
+    "DEFAULT_MAX_FIELD_BYTES",
+    "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_MAX_OSM_NODES",
+    "DEFAULT_MAX_PIXELS",
+    "MAX_FEATURES_ENV",
+    "MAX_FIELD_BYTES_ENV",
+    "MAX_FILE_BYTES_ENV",
+    "MAX_OSM_NODES_ENV",
+    "MAX_PIXELS_ENV",
+    "ByteBudget",
+    "check_layer_size",
+    "check_osm_xml",
+    "max_features",
+    "max_field_bytes",
+    "max_file_bytes",
+    "max_osm_nodes",
+    "max_pixels",
+]
 
 #: environment variable that raises (or lowers) the limit for the CLI
 MAX_FEATURES_ENV = "CIRCLE_MAX_FEATURES"
 #: features per layer read by default: far more communities or centres than any city has; a run
 #: with a million features peaks at about 3 GB of memory (bench/LIMITS_RESULTS.md)
 DEFAULT_MAX_FEATURES = 1_000_000
+
+#: environment variables of the byte budgets and their defaults (README, "Limits")
+MAX_FIELD_BYTES_ENV = "CIRCLE_MAX_FIELD_BYTES"
+#: bytes of one field: a name, id or number in a CSV or Excel cell, an OSM tag value (OSM itself
+#: allows 255 characters), a run of text between two XML markup characters
+DEFAULT_MAX_FIELD_BYTES = 65_536
+MAX_FILE_BYTES_ENV = "CIRCLE_MAX_FILE_BYTES"
+#: bytes of one input file once decompressed: CSV text, the XML of an Excel workbook's sheets and
+#: shared strings, OSM XML, the blocks of an .osm.pbf
+DEFAULT_MAX_FILE_BYTES = 4 << 30
+MAX_OSM_NODES_ENV = "CIRCLE_MAX_OSM_NODES"
+#: nodes of an .osm.pbf file (libosmium keeps a location per node: 16 bytes each)
+DEFAULT_MAX_OSM_NODES = 50_000_000
+MAX_PIXELS_ENV = "CIRCLE_MAX_PIXELS"
+#: pixels of a population raster read under one community (8 bytes each, plus their boxes)
+DEFAULT_MAX_PIXELS = 4_000_000
 
 _CHUNK = 1 << 20
 #: a row element of an Excel sheet (``<row r="2">``, or with a namespace prefix, ``<x:row>``)
@@ -30,15 +67,39 @@ def max_features() -> int:
     -------
     int
     """
-    raw = os.environ.get(MAX_FEATURES_ENV, "").strip()
+    return _env_limit(MAX_FEATURES_ENV, DEFAULT_MAX_FEATURES, "features")
+
+
+def max_field_bytes() -> int:
+    """Bytes of one field: ``$CIRCLE_MAX_FIELD_BYTES`` when set, else 65,536."""
+    return _env_limit(MAX_FIELD_BYTES_ENV, DEFAULT_MAX_FIELD_BYTES, "bytes")
+
+
+def max_file_bytes() -> int:
+    """Decompressed bytes of one input file: ``$CIRCLE_MAX_FILE_BYTES`` when set, else 4 GiB."""
+    return _env_limit(MAX_FILE_BYTES_ENV, DEFAULT_MAX_FILE_BYTES, "bytes")
+
+
+def max_osm_nodes() -> int:
+    """Nodes of an .osm.pbf file: ``$CIRCLE_MAX_OSM_NODES`` when set, else 50,000,000."""
+    return _env_limit(MAX_OSM_NODES_ENV, DEFAULT_MAX_OSM_NODES, "nodes")
+
+
+def max_pixels() -> int:
+    """Raster pixels under one community: ``$CIRCLE_MAX_PIXELS`` when set, else 4,000,000."""
+    return _env_limit(MAX_PIXELS_ENV, DEFAULT_MAX_PIXELS, "pixels")
+
+
+def _env_limit(env: str, default: int, unit: str) -> int:
+    raw = os.environ.get(env, "").strip()
     if not raw:
-        return DEFAULT_MAX_FEATURES
+        return default
     try:
         limit = int(raw.replace("_", "").replace(",", ""))
     except ValueError:
         limit = 0
     if limit < 1:
-        msg = f"${MAX_FEATURES_ENV} must be a whole number of features >= 1, got {raw!r}"
+        msg = f"${env} must be a whole number of {unit} >= 1, got {raw!r}"
         raise ConfigError(msg)
     return limit
 
@@ -84,33 +145,133 @@ def too_many_features(path: Path, limit: int) -> InputDataError:
     return InputDataError(msg)
 
 
+class ByteBudget:
+    """The field and file byte budgets, checked on a file's bytes as they stream past.
+
+    A field is a run of bytes between two separators (for a CSV: comma, LF, CR; for XML: the
+    markup characters ``<>"'``); a line (CSV only) is a run between two line ends, any of LF,
+    CRLF or a lone CR (Excel for Mac), and may hold 16 fields' worth. Each chunk is checked at
+    numpy speed, so a check costs one pass over the bytes and stops at the first run too long:
+    memory is one chunk, time is linear in the bytes read before the refusal.
+    """
+
+    def __init__(self, path: Path, separators: bytes, *, lines: bool = False) -> None:
+        self.path = path
+        self.field_limit = max_field_bytes()
+        self.file_limit = max_file_bytes()
+        self.total = 0
+        self._seps = _byte_set(separators)
+        self._line_ends = _byte_set(b"\n\r") if lines else None
+        self._run = self._line_run = 0
+
+    def feed(self, chunk: bytes) -> None:
+        """Check the next bytes; raise `InputDataError` past a budget."""
+        start = self.total
+        self.total += len(chunk)
+        if self.total > self.file_limit:
+            msg = (
+                f"{self.path}: more than {self.file_limit:,} bytes of data (once decompressed); "
+                f"circle reads at most {self.file_limit:,} bytes per file. Split the study area, "
+                f"or raise the limit with {MAX_FILE_BYTES_ENV}=N"
+            )
+            raise InputDataError(msg)
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        self._run, at = _longest_run(data, self._seps, self._run, self.field_limit)
+        if at >= 0:
+            self._refuse("a field (a name, value, cell or tag)", self.field_limit, start + at)
+        if self._line_ends is not None:
+            line_limit = 16 * self.field_limit
+            self._line_run, at = _longest_run(data, self._line_ends, self._line_run, line_limit)
+            if at >= 0:
+                self._refuse("a line", line_limit, start + at)
+
+    def _refuse(self, what: str, limit: int, offset: int) -> None:
+        msg = (
+            f"{self.path}: {what} longer than {limit:,} bytes, near byte {offset:,}; no place or "
+            f"community name is that long (a broken or crafted file?); fix the file, or raise "
+            f"the limit with {MAX_FIELD_BYTES_ENV}=N"
+        )
+        raise InputDataError(msg)
+
+
+def _byte_set(chars: bytes) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars)] = True
+    return table
+
+
+def _longest_run(data: np.ndarray, seps: np.ndarray, run: int, limit: int) -> tuple[int, int]:
+    """The run carried past `data`, and the offset in `data` where a run passes `limit` (-1)."""
+    cuts = np.flatnonzero(seps[data])
+    if cuts.size == 0:
+        run += data.size
+        return run, (limit - (run - data.size)) if run > limit else -1
+    if run + int(cuts[0]) > limit:
+        return 0, int(cuts[0])
+    if cuts.size > 1:
+        gaps = np.diff(cuts) - 1
+        worst = int(np.argmax(gaps))
+        if gaps[worst] > limit:
+            return 0, int(cuts[worst + 1])
+    run = data.size - int(cuts[-1]) - 1
+    return run, data.size - 1 if run > limit else -1
+
+
+def scan_bytes(stream, budget: ByteBudget, counter=None) -> None:
+    """Feed a binary stream through `budget` in 1 MiB chunks; `counter(chunk)` sees each chunk
+    and returns True to stop early."""
+    while chunk := stream.read(_CHUNK):
+        budget.feed(chunk)
+        if counter is not None and counter(chunk):
+            return
+
+
 def _table_rows_over(path: Path, limit: int) -> bool:
-    # a row takes at least one byte: a file no longer than the limit cannot pass it
-    if path.stat().st_size <= limit:
-        return False
-    newlines = 0
+    """Rows (any line end: LF, CRLF or a lone CR) above the limit, counted in the pass that
+    checks the byte budgets, stopping at the limit."""
+    budget = ByteBudget(path, b",;\t\n\r", lines=True)
+    ends = 0
     last = b"\n"
+
+    def count(chunk: bytes) -> bool:
+        nonlocal ends, last
+        crlf = chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+        ends += chunk.count(b"\n") + chunk.count(b"\r") - crlf
+        last = chunk[-1:]
+        return ends > limit + 1  # header + more than `limit` rows
+
     with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            newlines += chunk.count(b"\n")
-            last = chunk[-1:]
-            if newlines > limit + 1:  # header + more than `limit` rows
-                return True
-    rows = newlines - 1 + (last != b"\n")
+        scan_bytes(f, budget, count)
+    rows = ends - 1 + (last not in (b"\n", b"\r"))
     return rows > limit
+
+
+#: separators of XML text runs: markup starts and ends, attribute quotes
+XML_SEPARATORS = b"<>\"'"
 
 
 def _excel_rows_over(path: Path, limit: int) -> bool:
     """Rows of all sheets (the header rows included) above ``limit + 1``, counted while the
-    sheets' XML is decompressed, stopping at the limit."""
+    sheets' XML is decompressed, stopping at the limit; the sheets and shared strings checked
+    against the byte budgets in the same pass."""
     rows = 0
     try:
         with zipfile.ZipFile(path) as book:
-            sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
-            for name in sheets:
+            budget = ByteBudget(path, XML_SEPARATORS)
+            declared = sum(i.file_size for i in book.infolist())
+            if declared > budget.file_limit:  # refused by the sizes the archive declares
+                budget.total = declared
+                budget.feed(b"")
+            names = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
+            texts = [n for n in book.namelist() if n == "xl/sharedStrings.xml"]
+            for name in texts:
+                with book.open(name) as f:
+                    scan_bytes(f, budget)
+            for name in names:
                 with book.open(name) as f:
                     before = b""
                     while chunk := f.read(_CHUNK):
+                        budget.feed(chunk)
                         text = before + chunk
                         # count each row tag once: those ending in the new bytes
                         rows += sum(m.end() > len(before) for m in _EXCEL_ROW.finditer(text))
@@ -120,6 +281,25 @@ def _excel_rows_over(path: Path, limit: int) -> bool:
     except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError, zlib.error):
         return False  # the reader reports the broken workbook
     return False
+
+
+def check_osm_xml(path: Path, counter=None) -> None:
+    """Check an OSM XML file (.osm, .osm.gz, .osm.bz2) against the byte budgets as it is
+    decompressed, before libosmium reads it: a tag value of a gigabyte is refused once it passes
+    the field budget, after reading no more than the budget. `counter(chunk)` sees each chunk
+    of XML (see `scan_bytes`)."""
+    import bz2
+    import gzip
+
+    name = path.name.lower()
+    opener = gzip.open if name.endswith(".gz") else bz2.open if name.endswith(".bz2") else open
+    try:
+        with opener(path, "rb") as f:
+            scan_bytes(f, ByteBudget(path, XML_SEPARATORS), counter)
+    except InputDataError:
+        raise
+    except (OSError, EOFError, ValueError, zlib.error):
+        return  # broken compression: libosmium reports it
 
 
 def _vector_features_over(path: Path, limit: int, layer: str | None) -> bool:

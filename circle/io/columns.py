@@ -10,7 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from ..errors import InputDataError
+from ..errors import ConfigError, InputDataError
 
 __all__ = ["HEADER_NAMES", "LayerColumns", "find_field_column", "rename_columns"]
 
@@ -131,10 +131,19 @@ def rename_columns(
 
     Columns left at their default names are found by their headers (`LayerColumns`).
     """
+    own = {field for k, field, _ in columns.per_layer if k == kind}
     columns = columns.for_kind(kind)
     mapping = {}
+    geometry = gdf.geometry.name if gdf._geometry_column_name in gdf.columns else None
     for target in ("id", "name", "type", "population"):
         given = getattr(columns, target)
+        if given == geometry:
+            msg = (
+                f"{_option(target, kind if target in own else None)} {geometry!r}: that is the "
+                f"layer's geometry, not a column of values; name a column of {path}: "
+                f"{[c for c in gdf.columns if c != geometry]!r}"
+            )
+            raise ConfigError(msg)
         source = find_field_column(gdf.columns, target, given, path, kind)
         if source is None and given != target and target != "id":
             msg = (

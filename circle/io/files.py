@@ -327,7 +327,7 @@ def _read_csv(path: Path, columns: LayerColumns, kind: str | None) -> pd.DataFra
     kept as text (``007``)."""
     try:
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = path.read_bytes().decode("utf-8-sig")  # a CR inside a field stays a CR
         except UnicodeDecodeError as err:
             text = _decode_chinese_windows(path, err)
         header = pd.read_csv(io.StringIO(text), nrows=0).columns

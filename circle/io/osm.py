@@ -4,6 +4,7 @@ features."""
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ from shapely import wkb
 
 from .._text import first_line
 from ..errors import InputDataError
-from ._pbf_guard import check_pbf_strings
+from ._limits import check_osm_xml
+from ._pbf_guard import check_pbf_strings, duplicate_nodes
 
 __all__ = ["OSM_SUFFIXES", "WalkWays", "is_walkable", "read_tagged_features", "read_walk_ways"]
 
@@ -113,6 +115,43 @@ def _check_osm_path(path: Path) -> None:
         raise InputDataError(msg)
     if path.name.lower().endswith(".pbf"):
         check_pbf_strings(path)
+    else:
+        ids = _NodeIds()
+        check_osm_xml(path, ids.feed)
+        ids.check(path)
+
+
+#: a node's id in OSM XML (osmium, JOSM, osmosis and Overpass write ``id`` among the first
+#: attributes), with its closing quote, so that an id cut by a chunk's end never matches
+_XML_NODE_ID = re.compile(rb"<node\b[^>]{0,256}?\sid=[\"'](-?\d{1,19})[\"']")
+
+
+class _NodeIds:
+    """Node ids of OSM XML collected from its chunks (during the byte-budget scan), to refuse
+    duplicates: libosmium keeps the last location of a repeated id, so a node id used twice at
+    two places silently moves every street through it (thousands of kilometres)."""
+
+    def __init__(self) -> None:
+        self.parts: list[np.ndarray] = []
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> bool:
+        text = self.tail + chunk
+        found = [
+            int(m.group(1)) for m in _XML_NODE_ID.finditer(text) if m.end() > len(self.tail)
+        ]
+        if found:
+            self.parts.append(np.array(found, dtype=np.int64))
+        self.tail = text[-512:]
+        return False
+
+    def check(self, path: Path) -> None:
+        if not self.parts:
+            return
+        ids = np.sort(np.concatenate(self.parts))
+        repeated = ids[1:][ids[1:] == ids[:-1]]
+        if repeated.size:
+            raise duplicate_nodes(path, repeated)
 
 
 class _WalkHandler(osmium.SimpleHandler):
@@ -129,6 +168,9 @@ class _WalkHandler(osmium.SimpleHandler):
         self.cut = 0
         self.bad_location: tuple | None = None
         self.newest = None
+        #: negative node ids (JOSM-drawn, not yet uploaded), located after the pass: libosmium's
+        #: location index keeps only positive ids
+        self.negative: set[int] = set()
 
     def _stamp(self, w) -> None:
         t = w.timestamp
@@ -152,6 +194,14 @@ class _WalkHandler(osmium.SimpleHandler):
                     ids.append(node)
                     lon.append(loc.lon)
                     lat.append(loc.lat)
+                    last = node
+            elif ref.ref < 0 and not _out_of_range(loc):
+                node = ref.ref
+                if node != last:
+                    ids.append(node)
+                    lon.append(math.nan)
+                    lat.append(math.nan)
+                    self.negative.add(node)
                     last = node
             else:  # node cut away by the extract's clip: split here, never bridge the gap
                 if self.bad_location is None and _out_of_range(loc):
@@ -208,6 +258,8 @@ def read_walk_ways(path: str | Path) -> WalkWays:
     flat = np.array(handler.ids, dtype=np.int64)
     node_ids, first_seen, pos = np.unique(flat, return_index=True, return_inverse=True)
     lonlat = np.column_stack([np.array(handler.lon)[first_seen], np.array(handler.lat)[first_seen]])
+    if handler.negative:
+        _locate_negative(path, node_ids, lonlat, handler.negative)
     sizes = np.array(handler.run_nodes, dtype=np.int64)
     ends = np.cumsum(sizes)
     not_first = np.ones(flat.size, dtype=bool)
@@ -224,6 +276,31 @@ def read_walk_ways(path: str | Path) -> WalkWays:
         cut_ways=handler.cut,
         newest_edit=handler.newest.strftime("%Y-%m-%dT%H:%M:%SZ") if handler.newest else None,
     )
+
+
+def _locate_negative(path: Path, node_ids: np.ndarray, lonlat: np.ndarray, wanted: set[int]):
+    """Fill in the coordinates of the negative-id nodes (JOSM-drawn) from a second pass over the
+    file's nodes, in place; a way referencing a negative id the file lacks is refused (such a
+    node was never cut away by an extract: the file is broken)."""
+    found: dict[int, tuple[float, float]] = {}
+    node: Any  # a Node (the processor reads nodes only), which mypy cannot narrow
+    try:
+        # IdFilter takes only positive ids: every node passes by (negative ids come from JOSM
+        # layers, small files)
+        for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            if node.id < 0 and node.id in wanted and node.location.valid():
+                found[node.id] = (node.location.lon, node.location.lat)
+    except _OSM_READ_ERRORS as err:
+        raise _read_error(path, err) from err
+    missing = sorted(wanted - found.keys(), reverse=True)
+    if missing:
+        msg = (
+            f"{path}: a way references node {missing[0]}, which is not in the file (a node drawn "
+            "in JOSM and deleted?); save the layer again from JOSM"
+        )
+        raise InputDataError(msg)
+    at = np.searchsorted(node_ids, np.array(sorted(found), dtype=np.int64))
+    lonlat[at] = np.array([found[k] for k in sorted(found)])
 
 
 def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:

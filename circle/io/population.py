@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from ..errors import InputDataError
+from ._limits import MAX_PIXELS_ENV, max_pixels
 from .extract import OsmPresets, estimate_population
 
 __all__ = ["POPULATION_NONE", "fill_population", "population_from_raster", "raster_method"]
@@ -55,6 +56,7 @@ def population_from_raster(communities: gpd.GeoDataFrame, path: str | Path) -> n
         geoms = communities.to_crs(src.crs).geometry.values
         sums = np.full(len(geoms), np.nan)
         pixel_area = abs(t.a * t.e)
+        budget = max_pixels()
         for i, g in enumerate(geoms):
             if g is None or g.is_empty or g.geom_type not in ("Polygon", "MultiPolygon"):
                 continue
@@ -62,6 +64,7 @@ def population_from_raster(communities: gpd.GeoDataFrame, path: str | Path) -> n
             if window is None:
                 continue
             (r0, r1), (c0, c1) = window
+            _check_pixels(path, i, (r1 - r0) * (c1 - c0), budget)
             data = src.read(1, window=((r0, r1), (c0, c1)), masked=True).astype(float)
             values = data.filled(0.0)
             values[~np.isfinite(values)] = 0.0  # undeclared NaN nodata
@@ -81,6 +84,19 @@ def population_from_raster(communities: gpd.GeoDataFrame, path: str | Path) -> n
         len(sums),
     )
     return sums
+
+
+def _check_pixels(path: Path, feature: int, pixels: int, budget: int) -> None:
+    """Refuse a window of more than `budget` pixels before it is read (the window is already
+    bounded by the community's extent: a community as large as a country asks for this)."""
+    if pixels > budget:
+        msg = (
+            f"{path}: community {feature + 1} covers {pixels:,} pixels of the raster, more than "
+            f"the {budget:,} circle reads under one community ({pixels * 8 / 2**30:,.1f} GiB); "
+            f"is the community layer in the right CRS, or the raster much finer than needed? "
+            f"Resample the raster (gdalwarp -tr), or raise the limit with {MAX_PIXELS_ENV}=N"
+        )
+        raise InputDataError(msg)
 
 
 def _open_raster(path: Path):

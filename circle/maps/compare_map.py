@@ -72,6 +72,12 @@ def run_geometries(run: RunOutputs) -> gpd.GeoDataFrame:
             "needs the coverage.geojson that `circle coverage --out` writes"
         )
         raise InputDataError(msg) from err
+    if "community_id" not in gdf.columns:
+        msg = (
+            f"{path}: no column 'community_id'; the map of the differences needs the "
+            "coverage.geojson that `circle coverage --out` writes (run it again)"
+        )
+        raise InputDataError(msg)
     gdf["community_id"] = gdf["community_id"].astype(str)
     return gdf.to_crs("EPSG:4326")
 

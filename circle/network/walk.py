@@ -15,7 +15,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import KDTree
 
-from ..errors import NetworkError
+from ..errors import InputDataError, NetworkError
 from ..io.datums import local_utm_crs
 
 if TYPE_CHECKING:
@@ -310,6 +310,36 @@ def _without_fragments(
     return keep_edge
 
 
+def _graph_nodes(G: nx.MultiDiGraph) -> tuple[pyproj.CRS, np.ndarray, np.ndarray, np.ndarray]:
+    """The graph's CRS, node ids and coordinates, or one `InputDataError` saying which node or
+    attribute is not as osmnx writes it (a GraphML file from another program)."""
+    try:
+        graph_crs = pyproj.CRS.from_user_input(G.graph.get("crs", "EPSG:4326"))
+    except pyproj.exceptions.CRSError as err:
+        msg = f"the graph's crs {G.graph.get('crs')!r} is not a CRS PROJ knows; save it with osmnx"
+        raise InputDataError(msg) from err
+    try:
+        ids = np.array(list(G.nodes), dtype=np.int64)
+    except (TypeError, ValueError, OverflowError) as err:
+        msg = "the graph's node ids are not whole numbers; not a graph saved by osmnx (save_graphml)"
+        raise InputDataError(msg) from err
+    coords = []
+    for key in ("x", "y"):
+        try:
+            coords.append(np.array([G.nodes[n][key] for n in ids.tolist()], dtype=np.float64))
+        except KeyError:
+            node = next(n for n in ids.tolist() if key not in G.nodes[n])
+            msg = (
+                f"node {node} of the graph has no {key!r} coordinate; not a graph saved by "
+                "osmnx (ox.save_graphml), or a broken one"
+            )
+            raise InputDataError(msg) from None
+        except (TypeError, ValueError) as err:
+            msg = f"a node of the graph has a non-numeric {key!r} coordinate ({err})"
+            raise InputDataError(msg) from err
+    return graph_crs, ids, coords[0], coords[1]
+
+
 def network_from_graph(
     G: nx.MultiDiGraph, *, min_component_m: float = 250.0, crs: str | None = None
 ) -> WalkNetwork:
@@ -334,10 +364,7 @@ def network_from_graph(
     if G.number_of_edges() == 0:
         msg = "the graph has no edges"
         raise NetworkError(msg)
-    graph_crs = pyproj.CRS.from_user_input(G.graph.get("crs", "EPSG:4326"))
-    ids = np.array(list(G.nodes), dtype=np.int64)
-    gx = np.array([G.nodes[n]["x"] for n in ids.tolist()], dtype=np.float64)
-    gy = np.array([G.nodes[n]["y"] for n in ids.tolist()], dtype=np.float64)
+    graph_crs, ids, gx, gy = _graph_nodes(G)
     to_ll = pyproj.Transformer.from_crs(graph_crs, "EPSG:4326", always_xy=True)
     if crs is None:
         lon, lat = to_ll.transform(gx, gy)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._csv import restore, save_csv
 from .._validate import CENTRE_TYPES
 from ..errors import ConfigError
 from ..i18n import LANGUAGES, N_, translator
@@ -101,6 +102,9 @@ def write_csv(
         {"en", "zh"} The language of the run: under ``zh`` the file gets a UTF-8 byte-order
         mark (`csv_encoding`), which Excel needs to show Chinese characters.
 
+    Text cells that a spreadsheet would run as a formula get a leading apostrophe
+    (`circle._csv.save_csv`); `read_result_csv` removes it.
+
     Raises
     ------
     ConfigError
@@ -110,7 +114,7 @@ def write_csv(
     if header != "en":
         _ = translator(header)
         table = _in_words(table, _).rename(columns=lambda c: _(c))
-    table.to_csv(path, index=False, lineterminator="\n", encoding=csv_encoding(lang, header))
+    save_csv(table, path, encoding=csv_encoding(lang, header))
 
 
 def read_result_csv(path: str | Path, *, extra_columns: Iterable[str] = ()) -> pd.DataFrame:
@@ -130,6 +134,7 @@ def read_result_csv(path: str | Path, *, extra_columns: Iterable[str] = ()) -> p
         Every value as text (empty cells as ``""``); yes/no values as ``True``/``False``.
     """
     table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    table = table.map(restore).rename(columns=restore)  # cells neutralised for spreadsheets
     for lang in LANGUAGES:
         if lang == "en":
             continue

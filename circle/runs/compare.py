@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+from ..errors import CircleWarning
 from ..report.compare import COMPARE_FILES, Comparison, compare_runs, read_run, write_compare_files
 from .outputs import Files, text_files, write_result_folder
 
@@ -32,8 +34,10 @@ def run_compare(
     base_run, new_run = read_run(base), read_run(new)
     comparison = compare_runs(base_run, new_run)
     if out_dir is not None:
-        network, centres = _streets_and_centres(new_run.folder)
+        network, centres, problem = _streets_and_centres(new_run.folder)
         m = compare_map(comparison, base_run, new_run, network=network, centres=centres, lang=lang)
+        if problem:  # said once the map is drawn: a run that cannot be mapped says only that
+            warnings.warn(problem, CircleWarning, stacklevel=2)
         html = map_html(m)
         parts = [
             Files(COMPARE_FILES, lambda d: write_compare_files(comparison, d, lang=lang)),
@@ -46,11 +50,10 @@ def run_compare(
 
 def _streets_and_centres(folder: Path):
     """The network and centres of a run, read again from the files its manifest names, to
-    orient the compare map by; ``(None, None)`` with a warning when they cannot be read."""
+    orient the compare map by, and ``None``; ``(None, None, why)`` when they cannot be read."""
     import json
-    import warnings
 
-    from ..errors import CircleError, CircleWarning
+    from ..errors import CircleError
     from .inputs import read_inputs
     from .job import CoverageJob
 
@@ -58,14 +61,12 @@ def _streets_and_centres(folder: Path):
     try:
         job = CoverageJob.from_dict(json.loads(manifest.read_text(encoding="utf-8"))["job"])
         if job.place is not None or job.bbox is not None:
-            return None, None  # a download: not read again for a map
+            return None, None, None  # a download: not read again for a map
         inputs = read_inputs(job, need_communities=False)
     except (OSError, ValueError, KeyError, TypeError, CircleError) as err:
-        warnings.warn(
+        why = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return None, None, (
             f"{manifest}: the compare map is drawn without streets and centres (cannot read the "
-            f"run's inputs again: {str(err).splitlines()[0] if str(err) else type(err).__name__})",
-            CircleWarning,
-            stacklevel=3,
+            f"run's inputs again: {why})"
         )
-        return None, None
-    return inputs.network, inputs.centres
+    return inputs.network, inputs.centres, None

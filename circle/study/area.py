@@ -244,8 +244,8 @@ class StudyArea:
         -------
         Coverage
         """
-        from ..coverage.capacity import CapacityOptions
         from ..config import parse_profiles
+        from ..coverage.capacity import CapacityOptions
         from ..runs.job import compute_coverage
 
         if profile is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import logging
 import os
 import re
@@ -136,6 +135,8 @@ def _parse(source: str, error: type[Exception]) -> _Source:
     except (sa.exc.ArgumentError, ValueError) as err:
         msg = f"{mask_url(source)}: not a valid PostgreSQL URL (postgresql://USER@HOST/DB?table=NAME)"
         raise error(msg) from err
+    if url.password == "***" and _UNTRUSTED[0]:  # a manifest's masked password: never sent
+        url = url._replace(password=None)  # URL.set ignores None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     params = {k: url.query.get(k) for k in _CIRCLE_PARAMS}
@@ -171,8 +172,9 @@ def _driver_message(err: BaseException, src: _Source) -> str:
 
 
 #: set while circle reads sources it did not get from the user (a manifest's): credentials from
-#: the environment then go only to the host they are for
-_UNTRUSTED: contextvars.ContextVar[bool] = contextvars.ContextVar("untrusted", default=False)
+#: the environment then go only to the host they are for. Process-wide, not a context variable:
+#: layers may be read in worker threads.
+_UNTRUSTED = [False]
 #: environment variables that carry credentials meant for PGHOST:PGPORT
 _CREDENTIAL_ENV = ("PGPASSWORD", "PGSERVICE")
 _READ_ONLY = "-c default_transaction_read_only=on"
@@ -182,11 +184,12 @@ _READ_ONLY = "-c default_transaction_read_only=on"
 def untrusted_sources() -> Iterator[None]:
     """Within the block, database sources are untrusted (they come from a manifest): PGPASSWORD
     and PGSERVICE reach a server only when it is PGHOST:PGPORT; ~/.pgpass matches hosts itself."""
-    token = _UNTRUSTED.set(True)
+    before = _UNTRUSTED[0]
+    _UNTRUSTED[0] = True
     try:
         yield
     finally:
-        _UNTRUSTED.reset(token)
+        _UNTRUSTED[0] = before
 
 
 def _same_host(src: _Source) -> bool:
@@ -204,7 +207,7 @@ def _same_host(src: _Source) -> bool:
 @contextlib.contextmanager
 def _own_credentials(src: _Source) -> Iterator[None]:
     hidden: dict[str, str] = {}
-    if _UNTRUSTED.get() and not _same_host(src):
+    if _UNTRUSTED[0] and not _same_host(src):
         hidden = {k: os.environ.pop(k) for k in _CREDENTIAL_ENV if k in os.environ}
     try:
         yield
@@ -266,8 +269,8 @@ def _connect_message(err: BaseException, src: _Source) -> str:
     hint = ""
     if "authentication" in text or "password" in text:
         hint = "; check the user and password (in the URL, PGPASSWORD, ~/.pgpass or a service file)"
-        if _UNTRUSTED.get():
-            hint = (
+    if _UNTRUSTED[0]:
+        hint = (
                 "; a manifest's database gets only your own credentials for its host: an entry "
                 "in ~/.pgpass, or PGPASSWORD with PGHOST and PGPORT set to that host"
             )

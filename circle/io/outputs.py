@@ -85,9 +85,13 @@ def atomic_output_dir(out_dir: str | Path, names: list[str], *, overwrite: bool)
         The folder to write into.
     """
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        msg = f"{out_dir}: exists and is not a folder; give a folder for --out"
-        raise OutputError(msg)
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            msg = f"{out_dir}: exists and is not a folder; give a folder for --out"
+            raise OutputError(msg)
+    except OSError as err:  # a name too long, a loop of links, ...
+        msg = f"{out_dir}: cannot use this output folder ({_reason(err)}); choose another --out"
+        raise OutputError(msg) from err
     _check_names(out_dir, names)
     _check_clashes(out_dir, names, overwrite)
     with _unwind_on_termination():

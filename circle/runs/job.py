@@ -37,12 +37,10 @@ from ..report.compare import PROFILE_FILES, profile_table, write_profile_files
 from ..report.coverage import coverage_file_names, write_coverage_files
 from .inputs import Stage, load_layers, read_inputs
 from .manifest import (
-    DB_FIELDS,
     MANIFEST_VERSION,
     database_inputs,
     printable,
     read_manifest,
-    without_masked_password,
 )
 from .outputs import MANIFEST_NAME, Files, text_files, write_result_folder
 
@@ -492,9 +490,6 @@ def rerun(
         (notice or logger.info)(
             f"the manifest reads {line}; with your own credentials for that host"
         )
-    for role in DB_FIELDS:
-        if is_db_url(data.get(role)):
-            data[role] = without_masked_password(data[role])
     try:
         job = CoverageJob.from_dict(data)
     except (ValueError, TypeError) as err:  # checked already; a last guard

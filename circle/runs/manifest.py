@@ -284,14 +284,3 @@ def database_inputs(job: dict, *, allow_queries: bool, where: str) -> list[str]:
             )
             raise InputDataError(msg)
     return found
-
-
-def without_masked_password(url: str) -> str:
-    """A manifest's database URL with its ``***`` password removed, so the user's own
-    credentials for that host are used."""
-    scheme, sep, rest = url.partition("://")
-    head, q, tail = rest.partition("?")
-    if "@" in head:
-        userinfo, _, host = head.rpartition("@")
-        head = userinfo.split(":", 1)[0] + "@" + host
-    return scheme + sep + head + q + tail

@@ -400,7 +400,7 @@ def test_a_second_run_gives_up_with_one_line_when_the_lock_is_held(report):
                         env={"CIRCLE_LOCK_WAIT_S": "1"})
     finally:
         first.kill()
-        first.wait()
+        first.communicate()
     assert second.returncode == 1
     one_line(second.stderr, "another circle run is still writing to this folder")
     left = [p for p in report.iterdir() if not p.name.startswith(".circle-")]
@@ -423,7 +423,7 @@ def test_sigkill_in_the_middle_of_the_commit_is_rolled_back_by_the_next_run(repo
         assert time.monotonic() < deadline and proc.poll() is None, seen
         seen += proc.stderr.readline()
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
     assert list(report.glob(".circle-*"))  # nothing could clean up
     res = circle("coverage", "--speed-kmh", "5", "--out", report, "--overwrite",
                  env={"CIRCLE_TEST_FAIL_RENAME": "1"})  # recovers, then fails its own move

@@ -472,6 +472,8 @@ def test_srid_0_with_layer_crs_reads(bad_tables):
 
 def test_bad_query_and_unreachable_server(bad_tables, pg_server):
     with pytest.raises(InputDataError, match=r"reading the layer failed \(.*syntax error"):
+        read_layer(db_source(bad_tables, query="SELECT FROM WHERE nonsense"))
+    with pytest.raises(InputDataError, match=r"must be one SELECT statement \(it starts with 'SELEC'"):
         read_layer(db_source(bad_tables, query="SELEC nonsense"))
     with pytest.raises(InputDataError, match=r"must return one geometry column \(it returns none"):
         read_layer(db_source(bad_tables, query="SELECT id FROM plain"))

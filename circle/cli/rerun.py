@@ -17,13 +17,26 @@ from .options import _h, output_options
 @output_options(
     "Keep the rerun's files here (default: a temporary folder, removed after the check)."
 )
+@click.option(
+    "--allow-queries",
+    is_flag=True,
+    help=_h(
+        "Run the SQL queries the manifest holds (each as one read-only statement in a "
+        "read-only transaction). Without it a manifest with a query is refused."
+    ),
+)
 @handle_errors
 @click.pass_context
-def rerun(ctx: click.Context, manifest: Path, out: Path | None, overwrite: bool) -> None:
+def rerun(
+    ctx: click.Context, manifest: Path, out: Path | None, overwrite: bool, allow_queries: bool
+) -> None:
     """Reproduce a report from its manifest.json and verify every output file.
 
-    Refuses (exit 1) when an input file is missing or its bytes changed since the manifest was
-    written; exits 1 naming every output whose sha256 differs.
+    The manifest is checked against what circle writes before anything runs. Refuses (exit 1)
+    a malformed manifest, an input file that is missing or whose bytes changed since the
+    manifest was written, and SQL queries without --allow-queries; prints each database input
+    first (your own credentials for that host are used); exits 1 naming every output whose
+    sha256 differs.
 
     \b
     Examples:
@@ -31,10 +44,16 @@ def rerun(ctx: click.Context, manifest: Path, out: Path | None, overwrite: bool)
       $ circle rerun report/manifest.json --out check/
     """
     from ..runs.job import rerun as run_again
+    from ..runs.manifest import printable
 
-    report = run_again(manifest, out_dir=out, overwrite=overwrite)
+    def notice(line: str) -> None:
+        click.echo(f"circle: {line}", err=True)
+
+    report = run_again(
+        manifest, out_dir=out, overwrite=overwrite, allow_queries=allow_queries, notice=notice
+    )
     where = f" (files in {report.out_dir})" if report.out_dir else ""
     click.echo(
-        f"reproduced: {len(report.outputs)} outputs byte-identical to {manifest}{where}: "
+        f"reproduced: {len(report.outputs)} outputs byte-identical to {printable(manifest)}{where}: "
         + ", ".join(report.outputs)
     )

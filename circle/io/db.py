@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -31,6 +32,7 @@ __all__ = [
     "mask_url",
     "read_db_layer",
     "read_street_lines",
+    "untrusted_sources",
     "write_db_tables",
 ]
 
@@ -62,8 +64,18 @@ def mask_url(url: str) -> str:
     -------
     str
     """
-    # the user part as SQLAlchemy reads it: the password runs from the first ':' to the next '@'
-    url = re.sub(r"^([\w+.-]+://[^:/@?#]*:)[^@]*@", r"\1***@", url)
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        # the user part runs to the LAST '@' before the path or parameters: an unencoded '@'
+        # in a password must not leave its tail visible
+        end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0),
+                  default=len(rest))
+        at = rest.rfind("@", 0, end)
+        if at < 0 and "@" in rest:  # a '/' or '?' inside the password: mask to the last '@'
+            at = rest.rfind("@", 0, rest.find("?") if "?" in rest else len(rest))
+        if at >= 0 and ":" in rest[:at]:
+            rest = rest[: rest.index(":") + 1] + "***" + rest[at:]
+        url = scheme + sep + rest
     return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", url)
 
 
@@ -84,7 +96,7 @@ def db_source(url: str, *, table: str | None = None, query: str | None = None) -
     str
     """
     extra = {k: v for k, v in (("table", table), ("query", query)) if v is not None}
-    sep = "&" if urllib.parse.urlsplit(url).query else "?"
+    sep = "&" if "?" in url else "?"
     return url + sep + urllib.parse.urlencode(extra, quote_via=urllib.parse.quote)
 
 
@@ -111,11 +123,20 @@ def _sqlalchemy():
 
 def _parse(source: str, error: type[Exception]) -> _Source:
     sa = _sqlalchemy()
+    rest = source.partition("://")[2].split("?", 1)[0]
+    if rest.count("@") > 1:
+        msg = (
+            f"{mask_url(source)}: the user part holds an unencoded '@'; write '@' in a password "
+            "as %40 (or use PGPASSWORD or ~/.pgpass)"
+        )
+        raise error(msg)
     try:
         url = sa.make_url(source)
     except (sa.exc.ArgumentError, ValueError) as err:
         msg = f"{mask_url(source)}: not a valid PostgreSQL URL (postgresql://USER@HOST/DB?table=NAME)"
         raise error(msg) from err
+    if url.password == "***" and _UNTRUSTED[0]:  # a manifest's masked password: never sent
+        url = url._replace(password=None)  # URL.set ignores None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     params = {k: url.query.get(k) for k in _CIRCLE_PARAMS}
@@ -150,39 +171,90 @@ def _driver_message(err: BaseException, src: _Source) -> str:
     return _scrub(text, src)
 
 
+#: set while circle reads sources it did not get from the user (a manifest's): credentials from
+#: the environment then go only to the host they are for. Process-wide, not a context variable:
+#: layers may be read in worker threads.
+_UNTRUSTED = [False]
+#: environment variables that carry credentials meant for PGHOST:PGPORT
+_CREDENTIAL_ENV = ("PGPASSWORD", "PGSERVICE")
+_READ_ONLY = "-c default_transaction_read_only=on"
+
+
 @contextlib.contextmanager
-def _connect(src: _Source, error: type[Exception], *, begin: bool = False) -> Iterator[Any]:
-    """A connection (inside one transaction when `begin`); failures to connect become `error`."""
-    sa = _sqlalchemy()
+def untrusted_sources() -> Iterator[None]:
+    """Within the block, database sources are untrusted (they come from a manifest): PGPASSWORD
+    and PGSERVICE reach a server only when it is PGHOST:PGPORT; ~/.pgpass matches hosts itself."""
+    before = _UNTRUSTED[0]
+    _UNTRUSTED[0] = True
     try:
-        name = {} if "application_name" in src.url.query else {"application_name": "circle"}
-        engine = sa.create_engine(src.url, poolclass=sa.pool.NullPool, connect_args=name)
+        yield
+    finally:
+        _UNTRUSTED[0] = before
+
+
+def _same_host(src: _Source) -> bool:
+    host, port = src.url.host or "", src.url.port or 5432
+    env_host = os.environ.get("PGHOST") or "localhost"
+    try:
+        env_port = int(os.environ.get("PGPORT") or 5432)
+    except ValueError:
+        return False
+    local = ("localhost", "127.0.0.1", "::1", "")
+    same_host = host == env_host or (host in local and env_host in (*local, "/tmp"))
+    return not host or (same_host and port == env_port)
+
+
+@contextlib.contextmanager
+def _own_credentials(src: _Source) -> Iterator[None]:
+    hidden: dict[str, str] = {}
+    if _UNTRUSTED[0] and not _same_host(src):
+        hidden = {k: os.environ.pop(k) for k in _CREDENTIAL_ENV if k in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
+
+
+@contextlib.contextmanager
+def _connect(
+    src: _Source, error: type[Exception], *, begin: bool = False, read_only: bool = False
+) -> Iterator[Any]:
+    """A connection (inside one transaction when `begin` or `read_only`); failures to connect
+    become `error`. A `read_only` connection sets ``default_transaction_read_only`` and runs in
+    one read-only transaction that is rolled back."""
+    sa = _sqlalchemy()
+    args: dict[str, str] = {}
+    if "application_name" not in src.url.query:
+        args["application_name"] = "circle"
+    if read_only:
+        given = src.url.query.get("options")
+        args["options"] = f"{given} {_READ_ONLY}" if isinstance(given, str) else _READ_ONLY
+    try:
+        engine = sa.create_engine(src.url, poolclass=sa.pool.NullPool, connect_args=args)
     except ImportError as err:
         msg = f"{src.label}: the database driver is missing: {_DB_EXTRA} ({err.name})"
         raise MissingDependencyError(msg) from err
     try:
         try:
-            con = engine.connect()
+            with _own_credentials(src):
+                con = engine.connect()
         except sa.exc.DBAPIError as err:
-            text = _driver_message(err, src)
-            hint = ""
-            if "authentication" in text:
-                hint = (
-                    "; check the user and password (in the URL, PGPASSWORD, ~/.pgpass or a "
-                    "service file)"
-                )
-            msg = f"{src.label}: cannot connect ({text}){hint}"
-            raise error(msg) from err
+            raise error(_connect_message(err, src)) from err
         with con:
-            if not begin:
+            if not (begin or read_only):
                 yield con
                 return
             tx = con.begin()
+            if read_only:
+                con.exec_driver_sql("SET TRANSACTION READ ONLY")
             try:
                 yield con
             except BaseException:
                 tx.rollback()
                 raise
+            if read_only:
+                tx.rollback()
+                return
             try:
                 tx.commit()
             except sa.exc.DBAPIError as err:
@@ -192,13 +264,64 @@ def _connect(src: _Source, error: type[Exception], *, begin: bool = False) -> It
         engine.dispose()
 
 
+def _connect_message(err: BaseException, src: _Source) -> str:
+    text = _driver_message(err, src)
+    hint = ""
+    if "authentication" in text or "password" in text:
+        hint = "; check the user and password (in the URL, PGPASSWORD, ~/.pgpass or a service file)"
+    if _UNTRUSTED[0]:
+        hint = (
+                "; a manifest's database gets only your own credentials for its host: an entry "
+                "in ~/.pgpass, or PGPASSWORD with PGHOST and PGPORT set to that host"
+            )
+    return f"{src.label}: cannot connect ({text}){hint}"
+
+
 def _quote(con, *names: str) -> str:
     return ".".join(con.dialect.identifier_preparer.quote(n) for n in names)
 
 
 def _select_sql(src: _Source) -> str:
+    """The query, checked to be ONE statement starting with SELECT, WITH, VALUES or TABLE."""
+    if not src.query:
+        return ""
+    sql = src.query.strip()
+    body = _strip_sql(sql).strip()
+    while body.endswith(";"):
+        body = body[:-1].rstrip()
+    if ";" in body:
+        msg = (
+            f"{src.label}: the query holds more than one statement; give one SELECT (it runs "
+            "read-only)"
+        )
+        raise InputDataError(msg)
+    words = body.lstrip("( \t\r\n").split(None, 1)
+    first = words[0].upper() if words else ""
+    if first not in ("SELECT", "WITH", "VALUES", "TABLE"):
+        msg = f"{src.label}: the query must be one SELECT statement (it starts with {first!r})"
+        raise InputDataError(msg)
+    sql = sql.rstrip().rstrip(";").rstrip()
+    while sql.endswith(";"):
+        sql = sql[:-1].rstrip()
     # through SQLAlchemy's exec_driver_sql (and pandas), psycopg reads % as a placeholder
-    return src.query.strip().rstrip(";").strip().replace("%", "%%") if src.query else ""
+    return sql.replace("%", "%%")
+
+
+_SQL_TOKEN = re.compile(
+    r"""--[^\n]*|/\*.*?\*/|(?i:E)'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"|"""
+    r"""(\$\w*\$).*?\1""",
+    re.DOTALL,
+)
+
+
+def _strip_sql(sql: str) -> str:
+    """The SQL with comments, string literals and quoted names blanked out (where a ';' is
+    harmless); an unterminated literal or comment blanks the rest."""
+    out = _SQL_TOKEN.sub(" ", sql)
+    for opener in ("'", '"', "/*"):
+        if opener in out:
+            out = out[: out.index(opener)] + " "
+    return out
 
 
 def _locate_table(con, src: _Source, table: str, kind: str) -> tuple[str, str, str, int]:
@@ -308,7 +431,8 @@ def _read_geo(
     if not (src.table or src.query) or (src.table and src.query):
         msg = f"{src.label}: give one of table=NAME or query=SELECT… for the {kind}"
         raise InputDataError(msg)
-    with _connect(src, InputDataError) as con:
+    sql = _select_sql(src)  # checked before connecting
+    with _connect(src, InputDataError, read_only=True) as con:
         try:
             if src.table:
                 schema, table, geom, srid = _locate_table(con, src, src.table, kind)
@@ -324,7 +448,6 @@ def _read_geo(
                 if order_by is not None and order_by in cols:
                     sql += f" ORDER BY {_quote(con, order_by)}"
             else:
-                sql = _select_sql(src)
                 geom, srid = _query_geometry_column(con, src, sql, kind), 0
             gdf_crs = _crs_of(con, src, sql, geom, srid, crs)
             gdf = gpd.read_postgis(sql, con, geom_col=geom, crs=gdf_crs)

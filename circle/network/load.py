@@ -22,8 +22,9 @@ __all__ = ["cache_dir", "file_sha256", "load_network", "network_from_osm"]
 logger = logging.getLogger(__name__)
 
 #: bump when the cached arrays, their provenance or the walk filter change, so old caches are
-#: not reused (2: provenance gained the newest way edit; 3: compact types, CSR and components)
-CACHE_VERSION = 3
+#: not reused (2: provenance gained the newest way edit; 3: compact types, CSR and components;
+#: 4: a checksum over the arrays)
+CACHE_VERSION = 4
 
 
 def network_from_osm(
@@ -59,13 +60,18 @@ def network_from_osm(
         json.dumps([CACHE_VERSION, digest, min_component_m, crs]).encode()
     ).hexdigest()[:24]
     cached = cache_dir() / f"network-{key}.npz"
-    if use_cache and cached.exists():
+    use_cache = use_cache and not _CACHE_OFF
+    if use_cache and _exists(cached):
         try:
             net = _load_npz(cached)
             logger.info("network: loaded the cached network of %s", path.name)
             return net
-        except (OSError, ValueError, KeyError) as err:  # corrupt cache: rebuild it
-            logger.warning("network: ignoring unreadable cache %s (%s)", cached, err)
+        except Exception as err:  # noqa: BLE001 (any damage: emptied, truncated, tampered)
+            reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+            logger.warning(
+                "network: the cached network %s is damaged (%s); rebuilding it", cached.name,
+                reason,
+            )
 
     ways = read_walk_ways(path)
     lon, lat = ways.lonlat[:, 0], ways.lonlat[:, 1]
@@ -91,8 +97,35 @@ def network_from_osm(
         source=source,
     )
     if use_cache:
-        _save_npz(net, cached)
+        _save_cache(net, cached)
     return net
+
+
+#: set once writing the cache failed: this process stops caching (one warning, never a failure)
+_CACHE_OFF = False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a file where the cache folder should be, or no permission
+        return False
+
+
+def _save_cache(net: WalkNetwork, target: Path) -> None:
+    """Write the cache; when that fails (read-only home, a file in the way, a full disk), warn
+    once and turn caching off for the rest of the process."""
+    global _CACHE_OFF  # noqa: PLW0603 (one switch per process, by design)
+    try:
+        _save_npz(net, target)
+    except OSError as err:
+        _CACHE_OFF = True
+        logger.warning(
+            "network: cannot write the network cache in %s (%s); caching is off for this run "
+            "(set CIRCLE_CACHE_DIR to a writable folder to keep it)",
+            target.parent,
+            err.strerror or err,
+        )
 
 
 def load_network(
@@ -166,45 +199,65 @@ def _save_npz(net: WalkNetwork, target: Path) -> None:
     small = net.n_nodes < np.iinfo(np.int32).max
     highways, highway_code = np.unique(net.edge_highway.astype(str), return_inverse=True)
     csr = net.csr
-    with open(tmp, "wb") as f:
-        np.savez(
-            f,
-            node_ids=net.node_ids,
-            xy=net.xy,
-            edge_u=net.edge_u.astype(np.int32) if small else net.edge_u,
-            edge_v=net.edge_v.astype(np.int32) if small else net.edge_v,
-            edge_length_m=net.edge_length_m,
-            edge_way=net.edge_way,
-            highways=highways,
-            highway_code=highway_code.astype(np.min_scalar_type(max(highways.size - 1, 0))),
-            csr_indptr=csr.indptr,
-            csr_indices=csr.indices,
-            csr_data=csr.data,
-            component=net.component,
-            meta=np.array(json.dumps({"crs": net.crs, "source": net.source})),
-        )
-    os.replace(tmp, target)
+    arrays = dict(
+        node_ids=net.node_ids,
+        xy=net.xy,
+        edge_u=net.edge_u.astype(np.int32) if small else net.edge_u,
+        edge_v=net.edge_v.astype(np.int32) if small else net.edge_v,
+        edge_length_m=net.edge_length_m,
+        edge_way=net.edge_way,
+        highways=highways,
+        highway_code=highway_code.astype(np.min_scalar_type(max(highways.size - 1, 0))),
+        csr_indptr=csr.indptr,
+        csr_indices=csr.indices,
+        csr_data=csr.data,
+        component=net.component,
+        meta=np.array(json.dumps({"crs": net.crs, "source": net.source})),
+    )
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays, checksum=np.array(_checksum(arrays)))
+            f.flush()
+            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> str:
+    """sha256 over every array's name, dtype, shape and bytes (in name order)."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape}\n".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def _load_npz(path: Path) -> WalkNetwork:
-    """Read a network written by `_save_npz`; no graph or spatial structure is rebuilt."""
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
-        n = z["node_ids"].size
-        net = WalkNetwork(
-            node_ids=z["node_ids"],
-            xy=z["xy"],
-            edge_u=z["edge_u"].astype(np.int64),
-            edge_v=z["edge_v"].astype(np.int64),
-            edge_length_m=z["edge_length_m"],
-            edge_way=z["edge_way"],
-            edge_highway=z["highways"].astype(object)[z["highway_code"]],
-            crs=meta["crs"],
-            source=meta["source"],
-        )
-        # the cached properties, as computed when the cache was written
-        net.__dict__["csr"] = sp.csr_array(
-            (z["csr_data"], z["csr_indices"], z["csr_indptr"]), shape=(n, n)
-        )
-        net.__dict__["component"] = z["component"]
+    """Read a network written by `_save_npz`, checking its checksum; no graph or spatial
+    structure is rebuilt."""
+    with np.load(path, allow_pickle=False) as npz:
+        z = {name: npz[name] for name in npz.files}
+    if str(z.pop("checksum", "")) != _checksum(z):
+        msg = "its checksum does not match its contents"
+        raise ValueError(msg)
+    meta = json.loads(str(z["meta"]))
+    n = z["node_ids"].size
+    net = WalkNetwork(
+        node_ids=z["node_ids"],
+        xy=z["xy"],
+        edge_u=z["edge_u"].astype(np.int64),
+        edge_v=z["edge_v"].astype(np.int64),
+        edge_length_m=z["edge_length_m"],
+        edge_way=z["edge_way"],
+        edge_highway=z["highways"].astype(object)[z["highway_code"]],
+        crs=meta["crs"],
+        source=meta["source"],
+    )
+    # the cached properties, as computed when the cache was written
+    net.__dict__["csr"] = sp.csr_array(
+        (z["csr_data"], z["csr_indices"], z["csr_indptr"]), shape=(n, n)
+    )
+    net.__dict__["component"] = z["component"]
     return net

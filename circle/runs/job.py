@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
+import logging
 import platform
 import shutil
 import tempfile
@@ -31,12 +31,18 @@ from ..coverage.capacity import CapacityOptions, with_capacity
 from ..coverage.core import CoverageResult, coverage_report
 from ..errors import InputDataError, ReproducibilityError
 from ..io.columns import LayerColumns
-from ..io.db import is_db_url, mask_url
+from ..io.db import is_db_url, mask_url, untrusted_sources
 from ..network.load import file_sha256
 from ..network.walk import WalkNetwork
 from ..report.compare import PROFILE_FILES, profile_table, write_profile_files
 from ..report.coverage import coverage_file_names, write_coverage_files
 from .inputs import Stage, load_layers, read_inputs
+from .manifest import (
+    MANIFEST_VERSION,
+    database_inputs,
+    printable,
+    read_manifest,
+)
 from .outputs import MANIFEST_NAME, Files, text_files, write_result_folder
 
 __all__ = [
@@ -52,7 +58,8 @@ __all__ = [
     "write_job_outputs",
 ]
 
-MANIFEST_VERSION = 1
+logger = logging.getLogger(__name__)
+
 #: libraries whose versions can change the numbers or the bytes of the outputs
 _LIBRARIES = (
     "numpy",
@@ -461,29 +468,18 @@ class RerunReport:
     out_dir: Path | None
 
 
-def read_manifest(path: str | Path) -> dict:
-    """Read and check a ``manifest.json`` written by ``circle coverage --out``."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / MANIFEST_NAME
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        msg = f"{path}: file not found; give the manifest.json of a `circle coverage --out` folder"
-        raise InputDataError(msg) from err
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        msg = f"{path}: not a JSON manifest ({err})"
-        raise InputDataError(msg) from err
-    if not isinstance(manifest, dict) or manifest.get("circle_manifest") != MANIFEST_VERSION:
-        msg = f"{path}: not a circle manifest (version {MANIFEST_VERSION})"
-        raise InputDataError(msg)
-    return manifest
-
-
 def rerun(
-    manifest_path: str | Path, *, out_dir: str | Path | None = None, overwrite: bool = False
+    manifest_path: str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    overwrite: bool = False,
+    allow_queries: bool = False,
+    notice: Callable[[str], None] | None = None,
 ) -> RerunReport:
     """Run a manifest's job again and check every output is byte-identical.
+
+    The manifest is untrusted input: it is checked against what circle writes before anything
+    runs (`circle.runs.manifest.read_manifest`).
 
     Parameters
     ----------
@@ -494,48 +490,45 @@ def rerun(
         the check.
     overwrite
         Replace files in `out_dir`.
+    allow_queries
+        Run the SQL queries the manifest holds (each one read-only statement in a read-only
+        transaction); without it a manifest with a query is refused.
+    notice
+        Called with one line per database input before it is read (the CLI prints them).
 
     Returns
     -------
     RerunReport
-        Raises `InputDataError` when an input file is missing or its sha256 changed (nothing is
-        run), and `ReproducibilityError` naming every output that differs.
+        Raises `InputDataError` when the manifest is malformed or an input file is missing or
+        its sha256 changed (nothing is run), and `ReproducibilityError` naming every output
+        that differs.
     """
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
-    for role, rec in manifest["inputs"].items():
-        if rec["sha256"] is None:  # a database source (credentials from PG* variables/service)
-            continue
-        path = Path(rec["path"])
-        if not path.exists():
-            msg = (
-                f"{manifest_path}: the {role} input {path} is missing; the run cannot be reproduced"
-            )
-            raise InputDataError(msg)
-        now = input_sha256(path)
-        if now != rec["sha256"]:
-            msg = (
-                f"{path}: changed since the manifest was written (sha256 {rec['sha256'][:12]}… "
-                f"then, {now[:12]}… now); the {role} input must be the same bytes to reproduce "
-                "the run — restore it, or run `circle coverage` afresh"
-            )
-            raise InputDataError(msg)
-    job = CoverageJob.from_dict(manifest["job"])
-    outcome = run_job(job)
+    where = printable(manifest_path)
+    _check_input_files(manifest, where)
+    data = dict(manifest["job"])
+    for line in database_inputs(data, allow_queries=allow_queries, where=where):
+        (notice or logger.info)(
+            f"the manifest reads {line}; with your own credentials for that host"
+        )
+    try:
+        job = CoverageJob.from_dict(data)
+    except (ValueError, TypeError) as err:  # checked already; a last guard
+        msg = f"{where}: the job cannot be read ({printable(err)})"
+        raise InputDataError(msg) from err
+    with untrusted_sources():
+        outcome = run_job(job)
     target = (
         Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="circle-rerun-"))
     )
     try:
         write_job_outputs(
-            job,
-            outcome,
-            target,
-            overwrite=overwrite or out_dir is None,
+            job, outcome, target, overwrite=overwrite or out_dir is None,
             **manifest.get("presentation", {}),
         )
-        expected = manifest["outputs"]
         differing = []
-        for name, digest in expected.items():
+        for name, digest in manifest["outputs"].items():
             got = file_sha256(target / name) if (target / name).exists() else "missing"
             if got != digest:
                 differing.append(f"{name} (sha256 {digest[:12]}… in the manifest, {got[:12]}… now)")
@@ -546,10 +539,34 @@ def rerun(
         then, current = manifest.get("versions", {}), _versions()
         changed = [f"{k} {then.get(k)} → {v}" for k, v in current.items() if then.get(k) != v]
         hint = f"; versions differ: {', '.join(changed)}" if changed else ""
-        msg = f"{manifest_path}: the rerun differs in {'; '.join(differing)}{hint}"
+        msg = f"{where}: the rerun differs in {'; '.join(differing)}{printable(hint, 400)}"
         raise ReproducibilityError(msg)
     return RerunReport(
         manifest=manifest_path,
         outputs=list(manifest["outputs"]),
         out_dir=Path(out_dir) if out_dir is not None else None,
     )
+
+
+def _check_input_files(manifest: dict, where: str) -> None:
+    """Every input file exists with the bytes the manifest records (nothing runs otherwise)."""
+    for role, rec in manifest["inputs"].items():
+        if rec["sha256"] is None:  # a database source: no file bytes to hash
+            continue
+        path = Path(rec["path"])
+        shown = printable(path)
+        try:
+            now = input_sha256(path)
+        except FileNotFoundError:
+            msg = f"{where}: the {role} input {shown} is missing; the run cannot be reproduced"
+            raise InputDataError(msg) from None
+        except OSError as err:
+            msg = f"{where}: cannot read the {role} input {shown} ({err.strerror})"
+            raise InputDataError(msg) from None
+        if now != rec["sha256"]:
+            msg = (
+                f"{shown}: changed since the manifest was written (sha256 {rec['sha256'][:12]}… "
+                f"then, {now[:12]}… now); the {role} input must be the same bytes to reproduce "
+                "the run — restore it, or run `circle coverage` afresh"
+            )
+            raise InputDataError(msg)

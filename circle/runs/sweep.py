@@ -44,6 +44,8 @@ _CONFIG_KEYS = {
 #: keys of siting scenarios: K new centres (`circle site --add K`) and where they may go
 _SITING_KEYS = ("add", "candidates")
 _NAME = re.compile(r"^[\w][\w.-]*$")
+#: scenario names whose output file would clash with a file the sweep itself writes
+RESERVED_NAMES = ("comparison", "manifest")
 _GRID = re.compile(r"^grid:(.+)$")
 
 COMPARISON_COLUMNS = [
@@ -138,8 +140,17 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
             )
             raise InputDataError(msg)
         where = f"scenario {name!r}"
-        if any(s.name == name for s in scenarios):
-            msg = f"{path}: two scenarios are named {name!r}; names must be unique"
+        if any(s.name.casefold() == name.casefold() for s in scenarios):
+            msg = (
+                f"{path}: two scenarios are named {name!r} (names differing only in case clash "
+                "on Windows and macOS); names must be unique"
+            )
+            raise InputDataError(msg)
+        if name.casefold() in RESERVED_NAMES or name.casefold().endswith(".proposals"):
+            msg = (
+                f"{path}: {where}: the name {name!r} is reserved (the sweep writes "
+                "comparison.csv and <scenario>.proposals.csv); rename the scenario"
+            )
             raise InputDataError(msg)
         params = {**defaults, **{k: v for k, v in row.items() if k != "name"}}
         _check_keys(path, where, params)

@@ -66,7 +66,7 @@ def network_from_osm(
             net = _load_npz(cached)
             logger.info("network: loaded the cached network of %s", path.name)
             return net
-        except Exception as err:  # noqa: BLE001 (any damage: emptied, truncated, tampered)
+        except Exception as err:
             reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
             logger.warning(
                 "network: the cached network %s is damaged (%s); rebuilding it", cached.name,
@@ -115,7 +115,7 @@ def _exists(path: Path) -> bool:
 def _save_cache(net: WalkNetwork, target: Path) -> None:
     """Write the cache; when that fails (read-only home, a file in the way, a full disk), warn
     once and turn caching off for the rest of the process."""
-    global _CACHE_OFF  # noqa: PLW0603 (one switch per process, by design)
+    global _CACHE_OFF
     try:
         _save_npz(net, target)
     except OSError as err:

@@ -24,9 +24,11 @@ from ..errors import InputDataError
 from ..i18n import LANGUAGES
 from ..io.columns import LayerColumns
 from ..io.db import is_db_url, mask_url
+from ..report.capacity import CAPACITY_FILE, LORENZ_FILE
 from ..report.compare import PROFILE_FILES
 from ..report.coverage import AREAS_FILE, OUTPUT_FILES
 from .outputs import MANIFEST_NAME
+from .reports import REPORT_FILES
 
 __all__ = ["MANIFEST_VERSION", "database_inputs", "printable", "read_manifest"]
 
@@ -34,7 +36,9 @@ MANIFEST_VERSION = 1
 #: the largest manifest read (circle's are a few kB)
 MAX_MANIFEST_BYTES = 1 << 20
 #: the only files a coverage manifest may list as outputs
-OUTPUT_NAMES = frozenset([*OUTPUT_FILES, AREAS_FILE, *PROFILE_FILES])
+OUTPUT_NAMES = frozenset(
+    [*OUTPUT_FILES, AREAS_FILE, *PROFILE_FILES, CAPACITY_FILE, LORENZ_FILE, *REPORT_FILES]
+)
 #: URL parameters a manifest's database URL may carry (circle's own, and TLS mode)
 DB_PARAMS = frozenset({"table", "query", "schema", "geometry", "sslmode"})
 #: job fields that may name a database (the layers and the network)
@@ -146,7 +150,7 @@ def _db_url(v: Any, where: str) -> None:
     userinfo = rest.rsplit("@", 1)[0] if "@" in rest else ""
     if ":" in userinfo and userinfo.split(":", 1)[1] != "***":
         _fail(where, "holds a database password (circle writes *** in its place)")
-    query = urllib.parse.parse_qs((parts.query if parts else v.partition("?")[2]))
+    query = urllib.parse.parse_qs(parts.query if parts else v.partition("?")[2])
     extra = sorted(set(query) - DB_PARAMS)
     if extra:
         _fail(where, f"has the URL parameter {printable(extra[0])!r}; only {sorted(DB_PARAMS)}")
@@ -160,14 +164,33 @@ _CONFIG_FIELDS = {
     "min_component_m": _num,
     "search_limit_min": _num,
     "gate_tolerance_m": _num,
+    "isochrone_buffer_m": _num,
 }
+_CAPACITY = _obj(
+    {
+        "column": _opt(_str),
+        "unit": _str,
+        "decay": _str,
+        "sigma_m": _opt(_num),
+        "crowded_below": _opt(_num),
+        "demand": _opt(_str),
+        "equity": _bool,
+    }
+)
+_COLUMNS = _obj(
+    {
+        **{f.name: _opt(_str) for f in dataclasses.fields(LayerColumns) if f.name != "per_layer"},
+        "per_layer": _list(_list(_str, length=3)),
+    }
+)
 _JOB = _obj(
     {
         "network": _db_url,
         "centres": _opt(_db_url),
         "communities": _opt(_db_url),
+        "add_centres": _opt(_db_url),
         "gates": _str,
-        "columns": _obj({f.name: _opt(_str) for f in dataclasses.fields(LayerColumns)}),
+        "columns": _COLUMNS,
         "layer_crs": _opt(_str),
         "config": _obj(_CONFIG_FIELDS, ("walk_speed_kmh", "thresholds_min")),
         "group_columns": _opt(_list(_str)),
@@ -179,6 +202,7 @@ _JOB = _obj(
         "population_from_osm": _bool,
         "areas_name_column": _str,
         "bbox": _opt(_list(_num, length=4)),
+        "capacity": _opt(_CAPACITY),
     },
     ("network", "columns", "config"),
 )

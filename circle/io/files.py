@@ -16,6 +16,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from .._extras import require
 from .._text import first_line
 from ..errors import CircleWarning, ConfigError, InputDataError
 from . import _limits
@@ -212,6 +213,7 @@ def _read_vector(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if path.suffix.lower() in (".parquet", ".geoparquet"):
+                require("pyarrow", "parquet", f"{path.name}: GeoParquet layers")
                 gdf = gpd.read_parquet(path)
             else:
                 listed = pyogrio.list_layers(path)

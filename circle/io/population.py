@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._extras import require
 from ..errors import InputDataError
 from .extract import OsmPresets, estimate_population
 
@@ -85,11 +86,7 @@ def population_from_raster(communities: gpd.GeoDataFrame, path: str | Path) -> n
 
 def _open_raster(path: Path):
     """Open a raster, refusing what cannot be summed: missing, unreadable, no CRS, rotated."""
-    try:
-        import rasterio
-    except ImportError as err:  # pragma: no cover - rasterio is a dependency
-        msg = "reading population rasters needs rasterio: pip install rasterio"
-        raise ImportError(msg) from err
+    rasterio = require("rasterio", "raster", "population rasters")
     if not path.exists():
         msg = f"{path}: file not found"
         raise InputDataError(msg)

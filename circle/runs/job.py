@@ -26,6 +26,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from .._extras import DISTRIBUTION
 from ..config import DEFAULT_CONFIG, CircleConfig, parse_profiles
 from ..coverage.core import CoverageResult, coverage_report
 from ..errors import InputDataError, ReproducibilityError
@@ -347,7 +348,7 @@ def _versions() -> dict:
             return None
 
     return {
-        "circle": v("circle"),
+        "circle": v(DISTRIBUTION),
         "python": platform.python_version(),
         **{name: v(name) for name in _LIBRARIES},
         "gdal": pyogrio.__gdal_version_string__,

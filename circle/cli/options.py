@@ -113,13 +113,53 @@ def layer_options(f):
 
 
 class PathOrDb(click.Path):
-    """A file or folder path, or a ``postgresql://`` URL (kept as text: Path would mangle it)."""
+    """A file or folder path, or a ``postgresql://`` URL (kept as text: Path would mangle it).
+
+    As an output (``outputs=True``), ``-`` is refused with one line unless the command writes its
+    main table to stdout (``stdout=True``: ``circle coverage --out -``)."""
+
+    def __init__(self, *args: Any, outputs: bool = False, stdout: bool = False, **kw: Any):
+        super().__init__(*args, **kw)
+        self.outputs, self.stdout = outputs, stdout
 
     def convert(self, value, param, ctx):
         from ..io.db import is_db_url
 
         if is_db_url(value):
             return value
+        if self.outputs and str(value) == "-":
+            if self.stdout:
+                return STDOUT
+            self.fail(
+                "'-' (standard output) is not an output of this command: give a file or "
+                "folder name (`circle coverage --out -` writes its table as CSV to stdout)",
+                param, ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
+#: `--out -`: the main table as CSV on standard output
+STDOUT = "-"
+
+
+def out_path(*, file_okay: bool = True, dir_okay: bool = True, db: bool = False,
+             stdout: bool = False) -> PathOrDb:
+    """The type of an --out option: a path (or a database URL with `db`); ``-`` as `stdout`."""
+    if not db:
+        return _OutPath(file_okay=file_okay, dir_okay=dir_okay, path_type=Path, outputs=True,
+                        stdout=stdout)
+    return PathOrDb(file_okay=file_okay, dir_okay=dir_okay, path_type=Path, outputs=True,
+                    stdout=stdout)
+
+
+class _OutPath(PathOrDb):
+    """An output path that is never a database URL."""
+
+    def convert(self, value, param, ctx):
+        from ..io.db import is_db_url
+
+        if is_db_url(value):
+            self.fail(f"{value}: this command writes files, not database tables", param, ctx)
         return super().convert(value, param, ctx)
 
 
@@ -460,9 +500,7 @@ def report_output_options(files: str, db_tables: str | None = None):
             ),
             click.option(
                 "--out",
-                type=PathOrDb(file_okay=False, path_type=Path) if db_tables else click.Path(
-                    file_okay=False, path_type=Path
-                ),
+                type=out_path(file_okay=False, db=db_tables),
                 metavar="DIR|URL" if db_tables else "DIR",
                 help=out_help,
             ),
@@ -559,7 +597,7 @@ def output_options(out_help: str):
             help="Replace output files that already exist in --out.",
         )(f)
         return click.option(
-            "--out", type=click.Path(file_okay=False, path_type=Path), help=out_help
+            "--out", type=out_path(file_okay=False), help=out_help
         )(f)
 
     return decorate

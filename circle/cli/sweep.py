@@ -9,7 +9,7 @@ import click
 
 from ..bundled import DEFAULT_NETWORK
 from .common import Progress, handle_errors, label, layers_job
-from .options import _h, layer_options, partition_areas_option, partition_options, pass_columns
+from .options import _h, layer_options, out_path, partition_areas_option, partition_options, pass_columns
 from .partition import partitioning, run_parts
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 @partition_areas_option
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=out_path(file_okay=False),
     required=True,
     help="Folder for <scenario>.csv (one coverage table per scenario) and comparison.csv.",
 )

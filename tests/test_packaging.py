@@ -113,3 +113,14 @@ def test_a_feature_without_its_extra_exits_1_naming_it(
     assert result.returncode == 1, result.stderr[-2000:]
     assert f"{DISTRIBUTION}[{extra}]" in result.stderr
     assert "Traceback" not in result.stderr or args[0] == "-c"
+
+
+def test_the_cache_follows_xdg_cache_home(tmp_path, monkeypatch):
+    from circle.network.load import cache_dir
+
+    monkeypatch.delenv("CIRCLE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert cache_dir() == tmp_path / "xdg" / "circle"
+    monkeypatch.setenv("CIRCLE_CACHE_DIR", str(tmp_path / "mine"))
+    assert cache_dir() == tmp_path / "mine"

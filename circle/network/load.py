@@ -146,9 +146,15 @@ def load_network(
 
 
 def cache_dir() -> Path:
-    """Folder for prepared networks: ``$CIRCLE_CACHE_DIR``, else ``~/.cache/circle``."""
+    """Folder for prepared networks: ``$CIRCLE_CACHE_DIR``, else the platform's user cache
+    folder (platformdirs): ``$XDG_CACHE_HOME/circle``, by default ``~/.cache/circle`` on Linux,
+    ``~/Library/Caches/circle`` on macOS, ``%LOCALAPPDATA%\\circle\\Cache`` on Windows."""
     env = os.environ.get("CIRCLE_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "circle"
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("circle", appauthor=False))
 
 
 def file_sha256(path: Path) -> str:

@@ -113,10 +113,7 @@ def layer_options(f):
 
 
 class PathOrDb(click.Path):
-    """A file or folder path, or a ``postgresql://`` URL (kept as text: Path would mangle it).
-
-    As an output (``outputs=True``), ``-`` is refused with one line unless the command writes its
-    main table to stdout (``stdout=True``: ``circle coverage --out -``)."""
+    """A path, or a ``postgresql://`` URL kept as text; as an output (`out_path`), ``-``."""
 
     def __init__(self, *args: Any, outputs: bool = False, stdout: bool = False, **kw: Any):
         super().__init__(*args, **kw)
@@ -127,40 +124,24 @@ class PathOrDb(click.Path):
 
         if is_db_url(value):
             return value
-        if self.outputs and str(value) == "-":
-            if self.stdout:
-                return STDOUT
-            self.fail(
-                "'-' (standard output) is not an output of this command: give a file or "
-                "folder name (`circle coverage --out -` writes its table as CSV to stdout)",
-                param, ctx,
-            )
-        return super().convert(value, param, ctx)
+        if self.outputs and str(value) == "-" and not self.stdout:
+            self.fail("'-' (standard output) is not an output of this command: give a file or "
+                      "folder name (`circle coverage --out -` writes CSV to stdout)", param, ctx)
+        return STDOUT if self.outputs and str(value) == "-" else super().convert(value, param, ctx)
 
 
-#: `--out -`: the main table as CSV on standard output
-STDOUT = "-"
+STDOUT = "-"  #: `--out -`: the main table as CSV on standard output
 
 
-def out_path(*, file_okay: bool = True, dir_okay: bool = True, db: bool = False,
-             stdout: bool = False) -> PathOrDb:
-    """The type of an --out option: a path (or a database URL with `db`); ``-`` as `stdout`."""
-    if not db:
-        return _OutPath(file_okay=file_okay, dir_okay=dir_okay, path_type=Path, outputs=True,
-                        stdout=stdout)
-    return PathOrDb(file_okay=file_okay, dir_okay=dir_okay, path_type=Path, outputs=True,
-                    stdout=stdout)
+def out_path(*, db: bool = False, stdout: bool = False, **kw: bool) -> click.Path:
+    """The type of an --out option: a path, a database URL with `db`, ``-`` with `stdout`."""
+    return (PathOrDb if db else _OutPath)(path_type=Path, outputs=True, stdout=stdout, **kw)
 
 
 class _OutPath(PathOrDb):
-    """An output path that is never a database URL."""
-
-    def convert(self, value, param, ctx):
-        from ..io.db import is_db_url
-
-        if is_db_url(value):
-            self.fail(f"{value}: this command writes files, not database tables", param, ctx)
-        return super().convert(value, param, ctx)
+    def convert(self, value, param, ctx):  # a path (a database URL is a path here), or -
+        fn = super().convert if str(value) == "-" else functools.partial(click.Path.convert, self)
+        return fn(value, param, ctx)
 
 
 DB_LAYERS = ("network", "centres", "communities")

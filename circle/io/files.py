@@ -115,7 +115,8 @@ def read_layer(
         msg = f"`datum` must be one of {', '.join(DATUMS)}, got {datum!r}"
         raise ConfigError(msg)
     if is_db_url(path):
-        return _read_db(path, columns, crs, datum)
+        layer_columns = columns if isinstance(columns, LayerColumns) else None
+        return _read_db(path, layer_columns, crs, datum)
     path = Path(_vsi_braced(str(path)))
     subset = ReadFilter(bbox, where, None)
     if columns is not None and not isinstance(columns, LayerColumns):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 import json
 from pathlib import Path
 
@@ -91,7 +93,7 @@ _COLUMN_LABELS = [
 ]
 
 
-def write_csv(table: pd.DataFrame, path: str | Path, *, header: str = "en") -> None:
+def write_csv(table: pd.DataFrame, path: str | Path | BinaryIO, *, header: str = "en") -> None:
     """Write a table as CSV: English column names, or Chinese ones for people using Excel.
 
     Parameters

@@ -385,7 +385,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load on first
     )
 
 try:
-    __version__ = version("circle")
+    __version__ = version("circle-planner")  # the distribution's name (circle._extras)
 except PackageNotFoundError:  # running from a checkout without installing
     __version__ = "0+unknown"
 

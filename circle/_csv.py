@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -52,7 +53,9 @@ def _text_columns(table: pd.DataFrame) -> list:
     ]
 
 
-def save_csv(table: pd.DataFrame, path: str | Path, *, encoding: str = "utf-8") -> None:
+def save_csv(
+    table: pd.DataFrame, path: str | Path | BinaryIO, *, encoding: str = "utf-8"
+) -> None:
     """Write `table` (no index) as CSV with LF line ends, formula cells neutralised, every field
     with a delimiter, quote, LF or CR quoted.
 

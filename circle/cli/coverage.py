@@ -12,7 +12,7 @@ from ..config import PROFILES
 from ..io.choices import IF_EXISTS
 from .common import Progress, absolute, finished, handle_errors, label
 from .options import (
-    PathOrDb,
+    STDOUT,
     _h,
     candidate_options,
     csv_header_option,
@@ -22,6 +22,7 @@ from .options import (
     lang_option,
     layer_file_options,
     layer_options,
+    out_path,
     partition_options,
     pass_columns,
     pass_config,
@@ -94,8 +95,8 @@ _PARTITION_KEYS = ("partition", "tile_km", "partition_by", "scheduler", "workers
 @data_options
 @click.option(
     "--out",
-    type=PathOrDb(file_okay=False, path_type=Path),
-    metavar="DIR|URL",
+    type=out_path(file_okay=False, db=True, stdout=True),
+    metavar="DIR|URL|-",
     help="Folder for coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv with "
     "--by/--areas) and manifest.json (inputs with sha256, parameters, versions: `circle rerun` "
     "reproduces it); "
@@ -232,7 +233,8 @@ def coverage(
     progress = Progress.of(ctx)
     outcome = _run(ctx, job, opts, progress)
     _write(job, outcome, sources, opts, progress)
-    _print(outcome, summarise(outcome.result), opts["fmt"], opts["lang"])
+    if opts["out"] != STDOUT:  # with --out -, stdout holds the CSV table only
+        _print(outcome, summarise(outcome.result), opts["fmt"], opts["lang"])
     finished(ctx, started)
 
 
@@ -268,7 +270,13 @@ def _check_outputs(ctx: click.Context, opts: dict[str, Any]) -> None:
 
     out = opts["out"]
     msg = None
-    if out is not None and is_db_url(out) and opts["overwrite"]:
+    if out == STDOUT and (opts["overwrite"] or opts["partition"] or opts["partition_by"]
+                          or opts["profiles"] or opts["group_columns"]):
+        msg = (
+            "--out - writes one coverage table as CSV to stdout: drop --overwrite, --partition, "
+            "--profiles and --group-columns, or give --out DIR"
+        )
+    elif out is not None and is_db_url(out) and opts["overwrite"]:
         msg = "--overwrite is for an --out folder; use --if-exists"
     elif opts["if_exists"] is not None and (out is None or not is_db_url(out)):
         msg = "--if-exists is for an --out database; use --overwrite"
@@ -279,7 +287,7 @@ def _check_outputs(ctx: click.Context, opts: dict[str, Any]) -> None:
     except ConfigError as err:
         raise click.BadParameter(str(err), ctx=ctx, param_hint="--profiles") from err
     opts["profiles"] = tuple(p.name for p in names)
-    if opts["with_map"] and (out is None or is_db_url(out)):
+    if opts["with_map"] and (out is None or out == STDOUT or is_db_url(out)):
         msg = "--map writes map.html into the --out folder: give --out DIR"
         raise click.UsageError(msg, ctx=ctx)
 
@@ -293,7 +301,7 @@ def _whatif_sources(
 
     out = opts["out"]
     msg = None
-    if out is None or is_db_url(out):
+    if out is None or out == STDOUT or is_db_url(out):
         msg = "--whatif writes whatif.html into the --out folder: give --out DIR"
     elif (
         opts["online"] or opts["db"] is not None or opts["population_raster"]
@@ -426,7 +434,9 @@ def _write(
             extra["whatif.html"] = map_html(
                 whatif_of_run(job, outcome, sources, lang=opts["lang"])
             )
-    if out is not None and is_db_url(out):
+    if out == STDOUT:
+        _write_stdout(outcome, opts["csv_header"])
+    elif out is not None and is_db_url(out):
         from ..io.db import write_db_tables
         from ..report.coverage import coverage_tables
 
@@ -441,6 +451,18 @@ def _write(
                 job, outcome, out, overwrite=opts["overwrite"], extra_files=extra,
                 lang=opts["lang"], csv_header=opts["csv_header"],
             )
+
+
+def _write_stdout(outcome: JobOutcome, csv_header: str) -> None:
+    """--out -: the coverage table (coverage.csv's bytes) on standard output."""
+    import pandas as pd
+
+    from ..report.coverage import coverage_table_for_output, write_csv
+
+    table = coverage_table_for_output(outcome.result)
+    stream = click.get_binary_stream("stdout")
+    write_csv(pd.DataFrame(table.drop(columns="geometry")), stream, header=csv_header)
+    stream.flush()
 
 
 def _print(outcome: JobOutcome, summary: dict, fmt: str, lang: str) -> None:

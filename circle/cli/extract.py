@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .common import Progress, handle_errors
-from .options import _h
+from .options import _h, out_path
 
 
 @click.command(
@@ -17,7 +17,7 @@ from .options import _h
 @click.option(
     "--out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=out_path(dir_okay=False),
     help="GeoPackage to write (layers centres, communities, candidates, gates).",
 )
 @click.option(

@@ -14,6 +14,7 @@ from .options import (
     input_options,
     lang_option,
     layer_options,
+    out_path,
     overwrite_file_option,
     pass_columns,
     pass_config,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 @layer_options
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=out_path(dir_okay=False),
     default=Path("map.html"),
     show_default=True,
     help="The HTML file to write.",

@@ -57,14 +57,35 @@ _h = translator(default_lang())
 
 
 class PathOrDb(click.Path):
-    """A file or folder path, or a ``postgresql://`` URL (kept as text: Path would mangle it)."""
+    """A path, or a ``postgresql://`` URL kept as text; as an output (`out_path`), ``-``."""
+
+    def __init__(self, *args: Any, outputs: bool = False, stdout: bool = False, **kw: Any):
+        super().__init__(*args, **kw)
+        self.outputs, self.stdout = outputs, stdout
 
     def convert(self, value, param, ctx):
         from ..io.db import is_db_url
 
         if is_db_url(value):
             return value
-        return super().convert(value, param, ctx)
+        if self.outputs and str(value) == "-" and not self.stdout:
+            self.fail("'-' (standard output) is not an output of this command: give a file or "
+                      "folder name (`circle coverage --out -` writes CSV to stdout)", param, ctx)
+        return STDOUT if self.outputs and str(value) == "-" else super().convert(value, param, ctx)
+
+
+STDOUT = "-"  #: `--out -`: the main table as CSV on standard output
+
+
+def out_path(*, db: bool = False, stdout: bool = False, **kw: bool) -> click.Path:
+    """The type of an --out option: a path, a database URL with `db`, ``-`` with `stdout`."""
+    return (PathOrDb if db else _OutPath)(path_type=Path, outputs=True, stdout=stdout, **kw)
+
+
+class _OutPath(PathOrDb):
+    def convert(self, value, param, ctx):  # a path (a database URL is a path here), or -
+        fn = super().convert if str(value) == "-" else functools.partial(click.Path.convert, self)
+        return fn(value, param, ctx)
 
 
 DB_LAYERS = ("network", "centres", "communities")
@@ -404,9 +425,7 @@ def report_output_options(files: str, db_tables: str | None = None):
             ),
             click.option(
                 "--out",
-                type=PathOrDb(file_okay=False, path_type=Path) if db_tables else click.Path(
-                    file_okay=False, path_type=Path
-                ),
+                type=out_path(file_okay=False, db=db_tables),
                 metavar="DIR|URL" if db_tables else "DIR",
                 help=out_help,
             ),
@@ -503,7 +522,7 @@ def output_options(out_help: str):
             help="Replace output files that already exist in --out.",
         )(f)
         return click.option(
-            "--out", type=click.Path(file_okay=False, path_type=Path), help=out_help
+            "--out", type=out_path(file_okay=False), help=out_help
         )(f)
 
     return decorate

@@ -13,6 +13,7 @@ from .options import (
     _h,
     lang_option,
     layer_options,
+    out_path,
     partition_areas_option,
     partition_options,
     pass_columns,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 @partition_areas_option
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=out_path(file_okay=False),
     required=True,
     help="Folder for <scenario>.csv (one coverage table per scenario) and comparison.csv.",
 )

@@ -17,6 +17,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from .._extras import install_hint
 from ..errors import ConfigError, InputDataError, MissingDependencyError, OutputError
 from .choices import IF_EXISTS
 from .columns import LayerColumns, rename_columns
@@ -44,7 +45,7 @@ SNAP_GRID_M = 0.01
 #: URL parameters circle reads itself; every other parameter goes to libpq (sslmode, service, …)
 _CIRCLE_PARAMS = ("table", "query", "schema", "geometry")
 _DB_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://", re.IGNORECASE)
-_DB_EXTRA = "pip install 'circle[db]' (SQLAlchemy, psycopg, GeoAlchemy2)"
+_DB_EXTRA = f"{install_hint('db')} (SQLAlchemy, psycopg, GeoAlchemy2)"
 
 
 def is_db_url(source: object) -> TypeGuard[str]:

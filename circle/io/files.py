@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import re
 import warnings
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +18,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from .._extras import require
 from .._text import first_line
 from .._validate import id_text
 from ..errors import CircleWarning, ConfigError, InputDataError
@@ -32,7 +35,17 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
+VECTOR_SUFFIXES = (
+    ".geojson", ".json", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb",
+    ".kml", ".kmz",  # Google Earth (GDAL's LIBKML or KML driver)
+    ".gdb",  # an Esri file geodatabase folder (GDAL's OpenFileGDB driver)
+    ".zip", ".shz",  # a zipped shapefile (.shp.zip), or any zip GDAL reads through /vsizip/
+)
+#: the columns GDAL's LIBKML driver adds to every KML layer (dropped when they hold nothing)
+KML_STYLE_COLUMNS = (
+    "description", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
+    "visibility", "drawOrder", "icon",
+)
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度")
@@ -44,23 +57,29 @@ LAT_NAMES = ("lat", "latitude", "y", "纬度")
 def read_layer(
     path: str | Path,
     *,
-    columns: LayerColumns | None = None,
+    columns: LayerColumns | Sequence[str] | None = None,
     crs: str | None = None,
     layer: str | None = None,
     kind: str | None = None,
     datum: str = "wgs84",
     max_features: int | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    where: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a centres, communities, candidates or areas layer from a file.
 
     Parameters
     ----------
     path
-        GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf, or a CSV or Excel (.xlsx) table
-        with lon/lat columns; or a PostGIS table or query,
-        ``postgresql://USER@HOST/DB?table=NAME`` (see `circle.io.db.read_db_layer`).
+        GeoJSON, GeoPackage, GeoParquet, Shapefile, FlatGeobuf, KML/KMZ, an Esri file
+        geodatabase folder (``.gdb``), a zipped shapefile (``.shp.zip``, or any
+        ``/vsizip/…`` path GDAL reads), or a CSV or Excel (.xlsx) table with lon/lat columns; or
+        a PostGIS table or query, ``postgresql://USER@HOST/DB?table=NAME`` (see
+        `circle.io.db.read_db_layer`).
     columns
-        Which columns hold the id, name, type, population and (tables) coordinates.
+        Which columns hold the id, name, type, population and (tables) coordinates
+        (`LayerColumns`); or, like pyogrio, a list of the columns to read (the others are not
+        loaded; the id, name, type and population columns must be among them to be used).
     crs
         CRS of the coordinates when the file does not declare one (tables default: EPSG:4326).
     layer
@@ -77,6 +96,12 @@ def read_layer(
     max_features
         Refuse a layer with more features than this, checked before loading (a streaming count
         of CSV lines or Excel rows). Default: ``$CIRCLE_MAX_FEATURES``, else 1,000,000.
+    bbox
+        ``(minx, miny, maxx, maxy)``: read only the features that intersect this box, in the
+        layer's own CRS (like pyogrio; lon/lat for tables).
+    where
+        An SQL WHERE clause (OGR SQL, like pyogrio's ``where=``), e.g. ``"type = 'village'"``;
+        vector files only.
 
     Returns
     -------
@@ -91,12 +116,18 @@ def read_layer(
         msg = f"`datum` must be one of {', '.join(DATUMS)}, got {datum!r}"
         raise ConfigError(msg)
     if is_db_url(path):
-        return _read_db(path, (columns or LayerColumns()).for_kind(kind), crs, datum)
-    path = Path(path)
+        layer_columns = columns if isinstance(columns, LayerColumns) else LayerColumns()
+        return _read_db(path, layer_columns.for_kind(kind), crs, datum)
+    path = Path(_vsi_braced(str(path)))
+    subset = ReadFilter(bbox, where, None)
+    if columns is not None and not isinstance(columns, LayerColumns):
+        subset = ReadFilter(bbox, where, [str(c) for c in columns])
+        columns = None
     columns = columns or LayerColumns()
-    _check_regular_file(path)
+    if not str(path).startswith("/vsi"):  # GDAL's virtual paths (/vsizip/…) are not files
+        _check_regular_file(path)
     limit = _limits.max_features() if max_features is None else max_features
-    gdf, row_label = _read_by_suffix(path, columns, crs, layer, kind, limit)
+    gdf, row_label = _read_by_suffix(path, columns, crs, layer, kind, limit, subset)
     if len(gdf) > limit:  # a count the pre-check could not know (e.g. quoted line breaks)
         raise _limits.too_many_features(path, limit)
     gdf = _to_wgs84(gdf, datum, path)
@@ -109,6 +140,18 @@ def read_layer(
     gdf.attrs["datum"] = datum
     logger.info("read %d features from %s (datum %s)", len(gdf), path.name, datum)
     return gdf
+
+
+def _vsi_braced(path: str) -> str:
+    """``/vsizip//abs/a.zip/b.shp`` as ``/vsizip/{/abs/a.zip}/b.shp`` (GDAL's braces), which
+    survives pathlib's collapsing of ``//``; any other path unchanged."""
+    m = re.match(r"^(/vsi\w+/)(/?[^{].*?\.(?:zip|shz|gz|tgz|tar|7z))(/.*)?$", path, re.I)
+    if m is None:
+        return path
+    archive = m[2]
+    if not archive.startswith("/") and not Path(archive).exists() and Path("/" + archive).exists():
+        archive = "/" + archive  # the // of an absolute path was collapsed on the way here
+    return f"{m[1]}{{{archive}}}{m[3] or ''}" if archive.startswith("/") else path
 
 
 def _read_db(
@@ -126,10 +169,10 @@ def _check_regular_file(path: Path) -> None:
     if not path.exists():
         msg = f"{path}: file not found"
         raise InputDataError(msg)
-    if path.is_dir():
+    if path.is_dir() and path.suffix.lower() != ".gdb":  # a file geodatabase is a folder
         msg = f"{path}: is a folder; give a layer file (GeoJSON, GeoPackage, GeoParquet, CSV, …)"
         raise InputDataError(msg)
-    if not path.is_file():  # a pipe or device would block or never end
+    if not path.is_file() and not path.is_dir():  # a pipe or device would block or never end
         msg = f"{path}: not a regular file; give a layer file saved on disk"
         raise InputDataError(msg)
 
@@ -141,15 +184,19 @@ def _read_by_suffix(
     layer: str | None,
     kind: str | None,
     limit: int,
+    subset: ReadFilter,
 ) -> tuple[gpd.GeoDataFrame, str]:
     """The layer read by the reader for its file type, and how messages name its rows."""
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
+        if subset.where is not None:
+            msg = f"{path}: `where` filters vector files only; filter the table itself"
+            raise ConfigError(msg)
         _limits.check_layer_size(path, "table", limit)
-        return _read_table(path, columns, crs, layer, kind), "row"
+        return subset.apply(_read_table(path, columns, crs, layer, kind), path), "row"
     if suffix in VECTOR_SUFFIXES:
         _limits.check_layer_size(path, "vector", limit, layer)
-        return _read_vector(path, crs, layer, kind), "feature"
+        return _read_vector(path, crs, layer, kind, subset), "feature"
     if suffix == ".xls":
         msg = f"{path}: old Excel format (.xls) is not read; save it as .xlsx or UTF-8 CSV"
         raise InputDataError(msg)
@@ -206,21 +253,58 @@ def _choose_layer(
     raise InputDataError(msg)
 
 
+@dataclasses.dataclass(frozen=True)
+class ReadFilter:
+    """What part of a layer to read: pyogrio's ``bbox=``, ``where=`` and ``columns=``."""
+
+    bbox: tuple[float, float, float, float] | None
+    where: str | None
+    columns: list[str] | None
+
+    def kwargs(self) -> dict:
+        """The keywords of ``gpd.read_file`` (pyogrio) for this filter."""
+        kw: dict = {"bbox": tuple(self.bbox) if self.bbox is not None else None}
+        if self.where is not None:
+            kw["where"] = self.where
+        if self.columns is not None:
+            kw["columns"] = self.columns
+        return kw
+
+    def apply(self, gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+        """The filter applied after reading (tables and GeoParquet)."""
+        if self.bbox is not None:
+            gdf = gdf[gdf.intersects(shapely.box(*self.bbox))]
+        if self.columns is not None:
+            missing = [c for c in self.columns if c not in gdf.columns]
+            if missing:
+                msg = f"{path}: no column(s) {missing!r}; found {list(gdf.columns)!r}"
+                raise InputDataError(msg)
+            keep = [c for c in gdf.columns if c in self.columns or c == gdf.geometry.name]
+            gdf = gdf[keep]
+        return gdf
+
+
 def _read_vector(
-    path: Path, crs: str | None, layer: str | None, kind: str | None
+    path: Path, crs: str | None, layer: str | None, kind: str | None, subset: ReadFilter
 ) -> gpd.GeoDataFrame:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if path.suffix.lower() in (".parquet", ".geoparquet"):
-                gdf = gpd.read_parquet(path)
+                require("pyarrow", "parquet", f"{path.name}: GeoParquet layers")
+                if subset.where is not None:
+                    msg = f"{path}: `where` is not read from GeoParquet; use `bbox` or `columns`"
+                    raise ConfigError(msg)
+                gdf = subset.apply(gpd.read_parquet(path), path)
             else:
                 listed = pyogrio.list_layers(path)
                 names = [str(n) for n, _ in listed]
                 spatial = [str(n) for n, g in listed if g is not None]
                 chosen = _choose_layer(path, names, spatial, layer, kind, "layer")
-                gdf = gpd.read_file(path, layer=chosen, engine="pyogrio")
-    except InputDataError:
+                gdf = gpd.read_file(path, layer=chosen, engine="pyogrio", **subset.kwargs())
+                if path.suffix.lower() in (".kml", ".kmz"):
+                    gdf = _from_kml(gdf)
+    except (InputDataError, ConfigError):
         raise
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
         msg = f"{path}: cannot read as a vector layer ({first_line(err)})"
@@ -246,6 +330,16 @@ def _read_vector(
     elif gdf.crs is None:
         gdf = _assume_wgs84(gdf, path)
     return gdf
+
+
+def _from_kml(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A KML layer as the other formats give it: ``Name`` as ``name``, 2D geometries, and
+    without the style columns that GDAL adds when they hold nothing."""
+    if "Name" in gdf.columns and "name" not in gdf.columns:
+        gdf = gdf.rename(columns={"Name": "name"})
+    unused = [c for c in KML_STYLE_COLUMNS if c in gdf and gdf[c].nunique(dropna=True) <= 1]
+    gdf = gdf.drop(columns=unused)
+    return gdf.set_geometry(shapely.force_2d(gdf.geometry.values), crs=gdf.crs)
 
 
 def _reissue(caught: list[warnings.WarningMessage], path: Path) -> None:

@@ -20,6 +20,8 @@ from ..errors import OutputError
 
 __all__ = [
     "atomic_output_dir",
+    "geojson_options",
+    "write_geojson",
     "write_layer_file",
     "write_layer_geojson",
     "write_layers_geopackage",
@@ -370,6 +372,31 @@ def _signals_deferred() -> Iterator[None]:
             signal.raise_signal(sig)
 
 
+def geojson_options(precision: int = 7) -> dict[str, object]:
+    """GDAL's GeoJSON layer options for RFC 7946 files: WGS84, counter-clockwise outer rings
+    (clockwise holes), no ``crs`` member, `precision` decimals, no bounding boxes."""
+    return {"RFC7946": "YES", "COORDINATE_PRECISION": precision, "WRITE_BBOX": "NO"}
+
+
+def write_geojson(table: gpd.GeoDataFrame, path: str | Path, precision: int = 7, **kw) -> None:
+    """Write `table` to `path` as RFC 7946 GeoJSON (every GeoJSON circle writes goes through here).
+
+    Parameters
+    ----------
+    table
+        Any GeoDataFrame with a CRS (reprojected to WGS84).
+    path
+        The file to write (not atomic: see `write_layer_geojson`).
+    precision
+        Decimals of the coordinates (7: about 1 cm).
+    **kw
+        Passed to `GeoDataFrame.to_file` (``layer=`` names the collection).
+    """
+    table.to_file(
+        path, driver="GeoJSON", engine="pyogrio", layer_options=geojson_options(precision), **kw
+    )
+
+
 def write_layer_geojson(layer: gpd.GeoDataFrame, path: str | Path) -> Path:
     """Write a layer as GeoJSON in WGS84, atomically, with 7-decimal coordinates.
 
@@ -387,13 +414,7 @@ def write_layer_geojson(layer: gpd.GeoDataFrame, path: str | Path) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        layer.to_crs("EPSG:4326").to_file(
-            tmp,
-            layer=path.stem,
-            driver="GeoJSON",
-            engine="pyogrio",
-            layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
-        )
+        write_geojson(layer.to_crs("EPSG:4326"), tmp, layer=path.stem)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

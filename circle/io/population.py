@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._extras import require
 from ..errors import InputDataError
 from ._limits import MAX_PIXELS_ENV, max_pixels
 from .extract import OsmPresets, estimate_population
@@ -101,11 +102,7 @@ def _check_pixels(path: Path, feature: int, pixels: int, budget: int) -> None:
 
 def _open_raster(path: Path):
     """Open a raster, refusing what cannot be summed: missing, unreadable, no CRS, rotated."""
-    try:
-        import rasterio
-    except ImportError as err:  # pragma: no cover - rasterio is a dependency
-        msg = "reading population rasters needs rasterio: pip install rasterio"
-        raise ImportError(msg) from err
+    rasterio = require("rasterio", "raster", "population rasters")
     if not path.exists():
         msg = f"{path}: file not found"
         raise InputDataError(msg)

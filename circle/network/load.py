@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -178,17 +179,36 @@ def load_network(
 
 
 def cache_dir() -> Path:
-    """Folder for prepared networks: ``$CIRCLE_CACHE_DIR``, else ``~/.cache/circle``."""
+    """Folder for prepared networks: ``$CIRCLE_CACHE_DIR``, else the platform's user cache
+    folder (platformdirs): ``$XDG_CACHE_HOME/circle``, by default ``~/.cache/circle`` on Linux,
+    ``~/Library/Caches/circle`` on macOS, ``%LOCALAPPDATA%\\circle\\Cache`` on Windows."""
     env = os.environ.get("CIRCLE_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "circle"
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("circle", appauthor=False))
 
 
 def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
+    """Hex sha256 of a file's bytes; of a folder (an Esri ``.gdb``), of its files' names and
+    bytes in name order; of a GDAL virtual path (``/vsizip/a.zip/b.shp``), of the archive."""
+    path = Path(path)
+    if str(path).startswith("/vsi") and not path.exists():
+        braced = re.search(r"\{(.+?)\}", str(path))
+        candidates = [Path(braced[1])] if braced else list(path.parents)
+        archive = next((p for p in candidates if p.is_file()), None)
+        if archive is None:
+            return hashlib.sha256(str(path).encode()).hexdigest()
+        path = archive
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            h.update(file.relative_to(path).as_posix().encode() + b"\0")
+        with open(file, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()
 
 

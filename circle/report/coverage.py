@@ -15,7 +15,7 @@ from ..config import PROFILES, CircleConfig
 from ..coverage.areas import AREA_COLUMN
 from ..coverage.core import COLUMNS, CoverageResult, summarise
 from ..i18n import N_, pad, translator
-from ..io.outputs import atomic_output_dir
+from ..io.outputs import atomic_output_dir, write_geojson
 from .areas import areas_markdown, areas_table
 from .capacity import (
     CAPACITY_FILE,
@@ -470,12 +470,7 @@ def write_coverage_files(
     table = coverage_table_for_output(result)
     csv = pd.DataFrame(table.drop(columns="geometry"))
     write_csv(csv, folder / "coverage.csv", header=csv_header, lang=lang)
-    table.to_file(
-        folder / "coverage.geojson",
-        driver="GeoJSON",
-        engine="pyogrio",
-        layer_options={"COORDINATE_PRECISION": 7, "WRITE_BBOX": "NO"},
-    )
+    write_geojson(table, folder / "coverage.geojson")
     (folder / "summary.md").write_text(summary_markdown(summary, lang=lang), encoding="utf-8")
     (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
     if "areas" in summary:
@@ -599,12 +594,7 @@ def write_report_files(
         csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
     with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
         write_csv(csv, staging / names[0], header=csv_header, lang=lang)
-        table.to_file(
-            staging / names[1],
-            driver="GeoJSON",
-            engine="pyogrio",
-            layer_options={"COORDINATE_PRECISION": coordinate_precision, "WRITE_BBOX": "NO"},
-        )
+        write_geojson(table, staging / names[1], precision=coordinate_precision)
         (staging / "summary.md").write_text(markdown, encoding="utf-8")
         (staging / "summary.json").write_text(json_text, encoding="utf-8")
         for name, text in extra_files.items():

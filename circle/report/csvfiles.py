@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -83,7 +84,7 @@ def _in_words(table: pd.DataFrame, _) -> pd.DataFrame:
 
 
 def write_csv(
-    table: pd.DataFrame, path: str | Path, *, header: str = "en", lang: str = "en"
+    table: pd.DataFrame, path: str | Path | BinaryIO, *, header: str = "en", lang: str = "en"
 ) -> None:
     """Write a table as CSV: English column names and values, or Chinese ones for people using
     Excel.

@@ -13,6 +13,7 @@ import glob
 import importlib.resources
 import warnings
 
+from .._extras import require
 from ..errors import CircleWarning
 
 __all__ = ["CJK_FONT_FILES", "CJK_FONT_HINT", "figure_font", "find_cjk_font", "use_cjk_font"]
@@ -68,6 +69,7 @@ def use_cjk_font(path: str | None = None) -> str | None:
         The font's family name (e.g. ``"WenQuanYi Micro Hei"``), or None when no CJK font was
         found; a `CircleWarning` then says how to install one.
     """
+    require("matplotlib", "plot", "figures (use_cjk_font)")
     from matplotlib import font_manager, rcParams
 
     path = path or find_cjk_font()

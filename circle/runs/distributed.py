@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from .._extras import require
 from ..config import CircleConfig
 from ..coverage.core import CoverageResult, finish_coverage, prepare_coverage
 from ..errors import CircleError, ConfigError, PartFailedError
@@ -65,15 +66,7 @@ Progress = Callable[[int, int, str], None]
 
 
 def _import_distributed():
-    try:
-        import distributed
-    except ImportError as err:
-        msg = (
-            "partitioned runs need Dask: install circle's `dask` extra "
-            "(pip install 'circle[dask]'), which brings dask[distributed]"
-        )
-        raise ImportError(msg) from err
-    return distributed
+    return require("distributed", "dask", "partitioned runs and sweeps")
 
 
 @contextlib.contextmanager

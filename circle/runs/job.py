@@ -26,6 +26,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from .._extras import DISTRIBUTION
 from ..config import DEFAULT_CONFIG, CircleConfig, parse_profiles
 from ..coverage.capacity import CapacityOptions, with_capacity
 from ..coverage.core import CoverageResult, coverage_report
@@ -372,7 +373,7 @@ def _versions() -> dict:
             return None
 
     return {
-        "circle": v("circle"),
+        "circle": v(DISTRIBUTION),
         "python": platform.python_version(),
         **{name: v(name) for name in _LIBRARIES},
         "gdal": pyogrio.__gdal_version_string__,

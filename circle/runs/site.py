@@ -13,6 +13,7 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
+from ..io.outputs import write_geojson
 from ..network.walk import WalkNetwork
 from ..report.coverage import summary_json
 from ..report.csvfiles import write_csv
@@ -103,12 +104,7 @@ def siting_files(result: SitingResult, *, lang: str = "en", csv_header: str = "e
         csv = pd.DataFrame(table.drop(columns="geometry"))
         csv["lon"], csv["lat"] = table.geometry.x, table.geometry.y
         write_csv(csv, folder / SITING_FILES[0], header=csv_header, lang=lang)
-        table.to_file(
-            folder / SITING_FILES[1],
-            driver="GeoJSON",
-            engine="pyogrio",
-            layer_options={"COORDINATE_PRECISION": 15, "WRITE_BBOX": "NO"},
-        )
+        write_geojson(table, folder / SITING_FILES[1], precision=15)
         (folder / "summary.md").write_text(siting_markdown(summary, lang=lang), encoding="utf-8")
         (folder / "summary.json").write_text(summary_json(summary), encoding="utf-8")
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._extras import require
 from ..config import CircleConfig
 
 if TYPE_CHECKING:
@@ -34,9 +35,8 @@ def html_table(title: str, header: list[str], rows: list[list[str]], notes: list
 
 
 def axes(ax):
+    plt = require("matplotlib.pyplot", "plot", "figures (.plot())")
     if ax is None:
-        import matplotlib.pyplot as plt
-
         _, ax = plt.subplots(figsize=(8, 8))
     ax.set_aspect("equal")
     ax.set_axis_off()

@@ -538,6 +538,6 @@ def test_db_source_round_trips_a_query_through_the_url():
 
 def test_missing_db_extra_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "geoalchemy2", None)
-    with pytest.raises(MissingDependencyError, match=r"circle\[db\]"):
+    with pytest.raises(MissingDependencyError, match=r"circle-planner\[db\]"):
         read_layer("postgresql://u@h/db?table=t")
     assert issubclass(MissingDependencyError, ImportError)

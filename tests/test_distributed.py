@@ -136,6 +136,6 @@ def test_a_failing_part_is_named_retried_and_rerun_alone(generated_city, dask_cl
 
 def test_without_dask_the_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
-    with pytest.raises(ImportError, match=r"circle\[dask\]"):
+    with pytest.raises(ImportError, match=r"circle-planner\[dask\]"):
         with dask_client():
             pass

@@ -1,9 +1,10 @@
 """The files a Liaoning human-resources and social-security bureau hands over, end to end.
 
 GCJ-02 is the identity outside China, so (as in tests/test_datum_inputs.py) the walks run on the
-GENERATED street grid placed in Shenyang (the `shenyang_files` fixture), not on the bundled
+GENERATED street grid placed in Shenyang (`tests.conftest.shenyang_grid`), not on the bundled
 Helsinki data, where a GCJ-02 file would prove nothing. The stations and the roster are
-GENERATED points on that grid, written the way a bureau keeps them: a GB18030 CSV of stations
+GENERATED points on that grid (tests/bureau_example.py, which also writes examples/bureau/, the
+README's example), written the way a bureau keeps them: a GB18030 CSV of stations
 headed 编号/名称/类型/经度/纬度 with Chinese type values, and an .xlsx community roster with a
 merged title row, Chinese headers and empty trailing rows, both in GCJ-02 (AMap) coordinates.
 """
@@ -11,93 +12,42 @@ merged title row, Chinese headers and empty trailing rows, both in GCJ-02 (AMap)
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 
 from circle import read_layer
 from circle.errors import CircleWarning, InputDataError
 from circle.io.columns import LayerColumns
-from circle.io.datums import wgs84_to_gcj02
 from circle.report.csvfiles import read_result_csv
 
-from .conftest import CRS
+from .bureau_example import STATIONS, workbook_cells, write_bureau_example
 
-#: the stations: (id, name, Chinese type, the type circle must read it as, x, y metres from the
-#: grid's south-west corner, 10 m off a street)
-STATIONS = [
-    ("S01", "北市社区就业服务站", "社区", "community", 200, 330),
-    ("S02", "李家村服务站", "行政村", "village", 1150, 900),
-    ("S03", "铁西企业服务站", "企业", "enterprise", 2000, 1470),
-    ("S04", "经开区工业园区服务站", "工业园区", "industrial_park", 900, 1480 + 10),
-    ("S05", "沈阳大学服务站", "高校", "college", 1600, 10),
-    ("S06", "中街商圈服务站", "商圈", "business_district", 380 + 10, 1700),
-    ("S07", "东陵园区服务站", "园区", "industrial_park", 2200 - 10, 500),
-]
-
-
-def _lonlat(points_utm: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
-    pts = gpd.GeoSeries(shapely.points(points_utm), crs=CRS).to_crs("EPSG:4326")
-    return pts.x.to_numpy(), pts.y.to_numpy()
+ROOT = Path(__file__).resolve().parents[1]
+#: the README's example files, committed
+EXAMPLE = ROOT / "examples" / "bureau"
 
 
 @pytest.fixture(scope="module")
-def bureau_files(shenyang_files, tmp_path_factory):
-    """(network, English WGS84 centres and communities, the bureau's GCJ-02 CSV and XLSX)."""
-    import openpyxl
-    import pyproj
+def bureau_files(tmp_path_factory):
+    """(network, English WGS84 centres and communities, the bureau's GCJ-02 CSV and XLSX), as
+    `write_bureau_example` writes them (the builder of examples/bureau/)."""
+    return write_bureau_example(tmp_path_factory.mktemp("bureau"), english=True)
 
-    network, _, communities_path = shenyang_files
-    folder = tmp_path_factory.mktemp("bureau")
-    x0, y0 = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True).transform(
-        123.400, 41.780
-    )
-    lon, lat = _lonlat([(x0 + x, y0 + y) for *_, x, y in STATIONS])
-    english = gpd.GeoDataFrame(
-        {"id": [s[0] for s in STATIONS], "name": [s[1] for s in STATIONS],
-         "type": [s[3] for s in STATIONS]},
-        geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326",
-    )
-    english.to_file(folder / "centres.geojson")
-    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
-    stations = pd.DataFrame(
-        {"编号": [s[0] for s in STATIONS], "名称": [s[1] for s in STATIONS],
-         "类型": [s[2] for s in STATIONS], "经度": np.round(g_lon, 6), "纬度": np.round(g_lat, 6)}
-    )
-    stations.to_csv(folder / "就业服务站.csv", index=False, encoding="gb18030")
-    blocks = gpd.read_file(communities_path).to_crs(CRS)
-    # a point inside each block, nearer one street than any other (the block's centre would be
-    # a tie, decided by centimetres of datum round trip)
-    b = blocks.bounds
-    inside = shapely.points(b.minx + 0.25 * (b.maxx - b.minx), b.miny + 0.4 * (b.maxy - b.miny))
-    points = gpd.GeoDataFrame(
-        blocks[["id", "name", "population"]], geometry=inside, crs=CRS
-    ).to_crs("EPSG:4326")
-    points.to_file(folder / "communities.geojson")
-    c_lon, c_lat = wgs84_to_gcj02(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "社区名册"
-    sheet.append(["沈阳市示例区社区花名册（生成的测试数据）"])
-    sheet.merge_cells("A1:E1")
-    sheet.append(["社区编码", "社区名称", "常住人口", "经度", "纬度"])
-    for row in zip(points["id"], points["name"], points["population"],
-                   np.round(c_lon, 6), np.round(c_lat, 6), strict=True):
-        sheet.append([str(row[0]), row[1], int(row[2]), float(row[3]), float(row[4])])
-    for _ in range(3):
-        sheet.append([None, None, None, None, None])
-    sheet.cell(row=sheet.max_row, column=1).value = None
-    book.save(folder / "社区名册.xlsx")
-    return {
-        "network": network,
-        "centres": folder / "centres.geojson",
-        "communities": folder / "communities.geojson",
-        "stations": folder / "就业服务站.csv",
-        "roster": folder / "社区名册.xlsx",
-    }
+
+def test_the_committed_example_is_what_the_builder_writes(bureau_files):
+    """examples/bureau/ (the README's example) equals the builder's files: the CSV and the
+    street grid byte for byte, the workbook cell for cell (its bytes hold zip times).
+    Regenerate with ``python scripts/make_bureau_example.py``."""
+    for role in ("network", "stations"):
+        committed = EXAMPLE / bureau_files[role].name
+        assert committed.read_bytes() == bureau_files[role].read_bytes(), committed
+    committed = EXAMPLE / bureau_files["roster"].name
+    assert workbook_cells(committed) == workbook_cells(bureau_files["roster"])
+    assert workbook_cells(committed)[0][1][0][0].startswith("沈阳市示例区")  # the title row
 
 
 def test_the_bureau_files_give_the_same_walks_as_english_wgs84_layers(

@@ -11,6 +11,9 @@ merged title row, Chinese headers and empty trailing rows, both in GCJ-02 (AMap)
 
 from __future__ import annotations
 
+import re
+import shlex
+import shutil
 import warnings
 from pathlib import Path
 
@@ -83,6 +86,54 @@ def test_the_bureau_files_give_the_same_walks_as_english_wgs84_layers(
     assert set(en["nearest_centre_type"]) >= {"community", "village", "industrial_park"}
     csvs = sorted(out.glob("*.csv"))
     assert csvs and all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in csvs)
+
+
+def _readme_section() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split("\n## 给人社局", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_command_runs_on_the_committed_example(cli_runner, tmp_path, monkeypatch):
+    """Acceptance (issue 18): the README's section for the bureau runs exactly as written, on
+    examples/bureau/, with no column flags; it prints what the README shows and writes the files
+    it lists (every CSV with a UTF-8 BOM); the error it quotes for an unrecognised column is the
+    real one, and the option it names fixes it."""
+    section = _readme_section()
+    zh, en = section.split("\n### English\n", 1)
+    assert re.match(r"[^\n]*\n+### 中文\n", zh)  # Chinese first, then the same in English
+    commands = re.findall(r"^circle coverage .*$", section, re.M)
+    assert len(commands) == 2 and commands[0] == commands[1] and commands[0] in en
+    args = shlex.split(commands[0])
+    assert args[:2] == ["circle", "coverage"]
+    assert not any(a.endswith("-column") for a in args)
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", zh, re.S)
+    printed = next(b for b in blocks if b.startswith("15分钟就业服务圈"))
+    listed = next(b for b in blocks if b.startswith("coverage.csv "))
+    error = next(b for b in blocks if b.startswith("Error: ")).strip()
+    shutil.copytree(EXAMPLE, tmp_path / "examples" / "bureau")
+    monkeypatch.chdir(tmp_path)
+    res = cli_runner(args[1:], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip().splitlines() == printed.strip().splitlines()
+    assert "站点.csv: not UTF-8; read as GB18030" in res.stderr
+    assert "counted as other" not in res.output  # every station type recognised
+    out = tmp_path / args[args.index("--out") + 1]
+    assert sorted(p.name for p in out.iterdir()) == listed.split()
+    assert all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in out.glob("*.csv"))
+    # the station list of the README's error: its id column headed 站点代号
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    stations = pd.read_csv(EXAMPLE / "站点.csv", encoding="gb18030", dtype=str)
+    stations.columns = ["站点代号", *stations.columns[1:]]
+    stations.to_csv(renamed / "站点.csv", index=False, encoding="gb18030")
+    args[args.index("--centres") + 1] = str(renamed / "站点.csv")
+    res = cli_runner([*args[1:], "--overwrite"], catch_exceptions=False)
+    assert res.exit_code == 1
+    assert error.replace("…", str(renamed)) in res.stderr.splitlines()
+    flag = re.search(r"加上 `(--centres-id-column 站点代号)`", zh).group(1)
+    res = cli_runner([*args[1:], "--overwrite", *flag.split()], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip().splitlines() == printed.strip().splitlines()
 
 
 def test_bureau_layers_read_with_their_columns_and_types(bureau_files):

@@ -286,12 +286,14 @@ def test_help_in_chinese_from_the_environment():
 
 def test_every_coverage_option_has_chinese_help_under_circle_lang_zh():
     """click builds the help at import: a fresh interpreter with CIRCLE_LANG=zh finds every
-    option of `circle coverage` (--help aside) explained in Chinese."""
+    option of `circle coverage` (--help aside) and its description explained in Chinese."""
     code = (
         "import re\nfrom circle.cli import cli\n"
-        "params = cli.commands['coverage'].params\n"
-        "print([p.name for p in params if p.name != 'help' and not re.search("
-        "'[\\u4e00-\\u9fff]', getattr(p, 'help', None) or '')])"
+        "command = cli.commands['coverage']\n"
+        "texts = {p.name: getattr(p, 'help', None) for p in command.params}\n"
+        "texts['(description)'] = command.help.split('Examples:')[0]\n"
+        "print([k for k, v in texts.items() if k != 'help' and not re.search("
+        "'[\\u4e00-\\u9fff]', v or '')])"
     )
     env = {**os.environ, "CIRCLE_LANG": "zh", "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,

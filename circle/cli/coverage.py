@@ -40,8 +40,47 @@ if TYPE_CHECKING:
 _PARTITION_KEYS = ("partition", "tile_km", "partition_by", "scheduler", "workers", "work_dir")
 
 
+_COVERAGE_EXAMPLES = """\
+\b
+Examples:
+  $ circle coverage
+  $ circle coverage --network district.osm.pbf --out report/ --map
+  $ circle coverage --centres centres.csv --communities communities.gpkg \\
+      --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
+  $ circle coverage --profile elderly --gates gates.geojson --out elderly/
+  $ circle coverage --out report/ --whatif --candidates-grid-m 200
+  $ circle coverage --profiles all --group-columns graduates,veterans
+  $ circle coverage --db postgresql://planner@gis.example/city --network-table roads \\
+      --centres-table centres --communities-table communities \\
+      --out "postgresql://planner@gis.example/city?schema=circle" --if-exists replace
+  $ circle coverage --network liaoning.osm.pbf --centres centres.gpkg \\
+      --communities communities.gpkg --partition tiles --tile-km 10 --out report/
+  $ circle coverage ... --areas cities.gpkg --partition-by city \\
+      --scheduler tcp://head-node:8786 --work-dir /shared/circle-parts
+  $ circle coverage --network shenhe.osm.pbf --centres amap_export.xlsx \\
+      --centres-datum gcj02 --communities layers.gpkg --areas streets.gpkg --out report/
+  $ circle coverage --lang zh --csv-header zh --out 报告/
+  $ circle coverage --centres centres.gpkg --capacity-column staff \\
+      --capacity-unit staff --decay step --crowded-below 2 --out report/
+"""
+#: the command's help, its two paragraphs through the catalogue (CIRCLE_LANG=zh), then the examples
+_COVERAGE_HELP = (
+    _h("Walk from every community to its nearest employment service centre.")
+    + "\n\n"
+    + _h(
+        "A community is covered when its walk (to the street, along it, and from the street to "
+        "the centre) takes at most the largest --minutes. With no options it runs on the bundled "
+        "demo: real OpenStreetMap data of central Helsinki (no Liaoning extract can be bundled "
+        "offline)."
+    )
+    + "\n\n"
+    + _COVERAGE_EXAMPLES
+)
+
+
 @click.command(
-    short_help=_h("Report which communities reach a centre within the walk-time bands.")
+    short_help=_h("Report which communities reach a centre within the walk-time bands."),
+    help=_COVERAGE_HELP,
 )
 @input_options
 @db_options
@@ -195,34 +234,7 @@ _PARTITION_KEYS = ("partition", "tile_km", "partition_by", "scheduler", "workers
 def coverage(
     ctx: click.Context, config: CircleConfig, columns: LayerColumns, **opts: Any
 ) -> None:
-    """Walk from every community to its nearest employment service centre.
-
-    A community is covered when its walk (to the street, along it, and from the street to the
-    centre) takes at most the largest --minutes. With no options it runs on the bundled demo:
-    real OpenStreetMap data of central Helsinki (no Liaoning extract can be bundled offline).
-
-    \b
-    Examples:
-      $ circle coverage
-      $ circle coverage --network district.osm.pbf --out report/ --map
-      $ circle coverage --centres centres.csv --communities communities.gpkg \\
-          --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
-      $ circle coverage --profile elderly --gates gates.geojson --out elderly/
-      $ circle coverage --out report/ --whatif --candidates-grid-m 200
-      $ circle coverage --profiles all --group-columns graduates,veterans
-      $ circle coverage --db postgresql://planner@gis.example/city --network-table roads \\
-          --centres-table centres --communities-table communities \\
-          --out "postgresql://planner@gis.example/city?schema=circle" --if-exists replace
-      $ circle coverage --network liaoning.osm.pbf --centres centres.gpkg \\
-          --communities communities.gpkg --partition tiles --tile-km 10 --out report/
-      $ circle coverage ... --areas cities.gpkg --partition-by city \\
-          --scheduler tcp://head-node:8786 --work-dir /shared/circle-parts
-      $ circle coverage --network shenhe.osm.pbf --centres amap_export.xlsx \\
-          --centres-datum gcj02 --communities layers.gpkg --areas streets.gpkg --out report/
-      $ circle coverage --lang zh --csv-header zh --out 报告/
-      $ circle coverage --centres centres.gpkg --capacity-column staff \\
-          --capacity-unit staff --decay step --crowded-below 2 --out report/
-    """
+    """Walk from every community to its nearest centre (the help text: `_COVERAGE_HELP`)."""
     from ..coverage.core import summarise
 
     _check_sources(ctx, opts)

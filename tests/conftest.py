@@ -112,6 +112,11 @@ SHENYANG_ROWS = (0.0, 320.0, 770.0, 1060.0, 1480.0, 1810.0)
 
 @pytest.fixture(scope="session")
 def shenyang():
+    """The generated Shenyang grid (`shenyang_grid`): network, centres, communities."""
+    return shenyang_grid()
+
+
+def shenyang_grid():
     """Generated, not real: a street grid of irregular superblocks placed in Shenyang.
 
     Streets run along ``SHENYANG_COLS`` (x) and ``SHENYANG_ROWS`` (y), metres from the south-west

@@ -1,103 +1,56 @@
 """The files a Liaoning human-resources and social-security bureau hands over, end to end.
 
 GCJ-02 is the identity outside China, so (as in tests/test_datum_inputs.py) the walks run on the
-GENERATED street grid placed in Shenyang (the `shenyang_files` fixture), not on the bundled
+GENERATED street grid placed in Shenyang (`tests.conftest.shenyang_grid`), not on the bundled
 Helsinki data, where a GCJ-02 file would prove nothing. The stations and the roster are
-GENERATED points on that grid, written the way a bureau keeps them: a GB18030 CSV of stations
+GENERATED points on that grid (tests/bureau_example.py, which also writes examples/bureau/, the
+README's example), written the way a bureau keeps them: a GB18030 CSV of stations
 headed 编号/名称/类型/经度/纬度 with Chinese type values, and an .xlsx community roster with a
 merged title row, Chinese headers and empty trailing rows, both in GCJ-02 (AMap) coordinates.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
+import shutil
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 
 from circle import read_layer
 from circle.errors import CircleWarning, InputDataError
 from circle.io.columns import LayerColumns
-from circle.io.datums import wgs84_to_gcj02
 from circle.report.csvfiles import read_result_csv
 
-from .conftest import CRS
+from .bureau_example import STATIONS, workbook_cells, write_bureau_example
 
-#: the stations: (id, name, Chinese type, the type circle must read it as, x, y metres from the
-#: grid's south-west corner, 10 m off a street)
-STATIONS = [
-    ("S01", "北市社区就业服务站", "社区", "community", 200, 330),
-    ("S02", "李家村服务站", "行政村", "village", 1150, 900),
-    ("S03", "铁西企业服务站", "企业", "enterprise", 2000, 1470),
-    ("S04", "经开区工业园区服务站", "工业园区", "industrial_park", 900, 1480 + 10),
-    ("S05", "沈阳大学服务站", "高校", "college", 1600, 10),
-    ("S06", "中街商圈服务站", "商圈", "business_district", 380 + 10, 1700),
-    ("S07", "东陵园区服务站", "园区", "industrial_park", 2200 - 10, 500),
-]
-
-
-def _lonlat(points_utm: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
-    pts = gpd.GeoSeries(shapely.points(points_utm), crs=CRS).to_crs("EPSG:4326")
-    return pts.x.to_numpy(), pts.y.to_numpy()
+ROOT = Path(__file__).resolve().parents[1]
+#: the README's example files, committed
+EXAMPLE = ROOT / "examples" / "bureau"
 
 
 @pytest.fixture(scope="module")
-def bureau_files(shenyang_files, tmp_path_factory):
-    """(network, English WGS84 centres and communities, the bureau's GCJ-02 CSV and XLSX)."""
-    import openpyxl
-    import pyproj
+def bureau_files(tmp_path_factory):
+    """(network, English WGS84 centres and communities, the bureau's GCJ-02 CSV and XLSX), as
+    `write_bureau_example` writes them (the builder of examples/bureau/)."""
+    return write_bureau_example(tmp_path_factory.mktemp("bureau"), english=True)
 
-    network, _, communities_path = shenyang_files
-    folder = tmp_path_factory.mktemp("bureau")
-    x0, y0 = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True).transform(
-        123.400, 41.780
-    )
-    lon, lat = _lonlat([(x0 + x, y0 + y) for *_, x, y in STATIONS])
-    english = gpd.GeoDataFrame(
-        {"id": [s[0] for s in STATIONS], "name": [s[1] for s in STATIONS],
-         "type": [s[3] for s in STATIONS]},
-        geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326",
-    )
-    english.to_file(folder / "centres.geojson")
-    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
-    stations = pd.DataFrame(
-        {"编号": [s[0] for s in STATIONS], "名称": [s[1] for s in STATIONS],
-         "类型": [s[2] for s in STATIONS], "经度": np.round(g_lon, 6), "纬度": np.round(g_lat, 6)}
-    )
-    stations.to_csv(folder / "就业服务站.csv", index=False, encoding="gb18030")
-    blocks = gpd.read_file(communities_path).to_crs(CRS)
-    # a point inside each block, nearer one street than any other (the block's centre would be
-    # a tie, decided by centimetres of datum round trip)
-    b = blocks.bounds
-    inside = shapely.points(b.minx + 0.25 * (b.maxx - b.minx), b.miny + 0.4 * (b.maxy - b.miny))
-    points = gpd.GeoDataFrame(
-        blocks[["id", "name", "population"]], geometry=inside, crs=CRS
-    ).to_crs("EPSG:4326")
-    points.to_file(folder / "communities.geojson")
-    c_lon, c_lat = wgs84_to_gcj02(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "社区名册"
-    sheet.append(["沈阳市示例区社区花名册（生成的测试数据）"])
-    sheet.merge_cells("A1:E1")
-    sheet.append(["社区编码", "社区名称", "常住人口", "经度", "纬度"])
-    for row in zip(points["id"], points["name"], points["population"],
-                   np.round(c_lon, 6), np.round(c_lat, 6), strict=True):
-        sheet.append([str(row[0]), row[1], int(row[2]), float(row[3]), float(row[4])])
-    for _ in range(3):
-        sheet.append([None, None, None, None, None])
-    sheet.cell(row=sheet.max_row, column=1).value = None
-    book.save(folder / "社区名册.xlsx")
-    return {
-        "network": network,
-        "centres": folder / "centres.geojson",
-        "communities": folder / "communities.geojson",
-        "stations": folder / "就业服务站.csv",
-        "roster": folder / "社区名册.xlsx",
-    }
+
+def test_the_committed_example_is_what_the_builder_writes(bureau_files):
+    """examples/bureau/ (the README's example) equals the builder's files: the CSV and the
+    street grid byte for byte, the workbook cell for cell (its bytes hold zip times).
+    Regenerate with ``python scripts/make_bureau_example.py``."""
+    for role in ("network", "stations"):
+        committed = EXAMPLE / bureau_files[role].name
+        assert committed.read_bytes() == bureau_files[role].read_bytes(), committed
+    committed = EXAMPLE / bureau_files["roster"].name
+    assert workbook_cells(committed) == workbook_cells(bureau_files["roster"])
+    assert workbook_cells(committed)[0][1][0][0].startswith("沈阳市示例区")  # the title row
 
 
 def test_the_bureau_files_give_the_same_walks_as_english_wgs84_layers(
@@ -133,6 +86,54 @@ def test_the_bureau_files_give_the_same_walks_as_english_wgs84_layers(
     assert set(en["nearest_centre_type"]) >= {"community", "village", "industrial_park"}
     csvs = sorted(out.glob("*.csv"))
     assert csvs and all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in csvs)
+
+
+def _readme_section() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split("\n## 给人社局", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_command_runs_on_the_committed_example(cli_runner, tmp_path, monkeypatch):
+    """Acceptance (issue 18): the README's section for the bureau runs exactly as written, on
+    examples/bureau/, with no column flags; it prints what the README shows and writes the files
+    it lists (every CSV with a UTF-8 BOM); the error it quotes for an unrecognised column is the
+    real one, and the option it names fixes it."""
+    section = _readme_section()
+    zh, en = section.split("\n### English\n", 1)
+    assert re.match(r"[^\n]*\n+### 中文\n", zh)  # Chinese first, then the same in English
+    commands = re.findall(r"^circle coverage .*$", section, re.M)
+    assert len(commands) == 2 and commands[0] == commands[1] and commands[0] in en
+    args = shlex.split(commands[0])
+    assert args[:2] == ["circle", "coverage"]
+    assert not any(a.endswith("-column") for a in args)
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", zh, re.S)
+    printed = next(b for b in blocks if b.startswith("15分钟就业服务圈"))
+    listed = next(b for b in blocks if b.startswith("coverage.csv "))
+    error = next(b for b in blocks if b.startswith("Error: ")).strip()
+    shutil.copytree(EXAMPLE, tmp_path / "examples" / "bureau")
+    monkeypatch.chdir(tmp_path)
+    res = cli_runner(args[1:], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip().splitlines() == printed.strip().splitlines()
+    assert "站点.csv: not UTF-8; read as GB18030" in res.stderr
+    assert "counted as other" not in res.output  # every station type recognised
+    out = tmp_path / args[args.index("--out") + 1]
+    assert sorted(p.name for p in out.iterdir()) == listed.split()
+    assert all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in out.glob("*.csv"))
+    # the station list of the README's error: its id column headed 站点代号
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    stations = pd.read_csv(EXAMPLE / "站点.csv", encoding="gb18030", dtype=str)
+    stations.columns = ["站点代号", *stations.columns[1:]]
+    stations.to_csv(renamed / "站点.csv", index=False, encoding="gb18030")
+    args[args.index("--centres") + 1] = str(renamed / "站点.csv")
+    res = cli_runner([*args[1:], "--overwrite"], catch_exceptions=False)
+    assert res.exit_code == 1
+    assert error.replace("…", str(renamed)) in res.stderr.splitlines()
+    flag = re.search(r"加上 `(--centres-id-column 站点代号)`", zh).group(1)
+    res = cli_runner([*args[1:], "--overwrite", *flag.split()], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip().splitlines() == printed.strip().splitlines()
 
 
 def test_bureau_layers_read_with_their_columns_and_types(bureau_files):

@@ -3,6 +3,7 @@ used, the same numbers and machine-readable files in both languages."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import string
@@ -281,3 +282,20 @@ def test_help_in_chinese_from_the_environment():
     options = helptext("coverage", "--help", lang="zh")
     assert "面向阅读者的文字语言" in options and "带 BOM" in options
     assert "面向阅读者" not in helptext("coverage", "--help", lang="en")
+
+
+def test_every_coverage_option_has_chinese_help_under_circle_lang_zh():
+    """click builds the help at import: a fresh interpreter with CIRCLE_LANG=zh finds every
+    option of `circle coverage` (--help aside) and its description explained in Chinese."""
+    code = (
+        "import re\nfrom circle.cli import cli\n"
+        "command = cli.commands['coverage']\n"
+        "texts = {p.name: getattr(p, 'help', None) for p in command.params}\n"
+        "texts['(description)'] = command.help.split('Examples:')[0]\n"
+        "print([k for k, v in texts.items() if k != 'help' and not re.search("
+        "'[\\u4e00-\\u9fff]', v or '')])"
+    )
+    env = {**os.environ, "CIRCLE_LANG": "zh", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

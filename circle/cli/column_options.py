@@ -51,50 +51,50 @@ def layer_options(f):
             type=click.Choice(DATUMS),
             default="wgs84",
             show_default=True,
-            help="Map datum of lon/lat input files: wgs84 (GPS, OSM), gcj02 (AMap/Gaode, "
+            help=_h("Map datum of lon/lat input files: wgs84 (GPS, OSM), gcj02 (AMap/Gaode, "
             "Tencent exports), bd09 (Baidu); converted to WGS84 on reading. Per file (coverage): "
-            "--centres-datum, --communities-datum.",
+            "--centres-datum, --communities-datum."),
         ),
         click.option(
             "--layer-crs",
             metavar="CRS",
             callback=_check_crs,
-            help="CRS of layers that declare none (CSV default EPSG:4326), e.g. EPSG:32651.",
+            help=_h("CRS of layers that declare none (CSV default EPSG:4326), e.g. EPSG:32651."),
         ),
         click.option(
             "--lat-column",
             metavar="NAME",
-            help="CSV/Excel latitude column (default: lat/latitude/y/纬度).",
+            help=_h("CSV/Excel latitude column (default: lat/latitude/y/纬度)."),
         ),
         click.option(
             "--lon-column",
             metavar="NAME",
-            help="CSV/Excel longitude column (default: lon/lng/longitude/x/经度).",
+            help=_h("CSV/Excel longitude column (default: lon/lng/longitude/x/经度)."),
         ),
         click.option(
             "--population-column",
             default="population",
             show_default=True,
             metavar="NAME",
-            help="Communities' population column (leave absent to count communities only).",
+            help=_h("Communities' population column (leave absent to count communities only)."),
         ),
         click.option(
             "--type-column",
             default="type",
             show_default=True,
             metavar="NAME",
-            help="Centres' type column (community, village, enterprise, industrial_park, "
-            "college, business_district, other).",
+            help=_h("Centres' type column (community, village, enterprise, industrial_park, "
+            "college, business_district, other)."),
         ),
         click.option(
             "--name-column", default="name", show_default=True, metavar="NAME",
-            help="Name column of both layers (default: found by header: name, 名称, 名字, "
-            "…名称).",
+            help=_h("Name column of both layers (default: found by header: name, 名称, 名字, "
+            "…名称)."),
         ),
         click.option(
             "--id-column", default="id", show_default=True, metavar="NAME",
-            help="Id column of both layers, ids unique (default: found by header: id, 编号, "
-            "编码, 代码, 序号, …编码, …编号).",
+            help=_h("Id column of both layers, ids unique (default: found by header: id, 编号, "
+            "编码, 代码, 序号, …编码, …编号)."),
         ),
         *_per_layer_column_options(),
     ]

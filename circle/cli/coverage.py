@@ -40,8 +40,47 @@ if TYPE_CHECKING:
 _PARTITION_KEYS = ("partition", "tile_km", "partition_by", "scheduler", "workers", "work_dir")
 
 
+_COVERAGE_EXAMPLES = """\
+\b
+Examples:
+  $ circle coverage
+  $ circle coverage --network district.osm.pbf --out report/ --map
+  $ circle coverage --centres centres.csv --communities communities.gpkg \\
+      --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
+  $ circle coverage --profile elderly --gates gates.geojson --out elderly/
+  $ circle coverage --out report/ --whatif --candidates-grid-m 200
+  $ circle coverage --profiles all --group-columns graduates,veterans
+  $ circle coverage --db postgresql://planner@gis.example/city --network-table roads \\
+      --centres-table centres --communities-table communities \\
+      --out "postgresql://planner@gis.example/city?schema=circle" --if-exists replace
+  $ circle coverage --network liaoning.osm.pbf --centres centres.gpkg \\
+      --communities communities.gpkg --partition tiles --tile-km 10 --out report/
+  $ circle coverage ... --areas cities.gpkg --partition-by city \\
+      --scheduler tcp://head-node:8786 --work-dir /shared/circle-parts
+  $ circle coverage --network shenhe.osm.pbf --centres amap_export.xlsx \\
+      --centres-datum gcj02 --communities layers.gpkg --areas streets.gpkg --out report/
+  $ circle coverage --lang zh --csv-header zh --out 报告/
+  $ circle coverage --centres centres.gpkg --capacity-column staff \\
+      --capacity-unit staff --decay step --crowded-below 2 --out report/
+"""
+#: the command's help, its two paragraphs through the catalogue (CIRCLE_LANG=zh), then the examples
+_COVERAGE_HELP = (
+    _h("Walk from every community to its nearest employment service centre.")
+    + "\n\n"
+    + _h(
+        "A community is covered when its walk (to the street, along it, and from the street to "
+        "the centre) takes at most the largest --minutes. With no options it runs on the bundled "
+        "demo: real OpenStreetMap data of central Helsinki (no Liaoning extract can be bundled "
+        "offline)."
+    )
+    + "\n\n"
+    + _COVERAGE_EXAMPLES
+)
+
+
 @click.command(
-    short_help=_h("Report which communities reach a centre within the walk-time bands.")
+    short_help=_h("Report which communities reach a centre within the walk-time bands."),
+    help=_COVERAGE_HELP,
 )
 @input_options
 @db_options
@@ -50,45 +89,45 @@ _PARTITION_KEYS = ("partition", "tile_km", "partition_by", "scheduler", "workers
 @click.option(
     "--profile",
     type=click.Choice(list(PROFILES)),
-    help="Walking profile instead of --speed-kmh: default 4 km/h (GB 50180-2018), winter "
-    "3.5 km/h (snow and ice), elderly 3 km/h (people aged 65+); sources in the README.",
+    help=_h("Walking profile instead of --speed-kmh: default 4 km/h (GB 50180-2018), winter "
+    "3.5 km/h (snow and ice), elderly 3 km/h (people aged 65+); sources in the README."),
 )
 @click.option(
     "--profiles",
     "profiles",
     metavar="all|NAMES",
-    help="Also run every profile (all) or the named ones (e.g. default,elderly) and show "
-    "their coverage side by side; with --out, writes profiles.csv, profiles.md, profiles.json.",
+    help=_h("Also run every profile (all) or the named ones (e.g. default,elderly) and show "
+    "their coverage side by side; with --out, writes profiles.csv, profiles.md, profiles.json."),
 )
 @click.option(
     "--gates",
     default="auto",
     show_default=True,
     metavar="FILE|osm|none|auto",
-    help="Gates of gated compounds: a point layer (community_id column, or points within "
+    help=_h("Gates of gated compounds: a point layer (community_id column, or points within "
     "--gate-tolerance-m of a community boundary), osm (the network's entrance=*/barrier=gate "
-    "nodes), none. auto = osm when communities are derived from the OSM file, else none.",
+    "nodes), none. auto = osm when communities are derived from the OSM file, else none."),
 )
 @click.option(
     "--gate-tolerance-m",
     type=float,
     default=5.0,
     show_default=True,
-    help="A gate without community_id belongs to a community whose boundary is this close.",
+    help=_h("A gate without community_id belongs to a community whose boundary is this close."),
 )
 @click.option(
     "--group-columns",
     metavar="A,B,...",
-    help="Key-group count columns of the communities layer (default: those present of "
-    "graduates, migrant_workers, veterans, unemployed, low_income, new_employment_forms).",
+    help=_h("Key-group count columns of the communities layer (default: those present of "
+    "graduates, migrant_workers, veterans, unemployed, low_income, new_employment_forms)."),
 )
 @click.option(
     "--search-limit-min",
     type=float,
     metavar="MIN",
-    help="Stop each walk search at this many minutes (default 60, or the largest --minutes); "
+    help=_h("Stop each walk search at this many minutes (default 60, or the largest --minutes); "
     "farther communities are beyond_limit. A partitioned run's halo is this walk plus "
-    "--max-snap-m, so --search-limit-min 15 makes the parts much smaller.",
+    "--max-snap-m, so --search-limit-min 15 makes the parts much smaller."),
 )
 @layer_options
 @partition_options
@@ -97,11 +136,11 @@ _PARTITION_KEYS = ("partition", "tile_km", "partition_by", "scheduler", "workers
     "--out",
     type=out_path(file_okay=False, db=True, stdout=True),
     metavar="DIR|URL|-",
-    help="Folder for coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv with "
+    help=_h("Folder for coverage.csv, coverage.geojson, summary.md, summary.json (areas.csv with "
     "--by/--areas) and manifest.json (inputs with sha256, parameters, versions: `circle rerun` "
     "reproduces it); "
     "or a PostGIS database, postgresql://USER@HOST/DB?schema=circle, for the tables coverage, "
-    "coverage_bands and coverage_summary (written in one transaction).",
+    "coverage_bands and coverage_summary (written in one transaction)."),
 )
 @click.option(
     "--add-centres",
@@ -117,28 +156,28 @@ _PARTITION_KEYS = ("partition", "tile_km", "partition_by", "scheduler", "workers
     "--overwrite/--no-overwrite",
     default=False,
     show_default=True,
-    help="Replace output files that already exist in the --out folder.",
+    help=_h("Replace output files that already exist in the --out folder."),
 )
 @click.option(
     "--if-exists",
     type=click.Choice(IF_EXISTS),
     show_default="fail",
-    help="When --out is a database and a result table exists: fail (name it), replace it, or "
-    "append the rows.",
+    help=_h("When --out is a database and a result table exists: fail (name it), replace it, or "
+    "append the rows."),
 )
 @click.option(
     "--map",
     "with_map",
     is_flag=True,
-    help="Also write map.html into --out: an interactive map that opens with no internet "
-    "(see `circle map` for base maps and other options).",
+    help=_h("Also write map.html into --out: an interactive map that opens with no internet "
+    "(see `circle map` for base maps and other options)."),
 )
 @click.option(
     "--whatif",
     is_flag=True,
-    help="Also write whatif.html into --out: a map where clicking candidate sites (see "
+    help=_h("Also write whatif.html into --out: a map where clicking candidate sites (see "
     "--candidates and the options below) shows who each would bring within the circle; "
-    "it starts with none chosen, and Reset switches on the fewest sites covering everyone.",
+    "it starts with none chosen, and Reset switches on the fewest sites covering everyone."),
 )
 @candidate_options
 @click.option(
@@ -195,34 +234,7 @@ _PARTITION_KEYS = ("partition", "tile_km", "partition_by", "scheduler", "workers
 def coverage(
     ctx: click.Context, config: CircleConfig, columns: LayerColumns, **opts: Any
 ) -> None:
-    """Walk from every community to its nearest employment service centre.
-
-    A community is covered when its walk (to the street, along it, and from the street to the
-    centre) takes at most the largest --minutes. With no options it runs on the bundled demo:
-    real OpenStreetMap data of central Helsinki (no Liaoning extract can be bundled offline).
-
-    \b
-    Examples:
-      $ circle coverage
-      $ circle coverage --network district.osm.pbf --out report/ --map
-      $ circle coverage --centres centres.csv --communities communities.gpkg \\
-          --network shenhe.osm.pbf --speed-kmh 4.8 -m 5 -m 10 -m 15 --out report/
-      $ circle coverage --profile elderly --gates gates.geojson --out elderly/
-      $ circle coverage --out report/ --whatif --candidates-grid-m 200
-      $ circle coverage --profiles all --group-columns graduates,veterans
-      $ circle coverage --db postgresql://planner@gis.example/city --network-table roads \\
-          --centres-table centres --communities-table communities \\
-          --out "postgresql://planner@gis.example/city?schema=circle" --if-exists replace
-      $ circle coverage --network liaoning.osm.pbf --centres centres.gpkg \\
-          --communities communities.gpkg --partition tiles --tile-km 10 --out report/
-      $ circle coverage ... --areas cities.gpkg --partition-by city \\
-          --scheduler tcp://head-node:8786 --work-dir /shared/circle-parts
-      $ circle coverage --network shenhe.osm.pbf --centres amap_export.xlsx \\
-          --centres-datum gcj02 --communities layers.gpkg --areas streets.gpkg --out report/
-      $ circle coverage --lang zh --csv-header zh --out 报告/
-      $ circle coverage --centres centres.gpkg --capacity-column staff \\
-          --capacity-unit staff --decay step --crowded-below 2 --out report/
-    """
+    """Walk from every community to its nearest centre (the help text: `_COVERAGE_HELP`)."""
     from ..coverage.core import summarise
 
     _check_sources(ctx, opts)

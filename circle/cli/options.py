@@ -89,6 +89,21 @@ class _OutPath(PathOrDb):
 
 
 DB_LAYERS = ("network", "centres", "communities")
+#: the help of --LAYER-query and --LAYER-table, one literal text each (the catalogue's keys)
+_DB_HELP = {
+    "network": (
+        _h("Read the network from this SELECT on the --db database."),
+        _h("Read the network from this table or view ([schema.]name) of --db."),
+    ),
+    "centres": (
+        _h("Read the centres from this SELECT on the --db database."),
+        _h("Read the centres from this table or view ([schema.]name) of --db."),
+    ),
+    "communities": (
+        _h("Read the communities from this SELECT on the --db database."),
+        _h("Read the communities from this table or view ([schema.]name) of --db."),
+    ),
+}
 
 
 def db_options(f):
@@ -99,20 +114,23 @@ def db_options(f):
             click.option(
                 f"--{layer}-query",
                 metavar="SQL",
-                help=f"Read the {layer} from this SELECT on the --db database.",
+                help=_DB_HELP[layer][0],
             ),
             click.option(
                 f"--{layer}-table",
                 metavar="NAME",
-                help=f"Read the {layer} from this table or view ([schema.]name) of --db.",
+                help=_DB_HELP[layer][1],
             ),
         ]
     options.append(
         click.option(
             "--db",
             metavar="URL",
-            help="PostGIS database for the --*-table/--*-query options: postgresql://USER@HOST/DB "
-            "(password, port, ?service=NAME or the PG* environment variables as libpq reads them).",
+            help=_h(
+                "PostGIS database for the --*-table/--*-query options: postgresql://USER@HOST/DB "
+                "(password, port, ?service=NAME or the PG* environment variables as libpq reads "
+                "them)."
+            ),
         )
     )
     for option in options:
@@ -155,19 +173,19 @@ def input_options(f, *, with_communities: bool = True):
         click.option(
             "--communities",
             metavar="FILE|URL",
-            help="Communities (polygons or points) with an optional population column; same "
+            help=_h("Communities (polygons or points) with an optional population column; same "
             "formats. Default: the network's residential areas (landuse=residential), population "
-            "estimated from OSM buildings.",
+            "estimated from OSM buildings."),
         )
         if with_communities
         else None,
         click.option(
             "--centres",
             metavar="FILE|URL",
-            help="Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile, CSV "
+            help=_h("Employment service centres: GeoJSON, GeoPackage, GeoParquet, Shapefile, CSV "
             "with lon/lat, or a PostGIS table (postgresql://USER@HOST/DB?table=centres). Default: "
             "derived from the network's OSM tags (community centres, town "
-            "halls, job centres).",
+            "halls, job centres)."),
         ),
         click.option(
             "--network",
@@ -175,9 +193,11 @@ def input_options(f, *, with_communities: bool = True):
             metavar="FILE|URL",
             default=DEFAULT_NETWORK,
             show_default="bundled central Helsinki OSM extract",
-            help="Street network: .osm, .osm.bz2, .osm.pbf (e.g. a district cut from a Geofabrik "
-            "extract with osmium), an osmnx .graphml file, or a PostGIS table of street "
-            "centre-lines (postgresql://USER@HOST/DB?table=roads).",
+            help=_h(
+                "Street network: .osm, .osm.bz2, .osm.pbf (e.g. a district cut from a Geofabrik "
+                "extract with osmium), an osmnx .graphml file, or a PostGIS table of street "
+                "centrelines (postgresql://USER@HOST/DB?table=roads)."
+            ),
         ),
     ]
     for option in options:
@@ -190,6 +210,25 @@ def centre_input_options(f):
     return input_options(f, with_communities=False)
 
 
+#: the help of --KIND-datum and --KIND-layer
+_FILE_HELP = {
+    "centres": (
+        _h("Map datum of the centres file (default: --datum)."),
+        _h(
+            "Layer of a GeoPackage or sheet of an Excel file holding the centres (default: the "
+            "one named 'centres', else the only one)."
+        ),
+    ),
+    "communities": (
+        _h("Map datum of the communities file (default: --datum)."),
+        _h(
+            "Layer of a GeoPackage or sheet of an Excel file holding the communities (default: "
+            "the one named 'communities', else the only one)."
+        ),
+    ),
+}
+
+
 def layer_file_options(*kinds: str):
     """Per input file: ``--KIND-layer`` (GeoPackage layer / Excel sheet) and ``--KIND-datum``."""
 
@@ -198,13 +237,12 @@ def layer_file_options(*kinds: str):
             f = click.option(
                 f"--{kind}-datum",
                 type=click.Choice(DATUMS),
-                help=f"Map datum of the {kind} file (default: --datum).",
+                help=_FILE_HELP[kind][0],
             )(f)
             f = click.option(
                 f"--{kind}-layer",
                 metavar="NAME",
-                help=f"Layer of a GeoPackage or sheet of an Excel file holding the {kind} "
-                f"(default: the one named '{kind}', else the only one).",
+                help=_FILE_HELP[kind][1],
             )(f)
         return f
 
@@ -217,58 +255,63 @@ def data_options(f):
         click.option(
             "--bbox",
             metavar="W,S,E,N",
-            help="Instead of --network: download a bounding box (WGS84 degrees "
-            "west,south,east,north) with osmnx; needs internet once, then cached.",
+            help=_h("Instead of --network: download a bounding box (WGS84 degrees "
+            "west,south,east,north) with osmnx; needs internet once, then cached."),
         ),
         click.option(
             "--place",
             metavar="TEXT",
-            help="Instead of --network: download the walking network and OSM tags of a place "
-            '(e.g. "和平区, 沈阳市") with osmnx; needs internet once, then cached.',
+            help=_h("Instead of --network: download the walking network and OSM tags of a place "
+            '(e.g. "和平区, 沈阳市") with osmnx; needs internet once, then cached.'),
         ),
         click.option(
             "--areas-layer",
             metavar="NAME",
-            help="Layer of a GeoPackage holding the areas (default: 'areas', else the only one).",
+            help=_h(
+                "Layer of a GeoPackage holding the areas (default: 'areas', else the only one)."
+            ),
         ),
         click.option(
             "--areas-name-column",
             default="name",
             show_default=True,
             metavar="NAME",
-            help="Column of --areas holding the area names.",
+            help=_h("Column of --areas holding the area names."),
         ),
         click.option(
             "--areas",
             "areas_file",
             type=click.Path(dir_okay=False, path_type=Path),
             metavar="FILE",
-            help="Area polygons (street offices 街道, districts) to roll the report up by: a "
-            "community belongs to the area holding its representative point.",
+            help=_h("Area polygons (street offices 街道, districts) to roll the report up by: a "
+            "community belongs to the area holding its representative point."),
         ),
         click.option(
             "--by",
             metavar="COLUMN",
-            help="Roll the report up by this column of the communities (e.g. street, 街道).",
+            help=_h("Roll the report up by this column of the communities (e.g. street, 街道)."),
         ),
         click.option(
             "--population-from-osm",
             is_flag=True,
-            help="Estimate the population of communities without a figure from OSM building "
-            "floor area in the network's OSM file (footprint × levels ÷ 40 m² per person).",
+            help=_h(
+                "Estimate the population of communities without a figure from the floor space "
+                "of the OSM buildings in the network's OSM file (footprint × levels ÷ 40 m² per "
+                "person)."
+            ),
         ),
         click.option(
             "--population-raster",
             type=click.Path(dir_okay=False, path_type=Path),
             metavar="FILE",
-            help="Population raster (people per pixel, e.g. WorldPop GeoTIFF), summed over "
-            "each community without a population figure.",
+            help=_h("Population raster (people per pixel, e.g. WorldPop GeoTIFF), summed over "
+            "each community without a population figure."),
         ),
         click.option(
             "--presets",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="TOML or JSON file overriding the OSM tag presets (which tags make centres, "
-            "communities, gates; population assumptions). See the README.",
+            help=_h("TOML or JSON file overriding the OSM tag presets (which tags make centres, "
+            "communities, gates; population assumptions). See the README."),
         ),
     ]
     for option in options:
@@ -348,38 +391,38 @@ def partition_options(f):
             "--work-dir",
             type=click.Path(file_okay=False, path_type=Path),
             metavar="DIR",
-            help="Folder for the parts' networks and outputs (default: a 'parts' folder in the "
+            help=_h("Folder for the parts' networks and outputs (default: a 'parts' folder in the "
             "cache). Every worker must see it at this path; a rerun skips the parts already "
-            "complete there.",
+            "complete there."),
         ),
         click.option(
             "--workers",
             type=click.IntRange(min=1),
             metavar="N",
-            help="Worker processes of the local Dask cluster (default: one per core).",
+            help=_h("Worker processes of the local Dask cluster (default: one per core)."),
         ),
         click.option(
             "--scheduler",
             metavar="tcp://HOST:PORT",
-            help="Run the parts on this existing Dask cluster instead of a local one.",
+            help=_h("Run the parts on this existing Dask cluster instead of a local one."),
         ),
         click.option(
             "--partition-by",
             metavar="COLUMN",
-            help="Run one part per value of this column of --areas (e.g. city).",
+            help=_h("Run one part per value of this column of --areas (e.g. city)."),
         ),
         click.option(
             "--tile-km",
             type=float,
             default=10.0,
             show_default=True,
-            help="Tile side for --partition tiles.",
+            help=_h("Tile side for --partition tiles."),
         ),
         click.option(
             "--partition",
             type=click.Choice(["tiles"]),
-            help="Cut the study area into square tiles (each with a halo that keeps its walks "
-            "exact) and run them on a Dask cluster.",
+            help=_h("Cut the study area into square tiles (each with a halo that keeps its walks "
+            "exact) and run them on a Dask cluster."),
         ),
     ]
     for option in options:
@@ -397,8 +440,8 @@ def report_output_options(files: str, db_tables: str | None = None):
                 "--if-exists",
                 type=click.Choice(IF_EXISTS),
                 show_default="fail",
-                help="When --out is a database and a result table exists: fail (name it), "
-                "replace it, or append the rows.",
+                help=_h("When --out is a database and a result table exists: fail (name it), "
+                "replace it, or append the rows."),
             )
         ]
         out_help = f"Folder for {files}."
@@ -414,8 +457,8 @@ def report_output_options(files: str, db_tables: str | None = None):
                 type=click.Choice(["table", "markdown", "json"]),
                 default="table",
                 show_default=True,
-                help="What to print on stdout: a short table, the Markdown report, or the JSON "
-                "summary.",
+                help=_h("What to print on stdout: a short table, the Markdown report, or the JSON "
+                "summary."),
             ),
             click.option(
                 "--overwrite/--no-overwrite",
@@ -480,15 +523,17 @@ _CANDIDATE_OPTIONS = [
         "--candidates",
         "candidates_file",
         metavar="FILE",
-        help="Candidate sites (points or polygons; id, name, type columns), e.g. vacant public "
-        "buildings, enterprises, industrial parks, colleges; same formats as --centres.",
+        help=_h("Candidate sites (points or polygons; id, name, type columns), e.g. vacant public "
+        "buildings, enterprises, industrial parks, colleges; same formats as --centres."),
     ),
     click.option(
         "--candidates-from-osm",
         "from_osm",
         is_flag=True,
-        help="Candidate sites from the network's OSM tags (the default when no candidate source "
-        f"is given): {_DEFAULT_TAGS_HELP}.",
+        help=_h(
+            "Candidate sites from the network's OSM tags (the default when no candidate source "
+            "is given): {tags}."
+        ).format(tags=_DEFAULT_TAGS_HELP),
     ),
     click.option(
         "--candidate-tag",
@@ -496,8 +541,10 @@ _CANDIDATE_OPTIONS = [
         multiple=True,
         metavar="KEY=VALUE[:TYPE]",
         callback=_parse_tags,
-        help="Use these OSM tags instead of the defaults (implies --candidates-from-osm); repeat "
-        "for several, e.g. --candidate-tag amenity=school:college.",
+        help=_h(
+            "Use these OSM tags instead of the defaults (implies --candidates-from-osm); repeat "
+            "for several, e.g. --candidate-tag amenity=school:college."
+        ),
     ),
     click.option(
         "--candidates-grid-m",
@@ -505,8 +552,10 @@ _CANDIDATE_OPTIONS = [
         is_flag=False,
         flag_value=DEFAULT_GRID_SPACING_M,
         metavar="[SPACING]",
-        help="Candidate sites on the street network: one street node per SPACING x SPACING "
-        f"metres square; SPACING is {DEFAULT_GRID_SPACING_M:g} when left out.",
+        help=_h(
+            "Candidate sites on the street network: one street node per SPACING x SPACING "
+            "metres square; SPACING is {spacing} when not given."
+        ).format(spacing=f"{DEFAULT_GRID_SPACING_M:g}"),
     ),
 ]
 

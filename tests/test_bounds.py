@@ -182,6 +182,54 @@ def test_negative_node_ids_of_josm_drawn_ways_are_read(tmp_path):
     assert len(ways.seg_u) == 2 and ways.cut_ways == 0  # one way of two segments, not cut
 
 
+JOSM_LAYERS = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version='0.6' generator='JOSM'>
+  <node id='-101' action='modify' lat='41.8' lon='123.4'>
+    <tag k='amenity' v='community_centre' /><tag k='name' v='drawn centre' /></node>
+  <node id='101' version='1' lat='41.8' lon='123.402'>
+    <tag k='amenity' v='community_centre' /><tag k='name' v='mapped centre' /></node>
+  <node id='-1' lat='41.8005' lon='123.4005' /><node id='-2' lat='41.8005' lon='123.4015' />
+  <node id='-3' lat='41.8012' lon='123.4015' /><node id='-4' lat='41.8012' lon='123.4005' />
+  <node id='-11' lat='41.8' lon='123.399' /><node id='-12' lat='41.8' lon='123.403' />
+  <node id='-13' lat='41.8009' lon='123.401' />
+  <way id='-201' action='modify'><nd ref='-1' /><nd ref='-2' /><nd ref='-3' /><nd ref='-4' />
+    <nd ref='-1' /><tag k='landuse' v='residential' /><tag k='name' v='drawn estate' /></way>
+  <way id='-202' action='modify'><nd ref='-11' /><nd ref='-12' />
+    <tag k='highway' v='footway' /></way>
+  <way id='-203' action='modify'><nd ref='-13' /><nd ref='-12' />
+    <tag k='highway' v='footway' /></way>
+</osm>
+"""
+
+
+def test_josm_drawn_communities_and_centres_keep_their_negative_ids(cli_runner, tmp_path):
+    """Layers derived from a JOSM file: a residential area outlined by negative-id nodes is a
+    community (libosmium cannot assemble it; circle does), and node/-101 and node/101 are two
+    centres."""
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "josm.osm"
+    path.write_text(JOSM_LAYERS)
+    layers = tmp_path / "layers.gpkg"
+    res = cli_runner(["-q", "extract", path, "--out", layers])
+    assert res.exit_code == 0, res.output
+    centres = gpd.read_file(layers, layer="centres")
+    assert sorted(centres["id"]) == ["node/-101", "node/101"]
+    assert dict(zip(centres["id"], centres["name"]))["node/-101"] == "drawn centre"
+    communities = gpd.read_file(layers, layer="communities")
+    assert communities["id"].tolist() == ["way/-201"]
+    outline = shapely.box(123.4005, 41.8005, 123.4015, 41.8012)
+    assert shapely.equals(communities.geometry.iloc[0], outline)
+    out = tmp_path / "run"
+    res = cli_runner(["-q", "coverage", "--network", path, "--out", out])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "coverage.csv", dtype=str)
+    assert table["community_id"].tolist() == ["way/-201"]
+    assert table["nearest_centre_id"].tolist() == ["node/101"]  # the nearer, kept apart
+    assert table["status"].tolist() == ["ok"]
+
+
 def test_duplicate_node_ids_are_refused(cli_runner, tmp_path):
     path = tmp_path / "dup.osm"
     path.write_text(JOSM.format(extra="<node id='5' lat='60.1' lon='24.9' />"))

@@ -324,6 +324,9 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
     _check_osm_path(path)
     factory = osmium.geom.WKBFactory()
     out = []
+    #: ways with JOSM-drawn nodes (negative ids, which libosmium's location index does not keep):
+    #: (feature, node refs, their coordinates or None), given geometries after the pass
+    josm: list[tuple[dict, list[int], list]] = []
     # a Node, Way, Area, ... told apart by is_node()/is_area()/is_way(), which mypy cannot narrow
     obj: Any
     try:
@@ -348,6 +351,9 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
                     continue
                 osm_id = f"{'way' if obj.from_way() else 'relation'}/{obj.orig_id()}"
             elif obj.is_way():
+                if any(n.ref < 0 and not n.location.valid() for n in obj.nodes):
+                    josm.append(_josm_way(obj))
+                    continue
                 # a way that makes no area (open, or an outline cut by the extract's edge):
                 # the line of its present nodes; complete closed ways arrive as areas instead
                 coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
@@ -360,6 +366,38 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
             out.append({"osm_id": osm_id, "tags": dict(obj.tags), "geometry": geom})
     except _OSM_READ_ERRORS as err:
         raise _read_error(path, err) from err
+    if josm:
+        out.extend(_josm_features(path, josm))
+    return out
+
+
+def _josm_way(way) -> tuple[dict, list[int], list]:
+    refs = [n.ref for n in way.nodes]
+    coords = [(n.location.lon, n.location.lat) if n.location.valid() else None for n in way.nodes]
+    return {"osm_id": f"way/{way.id}", "tags": dict(way.tags)}, refs, coords
+
+
+def _josm_features(path: Path, josm: list[tuple[dict, list[int], list]]) -> list[dict]:
+    """The ways holding JOSM-drawn nodes, with their geometries: a closed way whose nodes are all
+    in the file is an area (as libosmium would assemble it), any other the line of its present
+    nodes. Negative node ids are located in a second pass over the nodes (as for the walkable
+    ways); one the file lacks is refused."""
+    wanted = {r for _, refs, coords in josm for r, c in zip(refs, coords) if c is None and r < 0}
+    node_ids = np.array(sorted(wanted), dtype=np.int64)
+    lonlat = np.full((node_ids.size, 2), np.nan)
+    _locate_negative(path, node_ids, lonlat, wanted)
+    where = dict(zip(node_ids.tolist(), map(tuple, lonlat.tolist())))
+    out = []
+    for feature, refs, coords in josm:
+        points = [c if c is not None else where.get(r) for r, c in zip(refs, coords)]
+        present = [p for p in points if p is not None]
+        if refs[0] == refs[-1] and len(present) == len(refs) >= 4:
+            geom = shapely.MultiPolygon([shapely.Polygon(present)])
+        elif len(present) >= 2:
+            geom = shapely.LineString(present)
+        else:
+            continue
+        out.append({**feature, "geometry": geom})
     return out
 
 

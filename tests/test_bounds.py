@@ -299,9 +299,13 @@ def test_graphml_not_from_osmnx_is_one_line(cli_runner, tmp_path):
                    reversed="False")
     path = tmp_path / "plain.graphml"
     nx.write_graphml(graph, path)
-    assert "node 1 of the graph has no 'x' coordinate" in run_one_line(
-        cli_runner, tmp_path, ["--network", path]
-    )
+    line = run_one_line(cli_runner, tmp_path, ["--network", path])
+    assert line.startswith(f"Error: {path}: node 1 of the graph has no 'x' coordinate"), line
+    graph.nodes[1]["x"] = graph.nodes[2]["x"] = "24.9"
+    graph.graph["crs"] = "EPSG:99999"
+    nx.write_graphml(graph, path)
+    line = run_one_line(cli_runner, tmp_path, ["--network", path])
+    assert line.startswith(f"Error: {path}: the graph's crs 'EPSG:99999' is not a CRS"), line
 
 
 @pytest.mark.parametrize(

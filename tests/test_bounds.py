@@ -157,6 +157,29 @@ def test_coverage_csv_is_safe_and_compare_reads_it_back(cli_runner, tmp_path):
     assert sorted(read_run(out).table["name"]) == sorted(names)
 
 
+def test_report_xlsx_cells_are_text_never_formulas(cli_runner, tmp_path):
+    """report.xlsx holds each hostile name as a string cell (never a formula) with Excel's quote
+    prefix, its value exactly the name (no apostrophe to strip); no cell anywhere is a formula."""
+    import openpyxl
+
+    names = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\tx", "plain"]
+    rows = "".join(f'c{i},"{n.replace(chr(34), 2 * chr(34))}",{HEL},100\n'
+                   for i, n in enumerate(names))
+    communities = tmp_path / "communities.csv"
+    communities.write_text("id,name,lon,lat,population\n" + rows, newline="")
+    out = tmp_path / "run"
+    res = cli_runner(["-q", "coverage", "--communities", communities, "--out", out])
+    assert res.exit_code == 0, res.output
+    book = openpyxl.load_workbook(out / "report.xlsx")
+    cells = [c for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    found = {c.value: c for c in cells if c.value in names}
+    assert set(found) == set(names)
+    for name, cell in found.items():
+        assert cell.data_type == "s", name
+        assert cell.quotePrefix == (name != "plain"), name
+
+
 # --- no silent wrong answers -------------------------------------------------------------------
 
 JOSM = """<?xml version='1.0' encoding='UTF-8'?>

@@ -336,18 +336,26 @@ def test_a_damaged_cache_is_rebuilt_with_a_warning(damage, tmp_path):
     assert res.returncode == 0 and "is damaged" not in res.stderr
 
 
-@pytest.mark.parametrize("how", ["a file in its place", "read-only"])
+@pytest.mark.parametrize("how", ["a file in its place", "read-only", "a full disk"])
 def test_an_unwritable_cache_turns_caching_off_with_one_warning(how, tmp_path):
     cache = tmp_path / "cache"
     if how == "a file in its place":
         cache.write_text("not a folder")
-    else:
+    elif how == "read-only":
         cache.mkdir()
         subprocess.run(["chattr", "+i", str(cache)], check=True)
+    else:  # a 16 kB disk: the cache (hundreds of kB) cannot be written, the run's folder can
+        cache.mkdir()
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(cache)],
+                          capture_output=True).returncode != 0:
+            pytest.skip("cannot mount a small tmpfs here (needs root)")
     try:
         res = circle("coverage", "--out", tmp_path / "o", env={"CIRCLE_CACHE_DIR": str(cache)})
     finally:
         subprocess.run(["chattr", "-i", str(cache)], check=False, capture_output=True)
+        if how == "a full disk":
+            assert list(cache.iterdir()) == []  # no partial cache file left behind
+            subprocess.run(["umount", str(cache)], check=True)
     assert res.returncode == 0, res.stderr
     assert res.stderr.count("cannot write the network cache") == 1
     assert "caching is off" in res.stderr

@@ -442,6 +442,26 @@ def test_sigkill_in_the_middle_of_the_commit_is_rolled_back_by_the_next_run(repo
     assert whole(report) == 4.0
 
 
+def test_a_staging_folder_left_by_a_killed_run_is_removed_and_reported(report):
+    """SIGKILL with every file staged, none moved: the previous run stays; the next run removes
+    the staging folder, says so, and writes its own run whole."""
+    proc = popen("coverage", "--speed-kmh", "3", "--out", report, "--overwrite",
+                 env={"CIRCLE_TEST_PAUSE_BEFORE_RENAME": "600"})
+    deadline = time.monotonic() + 300
+    seen = ""
+    while "pausing" not in seen:
+        assert time.monotonic() < deadline and proc.poll() is None, seen
+        seen += proc.stderr.readline()
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    (left,) = report.glob(".circle-*")
+    assert whole_ignoring_staging(report) == 4.0
+    res = circle("coverage", "--speed-kmh", "5", "--out", report, "--overwrite")
+    assert res.returncode == 0, res.stderr
+    assert f"removed {left.name}, left behind by an interrupted circle run" in res.stderr
+    assert whole(report) == 5.0
+
+
 # ---- one line instead of a traceback -------------------------------------------------------------
 
 

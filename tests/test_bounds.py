@@ -253,6 +253,40 @@ def test_josm_drawn_communities_and_centres_keep_their_negative_ids(cli_runner, 
     assert table["status"].tolist() == ["ok"]
 
 
+JOSM_MULTIPOLYGON = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version='0.6' generator='JOSM'>
+  <node id='-1' lat='41.80' lon='123.42' /><node id='-2' lat='41.80' lon='123.43' />
+  <node id='-3' lat='41.81' lon='123.43' /><node id='-4' lat='41.81' lon='123.42' />
+  <node id='-5' lat='41.802' lon='123.422' /><node id='-6' lat='41.802' lon='123.424' />
+  <node id='-7' lat='41.804' lon='123.424' /><node id='-8' lat='41.804' lon='123.422' />
+  <way id='-11'><nd ref='-1' /><nd ref='-2' /><nd ref='-3' /></way>
+  <way id='-12'><nd ref='-3' /><nd ref='-4' /><nd ref='-1' /></way>
+  <way id='-13'><nd ref='-5' /><nd ref='-6' /><nd ref='-7' /><nd ref='-8' /><nd ref='-5' /></way>
+  <relation id='-21'><member type='way' ref='-11' role='outer' />
+    <member type='way' ref='-12' role='outer' /><member type='way' ref='-13' role='inner' />
+    <tag k='type' v='multipolygon' /><tag k='landuse' v='residential' /></relation>
+  <relation id='-22'><member type='way' ref='-11' role='outer' /><member type='way' ref='-99' />
+    <tag k='type' v='multipolygon' /><tag k='landuse' v='residential' /></relation>
+</osm>
+"""
+
+
+def test_a_josm_drawn_multipolygon_is_read_as_its_area(tmp_path):
+    """A multipolygon relation of JOSM-drawn ways and nodes (two outer halves, one hole) becomes
+    its area; one whose member way is not in the file stays out, as libosmium leaves it."""
+    import shapely
+
+    from circle.io.osm import read_tagged_features
+
+    path = tmp_path / "mp.osm"
+    path.write_text(JOSM_MULTIPOLYGON)
+    (feature,) = read_tagged_features(path, ("landuse",))
+    assert feature["osm_id"] == "relation/-21"
+    expect = shapely.box(123.42, 41.80, 123.43, 41.81).difference(
+        shapely.box(123.422, 41.802, 123.424, 41.804))
+    assert shapely.equals(feature["geometry"], expect)
+
+
 def test_duplicate_node_ids_are_refused(cli_runner, tmp_path):
     path = tmp_path / "dup.osm"
     path.write_text(JOSM.format(extra="<node id='5' lat='60.1' lon='24.9' />"))

@@ -327,6 +327,9 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
     #: ways with JOSM-drawn nodes (negative ids, which libosmium's location index does not keep):
     #: (feature, node refs, their coordinates or None), given geometries after the pass
     josm: list[tuple[dict, list[int], list]] = []
+    #: multipolygon relations (tags, member way ids) and the relations libosmium made areas of
+    relations: dict[int, tuple[dict, list[int]]] = {}
+    assembled: set[int] = set()
     # a Node, Way, Area, ... told apart by is_node()/is_area()/is_way(), which mypy cannot narrow
     obj: Any
     try:
@@ -350,6 +353,8 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
                 except RuntimeError:  # broken ring in the source data
                     continue
                 osm_id = f"{'way' if obj.from_way() else 'relation'}/{obj.orig_id()}"
+                if not obj.from_way():
+                    assembled.add(obj.orig_id())
             elif obj.is_way():
                 if any(n.ref < 0 and not n.location.valid() for n in obj.nodes):
                     josm.append(_josm_way(obj))
@@ -362,12 +367,52 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
                 geom = shapely.LineString(coords)
                 osm_id = f"way/{obj.id}"
             else:
+                if obj.is_relation() and obj.tags.get("type") in ("multipolygon", "boundary"):
+                    ways = [m.ref for m in obj.members if m.type == "w"]
+                    relations[obj.id] = (dict(obj.tags), ways)
                 continue
             out.append({"osm_id": osm_id, "tags": dict(obj.tags), "geometry": geom})
     except _OSM_READ_ERRORS as err:
         raise _read_error(path, err) from err
     if josm:
         out.extend(_josm_features(path, josm))
+    missed = {r: v for r, v in relations.items() if r not in assembled}
+    if josm or any(r < 0 or min(v[1], default=0) < 0 for r, v in missed.items()):
+        out.extend(_josm_relations(path, missed))
+    return out
+
+
+def _josm_relations(path: Path, relations: dict[int, tuple[dict, list[int]]]) -> list[dict]:
+    """The multipolygon relations libosmium could not assemble in a file with JOSM-drawn
+    (negative) ids: its location index lacks those nodes. Their member ways and nodes are read
+    in two more passes (JOSM files are small) and the area built from the member lines; a
+    relation with a member way or node missing from the file (cut by an extract) stays out, as
+    libosmium leaves it out."""
+    wanted_ways = {w for _, ways in relations.values() for w in ways}
+    refs: dict[int, list[int]] = {}
+    where: dict[int, tuple[float, float]] = {}
+    obj: Any  # a Way, then a Node (each processor reads one kind), which mypy cannot narrow
+    try:
+        for obj in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            if obj.id in wanted_ways:
+                refs[obj.id] = [n.ref for n in obj.nodes]
+        wanted_nodes = {n for nodes in refs.values() for n in nodes}
+        for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            if obj.id in wanted_nodes and obj.location.valid():
+                where[obj.id] = (obj.location.lon, obj.location.lat)
+    except _OSM_READ_ERRORS as err:
+        raise _read_error(path, err) from err
+    out = []
+    for rid, (tags, ways) in sorted(relations.items()):
+        lines = [[where.get(n) for n in refs.get(w, [])] for w in ways]
+        if not ways or any(len(line) < 2 or None in line for line in lines):
+            continue
+        area = shapely.build_area(shapely.GeometryCollection(list(map(shapely.LineString, lines))))
+        if area.is_empty:
+            continue
+        if isinstance(area, shapely.Polygon):
+            area = shapely.MultiPolygon([area])
+        out.append({"osm_id": f"relation/{rid}", "tags": tags, "geometry": area})
     return out
 
 

@@ -157,6 +157,29 @@ def test_coverage_csv_is_safe_and_compare_reads_it_back(cli_runner, tmp_path):
     assert sorted(read_run(out).table["name"]) == sorted(names)
 
 
+def test_report_xlsx_cells_are_text_never_formulas(cli_runner, tmp_path):
+    """report.xlsx holds each hostile name as a string cell (never a formula) with Excel's quote
+    prefix, its value exactly the name (no apostrophe to strip); no cell anywhere is a formula."""
+    import openpyxl
+
+    names = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\tx", "plain"]
+    rows = "".join(f'c{i},"{n.replace(chr(34), 2 * chr(34))}",{HEL},100\n'
+                   for i, n in enumerate(names))
+    communities = tmp_path / "communities.csv"
+    communities.write_text("id,name,lon,lat,population\n" + rows, newline="")
+    out = tmp_path / "run"
+    res = cli_runner(["-q", "coverage", "--communities", communities, "--out", out])
+    assert res.exit_code == 0, res.output
+    book = openpyxl.load_workbook(out / "report.xlsx")
+    cells = [c for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    found = {c.value: c for c in cells if c.value in names}
+    assert set(found) == set(names)
+    for name, cell in found.items():
+        assert cell.data_type == "s", name
+        assert cell.quotePrefix == (name != "plain"), name
+
+
 # --- no silent wrong answers -------------------------------------------------------------------
 
 JOSM = """<?xml version='1.0' encoding='UTF-8'?>
@@ -180,6 +203,88 @@ def test_negative_node_ids_of_josm_drawn_ways_are_read(tmp_path):
     assert ways.node_ids.tolist() == [-102, -101, 5]
     assert np.allclose(ways.lonlat[:, 0], [123.403, 123.4, 123.4015])
     assert len(ways.seg_u) == 2 and ways.cut_ways == 0  # one way of two segments, not cut
+
+
+JOSM_LAYERS = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version='0.6' generator='JOSM'>
+  <node id='-101' action='modify' lat='41.8' lon='123.4'>
+    <tag k='amenity' v='community_centre' /><tag k='name' v='drawn centre' /></node>
+  <node id='101' version='1' lat='41.8' lon='123.402'>
+    <tag k='amenity' v='community_centre' /><tag k='name' v='mapped centre' /></node>
+  <node id='-1' lat='41.8005' lon='123.4005' /><node id='-2' lat='41.8005' lon='123.4015' />
+  <node id='-3' lat='41.8012' lon='123.4015' /><node id='-4' lat='41.8012' lon='123.4005' />
+  <node id='-11' lat='41.8' lon='123.399' /><node id='-12' lat='41.8' lon='123.403' />
+  <node id='-13' lat='41.8009' lon='123.401' />
+  <way id='-201' action='modify'><nd ref='-1' /><nd ref='-2' /><nd ref='-3' /><nd ref='-4' />
+    <nd ref='-1' /><tag k='landuse' v='residential' /><tag k='name' v='drawn estate' /></way>
+  <way id='-202' action='modify'><nd ref='-11' /><nd ref='-12' />
+    <tag k='highway' v='footway' /></way>
+  <way id='-203' action='modify'><nd ref='-13' /><nd ref='-12' />
+    <tag k='highway' v='footway' /></way>
+</osm>
+"""
+
+
+def test_josm_drawn_communities_and_centres_keep_their_negative_ids(cli_runner, tmp_path):
+    """Layers derived from a JOSM file: a residential area outlined by negative-id nodes is a
+    community (libosmium cannot assemble it; circle does), and node/-101 and node/101 are two
+    centres."""
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "josm.osm"
+    path.write_text(JOSM_LAYERS)
+    layers = tmp_path / "layers.gpkg"
+    res = cli_runner(["-q", "extract", path, "--out", layers])
+    assert res.exit_code == 0, res.output
+    centres = gpd.read_file(layers, layer="centres")
+    assert sorted(centres["id"]) == ["node/-101", "node/101"]
+    assert dict(zip(centres["id"], centres["name"]))["node/-101"] == "drawn centre"
+    communities = gpd.read_file(layers, layer="communities")
+    assert communities["id"].tolist() == ["way/-201"]
+    outline = shapely.box(123.4005, 41.8005, 123.4015, 41.8012)
+    assert shapely.equals(communities.geometry.iloc[0], outline)
+    out = tmp_path / "run"
+    res = cli_runner(["-q", "coverage", "--network", path, "--out", out])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "coverage.csv", dtype=str)
+    assert table["community_id"].tolist() == ["way/-201"]
+    assert table["nearest_centre_id"].tolist() == ["node/101"]  # the nearer, kept apart
+    assert table["status"].tolist() == ["ok"]
+
+
+JOSM_MULTIPOLYGON = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version='0.6' generator='JOSM'>
+  <node id='-1' lat='41.80' lon='123.42' /><node id='-2' lat='41.80' lon='123.43' />
+  <node id='-3' lat='41.81' lon='123.43' /><node id='-4' lat='41.81' lon='123.42' />
+  <node id='-5' lat='41.802' lon='123.422' /><node id='-6' lat='41.802' lon='123.424' />
+  <node id='-7' lat='41.804' lon='123.424' /><node id='-8' lat='41.804' lon='123.422' />
+  <way id='-11'><nd ref='-1' /><nd ref='-2' /><nd ref='-3' /></way>
+  <way id='-12'><nd ref='-3' /><nd ref='-4' /><nd ref='-1' /></way>
+  <way id='-13'><nd ref='-5' /><nd ref='-6' /><nd ref='-7' /><nd ref='-8' /><nd ref='-5' /></way>
+  <relation id='-21'><member type='way' ref='-11' role='outer' />
+    <member type='way' ref='-12' role='outer' /><member type='way' ref='-13' role='inner' />
+    <tag k='type' v='multipolygon' /><tag k='landuse' v='residential' /></relation>
+  <relation id='-22'><member type='way' ref='-11' role='outer' /><member type='way' ref='-99' />
+    <tag k='type' v='multipolygon' /><tag k='landuse' v='residential' /></relation>
+</osm>
+"""
+
+
+def test_a_josm_drawn_multipolygon_is_read_as_its_area(tmp_path):
+    """A multipolygon relation of JOSM-drawn ways and nodes (two outer halves, one hole) becomes
+    its area; one whose member way is not in the file stays out, as libosmium leaves it."""
+    import shapely
+
+    from circle.io.osm import read_tagged_features
+
+    path = tmp_path / "mp.osm"
+    path.write_text(JOSM_MULTIPOLYGON)
+    (feature,) = read_tagged_features(path, ("landuse",))
+    assert feature["osm_id"] == "relation/-21"
+    expect = shapely.box(123.42, 41.80, 123.43, 41.81).difference(
+        shapely.box(123.422, 41.802, 123.424, 41.804))
+    assert shapely.equals(feature["geometry"], expect)
 
 
 def test_duplicate_node_ids_are_refused(cli_runner, tmp_path):
@@ -251,9 +356,13 @@ def test_graphml_not_from_osmnx_is_one_line(cli_runner, tmp_path):
                    reversed="False")
     path = tmp_path / "plain.graphml"
     nx.write_graphml(graph, path)
-    assert "node 1 of the graph has no 'x' coordinate" in run_one_line(
-        cli_runner, tmp_path, ["--network", path]
-    )
+    line = run_one_line(cli_runner, tmp_path, ["--network", path])
+    assert line.startswith(f"Error: {path}: node 1 of the graph has no 'x' coordinate"), line
+    graph.nodes[1]["x"] = graph.nodes[2]["x"] = "24.9"
+    graph.graph["crs"] = "EPSG:99999"
+    nx.write_graphml(graph, path)
+    line = run_one_line(cli_runner, tmp_path, ["--network", path])
+    assert line.startswith(f"Error: {path}: the graph's crs 'EPSG:99999' is not a CRS"), line
 
 
 @pytest.mark.parametrize(

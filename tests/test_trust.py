@@ -343,18 +343,26 @@ def test_a_damaged_cache_is_rebuilt_with_a_warning(damage, tmp_path):
     assert res.returncode == 0 and "is damaged" not in res.stderr
 
 
-@pytest.mark.parametrize("how", ["a file in its place", "read-only"])
+@pytest.mark.parametrize("how", ["a file in its place", "read-only", "a full disk"])
 def test_an_unwritable_cache_turns_caching_off_with_one_warning(how, tmp_path):
     cache = tmp_path / "cache"
     if how == "a file in its place":
         cache.write_text("not a folder")
-    else:
+    elif how == "read-only":
         cache.mkdir()
         subprocess.run(["chattr", "+i", str(cache)], check=True)
+    else:  # a 16 kB disk: the cache (hundreds of kB) cannot be written, the run's folder can
+        cache.mkdir()
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(cache)],
+                          capture_output=True).returncode != 0:
+            pytest.skip("cannot mount a small tmpfs here (needs root)")
     try:
         res = circle("coverage", "--out", tmp_path / "o", env={"CIRCLE_CACHE_DIR": str(cache)})
     finally:
         subprocess.run(["chattr", "-i", str(cache)], check=False, capture_output=True)
+        if how == "a full disk":
+            assert list(cache.iterdir()) == []  # no partial cache file left behind
+            subprocess.run(["umount", str(cache)], check=True)
     assert res.returncode == 0, res.stderr
     assert res.stderr.count("cannot write the network cache") == 1
     assert "caching is off" in res.stderr
@@ -439,6 +447,26 @@ def test_sigkill_in_the_middle_of_the_commit_is_rolled_back_by_the_next_run(repo
     assert "left behind by an interrupted circle run" in res.stderr
     assert "put back as they were" in res.stderr
     assert whole(report) == 4.0
+
+
+def test_a_staging_folder_left_by_a_killed_run_is_removed_and_reported(report):
+    """SIGKILL with every file staged, none moved: the previous run stays; the next run removes
+    the staging folder, says so, and writes its own run whole."""
+    proc = popen("coverage", "--speed-kmh", "3", "--out", report, "--overwrite",
+                 env={"CIRCLE_TEST_PAUSE_BEFORE_RENAME": "600"})
+    deadline = time.monotonic() + 300
+    seen = ""
+    while "pausing" not in seen:
+        assert time.monotonic() < deadline and proc.poll() is None, seen
+        seen += proc.stderr.readline()
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    (left,) = report.glob(".circle-*")
+    assert whole_ignoring_staging(report) == 4.0
+    res = circle("coverage", "--speed-kmh", "5", "--out", report, "--overwrite")
+    assert res.returncode == 0, res.stderr
+    assert f"removed {left.name}, left behind by an interrupted circle run" in res.stderr
+    assert whole(report) == 5.0
 
 
 # ---- one line instead of a traceback -------------------------------------------------------------

@@ -324,6 +324,12 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
     _check_osm_path(path)
     factory = osmium.geom.WKBFactory()
     out = []
+    #: ways with JOSM-drawn nodes (negative ids, which libosmium's location index does not keep):
+    #: (feature, node refs, their coordinates or None), given geometries after the pass
+    josm: list[tuple[dict, list[int], list]] = []
+    #: multipolygon relations (tags, member way ids) and the relations libosmium made areas of
+    relations: dict[int, tuple[dict, list[int]]] = {}
+    assembled: set[int] = set()
     # a Node, Way, Area, ... told apart by is_node()/is_area()/is_way(), which mypy cannot narrow
     obj: Any
     try:
@@ -347,7 +353,12 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
                 except RuntimeError:  # broken ring in the source data
                     continue
                 osm_id = f"{'way' if obj.from_way() else 'relation'}/{obj.orig_id()}"
+                if not obj.from_way():
+                    assembled.add(obj.orig_id())
             elif obj.is_way():
+                if any(n.ref < 0 and not n.location.valid() for n in obj.nodes):
+                    josm.append(_josm_way(obj))
+                    continue
                 # a way that makes no area (open, or an outline cut by the extract's edge):
                 # the line of its present nodes; complete closed ways arrive as areas instead
                 coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
@@ -356,10 +367,82 @@ def read_tagged_features(path: str | Path, keys: tuple[str, ...]) -> list[dict]:
                 geom = shapely.LineString(coords)
                 osm_id = f"way/{obj.id}"
             else:
+                if obj.is_relation() and obj.tags.get("type") in ("multipolygon", "boundary"):
+                    ways = [m.ref for m in obj.members if m.type == "w"]
+                    relations[obj.id] = (dict(obj.tags), ways)
                 continue
             out.append({"osm_id": osm_id, "tags": dict(obj.tags), "geometry": geom})
     except _OSM_READ_ERRORS as err:
         raise _read_error(path, err) from err
+    if josm:
+        out.extend(_josm_features(path, josm))
+    missed = {r: v for r, v in relations.items() if r not in assembled}
+    if josm or any(r < 0 or min(v[1], default=0) < 0 for r, v in missed.items()):
+        out.extend(_josm_relations(path, missed))
+    return out
+
+
+def _josm_relations(path: Path, relations: dict[int, tuple[dict, list[int]]]) -> list[dict]:
+    """The multipolygon relations libosmium could not assemble in a file with JOSM-drawn
+    (negative) ids: its location index lacks those nodes. Their member ways and nodes are read
+    in two more passes (JOSM files are small) and the area built from the member lines; a
+    relation with a member way or node missing from the file (cut by an extract) stays out, as
+    libosmium leaves it out."""
+    wanted_ways = {w for _, ways in relations.values() for w in ways}
+    refs: dict[int, list[int]] = {}
+    where: dict[int, tuple[float, float]] = {}
+    obj: Any  # a Way, then a Node (each processor reads one kind), which mypy cannot narrow
+    try:
+        for obj in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            if obj.id in wanted_ways:
+                refs[obj.id] = [n.ref for n in obj.nodes]
+        wanted_nodes = {n for nodes in refs.values() for n in nodes}
+        for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            if obj.id in wanted_nodes and obj.location.valid():
+                where[obj.id] = (obj.location.lon, obj.location.lat)
+    except _OSM_READ_ERRORS as err:
+        raise _read_error(path, err) from err
+    out = []
+    for rid, (tags, ways) in sorted(relations.items()):
+        lines = [[where.get(n) for n in refs.get(w, [])] for w in ways]
+        if not ways or any(len(line) < 2 or None in line for line in lines):
+            continue
+        area = shapely.build_area(shapely.GeometryCollection(list(map(shapely.LineString, lines))))
+        if area.is_empty:
+            continue
+        if isinstance(area, shapely.Polygon):
+            area = shapely.MultiPolygon([area])
+        out.append({"osm_id": f"relation/{rid}", "tags": tags, "geometry": area})
+    return out
+
+
+def _josm_way(way) -> tuple[dict, list[int], list]:
+    refs = [n.ref for n in way.nodes]
+    coords = [(n.location.lon, n.location.lat) if n.location.valid() else None for n in way.nodes]
+    return {"osm_id": f"way/{way.id}", "tags": dict(way.tags)}, refs, coords
+
+
+def _josm_features(path: Path, josm: list[tuple[dict, list[int], list]]) -> list[dict]:
+    """The ways holding JOSM-drawn nodes, with their geometries: a closed way whose nodes are all
+    in the file is an area (as libosmium would assemble it), any other the line of its present
+    nodes. Negative node ids are located in a second pass over the nodes (as for the walkable
+    ways); one the file lacks is refused."""
+    wanted = {r for _, refs, coords in josm for r, c in zip(refs, coords) if c is None and r < 0}
+    node_ids = np.array(sorted(wanted), dtype=np.int64)
+    lonlat = np.full((node_ids.size, 2), np.nan)
+    _locate_negative(path, node_ids, lonlat, wanted)
+    where = dict(zip(node_ids.tolist(), map(tuple, lonlat.tolist())))
+    out = []
+    for feature, refs, coords in josm:
+        points = [c if c is not None else where.get(r) for r, c in zip(refs, coords)]
+        present = [p for p in points if p is not None]
+        if refs[0] == refs[-1] and len(present) == len(refs) >= 4:
+            geom = shapely.MultiPolygon([shapely.Polygon(present)])
+        elif len(present) >= 2:
+            geom = shapely.LineString(present)
+        else:
+            continue
+        out.append({**feature, "geometry": geom})
     return out
 
 

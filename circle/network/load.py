@@ -169,7 +169,10 @@ def load_network(
         except Exception as err:  # osmnx raises assorted parser errors
             msg = f"{path}: cannot read as an osmnx GraphML file ({err})"
             raise InputDataError(msg) from err
-        net = network_from_graph(G, min_component_m=min_component_m)
+        try:
+            net = network_from_graph(G, min_component_m=min_component_m)
+        except InputDataError as err:  # the graph's own words, with the file they are about
+            raise InputDataError(f"{path}: {err}") from err
         net.source.update({"file": path.name, "sha256": file_sha256(path)})
         return net
     if path.name.lower().endswith(OSM_SUFFIXES):

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._csv import FORMULA_STARTS
 from ..i18n import N_, display_width, translator
 
 __all__ = [
@@ -451,24 +452,37 @@ def _write_block(ws, row: int, block: Block, formats: dict, bold) -> tuple[int, 
     table = block.table
     widths = [display_width(h) for h in block.headers]
     if block.title:
-        ws.write_string(row, 0, block.title, formats["title"])
+        _write_text(ws, row, 0, block.title, formats["title"], formats["quoted title"])
         row += 1
     for j, header in enumerate(block.headers):
-        ws.write_string(row, j, header, bold)
+        _write_text(ws, row, j, header, bold, formats["quoted bold"])
     first = row + 1
     for j, key in enumerate(table.columns):
         column = table[key]
         if block.row_keys:
             for i, (value, k) in enumerate(zip(column.tolist(), block.row_keys, strict=True)):
-                _write_cell(ws, first + i, j, value, formats[_kind(k)])
+                _write_cell(ws, first + i, j, value, formats[_kind(k)], formats["quoted"])
         else:
-            _write_column(ws, first, j, column, formats[_kind(str(key))])
+            _write_column(ws, first, j, column, formats[_kind(str(key))], formats["quoted"])
         sample = column.iloc[:WIDTH_SAMPLE].tolist()
         widths[j] = max([widths[j], *(_text_width(v) for v in sample)])
     return first + len(table) + 1, widths
 
 
-def _write_column(ws, first: int, col: int, column: pd.Series, fmt) -> None:
+def _write_text(ws, row: int, col: int, value: str, fmt=None, quoted=None) -> None:
+    """A text cell, always written as a string, never as a formula. One that begins like a
+    formula (``= + - @``, tab, CR) also gets Excel's quote prefix, the workbook's form of the
+    OWASP apostrophe: Excel and WPS show the text as it is (no apostrophe in the cell, one in the
+    formula bar), and editing the cell keeps it text. The value itself is unchanged."""
+    if value.startswith(FORMULA_STARTS):
+        ws.write_string(row, col, value, quoted)
+    elif fmt is None:
+        ws.write_string(row, col, value)
+    else:
+        ws.write_string(row, col, value, fmt)
+
+
+def _write_column(ws, first: int, col: int, column: pd.Series, fmt, quoted) -> None:
     """A column's cells: numbers, booleans and texts by the column's type (blank when missing)."""
     if pd.api.types.is_bool_dtype(column.dtype):
         for i, value in enumerate(column.tolist()):
@@ -481,12 +495,12 @@ def _write_column(ws, first: int, col: int, column: pd.Series, fmt) -> None:
         for i, value in enumerate(column.tolist()):
             if isinstance(value, str):
                 if value:
-                    ws.write_string(first + i, col, value)
+                    _write_text(ws, first + i, col, value, quoted=quoted)
             else:
-                _write_cell(ws, first + i, col, value, fmt)
+                _write_cell(ws, first + i, col, value, fmt, quoted)
 
 
-def _write_cell(ws, row: int, col: int, value: object, fmt) -> None:
+def _write_cell(ws, row: int, col: int, value: object, fmt, quoted) -> None:
     if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
         return
     if isinstance(value, bool | np.bool_):
@@ -494,7 +508,7 @@ def _write_cell(ws, row: int, col: int, value: object, fmt) -> None:
     elif isinstance(value, int | float | np.integer | np.floating):
         ws.write_number(row, col, float(value), fmt)
     else:
-        ws.write_string(row, col, str(value))
+        _write_text(ws, row, col, str(value), quoted=quoted)
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -530,6 +544,11 @@ def write_workbook(sheets: list[Sheet], path: str | Path) -> Path:
     formats = {kind: wb.add_format({"num_format": f}) for kind, f in _FORMATS.items()}
     formats["title"] = wb.add_format({"bold": True, "font_size": 13})
     bold = wb.add_format({"bold": True, "bottom": 1, "text_wrap": False})
+    formats["quoted"] = wb.add_format({"quote_prefix": True})
+    formats["quoted title"] = wb.add_format({"bold": True, "font_size": 13, "quote_prefix": True})
+    formats["quoted bold"] = wb.add_format(
+        {"bold": True, "bottom": 1, "text_wrap": False, "quote_prefix": True}
+    )
     used: set[str] = set()
     for sheet in sheets:
         ws = wb.add_worksheet(_sheet_name(sheet.name, used))

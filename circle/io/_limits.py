@@ -264,14 +264,20 @@ def _excel_rows_over(path: Path, limit: int) -> bool:
                 budget.feed(b"")
             names = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
             texts = [n for n in book.namelist() if n == "xl/sharedStrings.xml"]
-            for name in texts:
+            others = [
+                n for n in book.namelist()
+                if n.endswith((".xml", ".rels")) and n not in names and n not in texts
+            ]
+            for name in [*texts, *others]:
                 with book.open(name) as f:
-                    scan_bytes(f, budget)
+                    scan_bytes(f, budget, _EntityCheck(path, name))
             for name in names:
+                entities = _EntityCheck(path, name)
                 with book.open(name) as f:
                     before = b""
                     while chunk := f.read(_CHUNK):
                         budget.feed(chunk)
+                        entities(chunk)
                         text = before + chunk
                         # count each row tag once: those ending in the new bytes
                         rows += sum(m.end() > len(before) for m in _EXCEL_ROW.finditer(text))
@@ -281,6 +287,28 @@ def _excel_rows_over(path: Path, limit: int) -> bool:
     except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError, zlib.error):
         return False  # the reader reports the broken workbook
     return False
+
+
+class _EntityCheck:
+    """A `scan_bytes` counter refusing a workbook part that declares XML entities (a DTD):
+    Excel and WPS never write one, and expanding one is the "billion laughs" bomb. XML parsers
+    differ on it (expat stops at its amplification limit, defusedxml refuses any entity), so the
+    check is circle's own and the message the same whichever parser openpyxl uses."""
+
+    def __init__(self, path: Path, part: str) -> None:
+        self.path, self.part, self.before = path, part, b""
+
+    def __call__(self, chunk: bytes) -> bool:
+        text = self.before + chunk
+        if b"<!ENTITY" in text or b"<!DOCTYPE" in text:
+            msg = (
+                f"{self.path}: its part {self.part} declares XML entities (<!DOCTYPE/<!ENTITY>), "
+                "which Excel and WPS never write (a 'billion laughs' bomb?); refused: save the "
+                "table again from Excel or WPS"
+            )
+            raise InputDataError(msg)
+        self.before = text[-16:]
+        return False
 
 
 def check_osm_xml(path: Path, counter=None) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -21,21 +22,60 @@ from circle.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The site, built for real in strict mode (a warning, a broken link, an unreadable docstring
-    fails the build); offline: the theme and plugins need no network."""
-    out = tmp_path_factory.mktemp("site")
+def _build(root: Path, out: Path) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` of the site whose mkdocs.yml is in `root`, offline (the theme and
+    the plugins need no network)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_MKDOCS_2_WARNING": "1",
            "CIRCLE_LANG": "zh"}  # the hook makes the reference English whatever the locale
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file",
-         str(ROOT / "mkdocs.yml"), "--site-dir", str(out)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=300, check=False,
+         str(root / "mkdocs.yml"), "--site-dir", str(out)],
+        capture_output=True, text=True, cwd=root, env=env, timeout=300, check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The site, built for real in strict mode: a warning (a broken link or anchor, a docstring
+    griffe cannot read) fails the build."""
+    out = tmp_path_factory.mktemp("site")
+    result = _build(ROOT, out)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "WARNING" not in result.stderr, result.stderr[-4000:]
     return out
+
+
+def test_a_broken_link_fails_the_build(tmp_path):
+    """The strict build is a check, not a formality: a copy of the sources with one broken
+    link and one broken anchor does not build."""
+    for name in ("mkdocs.yml", "README.md", "scripts/mkdocs_hooks.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("*.png"))
+    for png in (ROOT / "docs").glob("*.png"):
+        (tmp_path / "docs" / png.name).write_bytes(b"")
+    index = tmp_path / "docs" / "index.md"
+    index.write_text(index.read_text("utf-8") + "\n[gone](no-such-page.md), "
+                     "[nowhere](install.md#no-such-section)\n", encoding="utf-8")
+    result = _build(tmp_path, tmp_path / "site")
+    assert result.returncode != 0
+    assert "no-such-page.md" in result.stderr and "no-such-section" in result.stderr
+
+
+def test_guide_pages_are_the_readme_sections(site):
+    """The pages the issue names exist and hold the README's text (made from it at build time:
+    README.md stays the one source)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    pages = {p: html.unescape((site / p / "index.html").read_text(encoding="utf-8"))
+             for p in ("semantics", "bad-input", "reliability", "benchmarks", "bureau",
+                       "notebooks", "data", "siting", "maps", "compare", "scale")}
+    assert "中文" in pages["bureau"] and "报告" in pages["bureau"]
+    listed = set(re.findall(r"`hostile\[(\w+)\]`", readme))
+    assert listed and {c for c in listed if f"hostile[{c}]" not in pages["bad-input"]} == set()
+    assert "Walking speed 4.0 km/h" in pages["semantics"]
+    assert "10^6 nodes" in pages["benchmarks"]
+    # the README's pictures are the site's: docs/x.png becomes x.png next to the pages
+    assert 'src="../report_zh.png"' in pages["bureau"]
 
 
 def _commands(group: click.Group, prefix: str) -> list[tuple[str, click.Command]]:

@@ -10,8 +10,9 @@ A guide page names README sections by heading, one marker a line::
 and the section (its heading, text and subsections) takes the marker's place, its heading moved
 to level 2. The README's links are rewritten for the site: ``docs/x.png`` becomes ``x.png``, an
 anchor ``#section`` points to the page that now holds that section, and a link to a file outside
-``docs/`` (a notebook, ``bench/RESULTS.md``) keeps its text without the link (the site has no copy
-of it). The README stays the one source of that text: a page cannot drift from it.
+``docs/`` (``bench/RESULTS.md``) keeps its text without the link (the site has no copy of it);
+the notebooks are pages of the site (``notebooks/*.ipynb``, rendered by mkdocs-jupyter). The
+README stays the one source of that text: a page cannot drift from it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
 from pymdownx.slugs import slugify
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,7 +119,12 @@ def _expand(markdown: str) -> str:
     return README_MARKER.sub(lambda m: readme_section(readme, m.group(1)), markdown)
 
 
+@event_priority(50)  # before mkdocs-jupyter's on_files, which makes pages of the notebooks
 def on_files(files, config, **kwargs):
+    # the notebooks live in notebooks/ (the tests run them there): the site takes them from there
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        files.append(File(f"notebooks/{notebook.name}", src_dir=str(ROOT),
+                          dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls))
     _README.clear()
     _ANCHORS.clear()
     for f in files.documentation_pages():
@@ -139,6 +147,8 @@ def _relink(markdown: str, page_uri: str, files) -> str:
                 return text  # a section no page holds
             return m.group(0) if page == page_uri else f"{bang}[{text}]({page}{target})"
         path, _, anchor = target.partition("#")
+        if files.get_file_from_path(path) is not None:  # a notebook
+            return m.group(0)
         if path.startswith("docs/") and files.get_file_from_path(path[5:]) is not None:
             return f"{bang}[{text}]({path[5:]}{'#' + anchor if anchor else ''})"
         return text  # a file of the repository outside docs/: the text stays, the link goes

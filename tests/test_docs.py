@@ -52,6 +52,7 @@ def test_a_broken_link_fails_the_build(tmp_path):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("*.png"))
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
     for png in (ROOT / "docs").glob("*.png"):
         (tmp_path / "docs" / png.name).write_bytes(b"")
     index = tmp_path / "docs" / "index.md"
@@ -59,7 +60,9 @@ def test_a_broken_link_fails_the_build(tmp_path):
                      "[nowhere](install.md#no-such-section)\n", encoding="utf-8")
     result = _build(tmp_path, tmp_path / "site")
     assert result.returncode != 0
-    assert "no-such-page.md" in result.stderr and "no-such-section" in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 2, result.stderr[-4000:]  # these two, nothing else
+    assert "no-such-page.md" in warnings[0] and "no-such-section" in warnings[1]
 
 
 def test_guide_pages_are_the_readme_sections(site):
@@ -76,6 +79,8 @@ def test_guide_pages_are_the_readme_sections(site):
     assert "10^6 nodes" in pages["benchmarks"]
     # the README's pictures are the site's: docs/x.png becomes x.png next to the pages
     assert 'src="../report_zh.png"' in pages["bureau"]
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):  # rendered (mkdocs-jupyter)
+        assert "StudyArea" in (site / "notebooks" / notebook.stem / "index.html").read_text("utf-8")
 
 
 def _commands(group: click.Group, prefix: str) -> list[tuple[str, click.Command]]:
@@ -149,5 +154,6 @@ def test_docs_extra_builds_the_site_and_the_tests_install_it():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"][
         "optional-dependencies"]
     names = {re.split(r"[<>=\[ ]", req)[0] for req in extras["docs"]}
-    assert {"mkdocs", "mkdocs-material", "mkdocs-click", "mkdocstrings-python"} <= names
+    assert {"mkdocs", "mkdocs-material", "mkdocs-click", "mkdocstrings-python",
+            "mkdocs-jupyter"} <= names
     assert "circle-planner[docs]" in extras["test"]

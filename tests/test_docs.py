@@ -30,7 +30,8 @@ def _build(root: Path, out: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file",
          str(root / "mkdocs.yml"), "--site-dir", str(out)],
-        capture_output=True, text=True, cwd=root, env=env, timeout=300, check=False,
+        # cwd: mkdocs-jupyter keeps a .cache/ folder there, so not in the checkout
+        capture_output=True, text=True, cwd=out.parent, env=env, timeout=300, check=False,
     )
 
 

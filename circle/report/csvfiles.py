@@ -103,13 +103,15 @@ def write_csv(
         {"en", "zh"} The language of the run: under ``zh`` the file gets a UTF-8 byte-order
         mark (`csv_encoding`), which Excel needs to show Chinese characters.
 
-    Text cells that a spreadsheet would run as a formula get a leading apostrophe
-    (`circle._csv.save_csv`); `read_result_csv` removes it.
-
     Raises
     ------
     ConfigError
         Another header language.
+
+    Notes
+    -----
+    Text cells that a spreadsheet would run as a formula get a leading apostrophe
+    (`circle._csv.save_csv`); `read_result_csv` removes it.
     """
     _check(header)
     if header != "en":

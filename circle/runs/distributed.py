@@ -119,6 +119,8 @@ class Partitioning:
         An areas layer (polygons) and the column naming each part; features sharing a value
         form one part.
 
+    Notes
+    -----
     Give either `tile_m` or `areas` with `column`; neither gives one part (the whole area).
     """
 

@@ -184,6 +184,7 @@ def test_curve_points_equal_separate_add_k_runs(helsinki):
     assert list(curve["k"]) == list(range(len(curve)))
     assert curve["newly_covered"].is_monotonic_increasing
     assert curve["newly_covered"].iloc[-1] == pytest.approx(got.objective["coverable"])
+    assert (curve["status"] == "optimal").all() and (curve["gap"] == 0).all()
     for k in curve["k"][1:]:
         alone = site_new_centres(comm, cent, cand, net, add=int(k))
         assert curve["newly_covered"][k] == pytest.approx(alone.solver["objective"])

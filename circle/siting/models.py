@@ -31,9 +31,9 @@ from ..network.engine import reach_within
 from ..network.snap import build_search_graph, snap_points
 from ..network.walk import WalkNetwork
 from .capacitated import capacitated_covering
+from .greedy import covered_by
 from .pcenter import p_center
 from .pmedian import p_median
-from .greedy import covered_by
 from .reach import pattern
 from .site import _objective, _snapped_candidates
 from .solve import solve
@@ -57,7 +57,8 @@ class ModelResult:
     objective
         The model's objective and its unit, solver status and gap, before/after figures.
     curve
-        For ``curve``: one row per K (k, newly_covered, covered, share, sites added).
+        For ``curve``: one row per K (k, newly_covered, covered, share, sites added, solver
+        status, gap: how far the point may be below K's optimum, relative).
     before
         The coverage by the existing centres.
     """
@@ -238,7 +239,7 @@ def _curve(t, cand_snap, network, config, w, max_add, time_limit_s, *, warm=True
     coverable = float(math.fsum(w_open[np.diff(A.tocsc().indptr) > 0]))
     covered_before = float(math.fsum(w[covered]))
     total = float(math.fsum(w))
-    rows = [_curve_row(0, 0.0, covered_before, total, [], "optimal")]
+    rows = [_curve_row(0, 0.0, covered_before, total, [], "optimal", 0.0)]
     useful = int((A @ (w_open > 0).astype(float) > 0).sum())
     last = min(useful, max_add) if max_add is not None else useful
     sites: list[int] = []
@@ -251,7 +252,7 @@ def _curve(t, cand_snap, network, config, w, max_add, time_limit_s, *, warm=True
                             solver="milp", time_limit_s=time_limit_s, start=start)
         started_from[info["solution_from"]] = started_from.get(info["solution_from"], 0) + 1
         rows.append(_curve_row(k, info["objective"], covered_before, total, sites,
-                               info["status"]))
+                               info["status"], info["gap"]))
     curve = pd.DataFrame(rows)
     objective = {
         "model": "curve",
@@ -277,7 +278,7 @@ def _next_start(A: sp.csr_array, w: np.ndarray, sites: list[int]) -> list[int] |
     return [*sites, best] if gains[best] > 0 else None
 
 
-def _curve_row(k, newly, before, total, sites, status) -> dict:
+def _curve_row(k, newly, before, total, sites, status, gap) -> dict:
     return {
         "k": k,
         "newly_covered": float(newly),
@@ -285,6 +286,7 @@ def _curve_row(k, newly, before, total, sites, status) -> dict:
         "share": round((before + newly) / total, 6) if total else None,
         "sites": len(sites),
         "status": status,
+        "gap": None if gap is None else round(float(gap), 6),
     }
 
 

@@ -31,7 +31,6 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -70,8 +69,9 @@ def _peak_mb() -> float:
 
 def one_run(spec: str, side: int, n_candidates: int, time_limit_s: float) -> dict:
     """One run in this process; its figures as a dict."""
-    from circle.config import DEFAULT_CONFIG as cfg
+    from circle.config import DEFAULT_CONFIG
 
+    cfg = DEFAULT_CONFIG
     started = time.perf_counter()
     net, centres, communities, candidates = instance(side, n_candidates)
     out: dict = {
@@ -129,6 +129,11 @@ def one_run(spec: str, side: int, n_candidates: int, time_limit_s: float) -> dic
         out["k_max"] = int(c["k"].max())
         out["statuses"] = c["status"].iloc[1:].value_counts().to_dict()
         out["solutions_from"] = res.objective["solutions_from"]
+        gaps = c["gap"].iloc[1:].astype(float)
+        out["gap_max"] = float(gaps.max())
+        out["gap_median_time_limited"] = float(gaps[c["status"].iloc[1:] == "time_limit"].median())
+        out["first_time_limited_k"] = int(c["k"][c["status"] == "time_limit"].min()) if (
+            c["status"] == "time_limit").any() else None
         out["covered_before"] = float(c["covered"].iloc[0])
         out["newly_covered_k10_k50"] = [float(c["newly_covered"].iloc[k])
                                          for k in (10, 50) if k < len(c)]

@@ -358,7 +358,8 @@ def test_cli_without_capacity_runs_no_capacity_code(cli_runner, tmp_path, monkey
     from circle.runs.reports import REPORT_FILES
 
     def trapped(*args, **kwargs):
-        raise AssertionError("capacity code ran in a run without a capacity column")
+        msg = "capacity code ran in a run without a capacity column"
+        raise AssertionError(msg)
 
     trapped_names = []
     for name in ("circle.coverage.capacity", "circle.coverage.equity", "circle.report.capacity"):

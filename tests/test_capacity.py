@@ -126,6 +126,29 @@ def test_served_ratio_and_crowded_by_hand(helsinki):
     assert {"walk_min", "access_2sfca"} == {m["measure"] for m in s["equity"]["measures"]}
 
 
+def test_crowded_centres_are_ringed_on_the_map(helsinki):
+    import dataclasses
+
+    from circle.maps.coverage_map import CROWDED_RING, coverage_map, map_html
+
+    net, cent, comm = helsinki
+    res = coverage_report(comm, cent, net)
+    plain = map_html(coverage_map(res))
+    cap = capacity_analysis(res, cent, net, column="staff", unit="staff", crowded_below=10.0)
+    crowded = cap.centres.loc[cap.centres["crowded"]]
+    assert len(crowded) == 1  # node/4989964863, as in the CLI test below
+    html = map_html(coverage_map(dataclasses.replace(res, capacity=cap)))
+    assert "Crowded centres (1)" in html and CROWDED_RING in html
+    per = f"{crowded['capacity_per_10k'].iloc[0]:,.2f} staff per 10,000 people served"
+    assert per in html
+    assert "Crowded" not in plain and CROWDED_RING not in plain
+    # a rule nobody falls under draws no layer: the map is the plain one
+    none = capacity_analysis(res, cent, net, column="staff", crowded_below=0.0)
+    assert map_html(coverage_map(dataclasses.replace(res, capacity=none))) == plain
+    zh = map_html(coverage_map(dataclasses.replace(res, capacity=cap), lang="zh"))
+    assert "超负荷（服务能力低于标准）" in zh  # the legend (layer names are JSON-escaped)
+
+
 def test_missing_or_bad_capacity_names_the_centre(helsinki):
     from circle.errors import InputDataError
 
@@ -252,3 +275,110 @@ def test_cli_bad_capacity_column_is_one_line_exit_1(cli_runner, tmp_path, staffe
     res = cli_runner(["coverage", "--centres", staffed, "--capacity-column", "desks"])
     assert res.exit_code == 1
     assert "no capacity column 'desks'" in res.output and "Traceback" not in res.output
+
+
+#: the main branch just before the capacity work was merged, and the merge
+BEFORE_CAPACITY = "6bae548c219ad476dbd285377619a36a36077a75"
+CAPACITY_MERGE = "2bac0eb1d23d3639ba05d8f32e4256d10a00f2c6"
+#: the plain runs compared: a coverage run with its map, a siting run, the JSON on stdout
+PLAIN_RUNS = """
+set -e
+python -m circle -q coverage --out "$1/coverage" --map > /dev/null
+python -m circle -q site --add 3 --out "$1/site" > /dev/null
+python -m circle -q coverage --format json > "$1/stdout.json"
+"""
+
+
+def _tree_at(commit: str, dest):
+    """The repository's files at `commit` in `dest` (skips without git or that commit)."""
+    import io
+    import shutil
+    import subprocess
+    import tarfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    known = subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{commit}^{{commit}}"],
+                           capture_output=True, check=False)
+    if known.returncode != 0:
+        pytest.skip(f"no git history with {commit[:7]} (not a clone of the repository)")
+    archive = subprocess.run(["git", "-C", str(root), "archive", commit, "circle", "data"],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+def _plain_files(tree, out) -> dict:
+    """Every file the plain runs write with `tree`'s code, by relative path (manifest.json, the
+    provenance with the absolute input paths, left out)."""
+    import os
+    import subprocess
+
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    subprocess.run(["bash", "-c", PLAIN_RUNS, "plain", str(out)], cwd=tree, env=env, check=True)
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != "manifest.json"
+    }
+
+
+def test_cli_without_capacity_is_byte_identical_to_before(tmp_path):
+    """The capacity merge changed no byte of a run without a capacity column: the plain runs
+    with the code just before it and with the merge's code write the same files (coverage.csv,
+    coverage.geojson, summary.md, summary.json, report.xlsx, report.pdf, coverage.gpkg,
+    map.html; proposals.*; the JSON on stdout). Later issues changed some of these files for
+    their own reasons (RFC 7946 GeoJSON without a ``crs`` member), so today's code is held to
+    the same rule by `test_cli_without_capacity_runs_no_capacity_code`."""
+    before = _plain_files(_tree_at(BEFORE_CAPACITY, tmp_path / "before"), tmp_path / "b")
+    merged = _plain_files(_tree_at(CAPACITY_MERGE, tmp_path / "merged"), tmp_path / "m")
+    assert len(before) >= 15
+    assert list(merged) == list(before)
+    assert [name for name in before if merged[name] != before[name]] == []
+
+
+#: capacity functions a plain run calls, each returning at once: the result unchanged (no
+#: options), no lines (no ``capacity``, ``equity`` or ``denominators`` in the summary)
+PASS_THROUGH = {"with_capacity", "capacity_markdown", "equity_markdown", "denominators_markdown"}
+
+
+def test_cli_without_capacity_runs_no_capacity_code(cli_runner, tmp_path, monkeypatch):
+    """Every function of the capacity and equity modules raises, but the four that hand a run
+    without capacity back unchanged (`with_capacity` without options; the three Markdown
+    sections, empty without their summary key): plain runs still write their usual files, so
+    nothing in them can come from the capacity code."""
+    import importlib
+    import inspect
+
+    from circle.report.coverage import OUTPUT_FILES
+    from circle.runs.reports import REPORT_FILES
+
+    def trapped(*args, **kwargs):
+        msg = "capacity code ran in a run without a capacity column"
+        raise AssertionError(msg)
+
+    trapped_names = []
+    for name in ("circle.coverage.capacity", "circle.coverage.equity", "circle.report.capacity"):
+        for obj in vars(importlib.import_module(name)).values():
+            if getattr(obj, "__module__", None) != name:
+                continue
+            funcs = [obj] if inspect.isfunction(obj) else []
+            if inspect.isclass(obj):
+                funcs = [f for k, f in vars(obj).items() if inspect.isfunction(f) and k[:2] != "__"]
+            for f in funcs:
+                if f.__name__ not in PASS_THROUGH and not f.__code__.co_freevars:
+                    monkeypatch.setattr(f, "__code__", trapped.__code__)
+                    trapped_names.append(f.__name__)
+    assert {"two_step_fca", "capacity_analysis", "equity_section", "denominators", "gini",
+            "lorenz_png", "capacity_table", "capacity_summary"} <= set(trapped_names)
+    out = tmp_path / "plain"
+    res = cli_runner(["coverage", "--out", out, "--map"])
+    assert res.exit_code == 0, res.output
+    expected = [*OUTPUT_FILES, *REPORT_FILES, "manifest.json", "map.html"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(expected)
+    res = cli_runner(["site", "--add", "3", "--out", tmp_path / "site"])
+    assert res.exit_code == 0, res.output

@@ -184,6 +184,40 @@ def test_curve_points_equal_separate_add_k_runs(helsinki):
     assert list(curve["k"]) == list(range(len(curve)))
     assert curve["newly_covered"].is_monotonic_increasing
     assert curve["newly_covered"].iloc[-1] == pytest.approx(got.objective["coverable"])
+    assert (curve["status"] == "optimal").all() and (curve["gap"] == 0).all()
     for k in curve["k"][1:]:
         alone = site_new_centres(comm, cent, cand, net, add=int(k))
         assert curve["newly_covered"][k] == pytest.approx(alone.solver["objective"])
+
+
+def test_curve_warm_start_gives_the_cold_points(helsinki, monkeypatch):
+    import functools
+
+    from circle.siting import models
+
+    net, cent, comm, cand = helsinki
+    warm = models.site_model(comm, cent, cand, net, model="curve")
+    assert warm.objective["warm_start"] is True
+    assert sum(warm.objective["solutions_from"].values()) == len(warm.curve) - 1
+    monkeypatch.setattr(models, "_curve", functools.partial(models._curve, warm=False))
+    cold = models.site_model(comm, cent, cand, net, model="curve")
+    assert cold.objective["warm_start"] is False
+    assert list(warm.curve["newly_covered"]) == pytest.approx(list(cold.curve["newly_covered"]))
+
+
+def test_solve_keeps_a_start_better_than_the_greedy():
+    from circle.siting.solve import solve
+
+    # the greedy takes the big middle site 0 (items 1-4) and then one of 1, 2 (K = 2: 5 of 6);
+    # sites 1 and 2 together cover all six items
+    A = sp.csr_array(np.array([[0, 1, 1, 1, 1, 0], [1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]], bool))
+    values = (np.ones(6), np.ones(6))
+    chosen, info = solve(A, values, add=2, cover_all=False, solver="greedy", time_limit_s=5,
+                         start=[1, 2])
+    assert chosen == [1, 2] and info["objective"] == 6 and info["solution_from"] == "start"
+    assert info["greedy_objective"] == 5 and info["bound"] == 6  # its own bound proves it
+    # a start no better than the greedy is not used; the MILP still finds the optimum
+    chosen, info = solve(A, values, add=2, cover_all=False, solver="milp", time_limit_s=5,
+                         start=[0, 1])
+    assert sorted(chosen) == [1, 2] and info["solution_from"] == "milp"
+    assert info["status"] == "optimal"

@@ -263,7 +263,8 @@ def coverage_map(
     _add_communities(m, communities, colours, _)
     centre_types, centre_bounds = _add_centres(m, result, datum, _)
     bounds += centre_bounds
-    legend = _legend_html(bands, colours, centre_types, _)
+    crowded = _add_crowded(m, result, datum, _)
+    legend = _legend_html(bands, colours, centre_types, _, crowded=crowded)
     heading = title or _("15-minute employment circle")
     _finish_map(m, bounds, _title_html(result, heading, _), legend, heading, _)
     return m
@@ -496,6 +497,51 @@ def _add_centres(
     return sorted(set(centres["type"])), bounds
 
 
+#: the ring drawn around a crowded centre
+CROWDED_RING = "#d7301f"
+
+
+def _add_crowded(m: folium.Map, result: CoverageResult, datum: str, _: Any = str) -> bool:
+    """A layer of rings around the crowded centres (capacity per 10,000 people served below the
+    run's rule), when the run measured capacity and some centre is crowded; True when drawn."""
+    import folium
+
+    cap = getattr(result, "capacity", None)
+    if cap is None or not cap.centres["crowded"].any():
+        return False
+    mask = cap.centres["crowded"].to_numpy(bool)
+    rows = cap.centres.loc[mask]
+    unit = cap.unit or cap.column
+    shown = gpd.GeoDataFrame(
+        {
+            "name": [safe_text(n or i) for n, i in zip(rows["name"], rows["centre_id"],
+                                                       strict=True)],
+            "capacity": [
+                safe_text(_("{value} {unit} per 10,000 people served").format(
+                    value=f"{v:,.2f}", unit=unit))
+                for v in rows["capacity_per_10k"]
+            ],
+        },
+        geometry=result.centres.geometry.to_numpy()[mask],
+        crs=result.centres.crs,
+    )
+    shown = to_map_datum(shown, datum)
+    folium.GeoJson(
+        shown.__geo_interface__,
+        name=_("Crowded centres ({n})").format(n=len(shown)),
+        marker=in_pane(
+            folium.CircleMarker(radius=14, color=CROWDED_RING, weight=3, fill=False),
+            "centres",
+        ),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "capacity"], aliases=[_("Crowded centre"), _("Capacity")],
+            style=TIP_STYLE,
+        ),
+        pane="centres",
+    ).add_to(m)
+    return True
+
+
 def _finish_map(
     m: folium.Map,
     bounds: list[np.ndarray],
@@ -564,7 +610,9 @@ def _title_html(result: CoverageResult, title: str | None, _=str) -> str:
     )
 
 
-def _legend_html(bands: list[float], colours: list[str], centre_types: list[str], _=str) -> str:
+def _legend_html(
+    bands: list[float], colours: list[str], centre_types: list[str], _=str, *, crowded=False
+) -> str:
     def swatch(fill: str, outline: str = "#252525", width: int = 1, round_: bool = False) -> str:
         radius = "50%" if round_ else "2px"
         return (
@@ -600,6 +648,9 @@ def _legend_html(bands: list[float], colours: list[str], centre_types: list[str]
             f"<div>{swatch(CENTRE_TYPE_COLOURS[ctype], '#ffffff', 2, round_=True)}"
             f"{_type_name(ctype, _)}</div>"
         )
+    if crowded:
+        ring = swatch("transparent", CROWDED_RING, 3, round_=True)
+        lines.append(f"<div>{ring}{safe_text(_('crowded (capacity below the rule)'))}</div>")
     return (
         '<div class="circle-legend" style="position:fixed;bottom:26px;right:10px;z-index:1000;'
         "background:rgba(255,255,255,0.92);padding:8px 10px;border-radius:4px;"

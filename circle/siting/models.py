@@ -31,6 +31,7 @@ from ..network.engine import reach_within
 from ..network.snap import build_search_graph, snap_points
 from ..network.walk import WalkNetwork
 from .capacitated import capacitated_covering
+from .greedy import covered_by
 from .pcenter import p_center
 from .pmedian import p_median
 from .reach import pattern
@@ -56,7 +57,8 @@ class ModelResult:
     objective
         The model's objective and its unit, solver status and gap, before/after figures.
     curve
-        For ``curve``: one row per K (k, newly_covered, covered, share, sites added).
+        For ``curve``: one row per K (k, newly_covered, covered, share, sites added, solver
+        status, gap: how far the point may be below K's optimum, relative).
     before
         The coverage by the existing centres.
     """
@@ -220,8 +222,14 @@ def _capacitated(before, centres, cand_snap, network, config, w, capacity, add, 
     }
 
 
-def _curve(t, cand_snap, network, config, w, max_add, time_limit_s):
-    """Maximal covering for K = 1, 2, ... until all coverable demand is covered."""
+def _curve(t, cand_snap, network, config, w, max_add, time_limit_s, *, warm=True):
+    """Maximal covering for K = 1, 2, ... until all coverable demand is covered.
+
+    Warm start (`warm`): K's solve starts from K - 1's sites plus the one site adding most to
+    them, a K-site solution at least as good as K - 1's; `solve` keeps it as the MILP's
+    incumbent when it covers more than the greedy. Each K is still solved to its own optimum,
+    so the points do not depend on the start.
+    """
     reach = walks_from(cand_snap, t, network, config, config.max_walk_m)
     covered = t["covered"].to_numpy(bool)
     open_idx = np.flatnonzero(~covered)
@@ -231,17 +239,20 @@ def _curve(t, cand_snap, network, config, w, max_add, time_limit_s):
     coverable = float(math.fsum(w_open[np.diff(A.tocsc().indptr) > 0]))
     covered_before = float(math.fsum(w[covered]))
     total = float(math.fsum(w))
-    rows = [_curve_row(0, 0.0, covered_before, total, [], "optimal")]
+    rows = [_curve_row(0, 0.0, covered_before, total, [], "optimal", 0.0)]
     useful = int((A @ (w_open > 0).astype(float) > 0).sum())
     last = min(useful, max_add) if max_add is not None else useful
     sites: list[int] = []
+    started_from: dict[str, int] = {}
     k = 0
     while k < last and rows[-1]["newly_covered"] < coverable - 1e-9:
         k += 1
+        start = _next_start(A, w_open, sites) if warm else None
         sites, info = solve(A, (w_open, np.ones(open_idx.size)), add=k, cover_all=False,
-                            solver="milp", time_limit_s=time_limit_s)
+                            solver="milp", time_limit_s=time_limit_s, start=start)
+        started_from[info["solution_from"]] = started_from.get(info["solution_from"], 0) + 1
         rows.append(_curve_row(k, info["objective"], covered_before, total, sites,
-                               info["status"]))
+                               info["status"], info["gap"]))
     curve = pd.DataFrame(rows)
     objective = {
         "model": "curve",
@@ -252,12 +263,22 @@ def _curve(t, cand_snap, network, config, w, max_add, time_limit_s):
         "total": total,
         "status": "complete" if rows[-1]["newly_covered"] >= coverable - 1e-9 else "max_add",
         "gap": None,
-        "warm_start": False,
+        "warm_start": warm,
+        "solutions_from": dict(sorted(started_from.items())),
     }
     return curve, sorted(sites), objective
 
 
-def _curve_row(k, newly, before, total, sites, status) -> dict:
+def _next_start(A: sp.csr_array, w: np.ndarray, sites: list[int]) -> list[int] | None:
+    """`sites` plus the candidate adding most to them (lowest position on a tie); None when
+    nothing adds anything."""
+    gains = A @ np.where(covered_by(A, sites), 0.0, w)
+    gains[np.asarray(sites, np.int64)] = -1.0
+    best = int(np.argmax(gains))
+    return [*sites, best] if gains[best] > 0 else None
+
+
+def _curve_row(k, newly, before, total, sites, status, gap) -> dict:
     return {
         "k": k,
         "newly_covered": float(newly),
@@ -265,6 +286,7 @@ def _curve_row(k, newly, before, total, sites, status) -> dict:
         "share": round((before + newly) / total, 6) if total else None,
         "sites": len(sites),
         "status": status,
+        "gap": None if gap is None else round(float(gap), 6),
     }
 
 

@@ -27,8 +27,16 @@ __all__ = ["gap", "solve"]
 logger = logging.getLogger(__name__)
 
 
-def solve(A, values, *, add, cover_all, solver, time_limit_s, mip_gap=0.0, lp_bound=False):
-    """Choose sites within `time_limit_s` seconds; returns (candidate positions, solver report)."""
+def solve(
+    A, values, *, add, cover_all, solver, time_limit_s, mip_gap=0.0, lp_bound=False, start=None
+):
+    """Choose sites within `time_limit_s` seconds; returns (candidate positions, solver report).
+
+    `start` (maximal covering only): a known solution of at most `add` sites, e.g. the previous
+    K's sites plus one (the coverage curve's warm start). When it covers strictly more than the
+    greedy it is the incumbent the MILP starts from (``solution_from`` "start"), and its own
+    submodularity bound joins the greedy's.
+    """
     deadline = time.perf_counter() + time_limit_s
     weight = values[0]
 
@@ -56,6 +64,15 @@ def solve(A, values, *, add, cover_all, solver, time_limit_s, mip_gap=0.0, lp_bo
         info.update(status="nothing to cover", bound=0.0, gap=0.0, greedy_gap=0.0)
         return greedy, info
     bounds = greedy_bounds(A, weight, greedy, greedy_obj, add=add, cover_all=cover_all)
+    incumbent = greedy
+    if start is not None and not cover_all and len(start) <= add:
+        start = sorted(int(j) for j in start)
+        start_obj = objective(start)
+        if start_obj > greedy_obj:  # strictly better: on a tie the greedy's choice stays
+            incumbent = start
+            info.update(objective=start_obj, solution_from="start")
+            own = greedy_bounds(A, weight, start, start_obj, add=add, cover_all=False)[0][0]
+            bounds.append((own, "submodularity (start)"))
     useful = np.flatnonzero(
         np.bincount(A.indices, minlength=A.shape[1]) if cover_all else weight > 0
     )
@@ -64,16 +81,16 @@ def solve(A, values, *, add, cover_all, solver, time_limit_s, mip_gap=0.0, lp_bo
         reduced = reduce_problem(select_columns(A, useful), weight[useful])
     if lp_bound:
         bounds.append((highs.lp_bound(*reduced[::2], add=add, deadline=deadline), "lp"))
-    chosen = greedy
+    chosen = incumbent
     bound, info["bound_from"] = _tightest(bounds, cover_all)
     status = "greedy"
     if solver == "milp":
-        proven = gap(greedy_obj, bound)
-        if proven is not None and proven <= mip_gap:  # the greedy's bounds suffice
+        proven = gap(info["objective"], bound)
+        if proven is not None and proven <= mip_gap:  # the cheap bounds suffice
             status = "optimal" if proven == 0 else "within_gap"
         elif _left(deadline) > highs.MIN_RUN_S:
             chosen, bound, status = _run_milp(
-                reduced, A, greedy, bounds, info, objective, deadline, add=add, mip_gap=mip_gap
+                reduced, A, incumbent, bounds, info, objective, deadline, add=add, mip_gap=mip_gap
             )
         else:
             status = "time_limit"
@@ -82,20 +99,21 @@ def solve(A, values, *, add, cover_all, solver, time_limit_s, mip_gap=0.0, lp_bo
     return chosen, info
 
 
-def _run_milp(reduced, A, greedy, bounds, info, objective, deadline, *, add, mip_gap):
-    """The MILP from the greedy's start; returns (sites, bound, status) and updates `info`."""
+def _run_milp(reduced, A, incumbent, bounds, info, objective, deadline, *, add, mip_gap):
+    """The MILP from the incumbent (the greedy's sites, or a better `solve` start); returns
+    (sites, bound, status) and updates `info`."""
     cover_all = add is None
     sub, kept, w_sub = reduced
-    start = _reduced_start(A, kept, greedy)
+    start = _reduced_start(A, kept, incumbent)
     res = highs.milp(sub, w_sub, add=add, start=start, deadline=deadline, mip_gap=mip_gap)
     if res["dual_bound"] is not None:
         bounds.append((res["dual_bound"], "milp"))
     bound, info["bound_from"] = _tightest(bounds, cover_all)
-    chosen = greedy
+    chosen = incumbent
     if res["x"] is not None:
         milp_sites = kept[res["x"][: kept.size] > 0.5].tolist()
         milp_obj = objective(milp_sites)
-        # strictly better only: on a tie the greedy's rule-based choice (smaller ids) stays
+        # strictly better only: on a tie the incumbent (the greedy's rule-based choice) stays
         better = milp_obj < info["objective"] if cover_all else milp_obj > info["objective"]
         if better:
             chosen, info["solution_from"], info["objective"] = milp_sites, "milp", milp_obj
@@ -128,13 +146,12 @@ def greedy_bounds(A, weight, greedy, greedy_obj, *, add, cover_all) -> list:
     ]
 
 
-def _reduced_start(A: sp.csr_array, kept: np.ndarray, greedy: list) -> np.ndarray:
-    """The greedy's sites as reduced candidates (a dropped twin is replaced by its kept one)."""
+def _reduced_start(A: sp.csr_array, kept: np.ndarray, sites: list) -> np.ndarray:
+    """The starting sites as reduced candidates (a dropped twin is replaced by its kept one; a
+    site whose pattern no kept candidate has is left out: fewer sites are still a start)."""
     rows = {A.indices[A.indptr[j] : A.indptr[j + 1]].tobytes(): i for i, j in enumerate(kept)}
-    return np.array(
-        sorted({rows[A.indices[A.indptr[j] : A.indptr[j + 1]].tobytes()] for j in greedy}),
-        np.int64,
-    )
+    found = (rows.get(A.indices[A.indptr[j] : A.indptr[j + 1]].tobytes()) for j in sites)
+    return np.array(sorted({i for i in found if i is not None}), np.int64)
 
 
 def gap(objective: float, bound: float | None) -> float | None:

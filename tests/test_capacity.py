@@ -382,3 +382,24 @@ def test_cli_without_capacity_runs_no_capacity_code(cli_runner, tmp_path, monkey
     assert sorted(p.name for p in out.iterdir()) == sorted(expected)
     res = cli_runner(["site", "--add", "3", "--out", tmp_path / "site"])
     assert res.exit_code == 0, res.output
+
+
+def test_cli_gaussian_sigma_is_the_library_s(cli_runner, tmp_path, staffed, helsinki):
+    """--gaussian-sigma-m reaches `capacity_analysis(sigma_m=...)`: the CLI's scores equal the
+    library's with that width and differ from the default width's; without --decay gaussian
+    the option is a usage error."""
+    net, cent, comm = helsinki
+    res = coverage_report(comm, cent, net, config=CircleConfig())
+    want = capacity_analysis(res, cent, net, column="staff", decay="gaussian", sigma_m=250.0)
+    default = capacity_analysis(res, cent, net, column="staff", decay="gaussian")
+    assert not np.allclose(want.score, default.score)
+    out = tmp_path / "g"
+    run = cli_runner(["coverage", "--centres", staffed, "--capacity-column", "staff",
+                      "--decay", "gaussian", "--gaussian-sigma-m", "250", "--out", out])
+    assert run.exit_code == 0, run.output
+    got = pd.read_csv(out / "coverage.csv", dtype={"community_id": str})
+    expected = pd.Series(np.round(want.score, 4), index=res.table["community_id"].to_numpy())
+    assert np.allclose(got["access_2sfca_per_10k"], expected.loc[got["community_id"]], atol=1e-4)
+    bad = cli_runner(["coverage", "--centres", staffed, "--capacity-column", "staff",
+                      "--gaussian-sigma-m", "250"])
+    assert bad.exit_code == 2 and "--decay gaussian" in bad.output

@@ -212,6 +212,12 @@ _COVERAGE_HELP = (
     ),
 )
 @click.option(
+    "--gaussian-sigma-m",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="METRES",
+    help=_h("Width of the gaussian decay, metres (default: half the circle's walk)."),
+)
+@click.option(
     "--crowded-below",
     type=click.FloatRange(min=0),
     metavar="N",
@@ -388,11 +394,15 @@ def _capacity(opts: dict[str, Any]):
     """The capacity and equity options as `CapacityOptions` (``None`` when none is given)."""
     from ..coverage.capacity import CapacityOptions
 
+    if opts["gaussian_sigma_m"] is not None and opts["decay"] != "gaussian":
+        msg = "--gaussian-sigma-m is the width of --decay gaussian; give both or neither"
+        raise click.UsageError(msg)
     if opts["capacity_column"] is None and not opts["equity"]:
         return None
     return CapacityOptions(
         column=opts["capacity_column"], unit=opts["capacity_unit"], decay=opts["decay"],
-        crowded_below=opts["crowded_below"], equity=opts["equity"],
+        sigma_m=opts["gaussian_sigma_m"], crowded_below=opts["crowded_below"],
+        equity=opts["equity"],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -482,7 +483,8 @@ def _write_stdout(outcome: JobOutcome, csv_header: str) -> None:
     from ..report.coverage import coverage_table_for_output, write_csv
 
     table = coverage_table_for_output(outcome.result)
-    stream = click.get_binary_stream("stdout")
+    sys.stdout.flush()
+    stream = sys.stdout.buffer  # click.get_binary_stream is deprecated from click 8.5
     write_csv(pd.DataFrame(table.drop(columns="geometry")), stream, header=csv_header)
     stream.flush()
 

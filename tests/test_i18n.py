@@ -3,6 +3,7 @@ used, the same numbers and machine-readable files in both languages."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from circle.cli import cli
 from circle.errors import ConfigError
 from circle.i18n import (
     LOCALE_DIR,
@@ -284,18 +286,37 @@ def test_help_in_chinese_from_the_environment():
     assert "面向阅读者" not in helptext("coverage", "--help", lang="en")
 
 
-def test_every_coverage_option_has_chinese_help_under_circle_lang_zh():
-    """click builds the help at import: a fresh interpreter with CIRCLE_LANG=zh finds every
-    option of `circle coverage` (--help aside) and its description explained in Chinese."""
+#: every command of the `circle` group ("" is the group itself), listed at collection: a new
+#: command is checked without editing this test
+COMMANDS = ["", *sorted(cli.commands)]
+
+
+@pytest.fixture(scope="module")
+def untranslated_help() -> dict[str, list[str]]:
+    """Per command, the texts of its --help that have no Chinese under CIRCLE_LANG=zh. click
+    builds the help at import, so a fresh interpreter reads them."""
     code = (
-        "import re\nfrom circle.cli import cli\n"
-        "command = cli.commands['coverage']\n"
-        "texts = {p.name: getattr(p, 'help', None) for p in command.params}\n"
-        "texts['(description)'] = command.help.split('Examples:')[0]\n"
-        "print([k for k, v in texts.items() if k != 'help' and not re.search("
-        "'[\\u4e00-\\u9fff]', v or '')])"
+        "import json, re, click\nfrom circle.cli import cli\n"
+        "def chinese(text): return re.search('[\\u4e00-\\u9fff]', text or '')\n"
+        "found = {}\n"
+        "for name, command in [('', cli), *cli.commands.items()]:\n"
+        "    texts = {p.name: p.help for p in command.params if isinstance(p, click.Option)}\n"
+        "    texts['(description)'] = (command.help or '').split('Examples:')[0]\n"
+        "    if name:\n"
+        "        texts['(short help)'] = command.short_help\n"
+        "    found[name] = [k for k, v in texts.items() if k != 'help' and not chinese(v)]\n"
+        "print(json.dumps(found))"
     )
     env = {**os.environ, "CIRCLE_LANG": "zh", "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          check=True, cwd=ROOT)
-    assert out.stdout.strip() == "[]"
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c or "circle")
+def test_every_option_has_chinese_help_under_circle_lang_zh(untranslated_help, command):
+    """Every option of the command (--help aside), its description (before "Examples:") and its
+    one-line summary are explained in Chinese under CIRCLE_LANG=zh."""
+    assert command in untranslated_help  # the fresh interpreter sees the same commands
+    assert untranslated_help[command] == []
+

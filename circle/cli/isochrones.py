@@ -26,7 +26,32 @@ if TYPE_CHECKING:
     from ..io.columns import LayerColumns
 
 
-@click.command("isochrones", short_help=_h("Write walk-time polygons around the centres."))
+_ISOCHRONES_HELP = (
+    _h("Polygons of the area within each walk time of the centres, from one network search.")
+    + "\n\n"
+    + _h(
+        "Each polygon is made of the streets reached within the time (the last street cut exactly "
+        "where the time runs out), widened by --buffer-m: no convex hulls across rivers or rail "
+        "yards. The bands nest: the 10-minute polygon lies inside the 15-minute one. Rows: "
+        'centre_id ("all" for every centre together, else one centre\'s catchment), centre_name, '
+        "minutes, walk_m, area_m2."
+    )
+    + """
+
+\b
+Examples:
+  $ circle isochrones
+  $ circle isochrones --network district.osm.pbf --centres centres.csv -m 10 -m 15 \\
+      --out isochrones.gpkg --merged-only
+"""
+)
+
+
+@click.command(
+    "isochrones",
+    help=_ISOCHRONES_HELP,
+    short_help=_h("Write walk-time polygons around the centres."),
+)
 @centre_input_options
 @run_options
 @buffer_option
@@ -37,14 +62,14 @@ if TYPE_CHECKING:
     default=Path("isochrones.geojson"),
     show_default=True,
     callback=_check_suffix,
-    help="Output file: .geojson (WGS84) or .gpkg (in the network's metric CRS).",
+    help=_h("Output file: .geojson (WGS84) or .gpkg (in the network's metric CRS)."),
 )
 @click.option(
     "--per-centre/--merged-only",
     default=True,
     show_default=True,
-    help="Also write one polygon per centre and band: the streets it serves first (the nearest "
-    "centre) within the band.",
+    help=_h("Also write one polygon per centre and band: the streets it serves first (the "
+    "nearest centre) within the band."),
 )
 @overwrite_file_option
 @pass_config(isochrone_buffer_m="buffer_m")
@@ -63,20 +88,7 @@ def isochrones(
     per_centre: bool,
     overwrite: bool,
 ) -> None:
-    """Polygons of the area within each walk time of the centres, from one network search.
-
-    Each polygon is made of the streets reached within the time (the last street cut exactly
-    where the time runs out), widened by --buffer-m: no convex hulls across rivers or rail
-    yards. The bands nest: the 10-minute polygon lies inside the 15-minute one. Rows: centre_id
-    ("all" for every centre together, else one centre's catchment), centre_name, minutes,
-    walk_m, area_m2.
-
-    \b
-    Examples:
-      $ circle isochrones
-      $ circle isochrones --network district.osm.pbf --centres centres.csv -m 10 -m 15 \\
-          --out isochrones.gpkg --merged-only
-    """
+    """Walk-time polygons around the centres (the help is `_ISOCHRONES_HELP`)."""
     from ..coverage.isochrones import ALL_CENTRES
     from ..io.outputs import write_layer_file
     from ..runs.maps import run_isochrones

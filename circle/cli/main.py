@@ -11,6 +11,10 @@ import click
 from .. import __version__
 from .._text import plain
 from ..errors import CircleWarning
+from ..i18n import default_lang, translator
+
+#: help texts in the environment's language (CIRCLE_LANG, LC_ALL, LANG), as in `options`
+_h = translator(default_lang())
 
 
 class _PlainFormatter(logging.Formatter):
@@ -41,17 +45,28 @@ def _setup_logging(verbose: int, quiet: int) -> None:
     warnings.showwarning = show
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="circle")
-@click.option("-v", "--verbose", count=True, help="More messages on stderr (-vv for debugging).")
-@click.option("-q", "--quiet", count=True, help="Fewer messages on stderr.")
+_CLI_HELP = (
+    _h("circle: which communities reach an employment service centre within a 15-minute walk?")
+    + "\n\n"
+    + _h(
+        "Run `circle coverage` for a report on the bundled demo data (real OpenStreetMap data of "
+        "central Helsinki), or give your own street network, centres and communities."
+    )
+)
+
+
+@click.group(
+    help=_CLI_HELP,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="circle", help=_h("Show the version and exit."))
+@click.option(
+    "-v", "--verbose", count=True, help=_h("More messages on stderr (-vv for debugging).")
+)
+@click.option("-q", "--quiet", count=True, help=_h("Fewer messages on stderr."))
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
-    """circle: which communities reach an employment service centre within a 15-minute walk?
-
-    Run `circle coverage` for a report on the bundled demo data (real OpenStreetMap data of
-    central Helsinki), or give your own street network, centres and communities.
-    """
+    """The `circle` group: logging for every command (the help is `_CLI_HELP`)."""
     _setup_logging(verbose, quiet)
     ctx.obj = {"verbose": verbose, "quiet": quiet}
 

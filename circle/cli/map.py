@@ -26,7 +26,33 @@ if TYPE_CHECKING:
     from ..io.columns import LayerColumns
 
 
-@click.command("map", short_help=_h("Draw the coverage map: one HTML file that works offline."))
+_MAP_HELP = (
+    _h("Draw communities by walk time, the centres by type and the walk-time bands on one map.")
+    + "\n\n"
+    + _h(
+        "Layers can be switched on and off; hovering a community shows its name, population, walk "
+        "time and nearest centre; communities left outside the circle are outlined in red. The "
+        "file is self-contained: send it by e-mail, open it in any browser, also with no internet."
+    )
+    + """
+
+\b
+Examples:
+  $ circle map
+  $ circle map --network district.osm.pbf --centres centres.csv --out district.html
+  $ circle map --tiles amap --title "Shenhe district, 15-minute circle"
+  $ circle map --tiles "http://tiles.local/{z}/{x}/{y}.png" --tiles-datum gcj02
+  $ circle map --lang zh --title "沈河区 15分钟就业服务圈" --out shenhe.html
+  $ circle map --png --lang zh --out shenhe.png
+"""
+)
+
+
+@click.command(
+    "map",
+    help=_MAP_HELP,
+    short_help=_h("Draw the coverage map: one HTML file that works offline."),
+)
 @input_options
 @run_options
 @buffer_option
@@ -36,29 +62,29 @@ if TYPE_CHECKING:
     type=out_path(dir_okay=False),
     default=Path("map.html"),
     show_default=True,
-    help="The HTML file to write.",
+    help=_h("The HTML file to write."),
 )
 @click.option(
     "--offline/--online",
     default=None,
-    help="--offline (the default, unless --tiles names an internet base map): Leaflet and jQuery "
-    "are inlined, so the file loads nothing from the network and opens on a computer with no "
-    "internet. --online links them from public CDNs (a smaller file).",
+    help=_h("--offline (the default, unless --tiles names an internet base map): Leaflet and "
+    "jQuery are inlined, so the file loads nothing from the network and opens on a computer "
+    "with no internet. --online links them from public CDNs (a smaller file)."),
 )
 @click.option(
     "--tiles",
     default="none",
     show_default=True,
     metavar="{none,osm,amap,tencent,URL}",
-    help="Base map: none (the streets are drawn from the network), OpenStreetMap, AMap (Gaode) "
-    "or Tencent (both GCJ-02: every geometry is shifted to line up), or a tile URL template "
-    "with {z}/{x}/{y}, e.g. of a tile server on your own network.",
+    help=_h("Base map: none (the streets are drawn from the network), OpenStreetMap, AMap "
+    "(Gaode) or Tencent (both GCJ-02: every geometry is shifted to line up), or a tile URL "
+    "template with {z}/{x}/{y}, e.g. of a tile server on your own network."),
 )
 @click.option(
     "--tiles-datum",
     type=click.Choice(["wgs84", "gcj02"]),
-    help="Datum of the base map tiles (default: gcj02 for amap and tencent, else wgs84); "
-    "give gcj02 for a local copy of Chinese tiles.",
+    help=_h("Datum of the base map tiles (default: gcj02 for amap and tencent, else wgs84); "
+    "give gcj02 for a local copy of Chinese tiles."),
 )
 @click.option("--title", metavar="TEXT", help=_h("Title shown on the map."))
 @click.option(
@@ -94,21 +120,7 @@ def map_command(
     overwrite: bool,
     lang: str,
 ) -> None:
-    """Draw communities by walk time, the centres by type and the walk-time bands on one map.
-
-    Layers can be switched on and off; hovering a community shows its name, population, walk
-    time and nearest centre; communities left outside the circle are outlined in red. The file
-    is self-contained: send it by e-mail, open it in any browser, also with no internet.
-
-    \b
-    Examples:
-      $ circle map
-      $ circle map --network district.osm.pbf --centres centres.csv --out district.html
-      $ circle map --tiles amap --title "Shenhe district, 15-minute circle"
-      $ circle map --tiles "http://tiles.local/{z}/{x}/{y}.png" --tiles-datum gcj02
-      $ circle map --lang zh --title "沈河区 15分钟就业服务圈" --out shenhe.html
-      $ circle map --png --lang zh --out shenhe.png
-    """
+    """Draw the coverage map (the help is `_MAP_HELP`)."""
     from ..i18n import translator
     from ..maps.coverage_map import TILE_PROVIDERS, tile_provider, write_map
     from ..runs.maps import run_map

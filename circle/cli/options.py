@@ -430,9 +430,9 @@ def partition_options(f):
     return f
 
 
-def report_output_options(files: str, db_tables: str | None = None):
-    """--out, --overwrite and --format; `files` names what --out receives. With `db_tables`
-    (the tables written), --out also takes a PostGIS URL and --if-exists is added."""
+def report_output_options(out_help: str, *, db: bool = False):
+    """--out, --overwrite and --format; `out_help` says what --out receives. With `db` (the
+    help names the tables written), --out also takes a PostGIS URL and --if-exists is added."""
 
     def decorate(f):
         db_options = [
@@ -444,12 +444,6 @@ def report_output_options(files: str, db_tables: str | None = None):
                 "replace it, or append the rows."),
             )
         ]
-        out_help = f"Folder for {files}."
-        if db_tables:
-            out_help += (
-                " Or a PostGIS database, postgresql://USER@HOST/DB?schema=circle, for the "
-                f"tables {db_tables} (written in one transaction)."
-            )
         options = [
             click.option(
                 "--format",
@@ -464,16 +458,16 @@ def report_output_options(files: str, db_tables: str | None = None):
                 "--overwrite/--no-overwrite",
                 default=False,
                 show_default=True,
-                help="Replace output files that already exist in --out.",
+                help=_h("Replace output files that already exist in --out."),
             ),
             click.option(
                 "--out",
-                type=out_path(file_okay=False, db=db_tables),
-                metavar="DIR|URL" if db_tables else "DIR",
+                type=out_path(file_okay=False, db=db),
+                metavar="DIR|URL" if db else "DIR",
                 help=out_help,
             ),
         ]
-        for option in options + (db_options if db_tables else []):
+        for option in options + (db_options if db else []):
             f = option(f)
         return f
 
@@ -486,7 +480,7 @@ def partition_areas_option(f):
         "--areas",
         type=click.Path(dir_okay=False, path_type=Path),
         metavar="FILE",
-        help="Polygons of the parts (e.g. the cities of a province), for --partition-by.",
+        help=_h("Polygons of the parts (e.g. the cities of a province), for --partition-by."),
     )(f)
 
 
@@ -568,7 +562,7 @@ def output_options(out_help: str):
             "--overwrite/--no-overwrite",
             default=False,
             show_default=True,
-            help="Replace output files that already exist in --out.",
+            help=_h("Replace output files that already exist in --out."),
         )(f)
         return click.option(
             "--out", type=out_path(file_okay=False), help=out_help
@@ -583,8 +577,8 @@ def buffer_option(f):
         type=float,
         default=25.0,
         show_default=True,
-        help="Isochrones are the reached parts of streets widened by this margin on each side "
-        "(the walk from the street to a door).",
+        help=_h("Isochrones are the reached parts of streets widened by this margin on each side "
+        "(the walk from the street to a door)."),
     )(f)
 
 
@@ -593,7 +587,7 @@ def overwrite_file_option(f):
         "--overwrite/--no-overwrite",
         default=False,
         show_default=True,
-        help="Replace the output file if it exists.",
+        help=_h("Replace the output file if it exists."),
     )(f)
 
 

@@ -9,13 +9,34 @@ import click
 from .common import handle_errors
 from .options import _h, output_options
 
+_RERUN_HELP = (
+    _h("Reproduce a report from its manifest.json and verify every output file.")
+    + "\n\n"
+    + _h(
+        "The manifest is checked against what circle writes before anything runs. Refuses (exit 1) "
+        "a malformed manifest, an input file that is missing or whose bytes changed since the "
+        "manifest was written, and SQL queries without --allow-queries; prints each database input "
+        "first (your own credentials for that host are used); exits 1 naming every output whose "
+        "sha256 differs."
+    )
+    + """
+
+\b
+Examples:
+  $ circle rerun report/manifest.json
+  $ circle rerun report/manifest.json --out check/
+"""
+)
+
 
 @click.command(
-    "rerun", short_help=_h("Re-run a manifest and check the outputs are byte-identical.")
+    "rerun",
+    help=_RERUN_HELP,
+    short_help=_h("Re-run a manifest and check the outputs are byte-identical."),
 )
 @click.argument("manifest", type=click.Path(path_type=Path))
 @output_options(
-    "Keep the rerun's files here (default: a temporary folder, removed after the check)."
+    _h("Keep the rerun's files here (default: a temporary folder, removed after the check).")
 )
 @click.option(
     "--allow-queries",
@@ -30,19 +51,7 @@ from .options import _h, output_options
 def rerun(
     ctx: click.Context, manifest: Path, out: Path | None, overwrite: bool, allow_queries: bool
 ) -> None:
-    """Reproduce a report from its manifest.json and verify every output file.
-
-    The manifest is checked against what circle writes before anything runs. Refuses (exit 1)
-    a malformed manifest, an input file that is missing or whose bytes changed since the
-    manifest was written, and SQL queries without --allow-queries; prints each database input
-    first (your own credentials for that host are used); exits 1 naming every output whose
-    sha256 differs.
-
-    \b
-    Examples:
-      $ circle rerun report/manifest.json
-      $ circle rerun report/manifest.json --out check/
-    """
+    """Reproduce a report from its manifest.json (the help is `_RERUN_HELP`)."""
     from ..runs.job import rerun as run_again
     from ..runs.manifest import printable
 

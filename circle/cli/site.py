@@ -27,20 +27,52 @@ if TYPE_CHECKING:
     from ..io.columns import LayerColumns
 
 
+_SITE_HELP = (
+    _h("Where should new employment service centres go?")
+    + "\n\n"
+    + _h(
+        "Candidate sites come from a file, from the network's OSM tags, or from a grid over the "
+        "street network (several sources combine); the existing centres stay. --add K picks the K "
+        "sites that newly bring the most people within the circle (the largest --minutes); "
+        "--cover-all picks the fewest sites that bring in every community a candidate can reach. "
+        'The "after" figures equal a `circle coverage` run with the proposals added to the '
+        "centres."
+    )
+    + """
+
+\b
+Examples:
+  $ circle site --add 3
+  $ circle site --cover-all --candidates-grid-m 150
+  $ circle site --add 2 --communities communities.gpkg --demand graduates
+  $ circle site --add 3 --out "postgresql://planner@gis.example/city?schema=circle" \\
+      --if-exists replace
+  $ circle site --add 5 --network shenhe.osm.pbf --centres centres.csv \\
+      --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
+  $ circle site --add 3 --out sites/ --map     # then open sites/map.html and click
+  $ circle site --model pmedian --add 3 --out pmedian/
+  $ circle site --model curve --candidates-grid-m 200 --out curve/
+  $ circle site --model capacitated --add 2 --capacity-column staff \\
+      --capacity-scale 500 --new-capacity 3000
+"""
+)
+
+
 @click.command(
-    short_help=_h("Propose sites for new centres: the best K, or the fewest for everyone.")
+    help=_SITE_HELP,
+    short_help=_h("Propose sites for new centres: the best K, or the fewest for everyone."),
 )
 @click.option(
     "--add",
     type=click.IntRange(min=1),
     metavar="K",
-    help="Propose K new sites that newly cover the most people (maximal covering).",
+    help=_h("Propose K new sites that newly cover the most people (maximal covering)."),
 )
 @click.option(
     "--cover-all",
     is_flag=True,
-    help="Propose the fewest new sites that cover every community a candidate can reach "
-    "(set covering); the rest are listed with the reason.",
+    help=_h("Propose the fewest new sites that cover every community a candidate can reach "
+    "(set covering); the rest are listed with the reason."),
 )
 @input_options
 @candidate_options
@@ -49,8 +81,8 @@ if TYPE_CHECKING:
     type=click.Choice(["milp", "greedy"]),
     default="milp",
     show_default=True,
-    help="milp: exact (HiGHS), reports the gap; greedy: fast for very large problems, "
-    "with a bound and gap.",
+    help=_h("milp: exact (HiGHS), reports the gap; greedy: fast for very large problems, "
+    "with a bound and gap."),
 )
 @click.option(
     "--time-limit-s",
@@ -58,8 +90,8 @@ if TYPE_CHECKING:
     metavar="SECONDS",
     default=60.0,
     show_default=True,
-    help="Time limit of the whole solve (greedy, bounds and MILP), wall clock; when reached, "
-    "the best answer so far, its bound and its gap are reported.",
+    help=_h("Time limit of the whole solve (greedy, bounds and MILP), wall clock; when reached, "
+    "the best answer so far, its bound and its gap are reported."),
 )
 @click.option(
     "--mip-gap",
@@ -67,21 +99,21 @@ if TYPE_CHECKING:
     metavar="GAP",
     default=0.0,
     show_default=True,
-    help="Stop the MILP once the answer is proven within this relative gap of the best possible "
-    "(0.01 = 1 %); 0 asks for the optimum.",
+    help=_h("Stop the MILP once the answer is proven within this relative gap of the best "
+    "possible (0.01 = 1 %); 0 asks for the optimum."),
 )
 @click.option(
     "--lp-bound",
     is_flag=True,
-    help="Also solve the LP relaxation for a tighter bound (costs time on large problems; the "
-    "greedy's own bounds are always given).",
+    help=_h("Also solve the LP relaxation for a tighter bound (costs time on large problems; "
+    "the greedy's own bounds are always given)."),
 )
 @click.option(
     "--demand",
     metavar="COLUMN",
-    help="Count the people of this key group (a count column of the communities, e.g. "
+    help=_h("Count the people of this key group (a count column of the communities, e.g. "
     "graduates) instead of the population: --add K then brings the most of them within the "
-    "circle. Empty cells count 0 (the summary says how many).",
+    "circle. Empty cells count 0 (the summary says how many)."),
 )
 @click.option(
     "--model",
@@ -119,15 +151,19 @@ if TYPE_CHECKING:
 @run_options
 @layer_options
 @report_output_options(
-    "proposals.csv, proposals.geojson, summary.md and summary.json",
-    db_tables="proposals and siting_summary",
+    _h(
+        "Folder for proposals.csv, proposals.geojson, summary.md and summary.json. Or a PostGIS "
+        "database, postgresql://USER@HOST/DB?schema=circle, for the tables proposals and "
+        "siting_summary (written in one transaction)."
+    ),
+    db=True,
 )
 @click.option(
     "--map",
     "with_map",
     is_flag=True,
-    help="Also write map.html into --out: a what-if map that opens with no internet, where "
-    "clicking candidate sites shows who they bring within the circle (proposals start on).",
+    help=_h("Also write map.html into --out: a what-if map that opens with no internet, where "
+    "clicking candidate sites shows who they bring within the circle (proposals start on)."),
 )
 @lang_option
 @csv_header_option
@@ -168,29 +204,7 @@ def site(
     lang: str,
     csv_header: str,
 ) -> None:
-    """Where should new employment service centres go?
-
-    Candidate sites come from a file, from the network's OSM tags, or from a grid over the
-    street network (several sources combine); the existing centres stay. --add K picks the K
-    sites that newly bring the most people within the circle (the largest --minutes);
-    --cover-all picks the fewest sites that bring in every community a candidate can reach.
-    The "after" figures equal a `circle coverage` run with the proposals added to the centres.
-
-    \b
-    Examples:
-      $ circle site --add 3
-      $ circle site --cover-all --candidates-grid-m 150
-      $ circle site --add 2 --communities communities.gpkg --demand graduates
-      $ circle site --add 3 --out "postgresql://planner@gis.example/city?schema=circle" \\
-          --if-exists replace
-      $ circle site --add 5 --network shenhe.osm.pbf --centres centres.csv \\
-          --communities communities.gpkg --candidates vacant_buildings.csv --out sites/
-      $ circle site --add 3 --out sites/ --map     # then open sites/map.html and click
-      $ circle site --model pmedian --add 3 --out pmedian/
-      $ circle site --model curve --candidates-grid-m 200 --out curve/
-      $ circle site --model capacitated --add 2 --capacity-column staff \\
-          --capacity-scale 500 --new-capacity 3000
-    """
+    """Where should new employment service centres go? (the help is `_SITE_HELP`)"""
     from ..io.db import is_db_url
     from ..runs.candidates import CandidateSources
     from ..runs.site import run_siting

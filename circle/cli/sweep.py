@@ -24,17 +24,61 @@ if TYPE_CHECKING:
     from ..io.columns import LayerColumns
 
 
-@click.command(short_help=_h("Run coverage for several scenarios and compare them."))
+_SWEEP_HELP = (
+    _h("Run coverage once per scenario of a TOML file, as Dask tasks, and compare the scenarios.")
+    + "\n\n"
+    + _h(
+        "Each scenario sets speed_kmh, minutes, max_snap_m and search_limit_min (a [defaults] "
+        "table applies to all). One task runs per (part, scenario): with --partition tiles or "
+        "--partition-by the study area is cut into parts, otherwise it is one part. Writes one "
+        "coverage table per scenario (<name>.csv) and comparison.csv (coverage share per band)."
+    )
+    + "\n\n"
+    + _h(
+        "A scenario with add = K first proposes K new centres, as `circle site --add K`, among its "
+        'candidates ("osm": the network\'s OSM tags, the default; "grid:200": one street node per '
+        "200 m square; or a file, relative to the scenarios file), then reports the coverage with "
+        "them added (<name>.proposals.csv lists them). Siting runs on the whole study area in this "
+        "process, not per part."
+    )
+    + """
+
+\b
+scenarios.toml:
+  [defaults]
+  minutes = [5, 10, 15]
+  [[scenario]]
+  name = "baseline"
+  [[scenario]]
+  name = "slow-walkers"
+  speed_kmh = 3.0
+  [[scenario]]
+  name = "two-more"
+  add = 2
+  candidates = "grid:200"
+
+\b
+Examples:
+  $ circle sweep scenarios.toml --out sweep/
+  $ circle sweep scenarios.toml --network liaoning.osm.pbf --centres centres.gpkg \\
+      --communities communities.gpkg --partition tiles --tile-km 10 --out sweep/
+"""
+)
+
+
+@click.command(
+    help=_SWEEP_HELP, short_help=_h("Run coverage for several scenarios and compare them.")
+)
 @click.argument("scenarios", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--network",
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_NETWORK,
     show_default="bundled central Helsinki OSM extract",
-    help="Street network, as for `circle coverage`.",
+    help=_h("Street network, as for `circle coverage`."),
 )
-@click.option("--centres", metavar="FILE", help="Centres, as for `circle coverage`.")
-@click.option("--communities", metavar="FILE", help="Communities, as for `circle coverage`.")
+@click.option("--centres", metavar="FILE", help=_h("Centres, as for `circle coverage`."))
+@click.option("--communities", metavar="FILE", help=_h("Communities, as for `circle coverage`."))
 @layer_options
 @partition_options
 @partition_areas_option
@@ -42,13 +86,13 @@ if TYPE_CHECKING:
     "--out",
     type=out_path(file_okay=False),
     required=True,
-    help="Folder for <scenario>.csv (one coverage table per scenario) and comparison.csv.",
+    help=_h("Folder for <scenario>.csv (one coverage table per scenario) and comparison.csv."),
 )
 @click.option(
     "--overwrite/--no-overwrite",
     default=False,
     show_default=True,
-    help="Replace output files that already exist in --out.",
+    help=_h("Replace output files that already exist in --out."),
 )
 @lang_option
 @pass_columns
@@ -68,39 +112,7 @@ def sweep(
     lang: str,
     **partition_opts: Any,
 ) -> None:
-    """Run coverage once per scenario of a TOML file, as Dask tasks, and compare the scenarios.
-
-    Each scenario sets speed_kmh, minutes, max_snap_m and search_limit_min (a [defaults]
-    table applies to all). One task runs per (part, scenario): with --partition tiles or
-    --partition-by the study area is cut into parts, otherwise it is one part. Writes one
-    coverage table per scenario (<name>.csv) and comparison.csv (coverage share per band).
-
-    A scenario with add = K first proposes K new centres, as `circle site --add K`, among its
-    candidates ("osm": the network's OSM tags, the default; "grid:200": one street node per
-    200 m square; or a file, relative to the scenarios file), then reports the coverage with
-    them added (<name>.proposals.csv lists them). Siting runs on the whole study area in this
-    process, not per part.
-
-    \b
-    scenarios.toml:
-      [defaults]
-      minutes = [5, 10, 15]
-      [[scenario]]
-      name = "baseline"
-      [[scenario]]
-      name = "slow-walkers"
-      speed_kmh = 3.0
-      [[scenario]]
-      name = "two-more"
-      add = 2
-      candidates = "grid:200"
-
-    \b
-    Examples:
-      $ circle sweep scenarios.toml --out sweep/
-      $ circle sweep scenarios.toml --network liaoning.osm.pbf --centres centres.gpkg \\
-          --communities communities.gpkg --partition tiles --tile-km 10 --out sweep/
-    """
+    """Run coverage once per scenario and compare (the help is `_SWEEP_HELP`)."""
     from ..io.osm import OSM_SUFFIXES
     from ..runs.inputs import read_inputs
     from ..runs.sweep import comparison_table, comparison_text, read_scenarios, write_sweep_outputs

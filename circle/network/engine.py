@@ -20,8 +20,10 @@ __all__ = [
     "TIE_TOLERANCE_M",
     "NearestResult",
     "NodeReach",
+    "expand_members",
     "nearest_centres",
     "nearest_centres_networkx",
+    "node_members",
     "reach_from_centres",
     "reach_within",
     "reach_within_networkx",
@@ -286,10 +288,10 @@ def reach_within(
         return sp.csr_array(shape, dtype=np.float64)
     bound = limit_m + BOUNDARY_TOLERANCE_M
     # distinct source nodes (several sources may share a node) and the sources at each
-    s_nodes, s_group, s_ptr, s_members = _node_members(src, on_s)
+    s_nodes, s_group, s_ptr, s_members = node_members(src, on_s)
     min_leg = np.full(s_nodes.size, np.inf)
     np.minimum.at(min_leg, s_group, s_leg[on_s])
-    t_nodes, _, t_ptr, t_members = _node_members(tgt, on_t)
+    t_nodes, _, t_ptr, t_members = node_members(tgt, on_t)
     min_t_leg = float(t_leg[on_t].min())
 
     # one bounded search per distinct source node, its cost following the ball (compiled when
@@ -304,9 +306,9 @@ def reach_within(
     if not node.size:
         return sp.csr_array(shape, dtype=np.float64)
     # expand node pairs to (source, target) pairs
-    k, s = _expand(ok[src_idx], s_ptr, s_members)
+    k, s = expand_members(ok[src_idx], s_ptr, s_members)
     d, c = dist[k], np.searchsorted(t_nodes, node)[k]
-    k, t = _expand(c, t_ptr, t_members)
+    k, t = expand_members(c, t_ptr, t_members)
     s, d = s[k], d[k]
     w = s_leg[s] + d + t_leg[t]
     keep = w <= bound
@@ -318,7 +320,7 @@ def reach_within(
     return out
 
 
-def _node_members(
+def node_members(
     nodes: np.ndarray, on: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The distinct nodes of the points `on` the network, each point's group, and the points at
@@ -335,7 +337,7 @@ def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, group.reshape(-1)
 
 
-def _expand(group: np.ndarray, ptr: np.ndarray, members: np.ndarray):
+def expand_members(group: np.ndarray, ptr: np.ndarray, members: np.ndarray):
     """For each entry's group, every member: (entry position, member) pairs."""
     counts = ptr[group + 1] - ptr[group]
     entry = np.repeat(np.arange(group.size), counts)

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..network._fastpath import bounded_reach
-from ..network.engine import BOUNDARY_TOLERANCE_M
+from ..network.engine import BOUNDARY_TOLERANCE_M, expand_members, node_members
 from ..network.snap import SearchGraph
 
 __all__ = ["pattern", "reach_pattern", "select_columns"]
@@ -98,10 +98,7 @@ class _Targets:
         self.n = tgt.size
         self.leg = t_leg
         self.bound = bound
-        self.nodes, group = np.unique(tgt[on_t], return_inverse=True)
-        group = group.reshape(-1)
-        self.members = on_t[np.argsort(group, kind="stable")]
-        self.ptr = np.r_[0, np.cumsum(np.bincount(group, minlength=self.nodes.size))]
+        self.nodes, _, self.ptr, self.members = node_members(tgt, on_t)
         self.min_leg = float(t_leg[on_t].min())
 
 
@@ -112,10 +109,7 @@ def _block(graph, src, s_leg, lo: int, hi: int, targets: _Targets):
     if on_s.size == 0:
         return np.empty(0, np.int32), counts
     # distinct source nodes in the block (several sources may share a node), the sources at each
-    s_nodes, s_group = np.unique(src[on_s], return_inverse=True)
-    s_group = s_group.reshape(-1)
-    s_members = on_s[np.argsort(s_group, kind="stable")]
-    s_ptr = np.r_[0, np.cumsum(np.bincount(s_group, minlength=s_nodes.size))]
+    s_nodes, s_group, s_ptr, s_members = node_members(src, on_s)
     min_leg = np.full(s_nodes.size, np.inf)
     np.minimum.at(min_leg, s_group, s_leg[on_s])
     # each search stops at the longest walk any of its sources could still use
@@ -130,11 +124,11 @@ def _block(graph, src, s_leg, lo: int, hi: int, targets: _Targets):
     c = np.searchsorted(targets.nodes, node)
     del node
     # expand node pairs to (source, target) pairs, as reach_within does
-    k, s = _expand(ok[src_idx], s_ptr, s_members)
+    k, s = expand_members(ok[src_idx], s_ptr, s_members)
     del src_idx
     d, c = dist[k], c[k]
     del dist
-    k, t = _expand(c, targets.ptr, targets.members)
+    k, t = expand_members(c, targets.ptr, targets.members)
     s, d = s[k], d[k]
     w = s_leg[s] + d + targets.leg[t]
     keep = w <= targets.bound
@@ -142,14 +136,6 @@ def _block(graph, src, s_leg, lo: int, hi: int, targets: _Targets):
     order = np.argsort((s - lo) * np.int64(targets.n) + t, kind="stable")
     counts += np.bincount(s - lo, minlength=hi - lo)
     return t[order].astype(np.int32 if targets.n < 2**31 - 1 else np.int64), counts
-
-
-def _expand(group: np.ndarray, ptr: np.ndarray, members: np.ndarray):
-    """For each entry's group, every member: (entry position, member) pairs."""
-    counts = ptr[group + 1] - ptr[group]
-    entry = np.repeat(np.arange(group.size), counts)
-    within = np.arange(entry.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    return entry, members[ptr[group][entry] + within]
 
 
 def select_columns(matrix: sp.csr_array, columns: np.ndarray) -> sp.csr_array:

@@ -96,14 +96,20 @@ def run_map(
     result, map
     """
     stage = stage or (lambda text: nullcontext())
+    inputs, result = _walked(job, stage)
+    with stage("drawing the map"):
+        m = draw_coverage_map(result, inputs.network, inputs.centres, job.config, **map_options)
+    return result, m
+
+
+def _walked(job: CoverageJob, stage: Stage):
+    """The study area read and every community walked to its nearest centre."""
     inputs = read_inputs(job, stage=stage, layers_stage="reading centres and communities")
     with stage("walking to the nearest centre"):
         result = coverage_report(
             inputs.communities, inputs.centres, inputs.network, config=job.config
         )
-    with stage("drawing the map"):
-        m = draw_coverage_map(result, inputs.network, inputs.centres, job.config, **map_options)
-    return result, m
+    return inputs, result
 
 
 def run_static_map(
@@ -124,11 +130,7 @@ def run_static_map(
     from ..maps.static import static_map_png
 
     stage = stage or (lambda text: nullcontext())
-    inputs = read_inputs(job, stage=stage, layers_stage="reading centres and communities")
-    with stage("walking to the nearest centre"):
-        result = coverage_report(
-            inputs.communities, inputs.centres, inputs.network, config=job.config
-        )
+    inputs, result = _walked(job, stage)
     with stage("drawing the picture"):
         bands = walk_isochrones(inputs.network, inputs.centres, config=job.config, per_centre=False)
         png = static_map_png(

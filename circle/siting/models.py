@@ -25,7 +25,7 @@ import shapely
 
 from ..config import DEFAULT_CONFIG, CircleConfig
 from ..coverage.capacity import capacity_values
-from ..coverage.core import CoverageResult, coverage_report
+from ..coverage.core import CoverageResult
 from ..errors import ConfigError
 from ..network.engine import reach_within
 from ..network.snap import build_search_graph, snap_points
@@ -35,7 +35,7 @@ from .greedy import covered_by
 from .pcenter import p_center
 from .pmedian import p_median
 from .reach import pattern
-from .site import _objective, _snapped_candidates
+from .site import _objective, before_and_candidates
 from .solve import solve
 
 __all__ = ["MODELS", "ModelResult", "site_model"]
@@ -110,11 +110,9 @@ def site_model(
     """
     _check(model, add, capacity_column, new_capacity, max_add)
     demand = None if demand == "population" else demand
-    before = coverage_report(
-        communities, centres, network, config=config, groups=None if demand is None else (demand,)
-    )
-    cand, cand_xy, cand_snap, sources = _snapped_candidates(
-        candidates, before, network, config, None if model == "curve" else add
+    before, cand, cand_xy, cand_snap, sources = before_and_candidates(
+        communities, centres, candidates, network, config, demand,
+        None if model == "curve" else add,
     )
     t = before.table
     what, weight = _objective(t, demand)

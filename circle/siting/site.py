@@ -118,11 +118,8 @@ def site_new_centres(
     """
     _check_request(add, cover_all, solver, time_limit_s, mip_gap)
     demand = None if demand == "population" else demand
-    before = coverage_report(
-        communities, centres, network, config=config, groups=None if demand is None else (demand,)
-    )
-    cand, cand_xy, cand_snap, sources = _snapped_candidates(
-        candidates, before, network, config, add
+    before, cand, cand_xy, cand_snap, sources = before_and_candidates(
+        communities, centres, candidates, network, config, demand, add
     )
     table = before.table
     reach, comm_snap = _reach_sets(table, cand_snap, network, config)
@@ -207,6 +204,14 @@ def _tables(table, demand, ranked, A, open_idx, cand, cand_xy, cand_snap, comm_s
             proposals, communities_out, ranked, open_idx, A, table[demand].to_numpy(float)
         )
     return proposals, communities_out, candidates_out
+
+
+def before_and_candidates(communities, centres, candidates, network, config, demand, add):
+    """The coverage before (with `demand`'s column, if any) and `_snapped_candidates`."""
+    before = coverage_report(
+        communities, centres, network, config=config, groups=None if demand is None else (demand,)
+    )
+    return (before, *_snapped_candidates(candidates, before, network, config, add))
 
 
 def _snapped_candidates(candidates, before, network, config, add):

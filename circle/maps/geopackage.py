@@ -76,27 +76,20 @@ def _options(props: dict[str, str]) -> str:
 
 def _symbol(index: int, rule: Rule, geometry: str) -> str:
     _expr, _label, fill, outline, width, alpha = rule
+    props = {
+        "color": _rgba(fill, alpha),
+        "outline_color": _rgba(outline),
+        "outline_style": "solid",
+        "outline_width": f"{width:g}",
+        "outline_width_unit": "MM",
+    }
     if geometry == "fill":
-        props = {
-            "color": _rgba(fill, alpha),
-            "outline_color": _rgba(outline),
-            "outline_style": "solid",
-            "outline_width": f"{width:g}",
-            "outline_width_unit": "MM",
-            "style": "solid",
-        }
+        props["style"] = "solid"
         cls = "SimpleFill"
     else:
-        props = {
-            "color": _rgba(fill, alpha),
-            "outline_color": _rgba(outline),
-            "outline_style": "solid",
-            "outline_width": f"{width:g}",
-            "outline_width_unit": "MM",
-            "name": "star" if geometry == "star" else "circle",
-            "size": "4" if geometry == "star" else "3",
-            "size_unit": "MM",
-        }
+        star = geometry == "star"
+        props |= {"name": "star" if star else "circle", "size": "4" if star else "3",
+                  "size_unit": "MM"}
         cls = "SimpleMarker"
     kind = "fill" if geometry == "fill" else "marker"
     return (

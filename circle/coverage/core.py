@@ -198,12 +198,14 @@ def prepare_coverage(
             "datum": centres.attrs.get("datum", "wgs84"),
             "features": len(cent),
             "repaired_geometries": cent_repaired,
+            "snapped_off_surface": cent_snap.n_off_surface,
         },
         "communities": {
             "file": communities.attrs.get("source", "communities layer"),
             "datum": communities.attrs.get("datum", "wgs84"),
             "features": len(comm),
             "repaired_geometries": comm_repaired,
+            "snapped_off_surface": comm_snap.n_off_surface,
         },
     }
     if "areas" in communities.attrs:

@@ -19,6 +19,7 @@ from .._text import first_line
 from ..errors import InputDataError
 from ._limits import check_osm_xml
 from ._pbf_guard import check_pbf_strings, duplicate_nodes
+from .waytags import way_flags
 
 __all__ = ["OSM_SUFFIXES", "WalkWays", "is_walkable", "read_tagged_features", "read_walk_ways"]
 
@@ -86,6 +87,9 @@ class WalkWays:
         OSM way id of each segment.
     seg_highway
         The way's `highway` value for each segment.
+    seg_flags
+        The way's tag flags for each segment (`circle.io.waytags.way_flags`: tunnel, bridge,
+        covered, indoor, layer, wheelchair=no), uint8.
     cut_ways
         Number of ways cut by the extract's edge (split into runs of present nodes).
     newest_edit
@@ -101,6 +105,7 @@ class WalkWays:
     seg_highway: np.ndarray
     cut_ways: int
     newest_edit: str | None = None
+    seg_flags: np.ndarray | None = None
 
 
 def _check_osm_path(path: Path) -> None:
@@ -165,6 +170,8 @@ class _WalkHandler(osmium.SimpleHandler):
         self.run_nodes: list[int] = []
         self.run_way: list[int] = []
         self.run_highway: list[str] = []
+        self.run_flags: list[int] = []
+        self._flags = 0  # the current way's flags
         self.cut = 0
         self.bad_location: tuple | None = None
         self.newest = None
@@ -182,6 +189,7 @@ class _WalkHandler(osmium.SimpleHandler):
             return
         self._stamp(w)
         highway = w.tags.get("highway")
+        self._flags = way_flags(w.tags)
         ids, lon, lat = self.ids, self.lon, self.lat
         start = len(ids)
         last = None
@@ -219,6 +227,7 @@ class _WalkHandler(osmium.SimpleHandler):
             self.run_nodes.append(size)
             self.run_way.append(way)
             self.run_highway.append(highway)
+            self.run_flags.append(self._flags)
         elif size == 1:  # a one-node run makes no segment
             del self.ids[-1], self.lon[-1], self.lat[-1]
 
@@ -273,6 +282,7 @@ def read_walk_ways(path: str | Path) -> WalkWays:
         seg_v=pos[not_first],
         seg_way=np.repeat(np.array(handler.run_way, dtype=np.int64), sizes - 1),
         seg_highway=np.repeat(np.array(handler.run_highway, dtype=object), sizes - 1),
+        seg_flags=np.repeat(np.array(handler.run_flags, dtype=np.uint8), sizes - 1),
         cut_ways=handler.cut,
         newest_edit=handler.newest.strftime("%Y-%m-%dT%H:%M:%SZ") if handler.newest else None,
     )

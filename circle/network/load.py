@@ -24,8 +24,8 @@ logger = logging.getLogger(__name__)
 
 #: bump when the cached arrays, their provenance or the walk filter change, so old caches are
 #: not reused (2: provenance gained the newest way edit; 3: compact types, CSR and components;
-#: 4: a checksum over the arrays)
-CACHE_VERSION = 4
+#: 4: a checksum over the arrays; 5: per-edge OSM tag flags for surface snapping and profiles)
+CACHE_VERSION = 5
 
 
 def network_from_osm(
@@ -96,6 +96,7 @@ def network_from_osm(
         edge_highway=ways.seg_highway,
         min_component_m=min_component_m,
         source=source,
+        edge_flags=ways.seg_flags,
     )
     if use_cache:
         _save_cache(net, cached)
@@ -235,6 +236,7 @@ def _save_npz(net: WalkNetwork, target: Path) -> None:
         csr_indices=csr.indices,
         csr_data=csr.data,
         component=net.component,
+        **({} if net.edge_flags is None else {"edge_flags": net.edge_flags}),
         meta=np.array(json.dumps({"crs": net.crs, "source": net.source})),
     )
     try:
@@ -277,6 +279,7 @@ def _load_npz(path: Path) -> WalkNetwork:
         edge_highway=z["highways"].astype(object)[z["highway_code"]],
         crs=meta["crs"],
         source=meta["source"],
+        edge_flags=z.get("edge_flags"),
     )
     # the cached properties, as computed when the cache was written
     net.__dict__["csr"] = sp.csr_array(

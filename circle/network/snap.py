@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from .walk import WalkNetwork, directed_csr, symmetric_csr
+from .walk import EdgePoints, WalkNetwork, directed_csr, symmetric_csr
 
 __all__ = ["SearchGraph", "Snapped", "build_search_graph", "snap_points"]
 
@@ -31,11 +31,20 @@ class Snapped:
     snap_m
         The access leg: straight-line distance from the point to its snapped position (metres).
         ``nan`` for off-network points.
+    off_surface
+        Per point, whether it joined an edge off the ground (tunnel, bridge, ...) because no
+        edge at ground level was within ``max_snap_m``; ``None`` when not recorded.
     """
 
     edge: np.ndarray
     offset_m: np.ndarray
     snap_m: np.ndarray
+    off_surface: np.ndarray | None = None
+
+    @property
+    def n_off_surface(self) -> int:
+        """How many points joined an edge off the ground for lack of another."""
+        return 0 if self.off_surface is None else int(self.off_surface.sum())
 
     @property
     def on_network(self) -> np.ndarray:
@@ -43,8 +52,15 @@ class Snapped:
         return self.edge >= 0
 
 
-def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float) -> Snapped:
+def snap_points(
+    network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float, surface: bool = True
+) -> Snapped:
     """Snap points to the nearest point of the nearest walkable edge.
+
+    Surface access (the default): a point joins only edges a pedestrian can step onto from the
+    ground (`WalkNetwork.surface_edges`: not tunnels, bridges, covered, indoor or other layers);
+    only when none is within `max_snap_m` does it join the nearest edge of any kind (counted in
+    `Snapped.off_surface`). Walks still go through tunnels and over bridges.
 
     Parameters
     ----------
@@ -54,6 +70,8 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float) -> S
         Point coordinates in the network's CRS, shape (k, 2).
     max_snap_m
         Points farther than this from every edge stay off the network.
+    surface
+        Apply the surface rule (False: the nearest edge of any kind, as before issue 20).
 
     Returns
     -------
@@ -65,9 +83,18 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float) -> S
     edge = np.full(k, -1, dtype=np.int64)
     offset = np.zeros(k)
     snap = np.full(k, np.nan)
+    off_surface = np.zeros(k, bool)
     if k == 0:
-        return Snapped(edge, offset, snap)
-    pts, edges = _nearest_edges(network, xy, max_snap_m)
+        return Snapped(edge, offset, snap, off_surface)
+    if surface and network.surface_edges is not None:
+        pts, edges = _nearest_edges(network.surface_edge_points, network, xy, max_snap_m)
+        rest = np.setdiff1d(np.arange(k), pts)
+        if rest.size:
+            r_pts, r_edges = _nearest_edges(network.edge_points, network, xy[rest], max_snap_m)
+            off_surface[rest[r_pts]] = True
+            pts, edges = np.concatenate([pts, rest[r_pts]]), np.concatenate([edges, r_edges])
+    else:
+        pts, edges = _nearest_edges(network.edge_points, network, xy, max_snap_m)
     if pts.size:
         a = network.xy[network.edge_u[edges]]
         b = network.xy[network.edge_v[edges]]
@@ -83,12 +110,16 @@ def snap_points(network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float) -> S
         offset[pts] = np.minimum(t * length, length)
         snap[pts] = leg
     n_off = int((edge < 0).sum())
-    logger.info("snap: %d of %d points joined the network; %d off it", k - n_off, k, n_off)
-    return Snapped(edge, offset, snap)
+    logger.info(
+        "snap: %d of %d points joined the network (%d onto a tunnel, bridge or other level for "
+        "lack of a street on the ground); %d off it",
+        k - n_off, k, int(off_surface.sum()), n_off,
+    )
+    return Snapped(edge, offset, snap, off_surface)
 
 
 def _nearest_edges(
-    network: WalkNetwork, xy: np.ndarray, max_snap_m: float
+    index: EdgePoints, network: WalkNetwork, xy: np.ndarray, max_snap_m: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Points within `max_snap_m` of an edge, and the nearest edge of each (lowest on ties).
 
@@ -97,7 +128,6 @@ def _nearest_edges(
     is measured. Distances are computed as GEOS computes a point-segment distance, so the
     result (ties included) is that of ``STRtree.query_nearest(..., all_matches=True)``.
     """
-    index = network.edge_points
     n_samples = index.edge.size
     if n_samples == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)

@@ -18,6 +18,7 @@ from scipy.spatial import KDTree
 
 from ..errors import InputDataError, NetworkError
 from ..io.datums import local_utm_crs
+from ..io.waytags import OFF_GROUND
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -89,6 +90,10 @@ class WalkNetwork:
         flat speed covers in the same time, so minutes = cost / speed); ``inf`` closes that
         direction. ``None`` (default): both equal `edge_length_m` and the network is two-way.
         Set them with `with_edge_costs`, which checks them.
+    edge_flags
+        Optional OSM tag flags per edge (uint8, `circle.io.waytags`: tunnel, bridge, covered,
+        indoor, layer, wheelchair=no); ``None`` when the source has no such tags (every edge
+        then counts as at ground level).
     """
 
     node_ids: np.ndarray
@@ -102,6 +107,23 @@ class WalkNetwork:
     source: dict = field(default_factory=dict)
     edge_fw_m: np.ndarray | None = None
     edge_bw_m: np.ndarray | None = None
+    edge_flags: np.ndarray | None = None
+
+    @cached_property
+    def surface_edges(self) -> np.ndarray | None:
+        """Positions of the edges a point on the ground can step onto (not tunnels, bridges,
+        covered, indoor or other layers); ``None`` when every edge can (no tags, or none off
+        the ground)."""
+        if self.edge_flags is None:
+            return None
+        off = (self.edge_flags & OFF_GROUND) != 0
+        return np.flatnonzero(~off) if off.any() else None
+
+    @cached_property
+    def surface_edge_points(self) -> EdgePoints:
+        """`edge_points` over the `surface_edges` only (all edges when that is ``None``)."""
+        edges = self.surface_edges
+        return self.edge_points if edges is None else _edge_points(self, edges)
 
     @property
     def directed(self) -> bool:
@@ -166,19 +188,7 @@ class WalkNetwork:
     @cached_property
     def edge_points(self) -> EdgePoints:
         """KD-tree index of points along the edges (see `EdgePoints`); used by snapping."""
-        length = self.edge_length_m
-        a = np.take(self.xy, self.edge_u, axis=0)  # take: 3x faster than fancy indexing here
-        d = np.take(self.xy, self.edge_v, axis=0) - a
-        # pieces no longer than the 90th percentile of edge lengths: long edges get several
-        # sample points, so that one long edge does not widen every query
-        piece = max(float(np.quantile(length, 0.9)), 1.0) if length.size else 1.0
-        pieces = np.maximum(np.ceil(length / piece), 1).astype(np.int64)
-        edge = np.repeat(np.arange(length.size), pieces)
-        first = np.cumsum(pieces) - pieces
-        frac = (np.arange(edge.size) - np.take(first, edge) + 0.5) / np.take(pieces, edge)
-        points = np.take(a, edge, axis=0) + frac[:, None] * np.take(d, edge, axis=0)
-        reach = float((length / pieces).max()) / 2 if length.size else 0.0
-        return EdgePoints(KDTree(points, balanced_tree=False, compact_nodes=False), edge, reach)
+        return _edge_points(self, None)
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The network as an osmnx-style MultiDiGraph (both directions, ``length`` in metres).
@@ -216,6 +226,26 @@ class WalkNetwork:
             G.add_edge(ids[u], ids[v], reversed=False, cost_m=cf, **attrs)
             G.add_edge(ids[v], ids[u], reversed=True, cost_m=cb, **attrs)
         return G
+
+
+def _edge_points(net: WalkNetwork, edges: np.ndarray | None) -> EdgePoints:
+    """`EdgePoints` over all edges, or over `edges` (positions; the index gives their own)."""
+    u, v, length = net.edge_u, net.edge_v, net.edge_length_m
+    if edges is not None:
+        u, v, length = u[edges], v[edges], length[edges]
+    a = np.take(net.xy, u, axis=0)  # take: 3x faster than fancy indexing here
+    d = np.take(net.xy, v, axis=0) - a
+    # pieces no longer than the 90th percentile of edge lengths: long edges get several
+    # sample points, so that one long edge does not widen every query
+    piece = max(float(np.quantile(length, 0.9)), 1.0) if length.size else 1.0
+    pieces = np.maximum(np.ceil(length / piece), 1).astype(np.int64)
+    edge = np.repeat(np.arange(length.size), pieces)
+    first = np.cumsum(pieces) - pieces
+    frac = (np.arange(edge.size) - np.take(first, edge) + 0.5) / np.take(pieces, edge)
+    points = np.take(a, edge, axis=0) + frac[:, None] * np.take(d, edge, axis=0)
+    reach = float((length / pieces).max()) / 2 if length.size else 0.0
+    tree = KDTree(points, balanced_tree=False, compact_nodes=False)
+    return EdgePoints(tree, edge if edges is None else edges[edge], reach)
 
 
 def symmetric_csr(u, v, w, n: int) -> sp.csr_array:
@@ -298,6 +328,7 @@ def network_from_arrays(
     edge_highway: np.ndarray | None = None,
     min_component_m: float = 250.0,
     source: dict | None = None,
+    edge_flags: np.ndarray | None = None,
 ) -> WalkNetwork:
     """Build a network from node coordinates and edge end positions (already projected).
 
@@ -316,6 +347,8 @@ def network_from_arrays(
         Node ids (default ``0..n-1``).
     edge_way, edge_highway
         Optional OSM way id and highway value per edge.
+    edge_flags
+        Optional tag flags per edge (see `WalkNetwork.edge_flags`).
     min_component_m
         Fragments smaller than this (total street metres) are dropped.
     source
@@ -332,15 +365,16 @@ def network_from_arrays(
     v = np.asarray(edge_v, dtype=np.int64)
     way = np.zeros(u.size, np.int64) if edge_way is None else np.asarray(edge_way, np.int64)
     hw = np.full(u.size, "", object) if edge_highway is None else np.asarray(edge_highway, object)
+    flags = np.zeros(u.size, np.uint8) if edge_flags is None else np.asarray(edge_flags, np.uint8)
     source = dict(source or {})
     if u.size == 0:
         msg = f"{source.get('file', 'network')}: no walkable edges"
         raise NetworkError(msg)
 
-    a, b, length, way, hw = _distinct_edges(xy, u, v, way, hw)
+    a, b, length, way, hw, flags = _distinct_edges(xy, u, v, way, hw, flags)
     keep_edge = _without_fragments(a, b, length, n, min_component_m, source)
     a, b, length = a[keep_edge], b[keep_edge], length[keep_edge]
-    way, hw = way[keep_edge], hw[keep_edge]
+    way, hw, flags = way[keep_edge], hw[keep_edge], flags[keep_edge]
 
     # renumber the nodes still in use
     keep_node = np.zeros(n, bool)
@@ -356,6 +390,7 @@ def network_from_arrays(
         edge_highway=hw.astype(str).astype(object),
         crs=crs,
         source=source,
+        edge_flags=None if edge_flags is None else flags,
     )
     logger.info(
         "network: %d nodes, %d edges, %.1f km of street; %d fragments (%.0f m) dropped",
@@ -370,18 +405,20 @@ def network_from_arrays(
 
 
 def _distinct_edges(
-    xy: np.ndarray, u: np.ndarray, v: np.ndarray, way: np.ndarray, hw: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Edges (low end, high end, length, way, highway) without self-loops, the shortest of
-    parallel edges kept."""
+    xy: np.ndarray, u: np.ndarray, v: np.ndarray, way: np.ndarray, hw: np.ndarray, flags
+) -> tuple[np.ndarray, ...]:
+    """Edges (low end, high end, length, way, highway, flags) without self-loops, the shortest
+    of parallel edges kept."""
     a, b = np.minimum(u, v), np.maximum(u, v)
     length = np.hypot(*(xy[b] - xy[a]).T)
     keep = a != b
-    a, b, length, way, hw = a[keep], b[keep], length[keep], way[keep], hw[keep]
-    order = np.lexsort((way, length, b, a))  # shortest parallel edge first; ties by way id
-    a, b, length, way, hw = a[order], b[order], length[order], way[order], hw[order]
+    order = np.flatnonzero(keep)
+    # shortest parallel edge first; ties by way id
+    order = order[np.lexsort((way[keep], length[keep], b[keep], a[keep]))]
+    a, b, length = a[order], b[order], length[order]
     first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
-    return a[first], b[first], length[first], way[first], hw[first]
+    pick = order[first]
+    return a[first], b[first], length[first], way[pick], hw[pick], flags[pick]
 
 
 def _without_fragments(

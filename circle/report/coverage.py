@@ -288,12 +288,44 @@ def _data_lines(data: dict, _=str) -> list[str]:
             repaired=com["repaired_geometries"],
         ),
         *_gate_lines(data.get("gates"), _),
+        *walk_network_lines(data, _),
         "- "
         + _("{attribution} where the data comes from OpenStreetMap.").format(
             attribution=ATTRIBUTION
         ),
         "",
     ]
+
+
+def walk_network_lines(data: dict, _=str) -> list[str]:
+    """Surface access (points that joined a tunnel or bridge for lack of a street on the ground)
+    and the slope cost's DEM, when there is something to say."""
+    lines = []
+    off = {k: (data.get(k) or {}).get("snapped_off_surface", 0) for k in ("communities", "centres")}
+    if any(off.values()):
+        lines.append(
+            _(
+                "- Surface access: {com} communities and {cen} centres joined a tunnel, bridge "
+                "or other level because no street on the ground was within reach."
+            ).format(com=off["communities"], cen=off["centres"])
+        )
+    dem = (data.get("network") or {}).get("dem")
+    if dem:
+        lines.append(
+            _(
+                "- Slope: elevations from {file} (sha256 {sha}…, {crs}), sampled every "
+                "{step:g} m; {n} of {total} edges cost more or less than their length "
+                "(Tobler's hiking function)."
+            ).format(
+                file=md(dem.get("file")),
+                sha=str(dem.get("sha256", ""))[:12],
+                crs=dem.get("crs"),
+                step=dem.get("spacing_m", 0),
+                n=dem.get("edges_with_slope", 0),
+                total=dem.get("edges", 0),
+            )
+        )
+    return lines
 
 
 def _profile_lines(p: dict, _=str) -> list[str]:

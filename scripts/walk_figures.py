@@ -61,9 +61,11 @@ def main() -> None:
         else:
             with np.errstate(invalid="ignore"):
                 d = w - base
+            gained = int(((base > limit) & (w <= limit)).sum())
+            lost = int(((base <= limit) & (w > limit)).sum())
             print(f"\nwalks changed: {int((np.abs(d) > 1e-6).sum())}; shorter by up to "
-                  f"{-np.nanmin(d):.0f} m, longer by up to {np.nanmax(d):.0f} m; flipped to covered {int(((base > limit) & (w <= limit)).sum())}, "
-                  f"to not covered {int(((base <= limit) & (w > limit)).sum())}")
+                  f"{-np.nanmin(d):.0f} m, longer by up to {np.nanmax(d):.0f} m; "
+                  f"flipped to covered {gained}, to not covered {lost}")
 
 
 if __name__ == "__main__":

@@ -88,6 +88,23 @@ def bundled():
 
 
 @pytest.fixture(scope="session")
+def helsinki_buildings(bundled):
+    """The bundled network and every building polygon of the extract (446) as its point on
+    surface, in the network's CRS (issue 20's "every building as a community")."""
+    import pyproj
+
+    from circle.io.osm import read_tagged_features
+    from circle.network.load import network_from_osm
+
+    net = network_from_osm(bundled[0])
+    feats = read_tagged_features(bundled[0], ("building",))
+    polys = [f["geometry"] for f in feats if f["geometry"].geom_type == "MultiPolygon"]
+    pts = shapely.point_on_surface(np.array(polys))
+    tr = pyproj.Transformer.from_crs("EPSG:4326", net.crs, always_xy=True)
+    return net, np.column_stack(tr.transform(shapely.get_x(pts), shapely.get_y(pts)))
+
+
+@pytest.fixture(scope="session")
 def communities_with_groups(tmp_path_factory, bundled):
     """The bundled communities plus GENERATED key-group counts (random, not real figures):
     graduates, migrant_workers, veterans (one empty cell), unemployed, low_income."""

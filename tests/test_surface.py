@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pyproj
 import pytest
-import shapely
 
-from circle.io.osm import read_tagged_features, read_walk_ways
+from circle.io.osm import read_walk_ways
 from circle.io.waytags import BRIDGE, COVERED, INDOOR, LAYER, TUNNEL, WHEELCHAIR_NO, way_flags
 from circle.network.load import network_from_osm
 from circle.network.snap import snap_points
@@ -44,7 +42,7 @@ def test_way_flags_follow_the_tag_rules(tags, flags):
 def _network(flags):
     """Generated: a street on the ground along y=30 and a second edge along y=0 (tunnel,
     bridge... as given), both 200 m long, joined by a 30 m link at x=200 (on the ground)."""
-    xy = np.array([[0, 30], [200, 30], [0, 0], [200, 0]], float) + [X0, Y0]
+    xy = np.array([[0, 30], [200, 30], [0, 0], [200, 0]], float) + np.array([X0, Y0])
     return network_from_arrays(
         xy,
         np.array([0, 2, 1]),
@@ -79,7 +77,7 @@ def test_point_with_only_a_bridge_within_reach_joins_the_bridge_and_is_counted()
 
 def test_no_tags_means_every_edge_is_on_the_ground():
     net = network_from_arrays(
-        np.array([[0, 0], [100, 0]], float) + [X0, Y0], [0], [1], crs=CRS, min_component_m=0
+        np.array([[X0, Y0], [X0 + 100, Y0]]), [0], [1], crs=CRS, min_component_m=0
     )
     assert net.edge_flags is None and net.surface_edges is None
     s = snap_points(net, np.array([[X0 + 50, Y0 + 5]]), max_snap_m=10)
@@ -111,19 +109,8 @@ def test_osm_reader_keeps_the_flags_on_the_network_and_its_cache(tmp_path):
         assert got == by_way
 
 
-@pytest.fixture(scope="module")
-def helsinki(bundled):
-    """The bundled network and every building of the extract (as points on their surface)."""
-    net = network_from_osm(bundled[0])
-    feats = read_tagged_features(bundled[0], ("building",))
-    polys = [f["geometry"] for f in feats if f["geometry"].geom_type == "MultiPolygon"]
-    pts = shapely.point_on_surface(np.array(polys))
-    tr = pyproj.Transformer.from_crs("EPSG:4326", net.crs, always_xy=True)
-    return net, np.column_stack(tr.transform(shapely.get_x(pts), shapely.get_y(pts)))
-
-
-def test_no_helsinki_building_joins_the_service_tunnel(helsinki):
-    net, xy = helsinki
+def test_no_helsinki_building_joins_the_service_tunnel(helsinki_buildings):
+    net, xy = helsinki_buildings
     assert len(xy) == 446
     old = snap_points(net, xy, max_snap_m=500, surface=False)
     new = snap_points(net, xy, max_snap_m=500)

@@ -1,0 +1,223 @@
+"""Hills: per-direction walk costs from a digital elevation model, by Tobler's hiking function.
+
+Elevations are sampled along every edge at a fixed spacing (both ends included; an edge of
+length L gets ``ceil(L / spacing)`` equal pieces), so a street over a crest or through a dip
+costs its climbs, not only the difference between its ends. Each piece of horizontal length
+``l`` and slope ``s = dz / l`` (rise over run, in the walking direction) costs
+``l * tobler(0) / tobler(s)`` flat-equivalent metres, with Tobler's hiking function
+``tobler(s) = 6 exp(-3.5 |s + 0.05|)`` km/h (Tobler 1993, *Three presentations on geographical
+analysis and modeling*, NCGIA Technical Report 93-1). Only the ratio is used, as r5 does
+(conveyal/r5, ``com.conveyal.r5.rastercost.ToblerCalculator``: Tobler normalised to 1 on flat
+ground, so the profile's own flat speed scales it): the walk is then ``cost / speed``. A
+gentle downhill (-5 %) is the fastest, about 16 % cheaper than flat; 10 % downhill costs what
+flat ground does, 10 % uphill or 20 % downhill 1.42 times, 20 % uphill 2.01 times.
+A street's round trip never gets cheaper when its slope steepens, but one direction can (a
+flat street tilted to -5 % gets faster downhill).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputDataError
+from ..io.dem import implausible, read_dem
+from .load import file_sha256
+from .walk import WalkNetwork, with_edge_costs
+
+__all__ = [
+    "DEFAULT_SPACING_M",
+    "EdgeSlopes",
+    "edge_slopes",
+    "tobler_factor",
+    "tobler_kmh",
+    "with_dem",
+]
+
+logger = logging.getLogger(__name__)
+
+#: default spacing of the elevation samples along an edge, metres (SRTM/Copernicus cells are
+#: about 30 m: finer sampling follows the bilinear surface, coarser would skip crests)
+DEFAULT_SPACING_M = 10.0
+#: edges per block of sampling (bounds the memory of the sample arrays)
+_EDGES_PER_BLOCK = 200_000
+
+
+def tobler_kmh(slope):
+    """Tobler's hiking function: walking speed (km/h) on a slope (rise over run, signed).
+
+    Parameters
+    ----------
+    slope
+        dz/dx in the walking direction (0.1 = 10 % uphill).
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
+    return 6.0 * np.exp(-3.5 * np.abs(np.asarray(slope, np.float64) + 0.05))
+
+
+def tobler_factor(slope):
+    """Cost per metre on a slope relative to flat ground: ``tobler(0) / tobler(slope)``."""
+    return np.exp(3.5 * (np.abs(np.asarray(slope, np.float64) + 0.05) - 0.05))
+
+
+@dataclass(frozen=True)
+class EdgeSlopes:
+    """What the DEM says about every edge.
+
+    Attributes
+    ----------
+    fw_m, bw_m
+        Tobler cost each way (flat-equivalent metres); the edge's length where it has no
+        elevation.
+    max_slope
+        The steepest piece of each edge (absolute rise over run); ``nan`` without elevation.
+    has_elevation
+        Whether every sample of the edge fell on DEM data.
+    """
+
+    fw_m: np.ndarray
+    bw_m: np.ndarray
+    max_slope: np.ndarray
+    has_elevation: np.ndarray
+
+
+def edge_slopes(network: WalkNetwork, sample, spacing_m: float = DEFAULT_SPACING_M) -> EdgeSlopes:
+    """Sample elevations along every edge and cost each direction by Tobler's function.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    sample
+        Function from points (k, 2) in the network's CRS to elevations in metres (``nan``:
+        no data), e.g. ``lambda xy: dem.sample(xy, network.crs)``.
+    spacing_m
+        Largest distance between two samples along an edge.
+
+    Returns
+    -------
+    EdgeSlopes
+    """
+    m = network.n_edges
+    fw, bw = network.edge_length_m.copy(), network.edge_length_m.copy()
+    steepest = np.full(m, np.nan)
+    has = np.zeros(m, bool)
+    for lo in range(0, m, _EDGES_PER_BLOCK):
+        hi = min(m, lo + _EDGES_PER_BLOCK)
+        _block(network, sample, spacing_m, lo, hi, fw, bw, steepest, has)
+    return EdgeSlopes(fw, bw, steepest, has)
+
+
+def _block(network, sample, spacing_m, lo, hi, fw, bw, steepest, has) -> None:
+    length = network.edge_length_m[lo:hi]
+    pieces = np.maximum(np.ceil(length / spacing_m), 1).astype(np.int64)
+    counts = pieces + 1
+    edge = np.repeat(np.arange(hi - lo), counts)
+    first = np.cumsum(counts) - counts
+    frac = (np.arange(edge.size) - first[edge]) / pieces[edge]
+    a = network.xy[network.edge_u[lo:hi]]
+    b = network.xy[network.edge_v[lo:hi]]
+    z = sample(a[edge] + frac[:, None] * (b - a)[edge])
+    # piece i of an edge: samples i and i + 1 of it
+    not_last = np.ones(edge.size, bool)
+    not_last[first + counts - 1] = False
+    start = np.flatnonzero(not_last)
+    dz = z[start + 1] - z[start]
+    p_edge = edge[start]
+    run = (length / pieces)[p_edge]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.where(run > 0, dz / np.where(run > 0, run, 1.0), 0.0)
+    bad = np.isnan(slope)
+    ok = np.bincount(p_edge, weights=bad, minlength=hi - lo) == 0
+    slope = np.where(bad, 0.0, slope)
+    cost_fw = np.bincount(p_edge, weights=run * tobler_factor(slope), minlength=hi - lo)
+    cost_bw = np.bincount(p_edge, weights=run * tobler_factor(-slope), minlength=hi - lo)
+    top = np.zeros(hi - lo)
+    np.maximum.at(top, p_edge, np.abs(slope))
+    fw[lo:hi] = np.where(ok, cost_fw, length)
+    bw[lo:hi] = np.where(ok, cost_bw, length)
+    steepest[lo:hi] = np.where(ok, top, np.nan)
+    has[lo:hi] = ok
+
+
+def with_dem(
+    network: WalkNetwork,
+    dem_path: str | Path,
+    *,
+    spacing_m: float = DEFAULT_SPACING_M,
+) -> tuple[WalkNetwork, EdgeSlopes]:
+    """The network with Tobler costs from a DEM (see the module's text), and the edge slopes.
+
+    Parameters
+    ----------
+    network
+        The walking network (flat).
+    dem_path
+        Any GDAL raster of elevations in metres, in any CRS.
+    spacing_m
+        Largest distance between two elevation samples along an edge.
+
+    Returns
+    -------
+    network, slopes
+        The network's `source` gains ``"dem"``: file, sha256, CRS, spacing and how many edges
+        carry a slope cost.
+
+    Raises
+    ------
+    InputDataError
+        As `circle.io.dem.read_dem`; and when no edge of the network falls on DEM data.
+    """
+    if not spacing_m > 0:
+        msg = f"the DEM sampling spacing must be > 0 m, got {spacing_m!r}"
+        raise InputDataError(msg)
+    path = Path(dem_path)
+    x, y = network.xy[:, 0], network.xy[:, 1]
+    bounds = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
+    dem = read_dem(path, bounds, network.crs)
+    slopes = edge_slopes(network, lambda xy: dem.sample(xy, network.crs), spacing_m)
+    n_has = int(slopes.has_elevation.sum())
+    if n_has == 0:
+        msg = (
+            f"{path}: no street of the network lies on the DEM's data (outside it, or only "
+            "no-data cells); give the tile(s) that cover the study area"
+        )
+        raise InputDataError(msg)
+    missing = network.n_edges - n_has
+    if missing:
+        km = float(network.edge_length_m[~slopes.has_elevation].sum()) / 1000
+        logger.warning(
+            "dem: %d of %d edges (%.1f km) lie outside %s or on cells without data; they cost "
+            "their length (flat)", missing, network.n_edges, km, path.name,
+        )
+    odd = implausible(dem.z)
+    if odd or np.nanmax(slopes.max_slope) > 1.0:
+        logger.warning(
+            "dem: %s: %s; are its elevations in metres and its CRS right?", path.name,
+            odd or "slopes steeper than 100 % on some streets",
+        )
+    moved = slopes.has_elevation & (
+        (slopes.fw_m != network.edge_length_m) | (slopes.bw_m != network.edge_length_m)
+    )
+    info = {
+        **dem.info,
+        "sha256": file_sha256(path),
+        "spacing_m": spacing_m,
+        "edges": network.n_edges,
+        "edges_with_slope": int(moved.sum()),
+        "edges_without_elevation": missing,
+        "cost": "Tobler (1993) hiking function, relative to flat ground (as r5)",
+    }
+    source_note = {"dem": info}
+    out = with_edge_costs(network, slopes.fw_m, slopes.bw_m, note=source_note)
+    logger.info(
+        "dem: %s, %d of %d edges carry a slope cost", path.name, info["edges_with_slope"],
+        network.n_edges,
+    )
+    return out, slopes

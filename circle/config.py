@@ -67,6 +67,15 @@ class CircleConfig:
         Isochrone polygons are the reached parts of streets buffered by this many metres: the
         walk-off margin a resident covers from the street to a door. A point on a street more
         than this beyond the reached end (and this far from any other reached street) is outside.
+    dem
+        A digital elevation model (any GDAL raster, elevations in metres, any CRS): walks then
+        cost time by Tobler's hiking function per direction (`circle.network.slope`); ``None``:
+        flat. Walk metres are then flat-equivalent metres (minutes = metres / speed).
+    dem_spacing_m
+        Largest distance between two elevation samples along a street.
+    access_slack_m
+        A point also joins every other street on the ground whose access leg is at most this
+        much longer than its nearest one; the walk takes whichever gives the shortest total.
     """
 
     walk_speed_kmh: float = 4.0
@@ -76,6 +85,9 @@ class CircleConfig:
     search_limit_min: float = 60.0
     gate_tolerance_m: float = 5.0
     isochrone_buffer_m: float = 25.0
+    dem: str | None = None
+    dem_spacing_m: float = 10.0
+    access_slack_m: float = 0.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -101,6 +113,10 @@ class CircleConfig:
             problems.append(f"`gate_tolerance_m` must be >= 0, got {self.gate_tolerance_m!r}")
         if not _positive(self.isochrone_buffer_m):
             problems.append(f"`isochrone_buffer_m` must be > 0, got {self.isochrone_buffer_m!r}")
+        if not _positive(self.dem_spacing_m):
+            problems.append(f"`dem_spacing_m` must be > 0, got {self.dem_spacing_m!r}")
+        if not (math.isfinite(self.access_slack_m) and self.access_slack_m >= 0):
+            problems.append(f"`access_slack_m` must be >= 0, got {self.access_slack_m!r}")
         if problems:
             raise ConfigError("; ".join(problems))
         # normalise: sorted, unique floats (frozen, so go through object.__setattr__)
@@ -152,6 +168,9 @@ class CircleConfig:
             "min_component_m": self.min_component_m,
             "search_limit_min": self.search_limit_min,
             "gate_tolerance_m": self.gate_tolerance_m,
+            # issue 20's options, only when used: earlier runs' parameters stay byte-identical
+            **({"dem": self.dem, "dem_spacing_m": self.dem_spacing_m} if self.dem else {}),
+            **({"access_slack_m": self.access_slack_m} if self.access_slack_m else {}),
         }
 
 

@@ -161,3 +161,44 @@ def _end_heights(net, dem_path):
     x, y = net.xy[:, 0], net.xy[:, 1]
     dem = read_dem(dem_path, (x.min(), y.min(), x.max(), y.max()), net.crs)
     return dem.sample(net.xy, net.crs)
+
+
+@pytest.fixture(scope="module")
+def hill_tif(tmp_path_factory, bundled):
+    """A 60 m hill over the bundled extract, on its centres."""
+    import geopandas as gpd
+    import shapely
+
+    from circle.network.load import network_from_osm
+
+    net = network_from_osm(bundled[0])
+    centres = gpd.read_file(bundled[1])
+    top = shapely.get_coordinates(shapely.point_on_surface(centres.geometry.values)).mean(axis=0)
+    return _hill_dem(tmp_path_factory.mktemp("dem") / "hill.tif", net, 60.0, top)
+
+
+def test_cli_dem_changes_walks_and_reruns_byte_identical(cli_runner, tmp_path, hill_tif):
+    import json
+
+    import pandas as pd
+
+    flat, hilly = tmp_path / "flat", tmp_path / "hilly"
+    assert cli_runner(["coverage", "--out", flat]).exit_code == 0
+    res = cli_runner(["coverage", "--dem", hill_tif, "--out", hilly])
+    assert res.exit_code == 0, res.output
+    a = pd.read_csv(flat / "coverage.csv").set_index("community_id")["walk_m"]
+    b = pd.read_csv(hilly / "coverage.csv").set_index("community_id")["walk_m"]
+    assert (b != a).sum() >= 10  # every walk climbs or descends the hill
+    summary = (hilly / "summary.md").read_text()
+    assert "Slope: elevations from hill.tif" in summary and "6178 of 6178 edges" in summary
+    manifest = json.loads((hilly / "manifest.json").read_text())
+    assert manifest["job"]["config"]["dem"] == str(hill_tif) and "dem" in manifest["inputs"]
+    again = cli_runner(["rerun", hilly / "manifest.json"])
+    assert again.exit_code == 0 and "byte-identical" in again.output, again.output
+
+
+def test_cli_dem_missing_file_is_one_line(cli_runner, tmp_path):
+    res = cli_runner(["coverage", "--dem", tmp_path / "nope.tif", "--out", tmp_path / "o"])
+    assert res.exit_code == 1
+    assert "nope.tif: file not found" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o").exists()

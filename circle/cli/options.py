@@ -9,8 +9,9 @@ that take them:
 - `db_options` (--db, --network-table/-query, --centres-table/-query, --communities-table/-query),
   resolved by `db_layer_sources`: coverage
 - `layer_file_options` (--centres-layer/-datum, --communities-layer/-datum): coverage
-- `run_options` (--speed-kmh, --minutes/-m, --max-snap-m), made a `CircleConfig` by
-  `pass_config`: coverage, isochrones, map, site
+- `run_options` (--speed-kmh, --minutes/-m, --max-snap-m, and `walk_options`), made a
+  `CircleConfig` by `pass_config`: coverage, isochrones, map, site
+- `walk_options` (--dem, --dem-spacing-m, --access-slack-m): with `run_options`, and sweep
 - `layer_options` (--id/--name/--type/--population-column, --lon/--lat-column, --layer-crs,
   --datum), the columns made a `LayerColumns` by `pass_columns`: coverage, isochrones, map,
   site, sweep
@@ -345,7 +346,55 @@ def csv_header_option(f):
     )(f)
 
 
+def walk_options(f):
+    """--dem, --dem-spacing-m and --access-slack-m (issue 20: hills and near-equal streets)."""
+    options = [
+        click.option(
+            "--access-slack-m",
+            type=float,
+            default=0.0,
+            show_default=True,
+            metavar="M",
+            help=_h(
+                "Also let a point join every other street on the ground whose access leg is at "
+                "most this many metres longer than its nearest; the walk takes the best."
+            ),
+        ),
+        click.option(
+            "--dem-spacing-m",
+            type=float,
+            default=10.0,
+            show_default=True,
+            metavar="M",
+            help=_h("Distance between elevation samples along a street, with --dem."),
+        ),
+        click.option(
+            "--dem",
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            help=_h(
+                "Elevation raster (GeoTIFF, SRTM .hgt, ...; any CRS, metres): walks cost time "
+                "uphill and downhill by Tobler's hiking function. Needs the raster extra."
+            ),
+        ),
+    ]
+    for option in options:
+        f = option(f)
+    return f
+
+
+def walk_config(kwargs: dict) -> dict:
+    """The `CircleConfig` fields of the `walk_options` (taken out of a command's keywords)."""
+    dem = kwargs.pop("dem", None)
+    return {
+        "dem": None if dem is None else str(Path(dem).absolute()),
+        "dem_spacing_m": kwargs.pop("dem_spacing_m", 10.0),
+        "access_slack_m": kwargs.pop("access_slack_m", 0.0),
+    }
+
+
 def run_options(f):
+    f = walk_options(f)
     options = [
         click.option(
             "--max-snap-m",
@@ -651,6 +700,7 @@ def pass_config(**fields: str) -> Callable[[Callable], Callable]:
         @functools.wraps(f)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             extra = {field: kwargs.pop(option) for field, option in fields.items()}
+            extra.update(walk_config(kwargs))
             for option in ("search_limit_min", "profile"):
                 if option in kwargs:
                     extra[option] = kwargs.pop(option)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ from .options import (
     partition_areas_option,
     partition_options,
     pass_columns,
+    walk_config,
+    walk_options,
 )
 from .partition import partitioning, run_parts
 
@@ -80,6 +83,7 @@ Examples:
 @click.option("--centres", metavar="FILE", help=_h("Centres, as for `circle coverage`."))
 @click.option("--communities", metavar="FILE", help=_h("Communities, as for `circle coverage`."))
 @layer_options
+@walk_options
 @partition_options
 @partition_areas_option
 @click.option(
@@ -118,8 +122,9 @@ def sweep(
     from ..runs.sweep import comparison_table, comparison_text, read_scenarios, write_sweep_outputs
 
     progress = Progress.of(ctx)
+    walk = walk_config(partition_opts)  # the network every scenario walks on
     scenario_list = read_scenarios(scenarios)
-    configs = {s.name: s.config for s in scenario_list if s.add is None}
+    configs = {s.name: dataclasses.replace(s.config, **walk) for s in scenario_list if s.add is None}
     siting = [s for s in scenario_list if s.add is not None]
     osm_needed = any(s.candidates == "osm" for s in siting)
     if osm_needed and not Path(network).name.lower().endswith(OSM_SUFFIXES):
@@ -131,7 +136,7 @@ def sweep(
     parts = partitioning(ctx, partition_opts, layer_crs, required=True)
     job = layers_job(  # min_component_m is not a scenario key: the first scenario's is everyone's
         network, centres, communities, columns=columns, layer_crs=layer_crs, datum=datum,
-        config=scenario_list[0].config,
+        config=dataclasses.replace(scenario_list[0].config, **walk),
     )
     inputs = read_inputs(job, stage=progress.stage, layers_stage="reading centres and communities")
     results = {}

@@ -34,6 +34,7 @@ __all__ = [
     "edge_slopes",
     "tobler_factor",
     "tobler_kmh",
+    "walk_network",
     "with_dem",
 ]
 
@@ -221,3 +222,23 @@ def with_dem(
         network.n_edges,
     )
     return out, slopes
+
+
+def walk_network(network: WalkNetwork, config) -> WalkNetwork:
+    """The network a run walks on: with Tobler costs when ``config.dem`` is set (see
+    `with_dem`), else `network` itself.
+
+    Parameters
+    ----------
+    network
+        The loaded (flat) network.
+    config
+        The run's `circle.config.CircleConfig`.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    if config.dem is None:
+        return network
+    return with_dem(network, config.dem, spacing_m=config.dem_spacing_m)[0]

@@ -31,6 +31,7 @@ from ..io.population import fill_population
 from ..network.gates import gates_from_osm
 from ..network.load import cache_dir, load_network
 from ..network.online import fetch_osm
+from ..network.slope import walk_network
 from ..network.walk import WalkNetwork
 
 if TYPE_CHECKING:
@@ -203,9 +204,11 @@ def _read_network(
             place=job.place, bbox=job.bbox, presets=presets,
             min_component_m=job.config.min_component_m,
         )
+        net = walk_network(net, job.config)
         return net, downloaded, net.source["file"], cache_dir() / net.source["cache"]
     network = source_of(job.network)
     net = load_network(network, min_component_m=job.config.min_component_m)
+    net = walk_network(net, job.config)  # slope costs (--dem) and profile rules
     features = None
     if _is_osm(network) and (need_features or job.population_from_osm):
         features = read_tagged_features(network, presets.keys())
@@ -356,6 +359,8 @@ def read_inputs(
     ):
         if given is not None:
             files[role] = source_of(given)
+    if job.config.dem is not None:
+        files["dem"] = Path(job.config.dem)
     if job.gates not in ("auto", "none", "osm"):
         files["gates"] = Path(job.gates)
     return Inputs(net, centres, communities, gates, files)

@@ -165,6 +165,9 @@ _CONFIG_FIELDS = {
     "search_limit_min": _num,
     "gate_tolerance_m": _num,
     "isochrone_buffer_m": _num,
+    "dem": _opt(_str),
+    "dem_spacing_m": _num,
+    "access_slack_m": _num,
 }
 _CAPACITY = _obj(
     {

@@ -107,6 +107,8 @@ class StudyArea:
         areas_name_column: str = "name",
         areas_layer: str | None = None,
         min_component_m: float = DEFAULT_CONFIG.min_component_m,
+        dem: str | Path | None = None,
+        dem_spacing_m: float = DEFAULT_CONFIG.dem_spacing_m,
     ) -> StudyArea:
         """Read a study area from files, as ``circle coverage`` with the same options does.
 
@@ -141,6 +143,9 @@ class StudyArea:
             ``--areas`` ...
         min_component_m
             Connected pieces of network with less street than this are dropped.
+        dem, dem_spacing_m
+            Elevation raster: walks cost time by Tobler's hiking function per direction
+            (`circle.network.slope`), ``--dem``, ``--dem-spacing-m``.
 
         Returns
         -------
@@ -187,7 +192,12 @@ class StudyArea:
         options["gates"] = str(options.get("gates", "auto"))
         options["columns"] = options.get("columns") or LayerColumns()
         min_component_m = given.get("min_component_m", DEFAULT_CONFIG.min_component_m)
-        config = dataclasses.replace(DEFAULT_CONFIG, min_component_m=min_component_m)
+        dem = given.get("dem")
+        config = dataclasses.replace(
+            DEFAULT_CONFIG, min_component_m=min_component_m,
+            dem=None if dem is None else str(Path(dem).absolute()),
+            dem_spacing_m=given.get("dem_spacing_m", DEFAULT_CONFIG.dem_spacing_m),
+        )
         job = CoverageJob(
             network=network, centres=text(given.get("centres")),
             communities=text(given.get("communities")), config=config,

@@ -76,6 +76,10 @@ class CircleConfig:
     access_slack_m
         A point also joins every other street on the ground whose access leg is at most this
         much longer than its nearest one; the walk takes whichever gives the shortest total.
+    walk_profile
+        A profile that changes the network, not only the speed (``"wheelchair"``: no steps, no
+        ``wheelchair=no`` ways, no streets steeper than its limit with a DEM); ``None``: the
+        network as read.
     """
 
     walk_speed_kmh: float = 4.0
@@ -88,6 +92,7 @@ class CircleConfig:
     dem: str | None = None
     dem_spacing_m: float = 10.0
     access_slack_m: float = 0.0
+    walk_profile: str | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -117,6 +122,10 @@ class CircleConfig:
             problems.append(f"`dem_spacing_m` must be > 0, got {self.dem_spacing_m!r}")
         if not (math.isfinite(self.access_slack_m) and self.access_slack_m >= 0):
             problems.append(f"`access_slack_m` must be >= 0, got {self.access_slack_m!r}")
+        if self.walk_profile is not None and self.walk_profile not in PROFILES:
+            problems.append(
+                f"unknown walking profile {self.walk_profile!r}; choose from {', '.join(PROFILES)}"
+            )
         if problems:
             raise ConfigError("; ".join(problems))
         # normalise: sorted, unique floats (frozen, so go through object.__setattr__)
@@ -171,6 +180,7 @@ class CircleConfig:
             # issue 20's options, only when used: earlier runs' parameters stay byte-identical
             **({"dem": self.dem, "dem_spacing_m": self.dem_spacing_m} if self.dem else {}),
             **({"access_slack_m": self.access_slack_m} if self.access_slack_m else {}),
+            **({"walk_profile": self.walk_profile} if self.walk_profile else {}),
         }
 
 
@@ -203,12 +213,23 @@ class WalkProfile:
         Who walks at this speed, for reports.
     source
         The published source of the figure and how it was derived.
+    step_free
+        No steps (``highway=steps``) and no ways tagged ``wheelchair=no``.
+    max_slope
+        With a DEM, no street whose steepest piece is steeper than this (rise over run).
     """
 
     name: str
     speed_kmh: float
     label: str
     source: str
+    step_free: bool = False
+    max_slope: float | None = None
+
+    @property
+    def changes_network(self) -> bool:
+        """Whether the profile closes streets (steps, wheelchair=no, steep slopes)."""
+        return self.step_free or self.max_slope is not None
 
 
 PROFILES: dict[str, WalkProfile] = {
@@ -235,6 +256,17 @@ PROFILES: dict[str, WalkProfile] = {
             "people aged 65 and over",
             "Asher et al. 2012, Age and Ageing 41(5):690-694 (doi:10.1093/ageing/afs076): mean "
             "0.9 m/s (men) and 0.8 m/s (women) aged 65+; 0.85 m/s = 3.06 km/h = 3.0 km/h",
+        ),
+        WalkProfile(
+            "wheelchair",
+            4.0,
+            "wheelchair and pram users",
+            "the default's speed (no speed figure adopted); the network changes: no steps, no "
+            "ways tagged wheelchair=no and, with --dem, no street steeper than 1:12 (8.33 %), "
+            "the steepest ramp of the ADA 2010 Standards for Accessible Design (section 405.2) "
+            "and of GB 50763-2012 无障碍设计规范 (section 3.4.4, ramps up to 0.75 m of rise)",
+            step_free=True,
+            max_slope=1 / 12,
         ),
     )
 }

@@ -674,6 +674,8 @@ def make_config(
             )
             raise click.UsageError(msg, ctx=ctx)
         speed_kmh = get_profile(profile).speed_kmh
+        if get_profile(profile).changes_network:
+            fields["walk_profile"] = profile
     if search_limit_min is None:
         search_limit_min = default_search_limit_min(minutes)
     try:

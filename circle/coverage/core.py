@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from .._validate import natural_key
-from ..config import DEFAULT_CONFIG, CircleConfig, profile_for_speed
+from ..config import DEFAULT_CONFIG, CircleConfig, get_profile, profile_for_speed
 from ..io.population import POPULATION_NONE
 from ..network.datum_check import check_datum
 from ..network.engine import NearestResult, nearest_centres, nearest_centres_networkx
@@ -488,7 +488,9 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
         _gap(r, gap_groups) for _, r in (ranked if top is None else ranked.head(top)).iterrows()
     ]
     statuses = t["status"].value_counts()
-    profile = profile_for_speed(cfg.walk_speed_kmh)
+    profile = get_profile(cfg.walk_profile) if cfg.walk_profile else profile_for_speed(
+        cfg.walk_speed_kmh
+    )
     summary = {
         "title": "15-minute employment circle: coverage",
         "parameters": {**cfg.as_dict(), "walk_profile": profile.name if profile else None},

@@ -17,13 +17,16 @@ flat street tilted to -5 % gets faster downhill).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..config import PROFILES
 from ..errors import InputDataError
+from ..io.waytags import WHEELCHAIR_NO
 from ..io.dem import implausible, read_dem
 from .load import file_sha256
 from .walk import WalkNetwork, with_edge_costs
@@ -34,6 +37,7 @@ __all__ = [
     "edge_slopes",
     "tobler_factor",
     "tobler_kmh",
+    "for_profile",
     "walk_network",
     "with_dem",
 ]
@@ -217,6 +221,7 @@ def with_dem(
     }
     source_note = {"dem": info}
     out = with_edge_costs(network, slopes.fw_m, slopes.bw_m, note=source_note)
+    out = dataclasses.replace(out, edge_slope=slopes.max_slope)
     logger.info(
         "dem: %s, %d of %d edges carry a slope cost", path.name, info["edges_with_slope"],
         network.n_edges,
@@ -239,6 +244,64 @@ def walk_network(network: WalkNetwork, config) -> WalkNetwork:
     -------
     WalkNetwork
     """
-    if config.dem is None:
-        return network
-    return with_dem(network, config.dem, spacing_m=config.dem_spacing_m)[0]
+    if config.dem is not None:
+        network = with_dem(network, config.dem, spacing_m=config.dem_spacing_m)[0]
+    return for_profile(network, config.walk_profile)
+
+
+def for_profile(network: WalkNetwork, profile: str | None) -> WalkNetwork:
+    """The network as a walking profile may use it: a step-free profile (``wheelchair``) loses
+    steps (``highway=steps``) and ways tagged ``wheelchair=no``, and with a DEM every street
+    whose steepest piece exceeds the profile's ``max_slope``; closed streets cost ``inf`` both
+    ways (they stay in the network: points still snap to their nearest street, and a point
+    whose only street is closed is `unreachable`).
+
+    Parameters
+    ----------
+    network
+        The network (a network a profile already changed starts again from its `base`).
+    profile
+        A name of `circle.config.PROFILES`, or ``None`` for the network as read.
+
+    Returns
+    -------
+    WalkNetwork
+        Its `source` gains ``"profile"``: the name and how many edges were closed for steps,
+        wheelchair=no and slope.
+    """
+    base = network.base or network
+    rules = PROFILES[profile] if profile else None
+    if rules is None or not rules.changes_network:
+        return base
+    steps = base.edge_highway == "steps"
+    no_wheel = (
+        np.zeros(base.n_edges, bool)
+        if base.edge_flags is None
+        else (base.edge_flags & WHEELCHAIR_NO) != 0
+    )
+    if not rules.step_free:
+        steps[:] = no_wheel[:] = False
+    steep = np.zeros(base.n_edges, bool)
+    if rules.max_slope is not None and base.edge_slope is not None:
+        with np.errstate(invalid="ignore"):
+            steep = base.edge_slope > rules.max_slope
+    closed = steps | no_wheel | steep
+    fw = base.edge_length_m if base.edge_fw_m is None else base.edge_fw_m
+    bw = base.edge_length_m if base.edge_bw_m is None else base.edge_bw_m
+    note = {
+        "profile": {
+            "name": rules.name,
+            "closed_steps": int(steps.sum()),
+            "closed_wheelchair_no": int((no_wheel & ~steps).sum()),
+            "closed_steeper_than": rules.max_slope if base.edge_slope is not None else None,
+            "closed_steep": int((steep & ~steps & ~no_wheel).sum()),
+        }
+    }
+    out = with_edge_costs(
+        base, np.where(closed, np.inf, fw), np.where(closed, np.inf, bw), note=note
+    )
+    logger.info(
+        "profile %s: %d of %d edges closed (steps, wheelchair=no, too steep)",
+        rules.name, int(closed.sum()), base.n_edges,
+    )
+    return dataclasses.replace(out, base=base)

@@ -94,6 +94,12 @@ class WalkNetwork:
         Optional OSM tag flags per edge (uint8, `circle.io.waytags`: tunnel, bridge, covered,
         indoor, layer, wheelchair=no); ``None`` when the source has no such tags (every edge
         then counts as at ground level).
+    edge_slope
+        Optional steepest slope of each edge (absolute rise over run, ``nan`` unknown), set
+        with a DEM (`circle.network.slope.with_dem`).
+    base
+        The network before a walking profile closed streets (`circle.network.slope.for_profile`),
+        so another profile starts from the same streets; ``None`` when none did.
     """
 
     node_ids: np.ndarray
@@ -108,16 +114,20 @@ class WalkNetwork:
     edge_fw_m: np.ndarray | None = None
     edge_bw_m: np.ndarray | None = None
     edge_flags: np.ndarray | None = None
+    edge_slope: np.ndarray | None = None
+    base: WalkNetwork | None = field(default=None, repr=False)
 
     @cached_property
     def surface_edges(self) -> np.ndarray | None:
-        """Positions of the edges a point on the ground can step onto (not tunnels, bridges,
-        covered, indoor or other layers); ``None`` when every edge can (no tags, or none off
-        the ground)."""
-        if self.edge_flags is None:
-            return None
-        off = (self.edge_flags & OFF_GROUND) != 0
-        return np.flatnonzero(~off) if off.any() else None
+        """Positions of the edges a point on the ground can step onto: not tunnels, bridges,
+        covered, indoor or other layers, nor closed both ways (e.g. steps for a wheelchair);
+        ``None`` when every edge can."""
+        bad = np.zeros(self.n_edges, bool)
+        if self.edge_flags is not None:
+            bad |= (self.edge_flags & OFF_GROUND) != 0
+        if self.edge_fw_m is not None and self.edge_bw_m is not None:
+            bad |= np.isinf(self.edge_fw_m) & np.isinf(self.edge_bw_m)
+        return np.flatnonzero(~bad) if bad.any() else None
 
     @cached_property
     def surface_edge_points(self) -> EdgePoints:

@@ -23,6 +23,7 @@ from ..coverage.core import coverage_report, summarise
 from ..coverage.groups import group_coverage
 from ..errors import InputDataError
 from ..i18n import N_, translator
+from ..network.slope import for_profile
 from ..network.walk import WalkNetwork
 from .coverage import summary_json
 from .csvfiles import read_result_csv, write_csv
@@ -81,8 +82,10 @@ def profile_table(
     """
     rows = []
     for profile in profiles:
-        cfg = dataclasses.replace(config, walk_speed_kmh=profile.speed_kmh)
-        result = coverage_report(communities, centres, network, config=cfg, **coverage_options)
+        rules = profile.name if profile.changes_network else None
+        cfg = dataclasses.replace(config, walk_speed_kmh=profile.speed_kmh, walk_profile=rules)
+        walk = for_profile(network, rules)  # steps closed for a wheelchair, ...
+        result = coverage_report(communities, centres, walk, config=cfg, **coverage_options)
         t = result.table
         for band in summarise(result)["thresholds"]:
             row = {"profile": profile.name, "speed_kmh": profile.speed_kmh}

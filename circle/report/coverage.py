@@ -325,6 +325,17 @@ def walk_network_lines(data: dict, _=str) -> list[str]:
                 total=dem.get("edges", 0),
             )
         )
+    closed = (data.get("network") or {}).get("profile")
+    if closed:
+        lines.append(
+            _(
+                "- Profile {name}: {steps} steps, {no} ways tagged wheelchair=no and {steep} "
+                "streets steeper than the profile's limit are closed."
+            ).format(
+                name=closed["name"], steps=closed["closed_steps"],
+                no=closed["closed_wheelchair_no"], steep=closed["closed_steep"],
+            )
+        )
     return lines
 
 

@@ -34,6 +34,7 @@ from ..errors import InputDataError, ReproducibilityError
 from ..io.columns import LayerColumns
 from ..io.db import is_db_url, mask_url, untrusted_sources
 from ..network.load import file_sha256
+from ..network.slope import for_profile
 from ..network.walk import WalkNetwork
 from ..report.compare import PROFILE_FILES, profile_table, write_profile_files
 from ..report.coverage import coverage_file_names, write_coverage_files
@@ -272,6 +273,7 @@ def compute_coverage(
     """
     stage = stage or (lambda text: nullcontext())
     walks = parse_profiles(",".join(profiles)) if profiles else ()
+    network = for_profile(network, config.walk_profile)  # as read_inputs does: for the API
     with stage("walking to the nearest centre"):
         result = (coverage or coverage_report)(
             communities, centres, network, config=config, gates=gates, groups=groups

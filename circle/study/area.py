@@ -260,6 +260,8 @@ class StudyArea:
 
         if profile is not None:
             changes = {**changes, "walk_speed_kmh": get_profile(profile).speed_kmh}
+            if get_profile(profile).changes_network:
+                changes["walk_profile"] = profile
         config = dataclasses.replace(config, **changes) if changes else config
         if isinstance(profiles, str):
             profiles = tuple(p.name for p in parse_profiles(profiles))

@@ -18,8 +18,11 @@ def test_registry_speeds_and_sources():
         "default": 4.0,
         "winter": 3.5,
         "elderly": 3.0,
+        "wheelchair": 4.0,  # issue 20: the network changes, not the speed
     }
     assert "GB 50180-2018" in PROFILES["default"].source
+    assert "ADA 2010" in PROFILES["wheelchair"].source
+    assert "GB 50763-2012" in PROFILES["wheelchair"].source
     assert "doi:10.1016/j.trd.2021.102934" in PROFILES["winter"].source
     assert "doi:10.1093/ageing/afs076" in PROFILES["elderly"].source
     # the derivations the sources state: 15 + 2 min/km, and the mean of 0.9 and 0.8 m/s
@@ -44,7 +47,8 @@ def test_coverage_never_rises_when_the_speed_falls(helsinki):
     community is covered at speed v within T minutes when walk_m <= T * v / 0.06."""
     net, centres, communities = helsinki
     base = coverage_report(communities, centres, net).table
-    table = profile_table(communities, centres, net)
+    speeds = tuple(p for p in PROFILES.values() if not p.changes_network)  # speed only
+    table = profile_table(communities, centres, net, profiles=speeds)
     assert list(dict.fromkeys(table["profile"])) == ["default", "winter", "elderly"]
     for minutes, rows in table.groupby("minutes"):
         rows = rows.sort_values("speed_kmh", ascending=False)
@@ -97,9 +101,10 @@ def test_cli_profiles_table_files(cli_runner, tmp_path):
     res = run(cli_runner, "--profiles", "all", "--out", tmp_path, "--format", "json")
     assert res.exit_code == 0, res.output
     printed = json.loads(res.stdout)
-    assert [p["name"] for p in printed["profiles"]] == ["default", "winter", "elderly"]
+    names = ["default", "winter", "elderly", "wheelchair"]
+    assert [p["name"] for p in printed["profiles"]] == names
     csv = pd.read_csv(tmp_path / "profiles.csv")
-    assert len(csv) == 9 and list(csv["profile"].unique()) == ["default", "winter", "elderly"]
+    assert len(csv) == 12 and list(csv["profile"].unique()) == names
     assert (tmp_path / "profiles.md").read_text().startswith("# Coverage by walking profile")
     assert json.loads((tmp_path / "profiles.json").read_text()) == printed
     # the main report is the default speed's, and its 15-minute row is the table's

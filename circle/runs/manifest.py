@@ -168,6 +168,7 @@ _CONFIG_FIELDS = {
     "dem": _opt(_str),
     "dem_spacing_m": _num,
     "access_slack_m": _num,
+    "walk_profile": _opt(_str),
 }
 _CAPACITY = _obj(
     {

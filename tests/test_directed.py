@@ -240,3 +240,58 @@ def test_partitioned_walk_equals_whole_walk_downhill():
         walks.append(search_part(sub, points, limit_m=cfg.search_limit_m)[1])
     assert np.isinf(walks[0][0])  # the flat halo (2010 m) cuts the centre off
     np.testing.assert_array_equal(walks[1], whole.walk_m[:1])
+
+
+@st.composite
+def tagged_scenes(draw):
+    """Generated: a street grid with random tunnel/bridge/steps tags, a random smooth terrain
+    (Tobler costs sampled along the edges), maybe the wheelchair profile, a random access
+    slack, random centres and communities."""
+    import dataclasses
+
+    from circle.io.waytags import BRIDGE, LAYER, TUNNEL
+    from circle.network.slope import edge_slopes, for_profile
+    from circle.network.walk import network_from_arrays
+
+    net, (w, h) = draw(street_grids())
+    m = net.n_edges
+    flags = draw(st.lists(st.sampled_from([0, 0, 0, TUNNEL | LAYER, BRIDGE]), min_size=m,
+                          max_size=m))
+    steps = draw(st.lists(st.sampled_from(["footway", "footway", "steps"]), min_size=m,
+                          max_size=m))
+    net = network_from_arrays(
+        net.xy, net.edge_u, net.edge_v, crs=net.crs, min_component_m=0,
+        edge_flags=np.array(flags, np.uint8), edge_highway=np.array(steps, object),
+    )
+    a, b, c = draw(st.tuples(*[st.floats(-0.15, 0.15)] * 2, st.floats(0, 20)))
+
+    def terrain(xy):
+        x, y = xy[:, 0] - X0, xy[:, 1] - Y0
+        return a * x + b * y + c * np.sin(x / 37.0) * np.cos(y / 53.0)
+
+    s = edge_slopes(net, terrain, spacing_m=draw(st.sampled_from([5.0, 10.0, 40.0])))
+    net = dataclasses.replace(with_edge_costs(net, s.fw_m, s.bw_m), edge_slope=s.max_slope)
+    net = for_profile(net, draw(st.sampled_from([None, "wheelchair"])))
+    slack = draw(st.sampled_from([0.0, 3.0, 25.0]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    xy = rng.uniform([-50, -50], [w + 50, h + 50], (12, 2)) + np.array([X0, Y0])
+    k = draw(st.integers(1, 4))
+    snap = dict(max_snap_m=200, slack_m=slack)
+    return net, snap_points(net, xy[:k], **snap), snap_points(net, xy[k:], **snap)
+
+
+@bounded(25)
+@given(tagged_scenes(), st.floats(200, 1500))
+def test_tags_terrain_profiles_and_slack_agree_with_networkx(scene, limit):
+    net, centres, targets = scene
+    graph = build_search_graph(net, centres, targets)
+    fast = nearest_centres(graph, graph.point_node[0], centres.snap_m, graph.point_node[1],
+                           targets.snap_m, limit_m=limit)
+    ref = nearest_centres_networkx(net, centres, targets, limit_m=limit)
+    np.testing.assert_array_equal(np.isfinite(fast.walk_m), np.isfinite(ref.walk_m))
+    found = np.isfinite(ref.walk_m)
+    np.testing.assert_allclose(fast.walk_m[found], ref.walk_m[found], rtol=0, atol=1e-6)
+    pairs = reach_within(graph, graph.point_node[0], centres.snap_m, graph.point_node[1],
+                         targets.snap_m, limit)
+    ref_pairs = reach_within_networkx(net, centres, targets, limit)
+    np.testing.assert_allclose(pairs.toarray(), ref_pairs.toarray(), rtol=0, atol=1e-6)

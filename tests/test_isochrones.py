@@ -15,6 +15,7 @@ from circle.config import CircleConfig
 from circle.coverage.isochrones import ALL_CENTRES, walk_isochrones
 from circle.errors import NetworkError
 from circle.io.files import read_layer
+from circle.io.waytags import OFF_GROUND
 from circle.network.load import load_network
 from circle.network.snap import snap_points
 
@@ -74,8 +75,10 @@ def reference_samples(network, centres: gpd.GeoDataFrame, max_snap_m: float = 50
     return np.vstack(out_xy), np.vstack(out_walk)
 
 
-def check_truth(iso, centres_ids, xy, walk, config):
-    """The acceptance checks; returns how many samples each check looked at."""
+def check_truth(iso, centres_ids, xy, walk, config, checked=None):
+    """The acceptance checks; returns how many samples each check looked at. `checked`: the
+    samples whose "outside" is asserted (default all)."""
+    checked = np.ones(len(xy), bool) if checked is None else checked
     margin = config.isochrone_buffer_m
     nearest = walk.min(axis=1)
     order = np.sort(walk, axis=1)
@@ -102,13 +105,18 @@ def check_truth(iso, centres_ids, xy, walk, config):
                 continue
             # beyond the band by more than the margin, and farther than margin (+ sample
             # spacing) from every reached point of any street: must be outside
-            gap, _ = cKDTree(xy[reached]).query(xy)
+            mine = reached
+            if cid != ALL_CENTRES:  # a street tied (within 1 m) between centres may go to either
+                k = centres_ids.index(cid)
+                with np.errstate(invalid="ignore"):  # inf - inf: reached by no centre
+                    mine = reached | ((walk[:, k] <= T) & (walk[:, k] - nearest <= 1.0))
+            gap, _ = cKDTree(xy[mine]).query(xy)
             if cid == ALL_CENTRES:
                 far = nearest > T + margin
             else:  # for one centre's polygon: not reached from it within T
                 far = ~((nearest <= T) & (owner == centres_ids.index(cid))) & clear
                 far &= ~reached
-            clear_of_streets = gap > margin + SPACING_M
+            clear_of_streets = (gap > margin + SPACING_M) & checked
             outside = ~shapely.contains_xy(
                 poly, xy[far & clear_of_streets, 0], xy[far & clear_of_streets, 1]
             )
@@ -200,7 +208,11 @@ def test_truth_on_bundled_helsinki(bundled):
     ids = sorted(centres["id"].astype(str))
     assert list(iso["centre_id"].unique()) == [ALL_CENTRES, *ids]
     xy, walk = reference_samples(net, centres.set_index("id").loc[ids].reset_index())
-    counts = check_truth(iso, ids, xy, walk, CONFIG)
+    # a polygon on the ground legitimately covers the tunnels beneath it (a centre's access
+    # leg crosses one since issue 20's surface snapping): the check keeps streets on the ground
+    on = snap_points(net, xy, max_snap_m=1.0, surface=False).edge
+    ground = (net.edge_flags[on] & OFF_GROUND) == 0
+    counts = check_truth(iso, ids, xy, walk, CONFIG, checked=ground)
     assert counts["inside"] > 10_000 and counts["outside"] > 10_000
     check_nested(iso)
     # per-centre polygons of a band together make the merged polygon (up to the buffer seams)

@@ -369,8 +369,8 @@ def _centre_reach(t, cent, network: WalkNetwork, cfg) -> sp.csr_array:
     each community's representative point (gates are not taken)."""
     comm_xy = shapely.get_coordinates(shapely.point_on_surface(t.geometry.values))
     cent_xy = shapely.get_coordinates(cent.geometry.values)
-    comm_snap = snap_points(network, comm_xy, max_snap_m=cfg.max_snap_m)
-    cent_snap = snap_points(network, cent_xy, max_snap_m=cfg.max_snap_m)
+    comm_snap = snap_points(network, comm_xy, max_snap_m=cfg.max_snap_m, slack_m=cfg.access_slack_m)
+    cent_snap = snap_points(network, cent_xy, max_snap_m=cfg.max_snap_m, slack_m=cfg.access_slack_m)
     graph = build_search_graph(network, cent_snap, comm_snap)
     cent_nodes, comm_nodes = graph.point_node
     return reach_within(

@@ -18,7 +18,7 @@ from ..io.population import POPULATION_NONE
 from ..network.datum_check import check_datum
 from ..network.engine import NearestResult, nearest_centres, nearest_centres_networkx
 from ..network.gates import StartWalks, link_gates, walk_through_gates
-from ..network.snap import Snapped, build_search_graph, snap_points
+from ..network.snap import Snapped, build_search_graph, concat_snapped, snap_points
 from ..network.walk import WalkNetwork
 from .areas import AREA_COLUMN
 from .capacity import CapacityResult, capacity_summary
@@ -175,20 +175,16 @@ def prepare_coverage(
     cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
     check_datum(comm, network, kind="communities")
     check_datum(cent, network, kind="centres")
-    comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m)
-    cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m)
+    comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
+    cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
     linked = None
     targets = comm_snap
     if gates is not None:
         links = link_gates(gates, comm, comm_xy, network, tolerance_m=config.gate_tolerance_m)
-        gate_snap = snap_points(network, links.xy, max_snap_m=config.max_snap_m)
+        gate_snap = snap_points(network, links.xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
         linked = (links, gate_snap)
         # one search for both: communities first, then gates
-        targets = Snapped(
-            edge=np.concatenate([comm_snap.edge, gate_snap.edge]),
-            offset_m=np.concatenate([comm_snap.offset_m, gate_snap.offset_m]),
-            snap_m=np.concatenate([comm_snap.snap_m, gate_snap.snap_m]),
-        )
+        targets = concat_snapped(comm_snap, gate_snap)
     check_on_network(cent, centres, cent_snap, network, config, "centres")
     check_on_network(comm, communities, targets, network, config, "communities")
     sources = {

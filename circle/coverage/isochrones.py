@@ -157,7 +157,7 @@ def walk_isochrones(
         then centres in id order; bands ascend. Centres off the network have no rows.
     """
     cent, cent_xy, _ = prepare_layer(centres, network, kind="centres")
-    snapped = snap_points(network, cent_xy, max_snap_m=config.max_snap_m)
+    snapped = snap_points(network, cent_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
     check_on_network(cent, centres, snapped, network, config, "centres")
     graph = build_search_graph(network, snapped)
     bands_m = [config.minutes_to_metres(t) for t in config.thresholds_min]
@@ -198,7 +198,7 @@ def _band_polygons(
     a_xy, b_xy = xy[graph.pieces_a], xy[graph.pieces_b]
     length = graph.pieces_length_m
     safe_len = np.where(length > 0, length, 1.0)
-    foot = xy[graph.point_node[0][on]]
+    foot = xy[graph.point_foot[0][on]]  # the nearest leg's spot (a leaf with access slack)
     leg = snapped.snap_m[on]
     safe_leg = np.where(leg > 0, leg, 1.0)
     buffer_m = config.isochrone_buffer_m

@@ -224,22 +224,16 @@ def nearest_centres_networkx(
     """
     import networkx as nx
 
-    G, node_of = _split_networkx(network, centres, targets)
-    t_nodes = node_of(targets)
-    walk = np.full(len(t_nodes), np.inf)
-    nearest = np.full(len(t_nodes), -1, np.int64)
-    for rank, (start, leg) in enumerate(
-        zip(node_of(centres), centres.snap_m.tolist(), strict=True)
-    ):
-        if start is None:
+    G, legs_of = _split_networkx(network, centres, targets)
+    t_legs = legs_of(targets)
+    walk = np.full(len(t_legs), np.inf)
+    nearest = np.full(len(t_legs), -1, np.int64)
+    for rank, legs in enumerate(legs_of(centres)):
+        if not legs:
             continue
-        reach = nx.single_source_dijkstra_path_length(
-            G, start, cutoff=limit_m - leg, weight="cost"
-        )
-        for i, node in enumerate(t_nodes):
-            if node is None or node not in reach:
-                continue
-            w = leg + reach[node] + targets.snap_m[i]
+        reach = _reach_networkx(nx, G, legs, limit_m)
+        for i, ends in enumerate(t_legs):
+            w = min((reach[n] + leg for n, leg in ends if n in reach), default=np.inf)
             if w <= limit_m and w < walk[i] - TIE_TOLERANCE_M:
                 walk[i], nearest[i] = w, rank
     return NearestResult(walk, nearest)
@@ -373,26 +367,37 @@ def reach_within_networkx(
     """
     import networkx as nx
 
-    G, node_of = _split_networkx(network, sources, targets)
-    t_nodes = node_of(targets)
+    G, legs_of = _split_networkx(network, sources, targets)
+    t_legs = legs_of(targets)
     bound = limit_m + BOUNDARY_TOLERANCE_M
     rows, cols, walks = [], [], []
-    for i, (start, leg) in enumerate(zip(node_of(sources), sources.snap_m.tolist(), strict=True)):
-        if start is None or leg > bound:
+    for i, legs in enumerate(legs_of(sources)):
+        if not legs:
             continue
-        reach = nx.single_source_dijkstra_path_length(
-            G, start, cutoff=bound - leg, weight="cost"
-        )
-        for j, node in enumerate(t_nodes):
-            if node is not None and node in reach:
-                w = leg + reach[node] + targets.snap_m[j]
-                if w <= bound:
-                    rows.append(i)
-                    cols.append(j)
-                    walks.append(w)
+        reach = _reach_networkx(nx, G, legs, bound)
+        for j, ends in enumerate(t_legs):
+            w = min((reach[n] + leg for n, leg in ends if n in reach), default=np.inf)
+            if w <= bound:
+                rows.append(i)
+                cols.append(j)
+                walks.append(w)
     shape = (sources.edge.size, targets.edge.size)
     data = (np.array(walks, float), (np.array(rows, np.int64), np.array(cols, np.int64)))
     return sp.csr_array(data, shape=shape)
+
+
+def _reach_networkx(nx, G, legs: list, cutoff: float) -> dict:
+    """Walk (its access legs included) from a point with these (node, leg) legs to every node
+    within `cutoff`: a temporary source node joined to each leg's node by an arc of the leg."""
+    source = ("source",)
+    shortest: dict = {}
+    for n, leg in legs:  # two legs to one node (an edge end): the shorter
+        shortest[n] = min(leg, shortest.get(n, np.inf))
+    G.add_weighted_edges_from(((source, n, leg) for n, leg in shortest.items()), weight="cost")
+    try:
+        return nx.single_source_dijkstra_path_length(G, source, cutoff=cutoff, weight="cost")
+    finally:
+        G.remove_node(source)
 
 
 def _split_networkx(network: WalkNetwork, *groups: Snapped):
@@ -402,7 +407,9 @@ def _split_networkx(network: WalkNetwork, *groups: Snapped):
 
     Built with networkx operations, independently of `circle.network.snap.build_search_graph`.
     A split piece costs its share (by length) of its edge's cost in each direction; without
-    directed costs both directions cost the piece's length.
+    directed costs both directions cost the piece's length. The second result gives each
+    point's access legs as (node, leg metres) pairs: its nearest leg, then its extra legs
+    (access slack); none when it is off the network.
     """
     import networkx as nx
 
@@ -431,7 +438,11 @@ def _split_networkx(network: WalkNetwork, *groups: Snapped):
 
     by_edge: dict[int, set[float]] = {}
     for snapped in groups:
-        for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True):
+        spots = zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True)
+        if snapped.extra is not None:
+            x = snapped.extra
+            spots = itertools.chain(spots, zip(x.edge.tolist(), x.offset_m.tolist(), strict=True))
+        for e, o in spots:
             if e >= 0 and 0 < o < length[e]:
                 by_edge.setdefault(e, set()).add(o)
     for e, (u, v) in enumerate(zip(network.edge_u.tolist(), network.edge_v.tolist(), strict=True)):
@@ -448,11 +459,22 @@ def _split_networkx(network: WalkNetwork, *groups: Snapped):
                 share = piece / length[e]
                 add(n1, n2, fw[e] * share, bw[e] * share)
 
-    def node_of(snapped: Snapped) -> list:
-        """Graph node of each point, None when it is off the network."""
-        return [
-            spot(e, o) if e >= 0 else None
-            for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True)
+    def legs_of(snapped: Snapped) -> list[list]:
+        """Access legs (node, metres) of each point; [] when it is off the network."""
+        legs: list[list] = [
+            [(spot(e, o), leg)] if e >= 0 else []
+            for e, o, leg in zip(
+                snapped.edge.tolist(), snapped.offset_m.tolist(), snapped.snap_m.tolist(),
+                strict=True,
+            )
         ]
+        if snapped.extra is not None:
+            x = snapped.extra
+            for p, e, o, leg in zip(
+                x.point.tolist(), x.edge.tolist(), x.offset_m.tolist(), x.snap_m.tolist(),
+                strict=True,
+            ):
+                legs[p].append((spot(e, o), leg))
+        return legs
 
-    return G, node_of
+    return G, legs_of

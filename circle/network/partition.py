@@ -26,7 +26,7 @@ import shapely
 from ..config import CircleConfig
 from ..errors import InputDataError
 from .engine import nearest_centres
-from .snap import Snapped, build_search_graph
+from .snap import ExtraLegs, Snapped, build_search_graph
 from .walk import WalkNetwork
 
 __all__ = [
@@ -61,11 +61,12 @@ def halo_m(config: CircleConfig, min_cost_ratio: float = 1.0) -> float:
     -------
     float
     """
+    reach = config.max_snap_m + config.access_slack_m  # the longest access leg
     if min_cost_ratio >= 1.0:
-        return config.search_limit_m + config.max_snap_m
+        return config.search_limit_m + reach
     if min_cost_ratio <= 0.0:
         return math.inf
-    return config.search_limit_m / min_cost_ratio + config.max_snap_m
+    return config.search_limit_m / min_cost_ratio + reach
 
 
 @dataclass(frozen=True)
@@ -338,6 +339,9 @@ class PartPoints:
         for s in (self.centres, self.communities):
             for a in (s.edge, s.offset_m, s.snap_m):
                 h.update(np.ascontiguousarray(a).tobytes())
+            if s.extra is not None:  # access slack (only then: earlier digests stay)
+                for a in (s.extra.point, s.extra.edge, s.extra.offset_m, s.extra.snap_m):
+                    h.update(np.ascontiguousarray(a).tobytes())
         h.update(self.community_index.tobytes())
         h.update(self.own.tobytes())
         return h.hexdigest()
@@ -350,6 +354,23 @@ def _on_cut(snapped: Snapped, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray
     pos = np.minimum(np.searchsorted(edges, snapped.edge), edges.size - 1)
     hit = (snapped.edge >= 0) & (edges[pos] == snapped.edge)
     return hit, pos
+
+
+def _extra_on_cut(
+    extra: ExtraLegs | None, edges: np.ndarray, kept: np.ndarray, *, renumber: bool = False
+) -> ExtraLegs | None:
+    """The extra access legs (access slack) of the `kept` points that lie on the cut, in the
+    cut's edge positions (points renumbered to their position in `kept` when asked)."""
+    if extra is None:
+        return None
+    on = np.isin(extra.point, kept)
+    as_snapped = Snapped(extra.edge, extra.offset_m, extra.snap_m)
+    hit, pos = _on_cut(as_snapped, edges)
+    on &= hit
+    point = extra.point[on]
+    if renumber:
+        point = np.searchsorted(kept, point)
+    return ExtraLegs(point, pos[on], extra.offset_m[on], extra.snap_m[on])
 
 
 def part_points(
@@ -381,10 +402,14 @@ def part_points(
         np.where(hit, pos, -1),
         np.where(hit, centre_snap.offset_m, 0.0),
         np.where(hit, centre_snap.snap_m, np.nan),
+        extra=_extra_on_cut(centre_snap.extra, edges, np.flatnonzero(hit)),
     )
     hit, pos = _on_cut(community_snap, edges)
     idx = np.flatnonzero(hit)
-    communities = Snapped(pos[idx], community_snap.offset_m[idx], community_snap.snap_m[idx])
+    communities = Snapped(
+        pos[idx], community_snap.offset_m[idx], community_snap.snap_m[idx],
+        extra=_extra_on_cut(community_snap.extra, edges, idx, renumber=True),
+    )
     own = part_of[idx] == part
     missing = np.flatnonzero((part_of == part) & community_snap.on_network & ~hit)
     if missing.size:  # cannot happen when the cut's halo is at least max_snap_m

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from dataclasses import dataclass
@@ -12,9 +13,27 @@ import scipy.sparse as sp
 
 from .walk import EdgePoints, WalkNetwork, directed_csr, symmetric_csr
 
-__all__ = ["SearchGraph", "Snapped", "build_search_graph", "snap_points"]
+__all__ = [
+    "ExtraLegs",
+    "SearchGraph",
+    "Snapped",
+    "build_search_graph",
+    "concat_snapped",
+    "snap_points",
+]
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExtraLegs:
+    """Further access legs of points (``--access-slack-m``): point ``point[i]`` may also join
+    edge ``edge[i]`` at ``offset_m[i]`` by a leg of ``snap_m[i]`` metres. Sorted by point."""
+
+    point: np.ndarray
+    edge: np.ndarray
+    offset_m: np.ndarray
+    snap_m: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -34,12 +53,16 @@ class Snapped:
     off_surface
         Per point, whether it joined an edge off the ground (tunnel, bridge, ...) because no
         edge at ground level was within ``max_snap_m``; ``None`` when not recorded.
+    extra
+        Further access legs within the access slack (`snap_points`' ``slack_m``), or ``None``.
+        `edge`, `offset_m` and `snap_m` stay the nearest leg.
     """
 
     edge: np.ndarray
     offset_m: np.ndarray
     snap_m: np.ndarray
     off_surface: np.ndarray | None = None
+    extra: ExtraLegs | None = None
 
     @property
     def n_off_surface(self) -> int:
@@ -53,7 +76,12 @@ class Snapped:
 
 
 def snap_points(
-    network: WalkNetwork, xy: np.ndarray, *, max_snap_m: float, surface: bool = True
+    network: WalkNetwork,
+    xy: np.ndarray,
+    *,
+    max_snap_m: float,
+    surface: bool = True,
+    slack_m: float = 0.0,
 ) -> Snapped:
     """Snap points to the nearest point of the nearest walkable edge.
 
@@ -72,6 +100,9 @@ def snap_points(
         Points farther than this from every edge stay off the network.
     surface
         Apply the surface rule (False: the nearest edge of any kind, as before issue 20).
+    slack_m
+        Access slack: a point that joined a street on the ground also joins every other such
+        street whose access leg is at most this much longer (`Snapped.extra`); 0: none.
 
     Returns
     -------
@@ -96,26 +127,76 @@ def snap_points(
     else:
         pts, edges = _nearest_edges(network.edge_points, network, xy, max_snap_m)
     if pts.size:
-        a = network.xy[network.edge_u[edges]]
-        b = network.xy[network.edge_v[edges]]
-        d = b - a
-        seg_len2 = np.einsum("ij,ij->i", d, d)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.einsum("ij,ij->i", xy[pts] - a, d) / seg_len2
-        t = np.clip(np.nan_to_num(t, nan=0.0), 0.0, 1.0)
-        foot = a + t[:, None] * d
-        leg = np.hypot(*(xy[pts] - foot).T)
-        length = network.edge_length_m[edges]
         edge[pts] = edges
-        offset[pts] = np.minimum(t * length, length)
-        snap[pts] = leg
+        offset[pts], snap[pts] = _foot(network, xy[pts], edges)
+    extra = None
+    if slack_m > 0:
+        extra = _slack_legs(network, xy, edge, snap, off_surface, slack_m, surface)
     n_off = int((edge < 0).sum())
     logger.info(
         "snap: %d of %d points joined the network (%d onto a tunnel, bridge or other level for "
         "lack of a street on the ground); %d off it",
         k - n_off, k, int(off_surface.sum()), n_off,
     )
-    return Snapped(edge, offset, snap, off_surface)
+    return Snapped(edge, offset, snap, off_surface, extra)
+
+
+def _foot(network: WalkNetwork, p: np.ndarray, edges: np.ndarray):
+    """Offset along each edge of the nearest point to `p`, and the access leg to it."""
+    a = network.xy[network.edge_u[edges]]
+    b = network.xy[network.edge_v[edges]]
+    d = b - a
+    seg_len2 = np.einsum("ij,ij->i", d, d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.einsum("ij,ij->i", p - a, d) / seg_len2
+    t = np.clip(np.nan_to_num(t, nan=0.0), 0.0, 1.0)
+    foot = a + t[:, None] * d
+    length = network.edge_length_m[edges]
+    return np.minimum(t * length, length), np.hypot(*(p - foot).T)
+
+
+def _slack_legs(network, xy, edge, snap, off_surface, slack_m: float, surface: bool):
+    """Every other eligible edge within each point's nearest leg + `slack_m` (points that
+    joined a street off the ground for lack of another get none)."""
+    index = network.surface_edge_points if surface else network.edge_points
+    pts = np.flatnonzero((edge >= 0) & ~off_surface)
+    radius = snap[pts] + slack_m + index.reach_m + 1e-6
+    found = index.tree.query_ball_point(xy[pts], radius, return_sorted=False)
+    counts = np.fromiter(map(len, found), np.int64, len(found))
+    sample = np.fromiter(itertools.chain.from_iterable(found), np.int64, int(counts.sum()))
+    p = np.repeat(pts, counts)
+    e = index.edge[sample]
+    pair = np.unique(np.column_stack([p, e]), axis=0)  # one row per (point, edge)
+    p, e = pair[:, 0], pair[:, 1]
+    keep = (e != edge[p]) & (_segment_distance(network, xy[p], e) <= snap[p] + slack_m)
+    p, e = p[keep], e[keep]
+    off, leg = _foot(network, xy[p], e)
+    keep = leg <= snap[p] + slack_m
+    return ExtraLegs(p[keep], e[keep], off[keep], leg[keep])
+
+
+def concat_snapped(*groups: Snapped) -> Snapped:
+    """Several snapped point sets as one (points in order; extra legs renumbered)."""
+    extras = []
+    start = 0
+    for g in groups:
+        if g.extra is not None:
+            extras.append(dataclasses.replace(g.extra, point=g.extra.point + start))
+        start += g.edge.size
+    extra = None
+    if extras:
+        extra = ExtraLegs(
+            *(np.concatenate([getattr(x, f) for x in extras])
+              for f in ("point", "edge", "offset_m", "snap_m"))
+        )
+    surfaces = [g.off_surface for g in groups]
+    return Snapped(
+        np.concatenate([g.edge for g in groups]),
+        np.concatenate([g.offset_m for g in groups]),
+        np.concatenate([g.snap_m for g in groups]),
+        None if any(o is None for o in surfaces) else np.concatenate(surfaces),
+        extra,
+    )
 
 
 def _nearest_edges(
@@ -190,6 +271,12 @@ class SearchGraph:
     pieces_ab_m, pieces_ba_m
         With directed costs: the cost of each piece from a to b and back, its share (by
         length) of its edge's cost; ``None`` otherwise.
+    point_foot
+        Per group, the spot node of each point's nearest leg (the same as `point_node` unless
+        the point has several legs: see `build_search_graph`).
+    leaf_a, leaf_b, leaf_m
+        Arcs a -> b (walking direction) between points with several access legs and their
+        spots, weighing each leg's excess over the nearest; ``None`` without access slack.
     """
 
     csr: sp.csr_array
@@ -200,6 +287,10 @@ class SearchGraph:
     pieces_length_m: np.ndarray
     pieces_ab_m: np.ndarray | None = None
     pieces_ba_m: np.ndarray | None = None
+    point_foot: tuple[np.ndarray, ...] = ()
+    leaf_a: np.ndarray | None = None
+    leaf_b: np.ndarray | None = None
+    leaf_m: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -216,11 +307,9 @@ class SearchGraph:
         """`csr` with every arc reversed: ``[i, j]`` is the cost of walking from j to i. A
         search from the centres on it gives every node's walk TO its nearest centre. The same
         object as `csr` without directed costs."""
-        if self.pieces_ab_m is None or self.pieces_ba_m is None:
+        if self.leaf_m is None and (self.pieces_ab_m is None or self.pieces_ba_m is None):
             return self.csr
-        return directed_csr(
-            self.pieces_a, self.pieces_b, self.pieces_ba_m, self.pieces_ab_m, self.n_nodes
-        )
+        return _arcs_csr(self, reverse=True)
 
 
 def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
@@ -228,6 +317,13 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
 
     A point at an edge's end joins that end node; points at the same spot share one node; two
     points on one edge are joined by the piece of edge between them.
+
+    Access slack: a point with extra legs (`Snapped.extra`) becomes a leaf node, joined to the
+    spot of each of its legs by an arc weighing that leg's excess over its nearest leg (the
+    callers add the nearest leg, as without slack). The first group is walked TO (centres,
+    candidate sites: arcs spot -> leaf in the walking direction), the others walk FROM their
+    leaf (communities, gates: leaf -> spot). A leaf's arcs all point one way, so no walk passes
+    through a point's leaf: still ONE multi-source search, and no shortcuts.
 
     Parameters
     ----------
@@ -241,8 +337,11 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
     SearchGraph
     """
     n = network.n_nodes
-    all_edge = np.concatenate([g.edge for g in groups]) if groups else np.empty(0, np.int64)
-    all_off = np.concatenate([g.offset_m for g in groups]) if groups else np.empty(0)
+    extras = [g.extra for g in groups if g.extra is not None and g.extra.point.size]
+    parts = [g.edge for g in groups] + [x.edge for x in extras]
+    offs = [g.offset_m for g in groups] + [x.offset_m for x in extras]
+    all_edge = np.concatenate(parts) if parts else np.empty(0, np.int64)
+    all_off = np.concatenate(offs) if offs else np.empty(0)
     node_of, spot_edge, spot_off = _point_nodes(network, all_edge, all_off)
     k = spot_edge.size
     eu, ev, elen = network.edge_u, network.edge_v, network.edge_length_m
@@ -252,19 +351,26 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
     inserted_xy = a0 + frac * (b0 - a0)
     pieces_a, pieces_b, pieces_len, pieces_edge = _pieces(network, spot_edge, spot_off)
     ab = ba = None
-    if network.edge_fw_m is None or network.edge_bw_m is None:
-        csr = symmetric_csr(pieces_a, pieces_b, pieces_len, n + k)
-    else:
+    if network.edge_fw_m is not None and network.edge_bw_m is not None:
         ab = _share(network.edge_fw_m, network.edge_length_m, pieces_edge, pieces_len)
         ba = _share(network.edge_bw_m, network.edge_length_m, pieces_edge, pieces_len)
-        csr = directed_csr(pieces_a, pieces_b, ab, ba, n + k)
-    point_node = []
-    start = 0
-    for g in groups:
-        point_node.append(node_of[start : start + g.edge.size])
+    foot, point_node, leaves = [], [], ([], [], [])
+    start, extra_start, next_node = 0, sum(g.edge.size for g in groups), n + k
+    for i, g in enumerate(groups):
+        nodes = node_of[start : start + g.edge.size]
+        foot.append(nodes)
         start += g.edge.size
-    return SearchGraph(
-        csr=csr,
+        if g.extra is None or not g.extra.point.size:
+            point_node.append(nodes)
+            continue
+        x = g.extra
+        x_nodes = node_of[extra_start : extra_start + x.point.size]
+        extra_start += x.point.size
+        nodes, next_node = _leaves(nodes, g.snap_m, x, x_nodes, next_node, i == 0, leaves)
+        point_node.append(nodes)
+    leaf = [np.concatenate(a) if a else None for a in leaves]
+    graph = SearchGraph(
+        csr=sp.csr_array((0, 0)),
         point_node=tuple(point_node),
         inserted_xy=inserted_xy,
         pieces_a=pieces_a,
@@ -272,7 +378,53 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
         pieces_length_m=pieces_len,
         pieces_ab_m=ab,
         pieces_ba_m=ba,
+        point_foot=tuple(foot),
+        leaf_a=leaf[0],
+        leaf_b=leaf[1],
+        leaf_m=leaf[2],
     )
+    if leaf[2] is None and ab is None:
+        csr = symmetric_csr(pieces_a, pieces_b, pieces_len, n + k)
+    else:
+        csr = _arcs_csr(graph, reverse=False, n_nodes=next_node)
+    return dataclasses.replace(graph, csr=csr)
+
+
+def _leaves(nodes, snap_m, x: ExtraLegs, x_nodes, next_node: int, walked_to: bool, out):
+    """The points' nodes with a leaf for each point with extra legs (numbered from
+    `next_node`), and the next free node; the leaves' arcs are appended to `out` (a, b, m)."""
+    pts = np.unique(x.point)
+    leaf = next_node + np.arange(pts.size)
+    spots = np.concatenate([nodes[pts], x_nodes])  # the nearest leg's spot, then the others
+    owner = np.concatenate([leaf, leaf[np.searchsorted(pts, x.point)]])
+    weight = np.concatenate([np.zeros(pts.size), np.maximum(x.snap_m - snap_m[x.point], 0.0)])
+    # legs of one point that end at the same node (an edge's end shared by two edges): the
+    # shortest only (a CSR would sum parallel arcs)
+    order = np.lexsort((weight, spots, owner))
+    owner, spots, weight = owner[order], spots[order], weight[order]
+    first = np.r_[True, (owner[1:] != owner[:-1]) | (spots[1:] != spots[:-1])]
+    owner, spots, weight = owner[first], spots[first], weight[first]
+    a, b = (spots, owner) if walked_to else (owner, spots)
+    out[0].append(a)
+    out[1].append(b)
+    out[2].append(weight)
+    nodes = nodes.copy()
+    nodes[pts] = leaf
+    return nodes, next_node + pts.size
+
+
+def _arcs_csr(graph: SearchGraph, *, reverse: bool, n_nodes: int | None = None) -> sp.csr_array:
+    """The graph's arcs (pieces both ways, leaf arcs one way) as a CSR, walking direction or
+    reversed."""
+    n = graph.n_nodes if n_nodes is None else n_nodes
+    ab = graph.pieces_length_m if graph.pieces_ab_m is None else graph.pieces_ab_m
+    ba = graph.pieces_length_m if graph.pieces_ba_m is None else graph.pieces_ba_m
+    u, v = graph.pieces_a, graph.pieces_b
+    if graph.leaf_a is not None and graph.leaf_b is not None and graph.leaf_m is not None:
+        u, v = np.concatenate([u, graph.leaf_a]), np.concatenate([v, graph.leaf_b])
+        ab = np.concatenate([ab, graph.leaf_m])
+        ba = np.concatenate([ba, np.full(graph.leaf_m.size, np.inf)])
+    return directed_csr(u, v, ba, ab, n) if reverse else directed_csr(u, v, ab, ba, n)
 
 
 def _share(

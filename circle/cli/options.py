@@ -50,6 +50,8 @@ from .column_options import COLUMN_FIELDS as COLUMN_FIELDS
 from .column_options import columns_from as columns_from
 from .column_options import layer_options as layer_options
 from .column_options import pass_columns as pass_columns
+from .walk_options import walk_config as walk_config
+from .walk_options import walk_options as walk_options
 
 #: help texts in the environment's language (CIRCLE_LANG, LC_ALL, LANG): click builds the help
 #: when the command modules are imported, so `--lang` cannot change it, but `CIRCLE_LANG=zh` can
@@ -344,53 +346,6 @@ def csv_header_option(f):
             "names, UTF-8 with BOM so that Excel shows them. The values are the same."
         ),
     )(f)
-
-
-def walk_options(f):
-    """--dem, --dem-spacing-m and --access-slack-m (issue 20: hills and near-equal streets)."""
-    options = [
-        click.option(
-            "--access-slack-m",
-            type=float,
-            default=0.0,
-            show_default=True,
-            metavar="M",
-            help=_h(
-                "Also let a point join every other street on the ground whose access leg is at "
-                "most this many metres longer than its nearest; the walk takes the best."
-            ),
-        ),
-        click.option(
-            "--dem-spacing-m",
-            type=float,
-            default=10.0,
-            show_default=True,
-            metavar="M",
-            help=_h("Distance between elevation samples along a street, with --dem."),
-        ),
-        click.option(
-            "--dem",
-            type=click.Path(dir_okay=False),
-            metavar="FILE",
-            help=_h(
-                "Elevation raster (GeoTIFF, SRTM .hgt, ...; any CRS, metres): walks cost time "
-                "uphill and downhill by Tobler's hiking function. Needs the raster extra."
-            ),
-        ),
-    ]
-    for option in options:
-        f = option(f)
-    return f
-
-
-def walk_config(kwargs: dict) -> dict:
-    """The `CircleConfig` fields of the `walk_options` (taken out of a command's keywords)."""
-    dem = kwargs.pop("dem", None)
-    return {
-        "dem": None if dem is None else str(Path(dem).absolute()),
-        "dem_spacing_m": kwargs.pop("dem_spacing_m", 10.0),
-        "access_slack_m": kwargs.pop("access_slack_m", 0.0),
-    }
 
 
 def run_options(f):

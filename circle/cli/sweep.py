@@ -124,7 +124,9 @@ def sweep(
     progress = Progress.of(ctx)
     walk = walk_config(partition_opts)  # the network every scenario walks on
     scenario_list = read_scenarios(scenarios)
-    configs = {s.name: dataclasses.replace(s.config, **walk) for s in scenario_list if s.add is None}
+    configs = {
+        s.name: dataclasses.replace(s.config, **walk) for s in scenario_list if s.add is None
+    }
     siting = [s for s in scenario_list if s.add is not None]
     osm_needed = any(s.candidates == "osm" for s in siting)
     if osm_needed and not Path(network).name.lower().endswith(OSM_SUFFIXES):

@@ -175,13 +175,19 @@ def prepare_coverage(
     cent, cent_xy, cent_repaired = prepare_layer(centres, network, kind="centres")
     check_datum(comm, network, kind="communities")
     check_datum(cent, network, kind="centres")
-    comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
-    cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
+    comm_snap = snap_points(
+        network, comm_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m,
+    )
+    cent_snap = snap_points(
+        network, cent_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m,
+    )
     linked = None
     targets = comm_snap
     if gates is not None:
         links = link_gates(gates, comm, comm_xy, network, tolerance_m=config.gate_tolerance_m)
-        gate_snap = snap_points(network, links.xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
+        gate_snap = snap_points(
+            network, links.xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m,
+        )
         linked = (links, gate_snap)
         # one search for both: communities first, then gates
         targets = concat_snapped(comm_snap, gate_snap)

@@ -157,7 +157,9 @@ def walk_isochrones(
         then centres in id order; bands ascend. Centres off the network have no rows.
     """
     cent, cent_xy, _ = prepare_layer(centres, network, kind="centres")
-    snapped = snap_points(network, cent_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
+    snapped = snap_points(
+        network, cent_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m,
+    )
     check_on_network(cent, centres, snapped, network, config, "centres")
     graph = build_search_graph(network, snapped)
     bands_m = [config.minutes_to_metres(t) for t in config.thresholds_min]

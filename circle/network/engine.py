@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -438,7 +439,9 @@ def _split_networkx(network: WalkNetwork, *groups: Snapped):
 
     by_edge: dict[int, set[float]] = {}
     for snapped in groups:
-        spots = zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True)
+        spots: Iterable[tuple[int, float]] = zip(
+            snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True
+        )
         if snapped.extra is not None:
             x = snapped.extra
             spots = itertools.chain(spots, zip(x.edge.tolist(), x.offset_m.tolist(), strict=True))

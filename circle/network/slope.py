@@ -26,8 +26,8 @@ import numpy as np
 
 from ..config import PROFILES
 from ..errors import InputDataError
-from ..io.waytags import WHEELCHAIR_NO
 from ..io.dem import implausible, read_dem
+from ..io.waytags import WHEELCHAIR_NO
 from .load import file_sha256
 from .walk import WalkNetwork, with_edge_costs
 
@@ -35,9 +35,9 @@ __all__ = [
     "DEFAULT_SPACING_M",
     "EdgeSlopes",
     "edge_slopes",
+    "for_profile",
     "tobler_factor",
     "tobler_kmh",
-    "for_profile",
     "walk_network",
     "with_dem",
 ]

@@ -189,12 +189,12 @@ def concat_snapped(*groups: Snapped) -> Snapped:
             *(np.concatenate([getattr(x, f) for x in extras])
               for f in ("point", "edge", "offset_m", "snap_m"))
         )
-    surfaces = [g.off_surface for g in groups]
+    surfaces = [g.off_surface for g in groups if g.off_surface is not None]
     return Snapped(
         np.concatenate([g.edge for g in groups]),
         np.concatenate([g.offset_m for g in groups]),
         np.concatenate([g.snap_m for g in groups]),
-        None if any(o is None for o in surfaces) else np.concatenate(surfaces),
+        np.concatenate(surfaces) if len(surfaces) == len(groups) else None,
         extra,
     )
 
@@ -354,7 +354,8 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
     if network.edge_fw_m is not None and network.edge_bw_m is not None:
         ab = _share(network.edge_fw_m, network.edge_length_m, pieces_edge, pieces_len)
         ba = _share(network.edge_bw_m, network.edge_length_m, pieces_edge, pieces_len)
-    foot, point_node, leaves = [], [], ([], [], [])
+    foot, point_node = [], []
+    leaves: tuple[list, list, list] = ([], [], [])
     start, extra_start, next_node = 0, sum(g.edge.size for g in groups), n + k
     for i, g in enumerate(groups):
         nodes = node_of[start : start + g.edge.size]

@@ -150,7 +150,9 @@ def walks_from(xy_snap, table: gpd.GeoDataFrame, network: WalkNetwork, config, l
     """Walk metres from snapped points to every community within `limit_m` (points x
     communities), the coverage walk from each community's representative point."""
     comm_xy = shapely.get_coordinates(shapely.point_on_surface(table.geometry.values))
-    comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
+    comm_snap = snap_points(
+        network, comm_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m,
+    )
     graph = build_search_graph(network, xy_snap, comm_snap)
     src, dst = graph.point_node
     return reach_within(graph, src, xy_snap.snap_m, dst, comm_snap.snap_m, limit_m)
@@ -199,7 +201,9 @@ def _capacitated(before, centres, cand_snap, network, config, w, capacity, add, 
     t, cent = before.table, before.centres
     cap_e = capacity_values(centres, column, cent["centre_id"].to_numpy()) * scale
     cent_xy = shapely.get_coordinates(cent.geometry.values)
-    cent_snap = snap_points(network, cent_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
+    cent_snap = snap_points(
+        network, cent_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m,
+    )
     reach_e = walks_from(cent_snap, t, network, config, config.max_walk_m)
     reach_c = walks_from(cand_snap, t, network, config, config.max_walk_m)
     base = capacitated_covering(reach_e, sp.csr_array(reach_c.shape), cap_e, 0.0, w, 0,

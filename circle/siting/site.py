@@ -153,7 +153,9 @@ def _reach_sets(table, cand_snap, network, config):
     """Which community each candidate reaches within the threshold walk; the snapped
     communities."""
     comm_xy = shapely.get_coordinates(shapely.point_on_surface(table.geometry.values))
-    comm_snap = snap_points(network, comm_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
+    comm_snap = snap_points(
+        network, comm_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m,
+    )
     graph = build_search_graph(network, cand_snap, comm_snap)
     cand_nodes, comm_nodes = graph.point_node
     reach = reach_pattern(
@@ -226,7 +228,9 @@ def _snapped_candidates(candidates, before, network, config, add):
             "give it its own id"
         )
         raise InputDataError(msg)
-    cand_snap = snap_points(network, cand_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m)
+    cand_snap = snap_points(
+        network, cand_xy, max_snap_m=config.max_snap_m, slack_m=config.access_slack_m,
+    )
     check_on_network(cand, candidates, cand_snap, network, config, "candidates")
     n_on = int(cand_snap.on_network.sum())
     if add is not None and add > n_on:

@@ -78,7 +78,7 @@ def main(n_side: int = 1000, *, write: bool = False) -> None:
         size_mb = dem.stat().st_size / 2**20
         flat_prep, flat_search, flat = _search(net, c_xy, h_xy)
         t0 = time.perf_counter()
-        hilly, slopes = with_dem(net, dem)
+        hilly, _ = with_dem(net, dem)
         t_dem = time.perf_counter() - t0
         dem_prep, dem_search, hill = _search(hilly, c_xy, h_xy)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pyproj
 
-from .._extras import require
 from ..errors import InputDataError
+from .population import open_raster
 
 __all__ = ["Dem", "implausible", "read_dem"]
 
@@ -61,12 +61,19 @@ class Dem:
         -------
         numpy.ndarray
         """
+        return self.sample_native(self.to_dem_crs(xy, xy_crs))
+
+    def to_dem_crs(self, xy: np.ndarray, xy_crs: str) -> np.ndarray:
+        """Points given in `xy_crs`, in the DEM's CRS (shape (k, 2))."""
         xy = np.asarray(xy, np.float64).reshape(-1, 2)
-        if pyproj.CRS.from_user_input(xy_crs) != pyproj.CRS.from_user_input(self.crs):
-            tr = pyproj.Transformer.from_crs(xy_crs, self.crs, always_xy=True)
-            x, y = tr.transform(xy[:, 0], xy[:, 1])
-        else:
-            x, y = xy[:, 0], xy[:, 1]
+        if pyproj.CRS.from_user_input(xy_crs) == pyproj.CRS.from_user_input(self.crs):
+            return xy
+        tr = pyproj.Transformer.from_crs(xy_crs, self.crs, always_xy=True)
+        return np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+
+    def sample_native(self, xy: np.ndarray) -> np.ndarray:
+        """`sample` of points already in the DEM's CRS."""
+        x, y = xy[:, 0], xy[:, 1]
         a, c, e, f = self.transform
         # pixel centres are at half-integer positions: shift so that they are whole numbers
         col = (np.asarray(x) - c) / a - 0.5
@@ -116,18 +123,10 @@ def read_dem(path: str | Path, bounds: tuple[float, float, float, float], bounds
         Missing or unreadable file, no CRS, a rotated raster, elevations in feet, or a DEM that
         does not meet the network at all.
     """
-    rasterio = require("rasterio", "raster", "--dem (elevation rasters)")
+    path = Path(path)
+    src = open_raster(path, "--dem (elevation rasters)", "SRTM and Copernicus tiles are EPSG:4326")
     from rasterio.windows import Window
 
-    path = Path(path)
-    if not path.exists():
-        msg = f"{path}: file not found; give a DEM raster (GeoTIFF, .hgt, ...)"
-        raise InputDataError(msg)
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as err:
-        msg = f"{path}: cannot read as a raster ({str(err).splitlines()[0]})"
-        raise InputDataError(msg) from err
     with src:
         _check_dem(path, src)
         dem_crs = src.crs.to_wkt()
@@ -159,18 +158,12 @@ def read_dem(path: str | Path, bounds: tuple[float, float, float, float], bounds
 
 
 def _check_dem(path: Path, src) -> None:
-    problem = None
-    if src.crs is None:
-        problem = "the DEM has no CRS; save it with one (SRTM and Copernicus tiles are EPSG:4326)"
-    elif src.transform.b != 0 or src.transform.d != 0:
-        problem = "rotated rasters are not read; warp it north-up first (gdalwarp)"
-    elif (src.units[0] or "").strip().lower() in _FEET or _vertical_feet(src.crs):
-        problem = (
-            f"the DEM's elevations are in {src.units[0]!r}; circle needs metres: convert it "
-            "(gdal_calc.py -A in.tif --calc='A*0.3048' --outfile out.tif) and set its units to m"
+    if (src.units[0] or "").strip().lower() in _FEET or _vertical_feet(src.crs):
+        msg = (
+            f"{path}: the DEM's elevations are in {src.units[0] or 'feet'!r}; circle needs "
+            "metres: convert it (gdal_calc.py -A in.tif --calc='A*0.3048' --outfile out.tif) "
+            "and set its units to m"
         )
-    if problem:
-        msg = f"{path}: {problem}"
         raise InputDataError(msg)
 
 

@@ -52,7 +52,7 @@ def population_from_raster(communities: gpd.GeoDataFrame, path: str | Path) -> n
         One sum per community; ``nan`` for points and for polygons wholly outside the raster.
     """
     path = Path(path)
-    with _open_raster(path) as src:
+    with open_raster(path) as src:
         t = src.transform
         geoms = communities.to_crs(src.crs).geometry.values
         sums = np.full(len(geoms), np.nan)
@@ -100,9 +100,15 @@ def _check_pixels(path: Path, feature: int, pixels: int, budget: int) -> None:
         raise InputDataError(msg)
 
 
-def _open_raster(path: Path):
-    """Open a raster, refusing what cannot be summed: missing, unreadable, no CRS, rotated."""
-    rasterio = require("rasterio", "raster", "population rasters")
+def open_raster(
+    path: Path,
+    feature: str = "population rasters",
+    crs_hint: str = "WorldPop rasters are EPSG:4326",
+):
+    """Open a raster, refusing what cannot be read as a north-up grid: missing, unreadable, no
+    CRS, rotated. `feature` names what needs the `raster` extra; `crs_hint` where a CRS comes
+    from."""
+    rasterio = require("rasterio", "raster", feature)
     if not path.exists():
         msg = f"{path}: file not found"
         raise InputDataError(msg)
@@ -113,7 +119,7 @@ def _open_raster(path: Path):
         raise InputDataError(msg) from err
     problem = None
     if src.crs is None:
-        problem = "the raster has no CRS; save it with one (WorldPop rasters are EPSG:4326)"
+        problem = f"the raster has no CRS; save it with one ({crs_hint})"
     elif src.transform.b != 0 or src.transform.d != 0:
         problem = "rotated rasters are not read; warp it north-up first (gdalwarp)"
     if problem:
@@ -183,7 +189,7 @@ def fill_population(
     )
     how[~missing] = np.where(stated == "", f"column 'population' of {source}", stated)[~missing]
     if raster is not None:
-        _open_raster(Path(raster)).close()  # refuse a bad raster even when no row needs it
+        open_raster(Path(raster)).close()  # refuse a bad raster even when no row needs it
     if raster is not None and missing.any():
         sums = population_from_raster(out.loc[missing], raster)
         found = np.flatnonzero(missing)[np.isfinite(sums)]

@@ -92,7 +92,9 @@ class EdgeSlopes:
     has_elevation: np.ndarray
 
 
-def edge_slopes(network: WalkNetwork, sample, spacing_m: float = DEFAULT_SPACING_M) -> EdgeSlopes:
+def edge_slopes(
+    network: WalkNetwork, sample, spacing_m: float = DEFAULT_SPACING_M, node_xy=None
+) -> EdgeSlopes:
     """Sample elevations along every edge and cost each direction by Tobler's function.
 
     Parameters
@@ -100,10 +102,14 @@ def edge_slopes(network: WalkNetwork, sample, spacing_m: float = DEFAULT_SPACING
     network
         The walking network.
     sample
-        Function from points (k, 2) in the network's CRS to elevations in metres (``nan``:
-        no data), e.g. ``lambda xy: dem.sample(xy, network.crs)``.
+        Function from points (k, 2) to elevations in metres (``nan``: no data), e.g.
+        ``lambda xy: dem.sample(xy, network.crs)``.
     spacing_m
         Largest distance between two samples along an edge.
+    node_xy
+        The nodes' coordinates in the CRS `sample` takes (default: the network's own); samples
+        are spaced evenly between an edge's ends in that CRS (an edge is short enough that a
+        projection is linear along it: this reprojects the nodes, not every sample).
 
     Returns
     -------
@@ -113,21 +119,22 @@ def edge_slopes(network: WalkNetwork, sample, spacing_m: float = DEFAULT_SPACING
     fw, bw = network.edge_length_m.copy(), network.edge_length_m.copy()
     steepest = np.full(m, np.nan)
     has = np.zeros(m, bool)
+    node_xy = network.xy if node_xy is None else node_xy
     for lo in range(0, m, _EDGES_PER_BLOCK):
         hi = min(m, lo + _EDGES_PER_BLOCK)
-        _block(network, sample, spacing_m, lo, hi, fw, bw, steepest, has)
+        _block(network, node_xy, sample, spacing_m, lo, hi, fw, bw, steepest, has)
     return EdgeSlopes(fw, bw, steepest, has)
 
 
-def _block(network, sample, spacing_m, lo, hi, fw, bw, steepest, has) -> None:
+def _block(network, node_xy, sample, spacing_m, lo, hi, fw, bw, steepest, has) -> None:
     length = network.edge_length_m[lo:hi]
     pieces = np.maximum(np.ceil(length / spacing_m), 1).astype(np.int64)
     counts = pieces + 1
     edge = np.repeat(np.arange(hi - lo), counts)
     first = np.cumsum(counts) - counts
     frac = (np.arange(edge.size) - first[edge]) / pieces[edge]
-    a = network.xy[network.edge_u[lo:hi]]
-    b = network.xy[network.edge_v[lo:hi]]
+    a = node_xy[network.edge_u[lo:hi]]
+    b = node_xy[network.edge_v[lo:hi]]
     z = sample(a[edge] + frac[:, None] * (b - a)[edge])
     # piece i of an edge: samples i and i + 1 of it
     not_last = np.ones(edge.size, bool)
@@ -186,7 +193,8 @@ def with_dem(
     x, y = network.xy[:, 0], network.xy[:, 1]
     bounds = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
     dem = read_dem(path, bounds, network.crs)
-    slopes = edge_slopes(network, lambda xy: dem.sample(xy, network.crs), spacing_m)
+    node_xy = dem.to_dem_crs(network.xy, network.crs)  # once per node, not per sample
+    slopes = edge_slopes(network, dem.sample_native, spacing_m, node_xy)
     n_has = int(slopes.has_elevation.sum())
     if n_has == 0:
         msg = (

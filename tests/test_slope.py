@@ -93,7 +93,14 @@ def test_edges_off_the_dem_stay_flat_with_a_warning(tmp_path, caplog):
     net = network_from_arrays(xy, [0, 1], [1, 2], crs=CRS, min_component_m=0)
     z = np.tile(np.arange(20) * 1.0, (8, 1))  # covers x in [-50, 150) only
     dem = write_dem(tmp_path / "part.tif", z, crs=CRS, west=X0 - 50, north=Y0 + 20, cell=10)
-    out, slopes = with_dem(net, dem)
+    import logging
+
+    log = logging.getLogger("circle.network.slope")
+    log.addHandler(caplog.handler)  # the CLI tests may stop circle's loggers propagating
+    try:
+        out, slopes = with_dem(net, dem)
+    finally:
+        log.removeHandler(caplog.handler)
     assert slopes.has_elevation.tolist() == [True, False]
     assert out.edge_fw_m[1] == out.edge_bw_m[1] == net.edge_length_m[1]
     assert "lie outside part.tif or on cells without data" in caplog.text

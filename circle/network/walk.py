@@ -81,6 +81,10 @@ class WalkNetwork:
         The projected CRS, e.g. ``"EPSG:32635"``.
     source
         Provenance: file name, sha256, newest edit, counts of dropped fragments.
+    edge_oneway
+        Direction each edge may be travelled in on a bike network (int8: 1 only from `edge_u`
+        to `edge_v`, -1 only back, 0 both ways; osmnx's one-way rules); ``None``: every edge
+        both ways (the walk network).
     """
 
     node_ids: np.ndarray
@@ -92,6 +96,7 @@ class WalkNetwork:
     edge_highway: np.ndarray
     crs: str
     source: dict = field(default_factory=dict)
+    edge_oneway: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -151,7 +156,7 @@ class WalkNetwork:
         """The network as an osmnx-style MultiDiGraph (both directions, ``length`` in metres).
 
         Nodes carry ``x``, ``y`` in `crs`; edges carry ``length``, ``osmid``, ``highway`` and
-        ``oneway=False``. The graph's ``crs`` attribute makes it usable with osmnx functions
+        ``oneway`` (a one-way edge of a bike network is added in its direction only). The graph's ``crs`` attribute makes it usable with osmnx functions
         (``ox.graph_to_gdfs``, ``ox.plot_graph``).
 
         Returns
@@ -162,21 +167,27 @@ class WalkNetwork:
 
         G = nx.MultiDiGraph(crs=self.crs)
         ids = self.node_ids.tolist()
+        oneway = (
+            [0] * self.n_edges if self.edge_oneway is None else self.edge_oneway.tolist()
+        )
         G.add_nodes_from(
             (n, {"x": float(x), "y": float(y)})
             for n, (x, y) in zip(ids, self.xy.tolist(), strict=True)
         )
-        for u, v, length, way, hw in zip(
+        for u, v, length, way, hw, one in zip(
             self.edge_u.tolist(),
             self.edge_v.tolist(),
             self.edge_length_m.tolist(),
             self.edge_way.tolist(),
             self.edge_highway.tolist(),
+            oneway,
             strict=True,
         ):
-            attrs = {"length": length, "osmid": way, "highway": hw, "oneway": False}
-            G.add_edge(ids[u], ids[v], reversed=False, **attrs)
-            G.add_edge(ids[v], ids[u], reversed=True, **attrs)
+            attrs = {"length": length, "osmid": way, "highway": hw, "oneway": one != 0}
+            if one >= 0:
+                G.add_edge(ids[u], ids[v], reversed=False, **attrs)
+            if one <= 0:
+                G.add_edge(ids[v], ids[u], reversed=one == 0, **attrs)
         return G
 
 
@@ -204,6 +215,7 @@ def network_from_arrays(
     edge_highway: np.ndarray | None = None,
     min_component_m: float = 250.0,
     source: dict | None = None,
+    edge_oneway: np.ndarray | None = None,
 ) -> WalkNetwork:
     """Build a network from node coordinates and edge end positions (already projected).
 
@@ -226,6 +238,9 @@ def network_from_arrays(
         Fragments smaller than this (total street metres) are dropped.
     source
         Provenance recorded on the network.
+    edge_oneway
+        Optional one-way direction per edge (see `WalkNetwork.edge_oneway`); parallel edges
+        collapsed into one keep every direction any of them allows.
 
     Returns
     -------
@@ -243,10 +258,12 @@ def network_from_arrays(
         msg = f"{source.get('file', 'network')}: no walkable edges"
         raise NetworkError(msg)
 
-    a, b, length, way, hw = _distinct_edges(xy, u, v, way, hw)
+    ow = None if edge_oneway is None else np.asarray(edge_oneway, np.int8)
+    a, b, length, way, hw, ow = _distinct_edges(xy, u, v, way, hw, ow)
     keep_edge = _without_fragments(a, b, length, n, min_component_m, source)
     a, b, length = a[keep_edge], b[keep_edge], length[keep_edge]
     way, hw = way[keep_edge], hw[keep_edge]
+    ow = None if ow is None else ow[keep_edge]
 
     # renumber the nodes still in use
     keep_node = np.zeros(n, bool)
@@ -262,6 +279,7 @@ def network_from_arrays(
         edge_highway=hw.astype(str).astype(object),
         crs=crs,
         source=source,
+        edge_oneway=ow,
     )
     logger.info(
         "network: %d nodes, %d edges, %.1f km of street; %d fragments (%.0f m) dropped",
@@ -276,10 +294,15 @@ def network_from_arrays(
 
 
 def _distinct_edges(
-    xy: np.ndarray, u: np.ndarray, v: np.ndarray, way: np.ndarray, hw: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Edges (low end, high end, length, way, highway) without self-loops, the shortest of
-    parallel edges kept."""
+    xy: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    way: np.ndarray,
+    hw: np.ndarray,
+    ow: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Edges (low end, high end, length, way, highway, one-way) without self-loops, the
+    shortest of parallel edges kept (with every direction the parallel edges allow)."""
     a, b = np.minimum(u, v), np.maximum(u, v)
     length = np.hypot(*(xy[b] - xy[a]).T)
     keep = a != b
@@ -287,7 +310,16 @@ def _distinct_edges(
     order = np.lexsort((way, length, b, a))  # shortest parallel edge first; ties by way id
     a, b, length, way, hw = a[order], b[order], length[order], way[order], hw[order]
     first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
-    return a[first], b[first], length[first], way[first], hw[first]
+    if ow is not None:
+        # oriented low -> high end, then the union of the directions of parallel edges
+        ow = np.where(u > v, -ow, ow)[keep][order]
+        group = np.cumsum(first) - 1
+        fw = np.zeros(int(first.sum()), bool)
+        bw = np.zeros_like(fw)
+        np.logical_or.at(fw, group, ow >= 0)
+        np.logical_or.at(bw, group, ow <= 0)
+        ow = np.where(fw & bw, 0, np.where(fw, 1, -1)).astype(np.int8)
+    return a[first], b[first], length[first], way[first], hw[first], ow
 
 
 def _without_fragments(

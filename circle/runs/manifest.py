@@ -165,6 +165,8 @@ _CONFIG_FIELDS = {
     "search_limit_min": _num,
     "gate_tolerance_m": _num,
     "isochrone_buffer_m": _num,
+    "mode": _one_of("walk", "bike", "ebike"),
+    "within_km": _num,
 }
 _CAPACITY = _obj(
     {

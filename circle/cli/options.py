@@ -9,8 +9,8 @@ that take them:
 - `db_options` (--db, --network-table/-query, --centres-table/-query, --communities-table/-query),
   resolved by `db_layer_sources`: coverage
 - `layer_file_options` (--centres-layer/-datum, --communities-layer/-datum): coverage
-- `run_options` (--speed-kmh, --minutes/-m, --max-snap-m), made a `CircleConfig` by
-  `pass_config`: coverage, isochrones, map, site
+- `run_options` (--speed-kmh, --minutes/-m, --max-snap-m, --mode, --within-km), made a
+  `CircleConfig` by `pass_config`: coverage, isochrones, map, site
 - `layer_options` (--id/--name/--type/--population-column, --lon/--lat-column, --layer-crs,
   --datum), the columns made a `LayerColumns` by `pass_columns`: coverage, isochrones, map,
   site, sweep
@@ -40,7 +40,7 @@ from typing import Any
 import click
 
 from ..bundled import DEFAULT_NETWORK
-from ..config import CircleConfig, default_search_limit_min, get_profile
+from ..config import MODE_NAMES, CircleConfig, default_search_limit_min, get_mode, get_profile
 from ..i18n import LANGUAGES, default_lang, translator
 from ..io.choices import IF_EXISTS
 from ..io.datums import DATUMS
@@ -379,6 +379,26 @@ def run_options(f):
                 "for the 15-minute life circle); many studies use 4.8-5."
             ),
         ),
+        click.option(
+            "--mode",
+            type=click.Choice(MODE_NAMES),
+            default="walk",
+            show_default=True,
+            help=_h(
+                "Travel mode: walk, bike (osmnx's bike network, one-way streets one-way, "
+                "15 km/h) or ebike (the bike network at 20 km/h; GB 17761-2018 caps e-bikes "
+                "at 25 km/h). --speed-kmh replaces the mode's speed."
+            ),
+        ),
+        click.option(
+            "--within-km",
+            type=float,
+            metavar="KM",
+            help=_h(
+                "A distance rule instead of minutes: covered within this network distance "
+                "(e.g. 3 for Anhui's 3 km employment circle); replaces --minutes."
+            ),
+        ),
     ]
     for option in options:
         f = option(f)
@@ -611,14 +631,25 @@ def make_config(
     *,
     search_limit_min: float | None = None,
     profile: str | None = None,
+    mode: str = "walk",
+    within_km: float | None = None,
     **fields: Any,
 ) -> CircleConfig:
     """The `CircleConfig` of the `run_options` (and a command's own fields); a bad value or
-    --profile given with --speed-kmh is a usage error (exit 2)."""
+    --profile given with --speed-kmh (or with a mode other than walk) is a usage error (exit
+    2). The mode's speed applies unless --speed-kmh or --profile is given."""
     from ..errors import ConfigError
 
+    speed_given = (
+        ctx.get_parameter_source("speed_kmh") is not click.core.ParameterSource.DEFAULT
+    )
+    if profile is not None and mode != "walk":
+        msg = f"--profile {profile} is a walking speed; with --mode {mode} give --speed-kmh"
+        raise click.UsageError(msg, ctx=ctx)
+    if mode != "walk" and not speed_given:
+        speed_kmh = get_mode(mode).speed_kmh
     if profile is not None:
-        if ctx.get_parameter_source("speed_kmh") is not click.core.ParameterSource.DEFAULT:
+        if speed_given:
             msg = (
                 f"--profile {profile} sets the walking speed ({get_profile(profile).speed_kmh:g} "
                 "km/h); give --profile or --speed-kmh, not both"
@@ -633,6 +664,8 @@ def make_config(
             thresholds_min=tuple(minutes),
             max_snap_m=max_snap_m,
             search_limit_min=search_limit_min,
+            mode=mode,
+            within_km=within_km,
             **fields,
         )
     except ConfigError as err:
@@ -651,7 +684,7 @@ def pass_config(**fields: str) -> Callable[[Callable], Callable]:
         @functools.wraps(f)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             extra = {field: kwargs.pop(option) for field, option in fields.items()}
-            for option in ("search_limit_min", "profile"):
+            for option in ("search_limit_min", "profile", "mode", "within_km"):
                 if option in kwargs:
                     extra[option] = kwargs.pop(option)
             kwargs["config"] = make_config(

@@ -14,6 +14,7 @@ from .._text import fmt_int, fmt_pct, md, md_row, plain
 from ..config import PROFILES, CircleConfig
 from ..coverage.areas import AREA_COLUMN
 from ..coverage.core import COLUMNS, CoverageResult, summarise
+from ..coverage.rural import RURAL_COLUMNS
 from ..i18n import N_, pad, translator
 from ..io.outputs import atomic_output_dir, write_geojson
 from .areas import areas_markdown, areas_table
@@ -56,7 +57,8 @@ _DECIMALS = {"walk_m": 1, "walk_min": 2, "snap_m": 1, "population": 1}
 def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
     """The per-community table as written to files: WGS84, rounded, stable column order."""
     area = [AREA_COLUMN] if AREA_COLUMN in result.table.columns else []
-    columns = [*COLUMNS[:2], *area, *COLUMNS[2:], *result.groups]
+    rural = [c for c in RURAL_COLUMNS if c in result.table.columns]  # issue 22
+    columns = [*COLUMNS[:2], *area, *COLUMNS[2:], *result.groups, *rural]
     t = result.table.to_crs("EPSG:4326")[[*columns, "geometry"]].copy()
     for col, digits in _DECIMALS.items():
         t[col] = t[col].round(digits)

@@ -179,6 +179,17 @@ _CAPACITY = _obj(
         "equity": _bool,
     }
 )
+_HOURS = _obj(
+    {
+        "column": _str,
+        "at": _list(_str, most=50),
+        "unparsed_open": _bool,
+        "country": _str,
+        "day": _opt(_str),
+        "first_hour": _num,
+        "last_hour": _num,
+    }
+)
 _COLUMNS = _obj(
     {
         **{f.name: _opt(_str) for f in dataclasses.fields(LayerColumns) if f.name != "per_layer"},
@@ -205,6 +216,8 @@ _JOB = _obj(
         "areas_name_column": _str,
         "bbox": _opt(_list(_num, length=4)),
         "capacity": _opt(_CAPACITY),
+        "mode_column": _opt(_str),
+        "hours": _opt(_HOURS),
     },
     ("network", "columns", "config"),
 )

@@ -28,6 +28,7 @@ from .capacity import (
     lorenz_png,
 )
 from .csvfiles import write_csv
+from .rural import rural_markdown
 
 __all__ = [
     "AREAS_FILE",
@@ -114,6 +115,7 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     lines += denominators_markdown(summary, _)
     lines += capacity_markdown(summary, _)
     lines += equity_markdown(summary, _)
+    lines += rural_markdown(summary, _)  # issue 22: modes, distance rule, villages, hours
     lines += _uncovered_lines(summary["uncovered"], minutes, top, _)
     if "areas" in summary:
         lines += areas_markdown(summary["areas"], minutes, _)
@@ -125,14 +127,21 @@ def _band_lines(summary: dict, _=str) -> list[str]:
     """Title, walking parameters and the table of coverage by walk time."""
     p = summary["parameters"]
     speed, minutes = p["walk_speed_kmh"], p["threshold_min"]
+    rule = _(
+        "Walking at **{speed:g} km/h**; the circle is **{minutes:g} minutes** ({metres:.0f} m "
+        "of walking). Points farther than {snap:g} m from a walkable street are off the "
+        "network."
+    )
+    if p.get("mode", "walk") != "walk":  # issue 22: by bicycle or e-bike
+        rule = _(
+            "Cycling at **{speed:g} km/h**; the circle is **{minutes:g} minutes** ({metres:.0f} m "
+            "of cycling). Points farther than {snap:g} m from a cyclable street are off the "
+            "network."
+        )
     lines = [
         f"# {_(summary['title'])}",
         "",
-        _(
-            "Walking at **{speed:g} km/h**; the circle is **{minutes:g} minutes** ({metres:.0f} m "
-            "of walking). Points farther than {snap:g} m from a walkable street are off the "
-            "network."
-        ).format(
+        rule.format(
             speed=speed,
             minutes=minutes,
             metres=CircleConfig.walk_metres(speed, minutes),

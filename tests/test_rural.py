@@ -156,7 +156,9 @@ def test_station_inside_a_village_polygon(street):
     result = with_rural_columns(coverage_report(villages, centres, street))
     assert result.table["station_inside"].tolist() == [True, False]
     section = summarise(result)["station_inside"]
-    assert section == {"communities_with_area": 2, "with_station_inside": 1, "community_ids": ["v1"]}
+    assert section == {
+        "communities_with_area": 2, "with_station_inside": 1, "community_ids": ["v1"]
+    }
     dots = with_rural_columns(coverage_report(_layers()[1], centres, street))
     assert "station_inside" not in dots.table.columns
 

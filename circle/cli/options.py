@@ -787,5 +787,7 @@ def hours_from(ctx: click.Context, opts: dict[str, Any]) -> Any:
             first_hour=int(first), last_hour=int(last),
         )
     except (ConfigError, ValueError) as err:
-        msg = str(err) if isinstance(err, ConfigError) else f"--hours-range {span!r}: give e.g. 4-22"
+        msg = str(err)
+        if not isinstance(err, ConfigError):
+            msg = f"--hours-range {span!r}: give two whole hours, e.g. 4-22"
         raise click.UsageError(msg, ctx=ctx) from err

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REFERENCE_MONDAY",
     "WEEKDAYS",
+    "CentreHours",
     "HoursOptions",
     "centre_hours",
     "day_times",

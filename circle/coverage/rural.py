@@ -27,7 +27,7 @@ import shapely
 from .._validate import natural_key
 from ..config import MODE_NAMES, CircleConfig, get_mode
 from ..errors import InputDataError
-from .hours import HoursOptions, centre_hours, day_times, open_mask
+from .hours import CentreHours, HoursOptions, centre_hours, day_times, open_mask
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -69,7 +69,10 @@ def _community_modes(communities: gpd.GeoDataFrame, column: str, default: str) -
     """Each community's mode (blank: the run's), or one error naming the first bad row."""
     if column not in communities.columns:
         source = communities.attrs.get("source", "communities")
-        msg = f"{source}: no column {column!r} naming each community's travel mode; add it or drop --mode-column"
+        msg = (
+            f"{source}: no column {column!r} naming each community's travel mode; add it or "
+            "drop --mode-column"
+        )
         raise InputDataError(msg)
     values = communities[column].astype("string").str.strip().str.lower().fillna("")
     modes = np.where(values == "", default, values).astype(object)
@@ -155,11 +158,11 @@ def with_rural_columns(result: CoverageResult) -> CoverageResult:
 
 
 def open_centres(
-    centres: gpd.GeoDataFrame, options: HoursOptions
+    centres: gpd.GeoDataFrame, options: HoursOptions, parsed: CentreHours | None = None
 ) -> tuple[gpd.GeoDataFrame, dict]:
     """The centres open at every one of ``options.at`` (all centres when none is given), and
-    what the summary says about them."""
-    parsed = centre_hours(centres, options)
+    what the summary says about them (`parsed`: their hours, if already parsed)."""
+    parsed = parsed or centre_hours(centres, options)
     keep = open_mask(parsed, options.at) if options.at else np.ones(len(centres), bool)
     info = {
         "column": options.column,
@@ -178,11 +181,12 @@ def hours_section(
     centres: gpd.GeoDataFrame,
     options: HoursOptions,
     run: Callable[[gpd.GeoDataFrame], CoverageResult],
+    parsed: CentreHours | None = None,
 ) -> list[dict]:
     """Coverage at each time of ``options.at`` and of the chosen day's hours: one row per time
     (centres open, communities and population covered). `run` computes the coverage of a
     centres subset; runs with the same open centres are computed once."""
-    parsed = centre_hours(centres, options)
+    parsed = parsed or centre_hours(centres, options)
     times = list(options.at)
     if options.day is not None:
         times += day_times(options.day, options.first_hour, options.last_hour)

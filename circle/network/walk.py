@@ -156,7 +156,8 @@ class WalkNetwork:
         """The network as an osmnx-style MultiDiGraph (both directions, ``length`` in metres).
 
         Nodes carry ``x``, ``y`` in `crs`; edges carry ``length``, ``osmid``, ``highway`` and
-        ``oneway`` (a one-way edge of a bike network is added in its direction only). The graph's ``crs`` attribute makes it usable with osmnx functions
+        ``oneway`` (a one-way edge of a bike network is added in its direction only). The
+        graph's ``crs`` attribute makes it usable with osmnx functions
         (``ox.graph_to_gdfs``, ``ox.plot_graph``).
 
         Returns

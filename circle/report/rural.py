@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from .._text import fmt_int, fmt_pct, md, md_row
 from ..config import MODES
+from ..i18n import N_
 
 __all__ = ["rural_markdown"]
+
+#: texts of the summary's machine values, translated when shown (the modes' labels, and how an
+#: unparseable opening_hours value is counted)
+_VALUES = [N_("on foot"), N_("by bicycle"), N_("by electric bicycle"), N_("open"), N_("closed")]
 
 
 def rural_markdown(summary: dict, _=str) -> list[str]:
@@ -24,7 +29,7 @@ def rural_markdown(summary: dict, _=str) -> list[str]:
         ]
         for r in summary["by_mode"]:
             lines.append(
-                md_row([_(r["mode"]), str(r["communities"]), str(r["communities_covered"]),
+                md_row([f"{r['mode']} ({_(MODES[r['mode']].label)})", str(r["communities"]), str(r["communities_covered"]),
                         fmt_pct(r["communities_share"]), fmt_int(r["population_covered"]),
                         fmt_pct(r["population_share"])])
             )

@@ -30,7 +30,7 @@ from .._extras import DISTRIBUTION
 from ..config import DEFAULT_CONFIG, CircleConfig, parse_profiles
 from ..coverage.capacity import CapacityOptions, with_capacity
 from ..coverage.core import CoverageResult, coverage_report
-from ..coverage.hours import HoursOptions
+from ..coverage.hours import HoursOptions, centre_hours
 from ..coverage.rural import coverage_by_mode, hours_section, open_centres, with_rural_columns
 from ..errors import ConfigError, InputDataError, ReproducibilityError
 from ..io.columns import LayerColumns
@@ -306,7 +306,8 @@ def compute_coverage(
 
     all_centres = centres
     if hours is not None:
-        centres, hours_info = open_centres(centres, hours)
+        parsed = centre_hours(centres, hours)
+        centres, hours_info = open_centres(centres, hours, parsed)
         if centres.empty:
             msg = f"no centre is open at {' and '.join(hours.at)}; give other --at times"
             raise ConfigError(msg)
@@ -314,7 +315,7 @@ def compute_coverage(
         result = cover(centres)
     if hours is not None:
         with stage("coverage at each time of day"):
-            rows = hours_section(communities, all_centres, hours, cover)
+            rows = hours_section(communities, all_centres, hours, cover, parsed)
         result = dataclasses.replace(result, hours={**hours_info, "by_time": rows})
     result = with_rural_columns(result)
     if capacity is not None:
@@ -369,9 +370,12 @@ def run_job(
         coverage=coverage, capacity=job.capacity, mode_column=job.mode_column,
         network_for=network_for, hours=job.hours,
     )
+    centres = inputs.centres
+    if result.hours is not None:  # the centres counted (the what-if map starts from them)
+        centres = centres.loc[~centres["id"].astype(str).isin(result.hours["closed"])]
     return JobOutcome(
         result=result, profiles=table, inputs=inputs.files, network=inputs.network,
-        centres=inputs.centres, communities=inputs.communities,
+        centres=centres, communities=inputs.communities,
     )
 
 

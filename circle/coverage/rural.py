@@ -191,7 +191,7 @@ def hours_section(
     if options.day is not None:
         times += day_times(options.day, options.first_hour, options.last_hour)
     total_pop = pd.to_numeric(communities.get("population"), errors="coerce")
-    done: dict[bytes, tuple[int, float | None]] = {}
+    done: dict[bytes, tuple[int, float]] = {}
     rows = []
     for time in times:
         keep = open_mask(parsed, [time])
@@ -220,8 +220,8 @@ def hours_section(
     return rows
 
 
-def _share(part: float, whole: float | None) -> float | None:
-    return None if not whole else round(part / whole, 4)
+def _share(part: float | None, whole: float | None) -> float | None:
+    return None if part is None or not whole else round(part / whole, 4)
 
 
 def rural_sections(result: CoverageResult) -> dict:

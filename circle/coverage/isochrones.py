@@ -73,6 +73,10 @@ def reached_segments(
     length = graph.pieces_length_m
     da = reach.walk_m[graph.pieces_a]
     db = reach.walk_m[graph.pieces_b]
+    if graph.pieces_ab_m is not None and graph.pieces_ba_m is not None:
+        ab, ba = graph.pieces_ab_m, graph.pieces_ba_m
+        ea, sb = _reached_directed(length, ab, ba, da, db, walk_m)
+        return ea, sb, reach.centre[graph.pieces_a], reach.centre[graph.pieces_b]
     with np.errstate(invalid="ignore"):
         # the meeting point of the two walks along the piece
         meet = np.where(
@@ -85,6 +89,35 @@ def reached_segments(
         db <= walk_m, np.maximum(length - np.clip(walk_m - db, 0.0, length), meet), length
     )
     return ea, sb, reach.centre[graph.pieces_a], reach.centre[graph.pieces_b]
+
+
+def _reached_directed(
+    length: np.ndarray,
+    ab: np.ndarray,
+    ba: np.ndarray,
+    da: np.ndarray,
+    db: np.ndarray,
+    walk_m: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`reached_segments` with directed costs: a point ``s`` metres from end a walks to a at
+    ``s * ba / L`` and to b at ``(L - s) * ab / L`` (each direction's share of the piece's
+    cost); a closed direction (``inf``) reaches nothing from that side."""
+    safe = np.where(length > 0, length, 1.0)
+    to_a, to_b = ba / safe, ab / safe  # cost per metre walking towards a, towards b
+    via_a = np.isfinite(da) & np.isfinite(to_a)
+    via_b = np.isfinite(db) & np.isfinite(to_b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        meet = np.where(
+            via_a & via_b,
+            np.clip((db - da + to_b * length) / (to_a + to_b), 0.0, length),
+            np.where(via_a, length, 0.0),
+        )
+        # 0 / 0 (a piece of no cost, no budget left): the whole piece
+        reach_a = np.clip(np.where(np.isnan(r := (walk_m - da) / to_a), length, r), 0.0, length)
+        reach_b = np.clip(np.where(np.isnan(r := (walk_m - db) / to_b), length, r), 0.0, length)
+    ea = np.where(via_a & (da <= walk_m), np.minimum(reach_a, meet), 0.0)
+    sb = np.where(via_b & (db <= walk_m), np.maximum(length - reach_b, meet), length)
+    return ea, sb
 
 
 def _sub_lines(start: np.ndarray, end: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,7 +88,10 @@ def reach_from_centres(
     lowest rank); one scipy search from all leaves finds, for every node, the nearest centre.
     The rank is the centre's position in `centre_nodes` and ``n`` its length, unusable centres
     included, so a partitioned run that passes every centre (those outside its part as -1) adds
-    the same leaf weights and gets the same walks to the last bit.
+    the same leaf weights and gets the same walks to the last bit. With directed costs (see
+    `circle.network.walk.WalkNetwork.edge_fw_m`) the walk is FROM the node TO the centre: the
+    search runs on the reversed arcs (`SearchGraph.reverse_csr`), and walks are costs in
+    flat-equivalent metres.
 
     Parameters
     ----------
@@ -114,7 +118,8 @@ def reach_from_centres(
     legs = np.asarray(centre_snap_m, np.float64)[usable]
     leaf_w = legs + _LEAF_OFFSET_M + usable * tie_step
     leaves = n + np.arange(k)
-    A = _with_leaves(graph.csr, centre_nodes[usable], leaf_w)
+    # the walk goes from a node TO its centre: with directed costs, search the reversed arcs
+    A = _with_leaves(graph.reverse_csr, centre_nodes[usable], leaf_w)
     dist, _, source = dijkstra(
         A,
         directed=True,
@@ -229,7 +234,7 @@ def nearest_centres_networkx(
         if start is None:
             continue
         reach = nx.single_source_dijkstra_path_length(
-            G, start, cutoff=limit_m - leg, weight="length"
+            G, start, cutoff=limit_m - leg, weight="cost"
         )
         for i, node in enumerate(t_nodes):
             if node is None or node not in reach:
@@ -253,7 +258,9 @@ def reach_within(
     The walk of a pair is the source's access leg + the network distance between their nodes +
     the target's access leg: the same walk `nearest_centres` measures, so a candidate site that
     reaches a community here covers it when added as a centre. A pair is reached when its walk
-    is at most ``limit_m + BOUNDARY_TOLERANCE_M`` (coverage's boundary rule).
+    is at most ``limit_m + BOUNDARY_TOLERANCE_M`` (coverage's boundary rule). With directed
+    costs the walk goes FROM the target TO the source (a community walking to a candidate
+    site or centre): the searches from the sources run on the reversed arcs.
 
     One bounded Dijkstra per distinct source node whose cost follows its ball, not the network
     (`circle.network._fastpath.bounded_reach`: compiled with numba, on both cores; scipy
@@ -299,7 +306,7 @@ def reach_within(
     # walk any of its sources could still use
     budget = bound - min_leg - min_t_leg
     ok = np.flatnonzero(budget >= 0)
-    csr = graph.csr
+    csr = graph.reverse_csr
     src_idx, node, dist = bounded_reach(
         csr.indptr, csr.indices, csr.data, s_nodes[ok], None, budget[ok], targets=t_nodes
     )
@@ -374,7 +381,7 @@ def reach_within_networkx(
         if start is None or leg > bound:
             continue
         reach = nx.single_source_dijkstra_path_length(
-            G, start, cutoff=bound - leg, weight="length"
+            G, start, cutoff=bound - leg, weight="cost"
         )
         for j, node in enumerate(t_nodes):
             if node is not None and node in reach:
@@ -389,35 +396,57 @@ def reach_within_networkx(
 
 
 def _split_networkx(network: WalkNetwork, *groups: Snapped):
-    """A networkx Graph with edges split at the snapped points, and the node of each point.
+    """A networkx DiGraph, arcs REVERSED (``G[a][b]["cost"]`` is the cost of walking from b to
+    a, so a search from a centre follows walks towards it), with edges split at the snapped
+    points, and the node of each point.
 
     Built with networkx operations, independently of `circle.network.snap.build_search_graph`.
+    A split piece costs its share (by length) of its edge's cost in each direction; without
+    directed costs both directions cost the piece's length.
     """
     import networkx as nx
 
-    G = nx.Graph(network.to_networkx())
     ids = network.node_ids.tolist()
+    length = network.edge_length_m.tolist()
+    fw = length if network.edge_fw_m is None else network.edge_fw_m.tolist()
+    bw = length if network.edge_bw_m is None else network.edge_bw_m.tolist()
+    G = nx.DiGraph()
+    G.add_nodes_from(ids)
+
+    def add(a, b, cost_ab: float, cost_ba: float) -> None:
+        # reversed: the arc b -> a carries the cost of walking a -> b
+        G.add_nodes_from((a, b))  # a point on a street closed both ways is still a node
+        if math.isfinite(cost_ab):
+            G.add_edge(b, a, cost=cost_ab)
+        if math.isfinite(cost_ba):
+            G.add_edge(a, b, cost=cost_ba)
 
     def spot(edge: int, offset: float):
         u, v = ids[network.edge_u[edge]], ids[network.edge_v[edge]]
         if offset <= 0:
             return u
-        if offset >= network.edge_length_m[edge]:
+        if offset >= length[edge]:
             return v
         return ("spot", edge, offset)
 
     by_edge: dict[int, set[float]] = {}
     for snapped in groups:
         for e, o in zip(snapped.edge.tolist(), snapped.offset_m.tolist(), strict=True):
-            if e >= 0 and 0 < o < network.edge_length_m[e]:
+            if e >= 0 and 0 < o < length[e]:
                 by_edge.setdefault(e, set()).add(o)
-    for e, offsets in by_edge.items():
-        u, v = ids[network.edge_u[e]], ids[network.edge_v[e]]
-        length = float(network.edge_length_m[e])
-        G.remove_edge(u, v)
-        chain = [(0.0, u), *((o, ("spot", e, o)) for o in sorted(offsets)), (length, v)]
+    for e, (u, v) in enumerate(zip(network.edge_u.tolist(), network.edge_v.tolist(), strict=True)):
+        if e not in by_edge:
+            add(ids[u], ids[v], fw[e], bw[e])
+            continue
+        chain = [(0.0, ids[u]), *((o, ("spot", e, o)) for o in sorted(by_edge[e]))]
+        chain.append((length[e], ids[v]))
         for (o1, n1), (o2, n2) in itertools.pairwise(chain):
-            G.add_edge(n1, n2, length=o2 - o1)
+            piece = o2 - o1
+            if network.edge_fw_m is None:
+                add(n1, n2, piece, piece)
+            else:
+                share = piece / length[e]
+                add(n1, n2, fw[e] * share, bw[e] * share)
 
     def node_of(snapped: Snapped) -> list:
         """Graph node of each point, None when it is off the network."""

@@ -44,19 +44,28 @@ __all__ = [
 ]
 
 
-def halo_m(config: CircleConfig) -> float:
+def halo_m(config: CircleConfig, min_cost_ratio: float = 1.0) -> float:
     """Width of the halo a part needs for exact walks: search limit + ``max_snap_m``, metres.
+
+    With directed costs a walk may be cheaper than its length (downhill): a walk costing the
+    search limit then covers at most ``search_limit_m / min_cost_ratio`` metres of street.
 
     Parameters
     ----------
     config
         The run parameters.
+    min_cost_ratio
+        The network's smallest cost per metre (`WalkNetwork.min_cost_ratio`; 1 when flat).
 
     Returns
     -------
     float
     """
-    return config.search_limit_m + config.max_snap_m
+    if min_cost_ratio >= 1.0:
+        return config.search_limit_m + config.max_snap_m
+    if min_cost_ratio <= 0.0:
+        return math.inf
+    return config.search_limit_m / min_cost_ratio + config.max_snap_m
 
 
 @dataclass(frozen=True)
@@ -228,6 +237,8 @@ def cut_network(
         edge_highway=network.edge_highway[edges],
         crs=network.crs,
         source={"cut_of": network.source.get("file", "network"), "bounds": list(bounds)},
+        edge_fw_m=None if network.edge_fw_m is None else network.edge_fw_m[edges],
+        edge_bw_m=None if network.edge_bw_m is None else network.edge_bw_m[edges],
     )
     return sub, edges
 
@@ -253,6 +264,8 @@ def save_part_network(sub: WalkNetwork, folder: Path) -> Path:
         "edge_v": sub.edge_v,
         "edge_length_m": sub.edge_length_m,
     }
+    if sub.edge_fw_m is not None and sub.edge_bw_m is not None:
+        arrays.update(edge_fw_m=sub.edge_fw_m, edge_bw_m=sub.edge_bw_m)
     h = hashlib.sha256(sub.crs.encode())
     for name, a in arrays.items():
         h.update(name.encode())
@@ -291,6 +304,8 @@ def load_part_network(path: str | Path) -> WalkNetwork:
             edge_highway=np.full(n_edges, "", object),
             crs=str(z["crs"]),
             source={"file": Path(path).name},
+            edge_fw_m=z["edge_fw_m"] if "edge_fw_m" in z else None,
+            edge_bw_m=z["edge_bw_m"] if "edge_bw_m" in z else None,
         )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import itertools
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
-from .walk import WalkNetwork, symmetric_csr
+from .walk import WalkNetwork, directed_csr, symmetric_csr
 
 __all__ = ["SearchGraph", "Snapped", "build_search_graph", "snap_points"]
 
@@ -145,8 +146,9 @@ class SearchGraph:
     Attributes
     ----------
     csr
-        Symmetric adjacency matrix of lengths (metres) over network nodes (their own numbers)
-        then inserted nodes.
+        Adjacency matrix of costs over network nodes (their own numbers) then inserted nodes:
+        ``[i, j]`` is the cost of walking from i to j (symmetric lengths in metres when the
+        network has no directed costs).
     point_node
         For each group of points given to `build_search_graph`, the node of each point (-1 for
         points off the network).
@@ -154,7 +156,10 @@ class SearchGraph:
         Coordinates of the inserted nodes.
     pieces_a, pieces_b, pieces_length_m
         Per piece of a split or unsplit network edge: its end nodes and length. Lets isochrones
-        cut partial edges.
+        cut partial edges. A piece runs in its edge's ``edge_u -> edge_v`` direction.
+    pieces_ab_m, pieces_ba_m
+        With directed costs: the cost of each piece from a to b and back, its share (by
+        length) of its edge's cost; ``None`` otherwise.
     """
 
     csr: sp.csr_array
@@ -163,11 +168,29 @@ class SearchGraph:
     pieces_a: np.ndarray
     pieces_b: np.ndarray
     pieces_length_m: np.ndarray
+    pieces_ab_m: np.ndarray | None = None
+    pieces_ba_m: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
         """Number of nodes, inserted ones included."""
         return int(self.csr.shape[0])
+
+    @property
+    def directed(self) -> bool:
+        """Whether the graph carries directed costs."""
+        return self.pieces_ab_m is not None
+
+    @cached_property
+    def reverse_csr(self) -> sp.csr_array:
+        """`csr` with every arc reversed: ``[i, j]`` is the cost of walking from j to i. A
+        search from the centres on it gives every node's walk TO its nearest centre. The same
+        object as `csr` without directed costs."""
+        if self.pieces_ab_m is None or self.pieces_ba_m is None:
+            return self.csr
+        return directed_csr(
+            self.pieces_a, self.pieces_b, self.pieces_ba_m, self.pieces_ab_m, self.n_nodes
+        )
 
 
 def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
@@ -197,8 +220,14 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
     b0 = network.xy[ev[spot_edge]]
     frac = (spot_off / np.where(elen[spot_edge] > 0, elen[spot_edge], 1.0))[:, None]
     inserted_xy = a0 + frac * (b0 - a0)
-    pieces_a, pieces_b, pieces_len = _pieces(network, spot_edge, spot_off)
-    csr = symmetric_csr(pieces_a, pieces_b, pieces_len, n + k)
+    pieces_a, pieces_b, pieces_len, pieces_edge = _pieces(network, spot_edge, spot_off)
+    ab = ba = None
+    if network.edge_fw_m is None or network.edge_bw_m is None:
+        csr = symmetric_csr(pieces_a, pieces_b, pieces_len, n + k)
+    else:
+        ab = _share(network.edge_fw_m, network.edge_length_m, pieces_edge, pieces_len)
+        ba = _share(network.edge_bw_m, network.edge_length_m, pieces_edge, pieces_len)
+        csr = directed_csr(pieces_a, pieces_b, ab, ba, n + k)
     point_node = []
     start = 0
     for g in groups:
@@ -211,7 +240,22 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
         pieces_a=pieces_a,
         pieces_b=pieces_b,
         pieces_length_m=pieces_len,
+        pieces_ab_m=ab,
+        pieces_ba_m=ba,
     )
+
+
+def _share(
+    cost: np.ndarray, length: np.ndarray, edge: np.ndarray, piece_len: np.ndarray
+) -> np.ndarray:
+    """Each piece's share of its edge's cost, by length (a whole edge keeps its cost exactly;
+    ``inf`` stays ``inf``; a piece of no length costs 0)."""
+    e_len = length[edge]
+    whole = piece_len == e_len
+    with np.errstate(invalid="ignore"):
+        share = np.where(e_len > 0, piece_len / np.where(e_len > 0, e_len, 1.0), 0.0)
+        out = np.where(whole, cost[edge], np.where(share > 0, cost[edge] * share, 0.0))
+    return out
 
 
 def _point_nodes(
@@ -239,15 +283,16 @@ def _point_nodes(
 
 def _pieces(
     network: WalkNetwork, spot_edge: np.ndarray, spot_off: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pieces (node a, node b, length): untouched edges whole, split edges as chains
-    u -> p1 -> ... -> pk -> v."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pieces (node a, node b, length, network edge): untouched edges whole (first), then split
+    edges as chains u -> p1 -> ... -> pk -> v (k pieces into the new nodes, then one piece from
+    the last new node of each split edge)."""
     n, k = network.n_nodes, spot_edge.size
     eu, ev, elen = network.edge_u, network.edge_v, network.edge_length_m
     split = np.zeros(network.n_edges, bool)
     split[spot_edge] = True
     whole = np.flatnonzero(~split)
-    pa, pb, pl = [eu[whole]], [ev[whole]], [elen[whole]]
+    pa, pb, pl, pe = [eu[whole]], [ev[whole]], [elen[whole]], [whole]
     if k:
         new_nodes = n + np.arange(k)
         starts = np.r_[True, spot_edge[1:] != spot_edge[:-1]]
@@ -257,9 +302,11 @@ def _pieces(
         pa.append(prev_node)
         pb.append(new_nodes)
         pl.append(spot_off - prev_off)
+        pe.append(spot_edge)
         # last spot of each edge -> the edge's v end
         last = np.flatnonzero(ends)
         pa.append(new_nodes[last])
         pb.append(ev[spot_edge[last]])
         pl.append(elen[spot_edge[last]] - spot_off[last])
-    return np.concatenate(pa), np.concatenate(pb), np.concatenate(pl)
+        pe.append(spot_edge[last])
+    return np.concatenate(pa), np.concatenate(pb), np.concatenate(pl), np.concatenate(pe)

@@ -3,6 +3,7 @@ de-fragmented."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,6 +27,7 @@ __all__ = [
     "WalkNetwork",
     "network_from_arrays",
     "network_from_graph",
+    "with_edge_costs",
 ]
 
 logger = logging.getLogger(__name__)
@@ -85,6 +87,12 @@ class WalkNetwork:
         Direction each edge may be travelled in on a bike network (int8: 1 only from `edge_u`
         to `edge_v`, -1 only back, 0 both ways; osmnx's one-way rules); ``None``: every edge
         both ways (the walk network).
+    edge_fw_m, edge_bw_m
+        Optional directed costs (float64, one per edge): walking from ``edge_u`` to ``edge_v``
+        (fw) and back (bw), in flat-equivalent metres (the metres a walker at the profile's
+        flat speed covers in the same time, so minutes = cost / speed); ``inf`` closes that
+        direction. ``None`` (default): both equal `edge_length_m` and the network is two-way.
+        Set them with `with_edge_costs`, which checks them.
     """
 
     node_ids: np.ndarray
@@ -97,6 +105,26 @@ class WalkNetwork:
     crs: str
     source: dict = field(default_factory=dict)
     edge_oneway: np.ndarray | None = None
+    edge_fw_m: np.ndarray | None = None
+    edge_bw_m: np.ndarray | None = None
+
+    @property
+    def directed(self) -> bool:
+        """Whether the edges carry directed costs (`edge_fw_m`, `edge_bw_m`)."""
+        return self.edge_fw_m is not None
+
+    @property
+    def min_cost_ratio(self) -> float:
+        """The smallest cost per metre of street over both directions, capped at 1: a walk
+        costing ``W`` flat-equivalent metres covers at most ``W / min_cost_ratio`` metres of
+        street (1.0 without directed costs)."""
+        if self.edge_fw_m is None or self.edge_bw_m is None or self.n_edges == 0:
+            return 1.0
+        length = self.edge_length_m
+        pos = length > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.minimum(self.edge_fw_m[pos], self.edge_bw_m[pos]) / length[pos]
+        return float(min(1.0, ratio.min())) if ratio.size else 1.0
 
     @property
     def n_nodes(self) -> int:
@@ -115,8 +143,13 @@ class WalkNetwork:
 
     @cached_property
     def csr(self) -> sp.csr_array:
-        """Symmetric sparse adjacency matrix of edge lengths (metres)."""
-        return symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
+        """Sparse adjacency matrix of the search costs: entry ``[i, j]`` is the cost of walking
+        from node i to node j. Symmetric edge lengths (metres) without directed costs; with
+        them, `edge_fw_m` on ``[u, v]`` and `edge_bw_m` on ``[v, u]``, closed directions left
+        out."""
+        if self.edge_fw_m is None or self.edge_bw_m is None:
+            return symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
+        return directed_csr(self.edge_u, self.edge_v, self.edge_fw_m, self.edge_bw_m, self.n_nodes)
 
     @cached_property
     def component(self) -> np.ndarray:
@@ -155,9 +188,10 @@ class WalkNetwork:
     def to_networkx(self) -> nx.MultiDiGraph:
         """The network as an osmnx-style MultiDiGraph (both directions, ``length`` in metres).
 
-        Nodes carry ``x``, ``y`` in `crs`; edges carry ``length``, ``osmid``, ``highway`` and
-        ``oneway`` (a one-way edge of a bike network is added in its direction only). The
-        graph's ``crs`` attribute makes it usable with osmnx functions
+        Nodes carry ``x``, ``y`` in `crs`; edges carry ``length``, ``osmid``, ``highway``,
+        ``oneway`` (a one-way edge of a bike network, `edge_oneway`, is added in its direction
+        only) and ``cost_m`` (the directed cost of that direction, see `edge_fw_m`; ``inf`` when
+        closed). The graph's ``crs`` attribute makes it usable with osmnx functions
         (``ox.graph_to_gdfs``, ``ox.plot_graph``).
 
         Returns
@@ -175,20 +209,24 @@ class WalkNetwork:
             (n, {"x": float(x), "y": float(y)})
             for n, (x, y) in zip(ids, self.xy.tolist(), strict=True)
         )
-        for u, v, length, way, hw, one in zip(
+        fw = self.edge_length_m if self.edge_fw_m is None else self.edge_fw_m
+        bw = self.edge_length_m if self.edge_bw_m is None else self.edge_bw_m
+        for u, v, length, way, hw, one, cf, cb in zip(
             self.edge_u.tolist(),
             self.edge_v.tolist(),
             self.edge_length_m.tolist(),
             self.edge_way.tolist(),
             self.edge_highway.tolist(),
             oneway,
+            fw.tolist(),
+            bw.tolist(),
             strict=True,
         ):
             attrs = {"length": length, "osmid": way, "highway": hw, "oneway": one != 0}
             if one >= 0:
-                G.add_edge(ids[u], ids[v], reversed=False, **attrs)
+                G.add_edge(ids[u], ids[v], reversed=False, cost_m=cf, **attrs)
             if one <= 0:
-                G.add_edge(ids[v], ids[u], reversed=one == 0, **attrs)
+                G.add_edge(ids[v], ids[u], reversed=one == 0, cost_m=cb, **attrs)
         return G
 
 
@@ -203,6 +241,62 @@ def symmetric_csr(u, v, w, n: int) -> sp.csr_array:
     cols = np.concatenate([v, u]).astype(itype)
     data = np.concatenate([w, w])
     return sp.csr_array((data, (rows, cols)), shape=(n, n))
+
+
+def directed_csr(u, v, fw, bw, n: int) -> sp.csr_array:
+    """Adjacency matrix with edge ``u[i] -> v[i]`` costing ``fw[i]`` and ``v[i] -> u[i]``
+    costing ``bw[i]``; infinite costs (closed directions) are left out. Edges must be unique."""
+    itype = np.int32 if max(n, 2 * len(u)) < np.iinfo(np.int32).max else np.int64
+    rows = np.concatenate([u, v]).astype(itype)
+    cols = np.concatenate([v, u]).astype(itype)
+    data = np.concatenate([np.asarray(fw, np.float64), np.asarray(bw, np.float64)])
+    open_ = np.isfinite(data)
+    if not open_.all():
+        rows, cols, data = rows[open_], cols[open_], data[open_]
+    return sp.csr_array((data, (rows, cols)), shape=(n, n))
+
+
+def with_edge_costs(network: WalkNetwork, fw_m, bw_m, *, note: dict | None = None) -> WalkNetwork:
+    """The network with directed edge costs (see `WalkNetwork.edge_fw_m`).
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    fw_m, bw_m
+        Cost of each edge from ``edge_u`` to ``edge_v`` and back, flat-equivalent metres;
+        ``inf`` closes a direction. ``None`` for both removes directed costs.
+    note
+        Provenance merged into the new network's `source` (e.g. the DEM used).
+
+    Returns
+    -------
+    WalkNetwork
+        A new network sharing the arrays of `network`.
+
+    Raises
+    ------
+    ValueError
+        A cost array of the wrong shape, or with a NaN or a negative value.
+    """
+    source = {**network.source, **(note or {})}
+    if fw_m is None and bw_m is None:
+        return dataclasses.replace(network, edge_fw_m=None, edge_bw_m=None, source=source)
+    costs = []
+    for name, c in (("fw_m", fw_m), ("bw_m", bw_m)):
+        if c is None:
+            msg = f"`{name}` is None but the other direction has costs; give both or neither"
+            raise ValueError(msg)
+        c = np.ascontiguousarray(c, dtype=np.float64)
+        if c.shape != (network.n_edges,):
+            msg = f"`{name}` needs one cost per edge ({network.n_edges}), got shape {c.shape}"
+            raise ValueError(msg)
+        if np.isnan(c).any() or (c < 0).any():
+            bad = int(np.flatnonzero(np.isnan(c) | (c < 0))[0])
+            msg = f"`{name}`: edge {bad} has cost {c[bad]!r}; costs are >= 0 or inf (closed)"
+            raise ValueError(msg)
+        costs.append(c)
+    return dataclasses.replace(network, edge_fw_m=costs[0], edge_bw_m=costs[1], source=source)
 
 
 def network_from_arrays(

@@ -380,7 +380,7 @@ def run_coverage_parts(
     }
     first = next(iter(prepared.values()))
     xy = first.community_xy
-    halo = max(halo_m(cfg) for cfg in configs.values())
+    halo = max(halo_m(cfg, network.min_cost_ratio) for cfg in configs.values())
     with _work_folder(work_dir) as folder:
         parts, cuts, part_of = _prepare_parts(network, xy, partitioning, halo, folder)
         tasks = []

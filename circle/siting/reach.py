@@ -115,7 +115,7 @@ def _block(graph, src, s_leg, lo: int, hi: int, targets: _Targets):
     # each search stops at the longest walk any of its sources could still use
     budget = targets.bound - min_leg - targets.min_leg
     ok = np.flatnonzero(budget >= 0)
-    csr = graph.csr
+    csr = graph.reverse_csr  # walks go from the communities TO the sources
     src_idx, node, dist = bounded_reach(
         csr.indptr, csr.indices, csr.data, s_nodes[ok], None, budget[ok], targets=targets.nodes
     )

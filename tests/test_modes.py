@@ -162,6 +162,40 @@ def test_one_way_street_is_one_way_for_cycling_only(tmp_path):
     assert walk.to_networkx().has_edge(2, 3)
 
 
+def test_one_way_street_is_walked_both_ways_but_cycled_one_way(tmp_path):
+    """Searches go from the community to the centre. Community P at node 3 rides 3 -> 2 -> 1 ->
+    0 to centre A (with the one-way street); community Q at node 0 would have to ride 2 -> 3
+    against it to reach centre B at node 3: unreachable by bike, three blocks on foot."""
+    import geopandas as gpd
+    import shapely
+
+    from circle.coverage.core import coverage_report
+
+    path = one_way_street(tmp_path)
+    lonlat = {i: (123.4 + 0.001 * i, 41.8) for i in range(4)}
+    walk = network_from_osm(path, min_component_m=0, use_cache=False)
+    bike = network_from_osm(path, min_component_m=0, use_cache=False, mode="bike")
+    assert bike.directed and not walk.directed
+    block = float(walk.edge_length_m[0])
+
+    def run(net, community, centre, mode):
+        layer = lambda i, n: gpd.GeoDataFrame(  # noqa: E731
+            {"id": [i]}, geometry=[shapely.Point(lonlat[n])], crs="EPSG:4326"
+        )
+        config = CircleConfig(mode=mode, walk_speed_kmh=get_mode(mode).speed_kmh)
+        return coverage_report(layer("c", community), layer("x", centre), net, config=config)
+
+    with_flow = run(bike, 3, 0, "bike").table.iloc[0]
+    assert with_flow["status"] == "ok"
+    assert with_flow["walk_m"] == pytest.approx(3 * block, rel=1e-3)
+    against = run(bike, 0, 3, "bike").table.iloc[0]
+    # no ride at all (statuses come from the undirected pieces: beyond_limit, not unreachable)
+    assert against["status"] != "ok" and np.isnan(against["walk_m"]) and not against["covered"]
+    on_foot = run(walk, 0, 3, "walk").table.iloc[0]
+    assert on_foot["status"] == "ok"
+    assert on_foot["walk_m"] == pytest.approx(3 * block, rel=1e-3)
+
+
 def test_the_cache_keeps_one_network_per_mode(tmp_path):
     path = one_way_street(tmp_path)
     first = network_from_osm(path, min_component_m=0, mode="bike")

@@ -17,7 +17,7 @@ from ..config import get_mode
 from ..errors import InputDataError
 from ..io.datums import local_utm_crs
 from ..io.osm import OSM_SUFFIXES, read_walk_ways
-from .walk import WalkNetwork, network_from_arrays, network_from_graph
+from .walk import WalkNetwork, network_from_arrays, network_from_graph, with_edge_costs
 
 __all__ = ["cache_dir", "file_sha256", "load_network", "network_from_osm"]
 
@@ -74,7 +74,7 @@ def network_from_osm(
         try:
             net = _load_npz(cached)
             logger.info("network: loaded the cached network of %s", path.name)
-            return net
+            return with_oneway_costs(net)
         except Exception as err:
             reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
             logger.warning(
@@ -109,7 +109,30 @@ def network_from_osm(
     )
     if use_cache:
         _save_cache(net, cached)
-    return net
+    return with_oneway_costs(net)
+
+
+def with_oneway_costs(net: WalkNetwork) -> WalkNetwork:
+    """A bike network with its one-way streets closed against their direction (directed
+    costs, `circle.network.walk.with_edge_costs`: the length one way, ``inf`` the other); a
+    network without one-way edges is returned as it is.
+
+    Parameters
+    ----------
+    net
+        A network, with `WalkNetwork.edge_oneway` or without.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    oneway = net.edge_oneway
+    if oneway is None or not oneway.any():
+        return net
+    length = net.edge_length_m
+    fw = np.where(oneway < 0, np.inf, length)
+    bw = np.where(oneway > 0, np.inf, length)
+    return with_edge_costs(net, fw, bw, note={"one_way_edges": int(np.count_nonzero(oneway))})
 
 
 #: set once writing the cache failed: this process stops caching (one warning, never a failure)

@@ -114,8 +114,8 @@ def parse_at(text: str) -> dt.datetime:
             return dt.datetime.combine(day, dt.time(int(m[2]), int(m[3])))
         m = _DATE_TIME.fullmatch(text)
         if m:
-            year, month, day, hour, minute = (int(g) for g in m.groups())
-            return dt.datetime(year, month, day, hour, minute)
+            year, month, date, hour, minute = (int(g) for g in m.groups())
+            return dt.datetime(year, month, date, hour, minute)
     except ValueError:
         pass
     msg = (

@@ -28,8 +28,9 @@ def rural_markdown(summary: dict, _=str) -> list[str]:
             "|---|---:|---:|---:|---:|---:|",
         ]
         for r in summary["by_mode"]:
+            mode = f"{r['mode']} ({_(MODES[r['mode']].label)})"
             lines.append(
-                md_row([f"{r['mode']} ({_(MODES[r['mode']].label)})", str(r["communities"]), str(r["communities_covered"]),
+                md_row([mode, str(r["communities"]), str(r["communities_covered"]),
                         fmt_pct(r["communities_share"]), fmt_int(r["population_covered"]),
                         fmt_pct(r["population_share"])])
             )

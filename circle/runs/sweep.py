@@ -142,7 +142,7 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
         msg = f"{path}: unknown table(s) {unknown}; use [defaults], [matrix] and [[scenario]]"
         raise InputDataError(msg)
     defaults = data.get("defaults", {})
-    rows = _crossed(path, data.get("scenario", [{"name": "s"}]), data.get("matrix"))
+    rows = _crossed(path, data.get("scenario", []), data.get("matrix"))
     if not isinstance(defaults, dict) or not isinstance(rows, list) or not rows:
         msg = f"{path}: no scenarios; add at least one [[scenario]] table with a name"
         raise InputDataError(msg)

@@ -190,8 +190,8 @@ class WalkNetwork:
 
         Nodes carry ``x``, ``y`` in `crs`; edges carry ``length``, ``osmid``, ``highway``,
         ``oneway`` (a one-way edge of a bike network, `edge_oneway`, is added in its direction
-        only) and ``cost_m`` (the directed cost of that direction, see `edge_fw_m`; ``inf`` when
-        closed). The graph's ``crs`` attribute makes it usable with osmnx functions
+        only) and, on a network with directed costs, ``cost_m`` (the cost of that direction, see
+        `edge_fw_m`; ``inf`` when closed). The graph's ``crs`` attribute makes it usable with osmnx functions
         (``ox.graph_to_gdfs``, ``ox.plot_graph``).
 
         Returns
@@ -223,10 +223,12 @@ class WalkNetwork:
             strict=True,
         ):
             attrs = {"length": length, "osmid": way, "highway": hw, "oneway": one != 0}
+            # cost_m only with directed costs: a walk network's GraphML stays as it was
+            there, back = ({"cost_m": cf}, {"cost_m": cb}) if self.directed else ({}, {})
             if one >= 0:
-                G.add_edge(ids[u], ids[v], reversed=False, cost_m=cf, **attrs)
+                G.add_edge(ids[u], ids[v], reversed=False, **there, **attrs)
             if one <= 0:
-                G.add_edge(ids[v], ids[u], reversed=one == 0, cost_m=cb, **attrs)
+                G.add_edge(ids[v], ids[u], reversed=one == 0, **back, **attrs)
         return G
 
 

@@ -233,3 +233,23 @@ def test_within_km_is_the_time_the_distance_takes():
     walk = CircleConfig(within_km=5.0)  # 75 min on foot: the search reaches that far
     assert walk.search_limit_min >= walk.threshold_min == pytest.approx(75.0)
     assert rule.as_dict()["within_km"] == 3.0 and "within_km" not in CircleConfig().as_dict()
+
+
+def test_within_km_3_equals_the_run_at_that_speed_and_threshold(cli_runner, tmp_path):
+    """`--within-km 3 --mode bike` (15 km/h) writes the coverage table of `--mode bike -m 12`."""
+    rule, same = tmp_path / "rule", tmp_path / "same"
+    res = cli_runner(["coverage", "--mode", "bike", "--within-km", 3, "--out", rule])
+    assert res.exit_code == 0, res.output
+    res = cli_runner(["coverage", "--mode", "bike", "-m", 12, "--out", same])
+    assert res.exit_code == 0, res.output
+    assert (rule / "coverage.csv").read_bytes() == (same / "coverage.csv").read_bytes()
+    assert "within **3 km** of network distance" in (rule / "summary.md").read_text()
+
+
+def test_mode_options_are_checked(cli_runner):
+    res = cli_runner(["coverage", "--mode", "bike", "--profile", "winter"])
+    assert res.exit_code == 2 and "--profile winter is a walking speed" in res.output
+    res = cli_runner(["coverage", "--mode", "car"])
+    assert res.exit_code == 2
+    res = cli_runner(["coverage", "--at", "Monday"])
+    assert res.exit_code == 2 and "weekday and time" in res.output

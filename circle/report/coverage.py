@@ -387,11 +387,17 @@ def summary_text(summary: dict, *, lang: str = "en") -> str:
     _ = translator(lang)
     p = summary["parameters"]
     c = summary["communities"]
-    lines = [
-        _(
-            "15-minute employment circle — walking {speed:g} km/h, {communities} communities, "
+    head = _(
+        "15-minute employment circle — walking {speed:g} km/h, {communities} communities, "
+        "{centres} centres"
+    )
+    if p.get("mode", "walk") != "walk":  # issue 22
+        head = _(
+            "15-minute employment circle — cycling {speed:g} km/h, {communities} communities, "
             "{centres} centres"
-        ).format(
+        )
+    lines = [
+        head.format(
             speed=p["walk_speed_kmh"], communities=c["total"], centres=summary["centres"]["total"]
         ),
         "",

@@ -12,8 +12,8 @@ import geopandas as gpd
 import pandas as pd
 
 from ..config import CircleConfig, default_search_limit_min, get_mode, get_profile
-from ..coverage.hours import parse_at
 from ..coverage.core import CoverageResult, coverage_report, summarise
+from ..coverage.hours import parse_at
 from ..errors import ConfigError, InputDataError
 from ..io.columns import LayerColumns
 from ..network.walk import WalkNetwork

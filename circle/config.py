@@ -34,14 +34,21 @@ _Amount = TypeVar("_Amount", float, "np.ndarray")
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "MODES",
     "PROFILES",
     "CircleConfig",
+    "TravelMode",
     "WalkProfile",
     "default_search_limit_min",
+    "get_mode",
     "get_profile",
     "parse_profiles",
     "profile_for_speed",
 ]
+
+
+#: the travel modes' names (`MODES` holds their speeds and sources)
+MODE_NAMES = ("walk", "bike", "ebike")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +70,15 @@ class CircleConfig:
     search_limit_min
         The nearest-centre search stops at this walk time; a community with a path to a centre
         longer than this gets status `beyond_limit`. Must be at least the largest threshold.
+    mode
+        Travel mode (`MODES`): ``"walk"``, ``"bike"`` or ``"ebike"``; it chooses the network
+        (osmnx's walk or bike filter; one-way streets are one-way for cycling) and names the
+        per-community columns. `walk_speed_kmh` is the speed of this mode.
+    within_km
+        A distance rule instead of a time: the circle is this many kilometres of network
+        distance (e.g. Anhui's 3 km 三公里就业圈). The single threshold becomes the time the
+        distance takes at `walk_speed_kmh`, so a run with ``within_km`` equals one with that
+        speed and threshold; ``None``: the circle is `thresholds_min`.
     isochrone_buffer_m
         Isochrone polygons are the reached parts of streets buffered by this many metres: the
         walk-off margin a resident covers from the street to a door. A point on a street more
@@ -93,9 +109,21 @@ class CircleConfig:
     dem_spacing_m: float = 10.0
     access_slack_m: float = 0.0
     walk_profile: str | None = None
+    mode: str = "walk"
+    within_km: float | None = None
 
     def __post_init__(self) -> None:
         problems = []
+        if self.mode not in MODE_NAMES:
+            problems.append(f"`mode` must be one of {', '.join(MODE_NAMES)}, got {self.mode!r}")
+        if self.within_km is not None:
+            if not _positive(self.within_km):
+                problems.append(f"`within_km` must be > 0 km, got {self.within_km!r}")
+            elif _positive(self.walk_speed_kmh):
+                minutes = self.within_km / self.walk_speed_kmh * 60.0
+                object.__setattr__(self, "thresholds_min", (minutes,))
+                if self.search_limit_min < minutes:
+                    object.__setattr__(self, "search_limit_min", minutes)
         if not _positive(self.walk_speed_kmh):
             problems.append(f"`walk_speed_kmh` must be > 0, got {self.walk_speed_kmh!r}")
         bands = tuple(self.thresholds_min)
@@ -181,6 +209,9 @@ class CircleConfig:
             **({"dem": self.dem, "dem_spacing_m": self.dem_spacing_m} if self.dem else {}),
             **({"access_slack_m": self.access_slack_m} if self.access_slack_m else {}),
             **({"walk_profile": self.walk_profile} if self.walk_profile else {}),
+            # only when set: the outputs of walking runs in minutes stay as they were
+            **({} if self.mode == "walk" else {"mode": self.mode}),
+            **({} if self.within_km is None else {"within_km": self.within_km}),
         }
 
 
@@ -314,6 +345,72 @@ def parse_profiles(text: str) -> tuple[WalkProfile, ...]:
         return tuple(PROFILES.values())
     chosen = {get_profile(n).name for n in names}
     return tuple(p for p in PROFILES.values() if p.name in chosen)
+
+
+@dataclass(frozen=True, slots=True)
+class TravelMode:
+    """A way of travelling to a centre: its network and its default speed, with sources.
+
+    Parameters
+    ----------
+    name
+        ``walk``, ``bike`` or ``ebike`` (``--mode``).
+    network
+        The osmnx network type whose filter and one-way rules build its network.
+    speed_kmh
+        Default speed, km/h.
+    label
+        Who travels so, for reports.
+    source
+        The published source of the speed and the legal limits that apply.
+    """
+
+    name: str
+    network: str
+    speed_kmh: float
+    label: str
+    source: str
+
+
+MODES: dict[str, TravelMode] = {
+    m.name: m
+    for m in (
+        TravelMode("walk", "walk", PROFILES["default"].speed_kmh, "on foot",
+                   PROFILES["default"].source),
+        TravelMode(
+            "bike",
+            "bike",
+            15.0,
+            "by bicycle",
+            "GB 50220-95 (城市道路交通规划设计规范) plans bicycle trips at 11-14 km/h; Langford, "
+            "Chen & Cherry 2015, Accident Analysis & Prevention 82:220-226 "
+            "(doi:10.1016/j.aap.2015.05.016) measured 17 km/h for bicycles on roads; 15 km/h "
+            "lies between",
+        ),
+        TravelMode(
+            "ebike",
+            "bike",
+            20.0,
+            "by electric bicycle",
+            "GB 17761-2018 (电动自行车安全技术规范) caps an electric bicycle's design speed at "
+            "25 km/h; Langford, Chen & Cherry 2015 (doi:10.1016/j.aap.2015.05.016) measured "
+            "21 km/h for e-bikes on roads; 20 km/h. The Road Traffic Safety Law "
+            "(道路交通安全法) art. 58 limits e-bikes to 15 km/h in non-motor-vehicle lanes: "
+            "use --speed-kmh 15 for that reading",
+        ),
+    )
+}
+"""The travel modes by name; ``bike`` and ``ebike`` share the bike network."""
+assert tuple(MODES) == MODE_NAMES
+
+
+def get_mode(name: str) -> TravelMode:
+    """The travel mode of a name (`MODES`), or a `ConfigError` naming the choices."""
+    try:
+        return MODES[name]
+    except KeyError:
+        msg = f"unknown travel mode {name!r}; choose from {', '.join(MODES)}"
+        raise ConfigError(msg) from None
 
 
 def profile_for_speed(speed_kmh: float) -> WalkProfile | None:

@@ -102,8 +102,10 @@ def layers_job(
     layer_crs: str | None,
     datum: str,
     config: CircleConfig,
+    hours: Any = None,
 ) -> CoverageJob:
-    """The `CoverageJob` that reads a study area for map, isochrones, site and sweep (no gates)."""
+    """The `CoverageJob` that reads a study area for map, isochrones, site and sweep (no gates;
+    `hours`: the centres counted by their opening hours, `circle.coverage.hours.HoursOptions`)."""
     from ..runs.job import CoverageJob
 
     return CoverageJob(
@@ -115,4 +117,5 @@ def layers_job(
         layer_crs=layer_crs,
         datum=datum,
         config=config,
+        hours=hours,
     )

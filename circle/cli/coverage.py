@@ -19,6 +19,8 @@ from .options import (
     csv_header_option,
     data_options,
     db_options,
+    hours_from,
+    hours_options,
     input_options,
     lang_option,
     layer_file_options,
@@ -232,6 +234,16 @@ _COVERAGE_HELP = (
         "on with --capacity-column."
     ),
 )
+@hours_options
+@click.option(
+    "--mode-column",
+    metavar="COLUMN",
+    help=_h(
+        "Communities column naming each community's travel mode (walk, bike, ebike; blank: "
+        "--mode), e.g. villages by e-bike and urban communities on foot; the report splits "
+        "coverage by it."
+    ),
+)
 @lang_option
 @csv_header_option
 @pass_config(gate_tolerance_m="gate_tolerance_m")
@@ -388,6 +400,8 @@ def _coverage_job(
         place=opts["place"],
         bbox=opts["bbox"],
         capacity=_capacity(opts),
+        mode_column=opts["mode_column"],
+        hours=hours_from(ctx, opts),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,6 +11,8 @@ from .common import Progress, handle_errors, layers_job
 from .options import (
     _h,
     buffer_option,
+    hours_from,
+    hours_options,
     input_options,
     lang_option,
     layer_options,
@@ -97,6 +99,7 @@ Examples:
     ),
 )
 @overwrite_file_option
+@hours_options
 @lang_option
 @pass_config(isochrone_buffer_m="buffer_m")
 @pass_columns
@@ -119,6 +122,7 @@ def map_command(
     png: bool,
     overwrite: bool,
     lang: str,
+    **hours: Any,
 ) -> None:
     """Draw the coverage map (the help is `_MAP_HELP`)."""
     from ..i18n import translator
@@ -134,7 +138,7 @@ def map_command(
     tile_provider(tiles, tiles_datum, offline)  # a bad --tiles is a usage error before reading
     job = layers_job(
         network, centres, communities, columns=columns, layer_crs=layer_crs, datum=datum,
-        config=config,
+        config=config, hours=hours_from(ctx, hours),
     )
     result, m = run_map(
         job, stage=Progress.of(ctx).stage,

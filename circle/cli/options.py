@@ -9,8 +9,8 @@ that take them:
 - `db_options` (--db, --network-table/-query, --centres-table/-query, --communities-table/-query),
   resolved by `db_layer_sources`: coverage
 - `layer_file_options` (--centres-layer/-datum, --communities-layer/-datum): coverage
-- `run_options` (--speed-kmh, --minutes/-m, --max-snap-m, and `walk_options`), made a
-  `CircleConfig` by `pass_config`: coverage, isochrones, map, site
+- `run_options` (--speed-kmh, --minutes/-m, --max-snap-m, --mode, --within-km, and
+  `walk_options`), made a `CircleConfig` by `pass_config`: coverage, isochrones, map, site
 - `walk_options` (--dem, --dem-spacing-m, --access-slack-m): with `run_options`, and sweep
 - `layer_options` (--id/--name/--type/--population-column, --lon/--lat-column, --layer-crs,
   --datum), the columns made a `LayerColumns` by `pass_columns`: coverage, isochrones, map,
@@ -25,6 +25,8 @@ that take them:
   `output_options` (--out DIR, --overwrite): compare, rerun
 - `lang_option` (--lang): compare, coverage, map, site; `csv_header_option` (--csv-header):
   coverage, site
+- `hours_options` (--at, --hours-column, --hours-unparsed, --hours-day, --hours-range,
+  --holidays-country), made a `HoursOptions` by `hours_from`: coverage, map, site
 - `buffer_option` (--buffer-m): isochrones, map; `overwrite_file_option` (--overwrite): isochrones,
   map
 
@@ -41,7 +43,7 @@ from typing import Any
 import click
 
 from ..bundled import DEFAULT_NETWORK
-from ..config import CircleConfig, default_search_limit_min, get_profile
+from ..config import CircleConfig, default_search_limit_min, get_mode, get_profile
 from ..i18n import LANGUAGES, default_lang, translator
 from ..io.choices import IF_EXISTS
 from ..io.datums import DATUMS
@@ -52,6 +54,9 @@ from .column_options import layer_options as layer_options
 from .column_options import pass_columns as pass_columns
 from .walk_options import walk_config as walk_config
 from .walk_options import walk_options as walk_options
+from .rural_options import MODE_OPTIONS
+from .rural_options import hours_from as hours_from
+from .rural_options import hours_options as hours_options
 
 #: help texts in the environment's language (CIRCLE_LANG, LC_ALL, LANG): click builds the help
 #: when the command modules are imported, so `--lang` cannot change it, but `CIRCLE_LANG=zh` can
@@ -384,7 +389,7 @@ def run_options(f):
             ),
         ),
     ]
-    for option in options:
+    for option in [*options, *MODE_OPTIONS]:
         f = option(f)
     return f
 
@@ -615,14 +620,25 @@ def make_config(
     *,
     search_limit_min: float | None = None,
     profile: str | None = None,
+    mode: str = "walk",
+    within_km: float | None = None,
     **fields: Any,
 ) -> CircleConfig:
     """The `CircleConfig` of the `run_options` (and a command's own fields); a bad value or
-    --profile given with --speed-kmh is a usage error (exit 2)."""
+    --profile given with --speed-kmh (or with a mode other than walk) is a usage error (exit
+    2). The mode's speed applies unless --speed-kmh or --profile is given."""
     from ..errors import ConfigError
 
+    speed_given = (
+        ctx.get_parameter_source("speed_kmh") is not click.core.ParameterSource.DEFAULT
+    )
+    if profile is not None and mode != "walk":
+        msg = f"--profile {profile} is a walking speed; with --mode {mode} give --speed-kmh"
+        raise click.UsageError(msg, ctx=ctx)
+    if mode != "walk" and not speed_given:
+        speed_kmh = get_mode(mode).speed_kmh
     if profile is not None:
-        if ctx.get_parameter_source("speed_kmh") is not click.core.ParameterSource.DEFAULT:
+        if speed_given:
             msg = (
                 f"--profile {profile} sets the walking speed ({get_profile(profile).speed_kmh:g} "
                 "km/h); give --profile or --speed-kmh, not both"
@@ -639,6 +655,8 @@ def make_config(
             thresholds_min=tuple(minutes),
             max_snap_m=max_snap_m,
             search_limit_min=search_limit_min,
+            mode=mode,
+            within_km=within_km,
             **fields,
         )
     except ConfigError as err:
@@ -658,7 +676,7 @@ def pass_config(**fields: str) -> Callable[[Callable], Callable]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             extra = {field: kwargs.pop(option) for field, option in fields.items()}
             extra.update(walk_config(kwargs))
-            for option in ("search_limit_min", "profile"):
+            for option in ("search_limit_min", "profile", "mode", "within_km"):
                 if option in kwargs:
                     extra[option] = kwargs.pop(option)
             kwargs["config"] = make_config(
@@ -673,3 +691,4 @@ def pass_config(**fields: str) -> Callable[[Callable], Callable]:
         return wrapper
 
     return decorate
+

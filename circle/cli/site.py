@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -13,6 +13,8 @@ from .options import (
     _h,
     candidate_options,
     csv_header_option,
+    hours_from,
+    hours_options,
     input_options,
     lang_option,
     layer_options,
@@ -165,6 +167,7 @@ Examples:
     help=_h("Also write map.html into --out: a what-if map that opens with no internet, where "
     "clicking candidate sites shows who they bring within the circle (proposals start on)."),
 )
+@hours_options
 @lang_option
 @csv_header_option
 @pass_config()
@@ -203,6 +206,7 @@ def site(
     with_map: bool,
     lang: str,
     csv_header: str,
+    **hours: Any,
 ) -> None:
     """Where should new employment service centres go? (the help is `_SITE_HELP`)"""
     from ..io.db import is_db_url
@@ -227,7 +231,7 @@ def site(
     progress = Progress.of(ctx)
     job = layers_job(
         network, centres, communities, columns=columns, layer_crs=layer_crs, datum=datum,
-        config=config,
+        config=config, hours=hours_from(ctx, hours),
     )
     if model is not None:
         _run_model(job, sources, model, add, out, progress, fmt, lang, csv_header, overwrite,

@@ -44,6 +44,13 @@ _SWEEP_HELP = (
         "them added (<name>.proposals.csv lists them). Siting runs on the whole study area in this "
         "process, not per part."
     )
+    + "\n\n"
+    + _h(
+        "Scenarios may also set mode (walk, bike, ebike), within_km, profile (default, winter, "
+        "elderly) and at (times such as \"Mo 05:00\": only the centres open then count). A "
+        "[matrix] table with lists of mode, profile and at runs every scenario for every "
+        "combination; comparison.csv is then the whole matrix in one table."
+    )
     + """
 
 \b
@@ -59,6 +66,10 @@ scenarios.toml:
   name = "two-more"
   add = 2
   candidates = "grid:200"
+  [matrix]                  # every scenario x mode x season x time
+  mode = ["walk", "ebike"]
+  profile = ["default", "winter"]
+  at = ["Mo 05:00", "Mo 10:00"]
 
 \b
 Examples:
@@ -117,6 +128,7 @@ def sweep(
     **partition_opts: Any,
 ) -> None:
     """Run coverage once per scenario and compare (the help is `_SWEEP_HELP`)."""
+    from ..coverage.rural import with_rural_columns
     from ..io.osm import OSM_SUFFIXES
     from ..runs.inputs import read_inputs
     from ..runs.sweep import comparison_table, comparison_text, read_scenarios, write_sweep_outputs
@@ -142,17 +154,52 @@ def sweep(
     )
     inputs = read_inputs(job, stage=progress.stage, layers_stage="reading centres and communities")
     results = {}
-    if configs:
-        with progress.stage(f"running {len(configs)} scenarios"):
-            results = run_parts(
-                ctx, partition_opts, communities=inputs.communities, centres=inputs.centres,
-                network=inputs.network, configs=configs, partitioning=parts,
-            )
+    for (mode, at), group in _matrix_groups(scenario_list, configs).items():
+        # issue 22: one network per travel mode, the centres open at the scenario's times
+        with progress.stage(f"running {len(group)} scenarios"):
+            results.update(run_parts(
+                ctx, partition_opts, communities=inputs.communities,
+                centres=_open_at(inputs.centres, at), network=_network_of(job, inputs, mode),
+                configs=group, partitioning=parts,
+            ))
     sitings = _siting_scenarios(siting, job, inputs, results, progress)
-    results = {s.name: results[s.name] for s in scenario_list}  # in the file's order
+    # in the file's order, with the columns `circle coverage` adds (mode, station inside)
+    results = {s.name: with_rural_columns(results[s.name]) for s in scenario_list}
     with progress.stage(f"writing {out}"):
-        write_sweep_outputs(results, out, overwrite=overwrite, sitings=sitings, lang=lang)
-    click.echo(comparison_text(comparison_table(results, sitings)), nl=False)
+        write_sweep_outputs(
+            results, out, overwrite=overwrite, sitings=sitings, lang=lang, scenarios=scenario_list
+        )
+    click.echo(comparison_text(comparison_table(results, sitings, scenario_list)), nl=False)
+
+
+def _matrix_groups(scenario_list, configs: dict) -> dict:
+    """The coverage scenarios by (travel mode, --at times): each group shares a network and
+    its open centres."""
+    groups: dict = {}
+    for s in scenario_list:
+        if s.name in configs:
+            groups.setdefault((s.config.mode, s.at), {})[s.name] = s.config
+    return groups
+
+
+def _open_at(centres, at: tuple[str, ...]):
+    """The centres open at every one of `at` (all of them when none is given)."""
+    if not at:
+        return centres
+    from ..coverage.hours import HoursOptions
+    from ..coverage.rural import open_centres
+
+    return open_centres(centres, HoursOptions(at=at))[0]
+
+
+def _network_of(job, inputs, mode: str):
+    """The network of a travel mode: the one read, or the mode's own from the same file."""
+    if mode == job.config.mode:
+        return inputs.network
+    from ..network.load import load_network
+
+    return load_network(inputs.files["network"], min_component_m=job.config.min_component_m,
+                        mode=mode)
 
 
 def _siting_scenarios(siting, job, inputs, results: dict, progress: Progress) -> dict:
@@ -167,6 +214,7 @@ def _siting_scenarios(siting, job, inputs, results: dict, progress: Progress) ->
                 crs=job.layer_crs,
             )
             results[s.name], sitings[s.name] = run_siting_scenario(
-                s, inputs.communities, inputs.centres, inputs.network, candidates
+                s, inputs.communities, _open_at(inputs.centres, s.at),
+                _network_of(job, inputs, s.config.mode), candidates,
             )
     return sitings

@@ -25,6 +25,7 @@ from .capacity import CapacityResult, capacity_summary
 from .equity import equity_section
 from .groups import group_coverage, resolve_group_columns
 from .layers import check_on_network, prepare_layer
+from .rural import rural_sections
 
 __all__ = [
     "COLUMNS",
@@ -97,6 +98,9 @@ class CoverageResult:
     denominators
         Coverage by population, residential buildings and land
         (`circle.coverage.equity.denominators`), or ``None``.
+    hours
+        The centres counted by their opening hours and the coverage at each time
+        (`circle.coverage.rural`), or ``None``.
     """
 
     table: gpd.GeoDataFrame
@@ -107,6 +111,7 @@ class CoverageResult:
     capacity: CapacityResult | None = None
     equity: bool = False
     denominators: dict | None = None
+    hours: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -529,6 +534,7 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
         summary["equity"] = equity_section(t, result.groups, result.capacity)
     if result.denominators is not None:
         summary["denominators"] = result.denominators
+    summary.update(rural_sections(result))  # issue 22: by mode, station inside, hours
     return summary
 
 

@@ -21,7 +21,15 @@ from ._limits import check_osm_xml
 from ._pbf_guard import check_pbf_strings, duplicate_nodes
 from .waytags import way_flags
 
-__all__ = ["OSM_SUFFIXES", "WalkWays", "is_walkable", "read_tagged_features", "read_walk_ways"]
+__all__ = [
+    "OSM_SUFFIXES",
+    "WalkWays",
+    "is_bikeable",
+    "is_walkable",
+    "oneway_of",
+    "read_tagged_features",
+    "read_walk_ways",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +58,74 @@ _WALK_EXCLUDE = [
 ]
 
 
+# osmnx 2.1's "bike" network filter (osmnx/_overpass.py::_get_network_filter), same semantics
+_BIKE_EXCLUDE = [
+    (k, re.compile(p))
+    for k, p in [
+        ("area", "yes"),
+        ("access", "private"),
+        (
+            "highway",
+            "abandoned|bus_guideway|construction|corridor|elevator|escalator|footway|motor|no|"
+            "planned|platform|proposed|raceway|razed|rest_area|services|steps",
+        ),
+        ("bicycle", "no"),
+        ("service", "private"),
+    ]
+]
+
+#: osmnx 2.1's one-way values of the `oneway` tag (osmnx/graph.py::_add_paths), and those
+#: meaning travel against the order of the way's nodes
+_ONEWAY = {"yes", "true", "1", "-1", "reverse", "T", "F"}
+_REVERSED = {"-1", "reverse", "T"}
+
+
+def oneway_of(tags) -> int:
+    """The direction a way may be cycled in, by osmnx's rules for a network that is not
+    bidirectional (osmnx/graph.py::_is_path_one_way): 1 only along its nodes' order, -1 only
+    against it, 0 both ways. ``junction=roundabout`` is one-way; ``oneway:bicycle`` and
+    ``cycleway=opposite*`` are ignored, as osmnx ignores them.
+
+    Parameters
+    ----------
+    tags
+        A mapping of OSM tags.
+
+    Returns
+    -------
+    int
+    """
+    oneway = tags.get("oneway")
+    if oneway in _ONEWAY:
+        return -1 if oneway in _REVERSED else 1
+    return 1 if tags.get("junction") == "roundabout" else 0
+
+
+def is_bikeable(tags) -> bool:
+    """Whether a way's tags pass osmnx's ``bike`` filter.
+
+    Parameters
+    ----------
+    tags
+        A mapping of OSM tags (a dict or an osmium TagList).
+
+    Returns
+    -------
+    bool
+    """
+    return _passes(tags, _BIKE_EXCLUDE)
+
+
+def _passes(tags, exclude) -> bool:
+    if "highway" not in tags:
+        return False
+    for key, pattern in exclude:
+        value = tags.get(key)
+        if value is not None and pattern.search(value):
+            return False
+    return True
+
+
 def is_walkable(tags) -> bool:
     """Whether a way's tags pass osmnx's ``walk`` filter.
 
@@ -62,13 +138,7 @@ def is_walkable(tags) -> bool:
     -------
     bool
     """
-    if "highway" not in tags:
-        return False
-    for key, pattern in _WALK_EXCLUDE:
-        value = tags.get(key)
-        if value is not None and pattern.search(value):
-            return False
-    return True
+    return _passes(tags, _WALK_EXCLUDE)
 
 
 @dataclass(frozen=True)
@@ -95,6 +165,9 @@ class WalkWays:
     newest_edit
         UTC time (ISO 8601) of the newest edit among the walkable ways, ``None`` when the file
         carries no timestamps.
+    seg_oneway
+        Direction each segment may be travelled in (`oneway_of`: 1 from `seg_u` to `seg_v`, -1
+        back, 0 both), int8; ``None`` for the walk network (two-way).
     """
 
     node_ids: np.ndarray
@@ -106,6 +179,7 @@ class WalkWays:
     cut_ways: int
     newest_edit: str | None = None
     seg_flags: np.ndarray | None = None
+    seg_oneway: np.ndarray | None = None
 
 
 def _check_osm_path(path: Path) -> None:
@@ -162,8 +236,11 @@ class _NodeIds:
 class _WalkHandler(osmium.SimpleHandler):
     """Runs of present nodes of the walkable ways, in flat lists (one entry per node of a run)."""
 
-    def __init__(self) -> None:
+    def __init__(self, mode: str = "walk") -> None:
         super().__init__()
+        self.bike = mode != "walk"
+        #: one-way direction of each run (bike network only)
+        self.run_oneway: list[int] = []
         self.ids: list[int] = []
         self.lon: list[float] = []
         self.lat: list[float] = []
@@ -185,8 +262,9 @@ class _WalkHandler(osmium.SimpleHandler):
             self.newest = t
 
     def way(self, w) -> None:
-        if not is_walkable(w.tags):
+        if not (is_bikeable(w.tags) if self.bike else is_walkable(w.tags)):
             return
+        self.oneway = oneway_of(w.tags) if self.bike else 0
         self._stamp(w)
         highway = w.tags.get("highway")
         self._flags = way_flags(w.tags)
@@ -228,20 +306,24 @@ class _WalkHandler(osmium.SimpleHandler):
             self.run_way.append(way)
             self.run_highway.append(highway)
             self.run_flags.append(self._flags)
+            self.run_oneway.append(self.oneway)
         elif size == 1:  # a one-node run makes no segment
             del self.ids[-1], self.lon[-1], self.lat[-1]
 
 
-def read_walk_ways(path: str | Path) -> WalkWays:
-    """Read the walkable ways of an OSM file in one streaming pass.
+def read_walk_ways(path: str | Path, mode: str = "walk") -> WalkWays:
+    """Read the walkable (or cyclable) ways of an OSM file in one streaming pass.
 
-    Ways are kept when they pass osmnx's ``walk`` filter. Ways cut by the extract's bounding box
-    (referencing nodes that are not in the file) keep their runs of present nodes.
+    Ways are kept when they pass osmnx's ``walk`` filter (``bike`` filter for the modes
+    ``bike`` and ``ebike``). Ways cut by the extract's bounding box (referencing nodes that are
+    not in the file) keep their runs of present nodes.
 
     Parameters
     ----------
     path
         An .osm, .osm.bz2, .osm.gz or .osm.pbf file.
+    mode
+        ``"walk"``, ``"bike"`` or ``"ebike"`` (`circle.config.MODES`).
 
     Returns
     -------
@@ -249,7 +331,7 @@ def read_walk_ways(path: str | Path) -> WalkWays:
     """
     path = Path(path)
     _check_osm_path(path)
-    handler = _WalkHandler()
+    handler = _WalkHandler(mode)
     try:
         handler.apply_file(
             str(path), locations=True, filters=[osmium.filter.KeyFilter("highway")]
@@ -259,8 +341,10 @@ def read_walk_ways(path: str | Path) -> WalkWays:
     if handler.bad_location is not None:
         raise _location_error(path, *handler.bad_location)
     if not handler.run_nodes:
+        kind = "walkable" if mode == "walk" else "cyclable"
         msg = (
-            f"{path}: no walkable ways (OSM highway=* ways passing osmnx's walk filter); "
+            f"{path}: no {kind} ways (OSM highway=* ways passing osmnx's "
+            f"{'walk' if mode == 'walk' else 'bike'} filter); "
             "is this the street network of the study area?"
         )
         raise InputDataError(msg)
@@ -285,6 +369,11 @@ def read_walk_ways(path: str | Path) -> WalkWays:
         seg_flags=np.repeat(np.array(handler.run_flags, dtype=np.uint8), sizes - 1),
         cut_ways=handler.cut,
         newest_edit=handler.newest.strftime("%Y-%m-%dT%H:%M:%SZ") if handler.newest else None,
+        seg_oneway=(
+            np.repeat(np.array(handler.run_oneway, dtype=np.int8), sizes - 1)
+            if handler.bike
+            else None
+        ),
     )
 
 

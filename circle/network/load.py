@@ -13,10 +13,11 @@ import numpy as np
 import pyproj
 import scipy.sparse as sp
 
+from ..config import get_mode
 from ..errors import InputDataError
 from ..io.datums import local_utm_crs
 from ..io.osm import OSM_SUFFIXES, read_walk_ways
-from .walk import WalkNetwork, network_from_arrays, network_from_graph
+from .walk import WalkNetwork, network_from_arrays, network_from_graph, with_edge_costs
 
 __all__ = ["cache_dir", "file_sha256", "load_network", "network_from_osm"]
 
@@ -24,8 +25,9 @@ logger = logging.getLogger(__name__)
 
 #: bump when the cached arrays, their provenance or the walk filter change, so old caches are
 #: not reused (2: provenance gained the newest way edit; 3: compact types, CSR and components;
-#: 4: a checksum over the arrays; 5: per-edge OSM tag flags for surface snapping and profiles)
-CACHE_VERSION = 5
+#: 4: a checksum over the arrays; 5: per-edge OSM tag flags for surface snapping and profiles;
+#: 6: one network per travel mode, the bike network's one-way directions)
+CACHE_VERSION = 6
 
 
 def network_from_osm(
@@ -34,8 +36,10 @@ def network_from_osm(
     min_component_m: float = 250.0,
     crs: str | None = None,
     use_cache: bool = True,
+    mode: str = "walk",
 ) -> WalkNetwork:
-    """Build the walking network of an OSM file, reusing a cached copy when one exists.
+    """Build the walking (or cycling) network of an OSM file, reusing a cached copy when one
+    exists (one per travel mode).
 
     Parameters
     ----------
@@ -47,18 +51,22 @@ def network_from_osm(
         Projected CRS to work in; default: the UTM zone of the network's centre.
     use_cache
         Read and write the prepared arrays in `cache_dir()`.
+    mode
+        ``"walk"`` (osmnx's walk filter, two-way), ``"bike"`` or ``"ebike"`` (osmnx's bike
+        filter, with one-way streets one-way: `WalkNetwork.edge_oneway`).
 
     Returns
     -------
     WalkNetwork
     """
     path = Path(path)
+    network_type = get_mode(mode).network
     if not path.exists():
         msg = f"{path}: file not found; give an existing .osm, .osm.bz2 or .osm.pbf file"
         raise InputDataError(msg)
     digest = file_sha256(path)
     key = hashlib.sha256(
-        json.dumps([CACHE_VERSION, digest, min_component_m, crs]).encode()
+        json.dumps([CACHE_VERSION, digest, min_component_m, crs, network_type]).encode()
     ).hexdigest()[:24]
     cached = cache_dir() / f"network-{key}.npz"
     use_cache = use_cache and not _CACHE_OFF
@@ -66,7 +74,7 @@ def network_from_osm(
         try:
             net = _load_npz(cached)
             logger.info("network: loaded the cached network of %s", path.name)
-            return net
+            return with_oneway_costs(net)
         except Exception as err:
             reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
             logger.warning(
@@ -74,7 +82,7 @@ def network_from_osm(
                 reason,
             )
 
-    ways = read_walk_ways(path)
+    ways = read_walk_ways(path, network_type)
     lon, lat = ways.lonlat[:, 0], ways.lonlat[:, 1]
     if crs is None:
         crs = local_utm_crs(float((lon.min() + lon.max()) / 2), float((lat.min() + lat.max()) / 2))
@@ -85,6 +93,7 @@ def network_from_osm(
         "ways_cut_by_extract_edge": ways.cut_ways,
         "min_component_m": min_component_m,
         "newest_way_edit": ways.newest_edit,
+        **({} if network_type == "walk" else {"network_type": network_type}),
     }
     net = network_from_arrays(
         np.column_stack([x, y]),
@@ -97,10 +106,34 @@ def network_from_osm(
         min_component_m=min_component_m,
         source=source,
         edge_flags=ways.seg_flags,
+        edge_oneway=ways.seg_oneway,
     )
     if use_cache:
         _save_cache(net, cached)
-    return net
+    return with_oneway_costs(net)
+
+
+def with_oneway_costs(net: WalkNetwork) -> WalkNetwork:
+    """A bike network with its one-way streets closed against their direction (directed
+    costs, `circle.network.walk.with_edge_costs`: the length one way, ``inf`` the other); a
+    network without one-way edges is returned as it is.
+
+    Parameters
+    ----------
+    net
+        A network, with `WalkNetwork.edge_oneway` or without.
+
+    Returns
+    -------
+    WalkNetwork
+    """
+    oneway = net.edge_oneway
+    if oneway is None or not oneway.any():
+        return net
+    length = net.edge_length_m
+    fw = np.where(oneway < 0, np.inf, length)
+    bw = np.where(oneway > 0, np.inf, length)
+    return with_edge_costs(net, fw, bw, note={"one_way_edges": int(np.count_nonzero(oneway))})
 
 
 #: set once writing the cache failed: this process stops caching (one warning, never a failure)
@@ -131,7 +164,11 @@ def _save_cache(net: WalkNetwork, target: Path) -> None:
 
 
 def load_network(
-    path: str | Path, *, min_component_m: float = 250.0, use_cache: bool = True
+    path: str | Path,
+    *,
+    min_component_m: float = 250.0,
+    use_cache: bool = True,
+    mode: str = "walk",
 ) -> WalkNetwork:
     """Load a walking network from an OSM file or a saved osmnx graph (.graphml).
 
@@ -145,6 +182,9 @@ def load_network(
         Fragments with less street than this (metres) are dropped.
     use_cache
         Reuse the prepared network of an OSM file from `cache_dir()`.
+    mode
+        Travel mode (`circle.config.MODES`); ``bike`` and ``ebike`` need an OSM file (a
+        GraphML file or database table is taken as it is, two-way).
 
     Returns
     -------
@@ -177,7 +217,9 @@ def load_network(
         net.source.update({"file": path.name, "sha256": file_sha256(path)})
         return net
     if path.name.lower().endswith(OSM_SUFFIXES):
-        return network_from_osm(path, min_component_m=min_component_m, use_cache=use_cache)
+        return network_from_osm(
+            path, min_component_m=min_component_m, use_cache=use_cache, mode=mode
+        )
     msg = f"{path}: unknown network format; use .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml"
     raise InputDataError(msg)
 
@@ -238,6 +280,7 @@ def _save_npz(net: WalkNetwork, target: Path) -> None:
         component=net.component,
         **({} if net.edge_flags is None else {"edge_flags": net.edge_flags}),
         meta=np.array(json.dumps({"crs": net.crs, "source": net.source})),
+        **({} if net.edge_oneway is None else {"edge_oneway": net.edge_oneway}),
     )
     try:
         with open(tmp, "wb") as f:
@@ -280,6 +323,7 @@ def _load_npz(path: Path) -> WalkNetwork:
         crs=meta["crs"],
         source=meta["source"],
         edge_flags=z.get("edge_flags"),
+        edge_oneway=z.get("edge_oneway"),
     )
     # the cached properties, as computed when the cache was written
     net.__dict__["csr"] = sp.csr_array(

@@ -228,7 +228,12 @@ def with_dem(
         "cost": "Tobler (1993) hiking function, relative to flat ground (as r5)",
     }
     source_note = {"dem": info}
-    out = with_edge_costs(network, slopes.fw_m, slopes.bw_m, note=source_note)
+    fw_m, bw_m = slopes.fw_m, slopes.bw_m
+    if network.edge_fw_m is not None and network.edge_bw_m is not None:
+        # directions already closed (a bike network's one-way streets) stay closed
+        fw_m = np.where(np.isinf(network.edge_fw_m), np.inf, fw_m)
+        bw_m = np.where(np.isinf(network.edge_bw_m), np.inf, bw_m)
+    out = with_edge_costs(network, fw_m, bw_m, note=source_note)
     out = dataclasses.replace(out, edge_slope=slopes.max_slope)
     logger.info(
         "dem: %s, %d of %d edges carry a slope cost", path.name, info["edges_with_slope"],

@@ -84,6 +84,10 @@ class WalkNetwork:
         The projected CRS, e.g. ``"EPSG:32635"``.
     source
         Provenance: file name, sha256, newest edit, counts of dropped fragments.
+    edge_oneway
+        Direction each edge may be travelled in on a bike network (int8: 1 only from `edge_u`
+        to `edge_v`, -1 only back, 0 both ways; osmnx's one-way rules); ``None``: every edge
+        both ways (the walk network).
     edge_fw_m, edge_bw_m
         Optional directed costs (float64, one per edge): walking from ``edge_u`` to ``edge_v``
         (fw) and back (bw), in flat-equivalent metres (the metres a walker at the profile's
@@ -111,6 +115,7 @@ class WalkNetwork:
     edge_highway: np.ndarray
     crs: str
     source: dict = field(default_factory=dict)
+    edge_oneway: np.ndarray | None = None
     edge_fw_m: np.ndarray | None = None
     edge_bw_m: np.ndarray | None = None
     edge_flags: np.ndarray | None = None
@@ -204,8 +209,9 @@ class WalkNetwork:
         """The network as an osmnx-style MultiDiGraph (both directions, ``length`` in metres).
 
         Nodes carry ``x``, ``y`` in `crs`; edges carry ``length``, ``osmid``, ``highway``,
-        ``oneway=False`` and ``cost_m`` (the directed cost of that direction, see `edge_fw_m`;
-        ``inf`` when closed). The graph's ``crs`` attribute makes it usable with osmnx functions
+        ``oneway`` (a one-way edge of a bike network, `edge_oneway`, is added in its direction
+        only) and, on a network with directed costs, ``cost_m`` (the cost of that direction, see
+        `edge_fw_m`; ``inf`` when closed). The graph's ``crs`` attribute makes it usable with osmnx functions
         (``ox.graph_to_gdfs``, ``ox.plot_graph``).
 
         Returns
@@ -216,25 +222,33 @@ class WalkNetwork:
 
         G = nx.MultiDiGraph(crs=self.crs)
         ids = self.node_ids.tolist()
+        oneway = (
+            [0] * self.n_edges if self.edge_oneway is None else self.edge_oneway.tolist()
+        )
         G.add_nodes_from(
             (n, {"x": float(x), "y": float(y)})
             for n, (x, y) in zip(ids, self.xy.tolist(), strict=True)
         )
         fw = self.edge_length_m if self.edge_fw_m is None else self.edge_fw_m
         bw = self.edge_length_m if self.edge_bw_m is None else self.edge_bw_m
-        for u, v, length, way, hw, cf, cb in zip(
+        for u, v, length, way, hw, one, cf, cb in zip(
             self.edge_u.tolist(),
             self.edge_v.tolist(),
             self.edge_length_m.tolist(),
             self.edge_way.tolist(),
             self.edge_highway.tolist(),
+            oneway,
             fw.tolist(),
             bw.tolist(),
             strict=True,
         ):
-            attrs = {"length": length, "osmid": way, "highway": hw, "oneway": False}
-            G.add_edge(ids[u], ids[v], reversed=False, cost_m=cf, **attrs)
-            G.add_edge(ids[v], ids[u], reversed=True, cost_m=cb, **attrs)
+            attrs = {"length": length, "osmid": way, "highway": hw, "oneway": one != 0}
+            # cost_m only with directed costs: a walk network's GraphML stays as it was
+            there, back = ({"cost_m": cf}, {"cost_m": cb}) if self.directed else ({}, {})
+            if one >= 0:
+                G.add_edge(ids[u], ids[v], reversed=False, **there, **attrs)
+            if one <= 0:
+                G.add_edge(ids[v], ids[u], reversed=one == 0, **back, **attrs)
         return G
 
 
@@ -339,6 +353,7 @@ def network_from_arrays(
     min_component_m: float = 250.0,
     source: dict | None = None,
     edge_flags: np.ndarray | None = None,
+    edge_oneway: np.ndarray | None = None,
 ) -> WalkNetwork:
     """Build a network from node coordinates and edge end positions (already projected).
 
@@ -363,6 +378,9 @@ def network_from_arrays(
         Fragments smaller than this (total street metres) are dropped.
     source
         Provenance recorded on the network.
+    edge_oneway
+        Optional one-way direction per edge (see `WalkNetwork.edge_oneway`); parallel edges
+        collapsed into one keep every direction any of them allows.
 
     Returns
     -------
@@ -381,10 +399,12 @@ def network_from_arrays(
         msg = f"{source.get('file', 'network')}: no walkable edges"
         raise NetworkError(msg)
 
-    a, b, length, way, hw, flags = _distinct_edges(xy, u, v, way, hw, flags)
+    ow = None if edge_oneway is None else np.asarray(edge_oneway, np.int8)
+    a, b, length, way, hw, flags, ow = _distinct_edges(xy, u, v, way, hw, flags, ow)
     keep_edge = _without_fragments(a, b, length, n, min_component_m, source)
     a, b, length = a[keep_edge], b[keep_edge], length[keep_edge]
     way, hw, flags = way[keep_edge], hw[keep_edge], flags[keep_edge]
+    ow = None if ow is None else ow[keep_edge]
 
     # renumber the nodes still in use
     keep_node = np.zeros(n, bool)
@@ -401,6 +421,7 @@ def network_from_arrays(
         crs=crs,
         source=source,
         edge_flags=None if edge_flags is None else flags,
+        edge_oneway=ow,
     )
     logger.info(
         "network: %d nodes, %d edges, %.1f km of street; %d fragments (%.0f m) dropped",
@@ -415,20 +436,34 @@ def network_from_arrays(
 
 
 def _distinct_edges(
-    xy: np.ndarray, u: np.ndarray, v: np.ndarray, way: np.ndarray, hw: np.ndarray, flags
+    xy: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    way: np.ndarray,
+    hw: np.ndarray,
+    flags: np.ndarray,
+    ow: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
-    """Edges (low end, high end, length, way, highway, flags) without self-loops, the shortest
-    of parallel edges kept."""
+    """Edges (low end, high end, length, way, highway, flags, one-way) without self-loops, the
+    shortest of parallel edges kept (with every direction the parallel edges allow)."""
     a, b = np.minimum(u, v), np.maximum(u, v)
     length = np.hypot(*(xy[b] - xy[a]).T)
     keep = a != b
-    order = np.flatnonzero(keep)
-    # shortest parallel edge first; ties by way id
-    order = order[np.lexsort((way[keep], length[keep], b[keep], a[keep]))]
-    a, b, length = a[order], b[order], length[order]
+    a, b, length, way, hw = a[keep], b[keep], length[keep], way[keep], hw[keep]
+    order = np.lexsort((way, length, b, a))  # shortest parallel edge first; ties by way id
+    a, b, length, way, hw = a[order], b[order], length[order], way[order], hw[order]
+    flags = flags[keep][order]
     first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
-    pick = order[first]
-    return a[first], b[first], length[first], way[pick], hw[pick], flags[pick]
+    if ow is not None:
+        # oriented low -> high end, then the union of the directions of parallel edges
+        ow = np.where(u > v, -ow, ow)[keep][order]
+        group = np.cumsum(first) - 1
+        fw = np.zeros(int(first.sum()), bool)
+        bw = np.zeros_like(fw)
+        np.logical_or.at(fw, group, ow >= 0)
+        np.logical_or.at(bw, group, ow <= 0)
+        ow = np.where(fw & bw, 0, np.where(fw, 1, -1)).astype(np.int8)
+    return a[first], b[first], length[first], way[first], hw[first], flags[first], ow
 
 
 def _without_fragments(

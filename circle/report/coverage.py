@@ -14,6 +14,7 @@ from .._text import fmt_int, fmt_pct, md, md_row, plain
 from ..config import PROFILES, CircleConfig
 from ..coverage.areas import AREA_COLUMN
 from ..coverage.core import COLUMNS, CoverageResult, summarise
+from ..coverage.rural import RURAL_COLUMNS
 from ..i18n import N_, pad, translator
 from ..io.outputs import atomic_output_dir, write_geojson
 from .areas import areas_markdown, areas_table
@@ -27,6 +28,7 @@ from .capacity import (
     lorenz_png,
 )
 from .csvfiles import write_csv
+from .rural import rural_markdown
 
 __all__ = [
     "AREAS_FILE",
@@ -56,7 +58,8 @@ _DECIMALS = {"walk_m": 1, "walk_min": 2, "snap_m": 1, "population": 1}
 def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
     """The per-community table as written to files: WGS84, rounded, stable column order."""
     area = [AREA_COLUMN] if AREA_COLUMN in result.table.columns else []
-    columns = [*COLUMNS[:2], *area, *COLUMNS[2:], *result.groups]
+    rural = [c for c in RURAL_COLUMNS if c in result.table.columns]  # issue 22
+    columns = [*COLUMNS[:2], *area, *COLUMNS[2:], *result.groups, *rural]
     t = result.table.to_crs("EPSG:4326")[[*columns, "geometry"]].copy()
     for col, digits in _DECIMALS.items():
         t[col] = t[col].round(digits)
@@ -112,6 +115,7 @@ def summary_markdown(summary: dict, *, top: int = 20, lang: str = "en") -> str:
     lines += denominators_markdown(summary, _)
     lines += capacity_markdown(summary, _)
     lines += equity_markdown(summary, _)
+    lines += rural_markdown(summary, _)  # issue 22: modes, distance rule, villages, hours
     lines += _uncovered_lines(summary["uncovered"], minutes, top, _)
     if "areas" in summary:
         lines += areas_markdown(summary["areas"], minutes, _)
@@ -123,14 +127,21 @@ def _band_lines(summary: dict, _=str) -> list[str]:
     """Title, walking parameters and the table of coverage by walk time."""
     p = summary["parameters"]
     speed, minutes = p["walk_speed_kmh"], p["threshold_min"]
+    rule = _(
+        "Walking at **{speed:g} km/h**; the circle is **{minutes:g} minutes** ({metres:.0f} m "
+        "of walking). Points farther than {snap:g} m from a walkable street are off the "
+        "network."
+    )
+    if p.get("mode", "walk") != "walk":  # issue 22: by bicycle or e-bike
+        rule = _(
+            "Cycling at **{speed:g} km/h**; the circle is **{minutes:g} minutes** ({metres:.0f} m "
+            "of cycling). Points farther than {snap:g} m from a cyclable street are off the "
+            "network."
+        )
     lines = [
         f"# {_(summary['title'])}",
         "",
-        _(
-            "Walking at **{speed:g} km/h**; the circle is **{minutes:g} minutes** ({metres:.0f} m "
-            "of walking). Points farther than {snap:g} m from a walkable street are off the "
-            "network."
-        ).format(
+        rule.format(
             speed=speed,
             minutes=minutes,
             metres=CircleConfig.walk_metres(speed, minutes),
@@ -419,11 +430,17 @@ def summary_text(summary: dict, *, lang: str = "en") -> str:
     _ = translator(lang)
     p = summary["parameters"]
     c = summary["communities"]
-    lines = [
-        _(
-            "15-minute employment circle — walking {speed:g} km/h, {communities} communities, "
+    head = _(
+        "15-minute employment circle — walking {speed:g} km/h, {communities} communities, "
+        "{centres} centres"
+    )
+    if p.get("mode", "walk") != "walk":  # issue 22
+        head = _(
+            "15-minute employment circle — cycling {speed:g} km/h, {communities} communities, "
             "{centres} centres"
-        ).format(
+        )
+    lines = [
+        head.format(
             speed=p["walk_speed_kmh"], communities=c["total"], centres=summary["centres"]["total"]
         ),
         "",

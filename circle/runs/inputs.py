@@ -200,6 +200,12 @@ def _read_network(
 ) -> tuple[WalkNetwork, list[dict] | None, str, Path | str]:
     """The network, the OSM features when needed, the source's name and the network's file."""
     if job.place is not None or job.bbox is not None:
+        if job.config.mode != "walk":
+            msg = (
+                f"--mode {job.config.mode} needs an OSM network file (--network); the download "
+                "(--place/--bbox) fetches the walk network"
+            )
+            raise ConfigError(msg)
         net, downloaded = fetch_osm(
             place=job.place, bbox=job.bbox, presets=presets,
             min_component_m=job.config.min_component_m,
@@ -207,7 +213,9 @@ def _read_network(
         net = walk_network(net, job.config)
         return net, downloaded, net.source["file"], cache_dir() / net.source["cache"]
     network = source_of(job.network)
-    net = load_network(network, min_component_m=job.config.min_component_m)
+    net = load_network(
+        network, min_component_m=job.config.min_component_m, mode=job.config.mode
+    )
     net = walk_network(net, job.config)  # slope costs (--dem) and profile rules
     features = None
     if _is_osm(network) and (need_features or job.population_from_osm):

@@ -30,10 +30,12 @@ from .._extras import DISTRIBUTION
 from ..config import DEFAULT_CONFIG, CircleConfig, parse_profiles
 from ..coverage.capacity import CapacityOptions, with_capacity
 from ..coverage.core import CoverageResult, coverage_report
-from ..errors import InputDataError, ReproducibilityError
+from ..coverage.hours import HoursOptions, centre_hours
+from ..coverage.rural import coverage_by_mode, hours_section, open_centres, with_rural_columns
+from ..errors import ConfigError, InputDataError, ReproducibilityError
 from ..io.columns import LayerColumns
 from ..io.db import is_db_url, mask_url, untrusted_sources
-from ..network.load import file_sha256
+from ..network.load import file_sha256, load_network
 from ..network.slope import for_profile
 from ..network.walk import WalkNetwork
 from ..report.compare import PROFILE_FILES, profile_table, write_profile_files
@@ -121,6 +123,12 @@ class CoverageJob:
     capacity
         Capacity and equity measures (`circle.coverage.capacity.CapacityOptions`; ``None``:
         none, and the manifest holds no ``capacity`` key).
+    mode_column
+        Communities column naming each community's travel mode (`circle.coverage.rural`;
+        ``None``: every community travels by ``config.mode``).
+    hours
+        Count only the centres open at given times, and coverage hour by hour
+        (`circle.coverage.hours.HoursOptions`; ``None``: every centre, at all hours).
     """
 
     network: str
@@ -148,6 +156,8 @@ class CoverageJob:
     place: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     capacity: CapacityOptions | None = None
+    mode_column: str | None = None
+    hours: HoursOptions | None = None
 
     def as_dict(self) -> dict:
         """The job as JSON-ready values (`from_dict` reads it back)."""
@@ -164,6 +174,8 @@ class CoverageJob:
             **{name: getattr(self, name) for name in _INPUT_OPTIONS},
             "bbox": None if self.bbox is None else list(self.bbox),
             **({} if self.capacity is None else {"capacity": self.capacity.as_dict()}),
+            **({} if self.mode_column is None else {"mode_column": self.mode_column}),
+            **({} if self.hours is None else {"hours": self.hours.as_dict()}),
         }
 
     @classmethod
@@ -186,6 +198,8 @@ class CoverageJob:
             **{name: data[name] for name in _INPUT_OPTIONS if name in data},
             bbox=None if data.get("bbox") is None else tuple(data["bbox"]),
             capacity=CapacityOptions(**data["capacity"]) if data.get("capacity") else None,
+            mode_column=data.get("mode_column"),
+            hours=HoursOptions.from_dict(data["hours"]) if data.get("hours") else None,
         )
 
 
@@ -248,6 +262,9 @@ def compute_coverage(
     stage: Stage | None = None,
     coverage: Callable[..., CoverageResult] | None = None,
     capacity: CapacityOptions | None = None,
+    mode_column: str | None = None,
+    network_for: Callable[[str], WalkNetwork] | None = None,
+    hours: HoursOptions | None = None,
 ) -> tuple[CoverageResult, pd.DataFrame | None]:
     """The coverage of a study area (and its table of walking profiles), as `circle coverage`.
 
@@ -265,6 +282,11 @@ def compute_coverage(
         passes its own, with the same signature).
     capacity
         Capacity and equity measures (``None``: none).
+    mode_column, network_for
+        Communities column naming each one's travel mode, and the network of a mode
+        (`circle.coverage.rural.coverage_by_mode`; default: `network` for every mode).
+    hours
+        Count only the centres open at ``hours.at``; coverage at each time (``None``: all).
 
     Returns
     -------
@@ -274,10 +296,30 @@ def compute_coverage(
     stage = stage or (lambda text: nullcontext())
     walks = parse_profiles(",".join(profiles)) if profiles else ()
     network = for_profile(network, config.walk_profile)  # as read_inputs does: for the API
-    with stage("walking to the nearest centre"):
-        result = (coverage or coverage_report)(
-            communities, centres, network, config=config, gates=gates, groups=groups
+    run = coverage or coverage_report
+
+    def cover(cents: gpd.GeoDataFrame) -> CoverageResult:
+        if mode_column is None:
+            return run(communities, cents, network, config=config, gates=gates, groups=groups)
+        return coverage_by_mode(
+            communities, cents, network_for or (lambda mode: network), config=config,
+            column=mode_column, coverage=run, gates=gates, groups=groups,
         )
+
+    all_centres = centres
+    if hours is not None:
+        parsed = centre_hours(centres, hours)
+        centres, hours_info = open_centres(centres, hours, parsed)
+        if centres.empty:
+            msg = f"no centre is open at {' and '.join(hours.at)}; give other --at times"
+            raise ConfigError(msg)
+    with stage("walking to the nearest centre"):
+        result = cover(centres)
+    if hours is not None:
+        with stage("coverage at each time of day"):
+            rows = hours_section(communities, all_centres, hours, cover, parsed)
+        result = dataclasses.replace(result, hours={**hours_info, "by_time": rows})
+    result = with_rural_columns(result)
     if capacity is not None:
         with stage("capacity per resident and 2SFCA scores"):
             result = with_capacity(result, centres, network, capacity, communities)
@@ -316,14 +358,26 @@ def run_job(
     if job.profiles:
         parse_profiles(",".join(job.profiles))  # a bad name fails before any reading
     inputs = read_inputs(job, stage=stage)
+
+    def network_for(mode: str) -> WalkNetwork:
+        if mode == job.config.mode:
+            return inputs.network
+        return load_network(
+            inputs.files["network"], min_component_m=job.config.min_component_m, mode=mode
+        )
+
     result, table = compute_coverage(
         inputs.communities, inputs.centres, inputs.network, config=job.config,
         gates=inputs.gates, groups=job.group_columns, profiles=job.profiles, stage=stage,
-        coverage=coverage, capacity=job.capacity,
+        coverage=coverage, capacity=job.capacity, mode_column=job.mode_column,
+        network_for=network_for, hours=job.hours,
     )
+    centres = inputs.centres
+    if result.hours is not None:  # the centres counted (the what-if map starts from them)
+        centres = centres.loc[~centres["id"].astype(str).isin(result.hours["closed"])]
     return JobOutcome(
         result=result, profiles=table, inputs=inputs.files, network=inputs.network,
-        centres=inputs.centres, communities=inputs.communities,
+        centres=centres, communities=inputs.communities,
     )
 
 

@@ -169,6 +169,8 @@ _CONFIG_FIELDS = {
     "dem_spacing_m": _num,
     "access_slack_m": _num,
     "walk_profile": _opt(_str),
+    "mode": _one_of("walk", "bike", "ebike"),
+    "within_km": _num,
 }
 _CAPACITY = _obj(
     {
@@ -179,6 +181,17 @@ _CAPACITY = _obj(
         "crowded_below": _opt(_num),
         "demand": _opt(_str),
         "equity": _bool,
+    }
+)
+_HOURS = _obj(
+    {
+        "column": _str,
+        "at": _list(_str, most=50),
+        "unparsed_open": _bool,
+        "country": _str,
+        "day": _opt(_str),
+        "first_hour": _num,
+        "last_hour": _num,
     }
 )
 _COLUMNS = _obj(
@@ -207,6 +220,8 @@ _JOB = _obj(
         "areas_name_column": _str,
         "bbox": _opt(_list(_num, length=4)),
         "capacity": _opt(_CAPACITY),
+        "mode_column": _opt(_str),
+        "hours": _opt(_HOURS),
     },
     ("network", "columns", "config"),
 )

@@ -6,6 +6,7 @@ the notebook results (`circle.study`) draw through these.
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ import geopandas as gpd
 from ..config import CircleConfig
 from ..coverage.core import CoverageResult, coverage_report
 from ..coverage.isochrones import walk_isochrones
+from ..coverage.rural import open_centres
 from ..network.walk import WalkNetwork
 from ..siting.result import SitingResult
 from .candidates import CandidateSources, gather
@@ -105,6 +107,8 @@ def run_map(
 def _walked(job: CoverageJob, stage: Stage):
     """The study area read and every community walked to its nearest centre."""
     inputs = read_inputs(job, stage=stage, layers_stage="reading centres and communities")
+    if job.hours is not None:  # --at: only the centres open then
+        inputs = dataclasses.replace(inputs, centres=open_centres(inputs.centres, job.hours)[0])
     with stage("walking to the nearest centre"):
         result = coverage_report(
             inputs.communities, inputs.centres, inputs.network, config=job.config

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 
+from ..coverage.rural import open_centres
 from ..io.outputs import write_geojson
 from ..network.walk import WalkNetwork
 from ..report.coverage import summary_json
@@ -73,6 +75,8 @@ def run_siting(
         job, stage=stage, layers_stage="reading centres, communities and candidate sites"
     )
     candidates = gather(job.network, inputs.network, inputs.centres, sources)
+    if job.hours is not None:  # --at: only the centres open then serve
+        inputs = dataclasses.replace(inputs, centres=open_centres(inputs.centres, job.hours)[0])
     with (stage or (lambda text: nullcontext()))("choosing sites"):
         result = site_new_centres(
             inputs.communities,

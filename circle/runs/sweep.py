@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from ..config import CircleConfig, default_search_limit_min
+from ..config import CircleConfig, default_search_limit_min, get_mode, get_profile
 from ..coverage.core import CoverageResult, coverage_report, summarise
+from ..coverage.hours import parse_at
 from ..errors import ConfigError, InputDataError
 from ..io.columns import LayerColumns
 from ..network.walk import WalkNetwork
@@ -40,7 +42,13 @@ _CONFIG_KEYS = {
     "minutes": "thresholds_min",
     "max_snap_m": "max_snap_m",
     "search_limit_min": "search_limit_min",
+    "mode": "mode",
+    "within_km": "within_km",
 }
+#: keys of the scenario matrix (issue 22): a season's walking profile and the --at times
+_AXIS_KEYS = ("profile", "at")
+#: the axes a [matrix] table crosses every scenario with
+_MATRIX_AXES = ("mode", "profile", "at")
 #: keys of siting scenarios: K new centres (`circle site --add K`) and where they may go
 _SITING_KEYS = ("add", "candidates")
 _NAME = re.compile(r"^[\w][\w.-]*$")
@@ -50,6 +58,9 @@ _GRID = re.compile(r"^grid:(.+)$")
 
 COMPARISON_COLUMNS = [
     "scenario",
+    "mode",
+    "profile",
+    "at",
     "speed_kmh",
     "max_snap_m",
     "search_limit_min",
@@ -75,6 +86,8 @@ class Scenario:
     config: CircleConfig
     add: int | None = None
     candidates: str | None = None
+    profile: str | None = None
+    at: tuple[str, ...] = ()
 
 
 def read_scenarios(path: str | Path) -> list[Scenario]:
@@ -95,7 +108,12 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
         max_snap_m = 300
 
     Keys: ``speed_kmh``, ``minutes``, ``max_snap_m``, ``search_limit_min`` (default: 60, or the
-    largest band if larger); for a siting scenario ``add`` (K new centres, as ``circle site
+    largest band if larger); ``mode`` (walk, bike, ebike: its network and default speed),
+    ``within_km`` (a distance rule), ``profile`` (a season's walking profile: its speed, scaled
+    for bike and ebike by the mode's speed over 4 km/h) and ``at`` (times, as ``--at``: only
+    the centres open then). A ``[matrix]`` table with lists of ``mode``, ``profile`` and ``at``
+    runs every scenario for every combination, named ``<scenario>_<mode>_<profile>_<time>``;
+    for a siting scenario ``add`` (K new centres, as ``circle site
     --add K``) and ``candidates``: ``"osm"`` (the default: the network file's OSM tags),
     ``"grid:SPACING"`` (one street node per SPACING-metre square) or a candidate file (a path
     relative to the scenarios file).
@@ -119,12 +137,12 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         msg = f"{path}: cannot read as TOML ({err})"
         raise InputDataError(msg) from err
-    unknown = sorted(set(data) - {"defaults", "scenario"})
+    unknown = sorted(set(data) - {"defaults", "scenario", "matrix"})
     if unknown:
-        msg = f"{path}: unknown table(s) {unknown}; use [defaults] and [[scenario]]"
+        msg = f"{path}: unknown table(s) {unknown}; use [defaults], [matrix] and [[scenario]]"
         raise InputDataError(msg)
     defaults = data.get("defaults", {})
-    rows = data.get("scenario", [])
+    rows = _crossed(path, data.get("scenario", []), data.get("matrix"))
     if not isinstance(defaults, dict) or not isinstance(rows, list) or not rows:
         msg = f"{path}: no scenarios; add at least one [[scenario]] table with a name"
         raise InputDataError(msg)
@@ -155,20 +173,67 @@ def read_scenarios(path: str | Path) -> list[Scenario]:
         params = {**defaults, **{k: v for k, v in row.items() if k != "name"}}
         _check_keys(path, where, params)
         add, candidates = _siting_keys(path, where, params)
+        profile, at = _axis_keys(path, where, params)
         config = _scenario_config(
-            path, where, {k: v for k, v in params.items() if k not in _SITING_KEYS}
+            path, where,
+            {k: v for k, v in params.items() if k not in (*_SITING_KEYS, *_AXIS_KEYS)},
         )
-        scenarios.append(Scenario(name, config, add, candidates))
+        if profile is not None:
+            config = _with_profile(config, profile, "speed_kmh" in params)
+        scenarios.append(Scenario(name, config, add, candidates, profile, at))
     return scenarios
 
 
+def _crossed(path: Path, rows: list, matrix: dict | None) -> list:
+    """The scenario rows crossed with the ``[matrix]`` axes (each a list), or as they are."""
+    if matrix is None:
+        return rows
+    unknown = sorted(set(matrix) - set(_MATRIX_AXES))
+    if unknown or not isinstance(rows, list):
+        msg = f"{path}: [matrix]: unknown key(s) {unknown}; use {list(_MATRIX_AXES)}"
+        raise InputDataError(msg)
+    axes = [(k, matrix[k] if isinstance(matrix[k], list) else [matrix[k]]) for k in
+            _MATRIX_AXES if k in matrix]
+    out = []
+    for row in rows:
+        for values in itertools.product(*(v for _, v in axes)):
+            parts = [str(row.get("name")), *(re.sub(r"[^\w]", "", str(v)) for v in values)]
+            out.append({**row, **dict(zip([k for k, _ in axes], values, strict=True)),
+                        "name": "_".join(parts)})
+    return out
+
+
+def _axis_keys(path: Path, where: str, params: dict) -> tuple[str | None, tuple[str, ...]]:
+    """``profile`` and ``at`` checked (a bad name or time names the scenario)."""
+    profile, at = params.get("profile"), params.get("at", ())
+    at = (at,) if isinstance(at, str) else tuple(at)
+    try:
+        if profile is not None:
+            get_profile(profile)
+        for text in at:
+            parse_at(text)
+    except ConfigError as err:
+        msg = f"{path}: {where}: {err}"
+        raise InputDataError(msg) from err
+    return profile, at
+
+
+def _with_profile(config: CircleConfig, profile: str, speed_given: bool) -> CircleConfig:
+    """A season's walking profile: its speed on foot; by bike or e-bike the mode's speed scaled
+    by the profile's share of the default walking speed (an assumption: no cycling source); a
+    scenario's own speed_kmh wins."""
+    if speed_given:
+        return config
+    ratio = get_profile(profile).speed_kmh / get_profile("default").speed_kmh
+    speed = get_mode(config.mode).speed_kmh * ratio
+    return replace(config, walk_speed_kmh=round(speed, 3))
+
+
 def _check_keys(path: Path, where: str, params: dict) -> None:
-    unknown = sorted(set(params) - set(_CONFIG_KEYS) - set(_SITING_KEYS) - {"name"})
+    known = {*_CONFIG_KEYS, *_SITING_KEYS, *_AXIS_KEYS}
+    unknown = sorted(set(params) - known - {"name"})
     if unknown:
-        msg = (
-            f"{path}: {where}: unknown key(s) {unknown}; use "
-            f"{sorted([*_CONFIG_KEYS, *_SITING_KEYS])}"
-        )
+        msg = f"{path}: {where}: unknown key(s) {unknown}; use {sorted(known)}"
         raise InputDataError(msg)
 
 
@@ -276,6 +341,12 @@ def run_siting_scenario(
 
 def _scenario_config(path: Path, where: str, params: dict) -> CircleConfig:
     kwargs = {_CONFIG_KEYS[k]: v for k, v in params.items()}
+    if "mode" in kwargs and "walk_speed_kmh" not in kwargs:
+        try:
+            kwargs["walk_speed_kmh"] = get_mode(kwargs["mode"]).speed_kmh
+        except ConfigError as err:
+            msg = f"{path}: {where}: {err}"
+            raise InputDataError(msg) from err
     if "thresholds_min" in kwargs:
         bands = kwargs["thresholds_min"]
         kwargs["thresholds_min"] = tuple(bands) if isinstance(bands, list) else (bands,)
@@ -290,7 +361,9 @@ def _scenario_config(path: Path, where: str, params: dict) -> CircleConfig:
 
 
 def comparison_table(
-    results: dict[str, CoverageResult], sitings: dict[str, SitingResult] | None = None
+    results: dict[str, CoverageResult],
+    sitings: dict[str, SitingResult] | None = None,
+    scenarios: list[Scenario] | None = None,
 ) -> pd.DataFrame:
     """Coverage share per band of every scenario, one row per (scenario, band).
 
@@ -301,6 +374,9 @@ def comparison_table(
         coverage after its new centres).
     sitings
         Scenario name → siting result, for the siting scenarios.
+    scenarios
+        The scenarios (their ``profile`` and ``at`` fill those columns; the matrix as one
+        table).
 
     Returns
     -------
@@ -309,18 +385,23 @@ def comparison_table(
         ids (``;``-separated, best first), empty otherwise.
     """
     sitings = sitings or {}
+    axes = {s.name: s for s in scenarios or []}
     rows = []
     for name, result in results.items():
         cfg = result.config
+        scenario = axes.get(name)
         sites = sitings[name].proposals["site_id"].tolist() if name in sitings else []
         for band in summarise(result, top=0)["thresholds"]:
             rows.append(
                 {
                     "scenario": name,
+                    "mode": cfg.mode,
+                    "profile": (scenario.profile if scenario else None) or "",
+                    "at": "; ".join(scenario.at) if scenario else "",
                     "speed_kmh": cfg.walk_speed_kmh,
                     "max_snap_m": cfg.max_snap_m,
                     "search_limit_min": cfg.search_limit_min,
-                    **{k: band[k] for k in COMPARISON_COLUMNS[4:-1]},
+                    **{k: band[k] for k in COMPARISON_COLUMNS[7:-1]},
                     "new_sites": ";".join(sites),
                 }
             )
@@ -347,6 +428,7 @@ def write_sweep_outputs(
     overwrite: bool = False,
     sitings: dict[str, SitingResult] | None = None,
     lang: str = "en",
+    scenarios: list[Scenario] | None = None,
 ) -> list[Path]:
     """Write ``<scenario>.csv`` per scenario and ``comparison.csv``, together or not at all.
 
@@ -384,7 +466,9 @@ def write_sweep_outputs(
             table = pd.DataFrame(proposals.drop(columns="geometry"))
             table["lon"], table["lat"] = proposals.geometry.x, proposals.geometry.y
             write_csv(table, staging / f"{name}.proposals.csv", lang=lang)
-        write_csv(comparison_table(results, sitings), staging / "comparison.csv", lang=lang)
+        write_csv(
+            comparison_table(results, sitings, scenarios), staging / "comparison.csv", lang=lang
+        )
 
     return write_result_folder(out_dir, [Files(names, write)], overwrite=overwrite)
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import geopandas as gpd
 
 from ..bundled import DEFAULT_NETWORK
-from ..config import DEFAULT_CONFIG, CircleConfig, get_profile
+from ..config import DEFAULT_CONFIG, CircleConfig, get_mode, get_profile
+from ..coverage.hours import HoursOptions
 from ..errors import ConfigError
 from ..io.columns import LayerColumns
 from .results import Coverage, Siting
@@ -207,10 +208,40 @@ class StudyArea:
         network_file = Path(network) if network and not is_db_url(network) else None
         return cls(inputs.network, inputs.centres, inputs.communities, network_file, inputs.gates)
 
+    def network_for(self, mode: str) -> WalkNetwork:
+        """The network of a travel mode (`circle.config.MODES`): this area's network for
+        ``walk``; the bike network of the same OSM file (one-way streets one-way) for ``bike``
+        and ``ebike``, cached as ``circle --mode`` caches it.
+
+        Parameters
+        ----------
+        mode
+            {"walk", "bike", "ebike"}
+
+        Returns
+        -------
+        WalkNetwork
+        """
+        from ..io.osm import OSM_SUFFIXES
+        from ..network.load import load_network
+
+        get_mode(mode)
+        file = self.network_file
+        if mode == "walk" or file is None or not file.name.lower().endswith(OSM_SUFFIXES):
+            return self.network
+        return load_network(
+            file, min_component_m=self.network.source.get("min_component_m", 250.0), mode=mode
+        )
+
     def coverage(
         self,
         config: CircleConfig = DEFAULT_CONFIG,
         *,
+        mode: str | None = None,
+        within_km: float | None = None,
+        mode_column: str | None = None,
+        at: tuple[str, ...] | str = (),
+        hours: HoursOptions | None = None,
         profile: str | None = None,
         profiles: tuple[str, ...] | str = (),
         groups: tuple[str, ...] | None = None,
@@ -227,6 +258,18 @@ class StudyArea:
         ----------
         config
             Run parameters.
+        mode
+            Travel mode, ``--mode``: walk, bike or ebike (`circle.config.MODES`; its network
+            from the same OSM file and its speed, unless ``walk_speed_kmh`` is given).
+        within_km
+            A distance rule instead of minutes, ``--within-km``.
+        mode_column
+            Communities column naming each community's travel mode, ``--mode-column``.
+        at
+            Count only the centres open at these times (``"Mo 05:00"``), ``--at``.
+        hours
+            All the opening-hours options (`circle.coverage.hours.HoursOptions`: column,
+            unparseable values, the coverage-by-hour day); replaces `at`.
         profile
             A walking profile (`circle.config.PROFILES`) whose speed replaces the config's,
             ``--profile``.
@@ -262,11 +305,18 @@ class StudyArea:
             changes = {**changes, "walk_speed_kmh": get_profile(profile).speed_kmh}
             if get_profile(profile).changes_network:
                 changes["walk_profile"] = profile
+        if mode is not None:
+            changes = {"walk_speed_kmh": get_mode(mode).speed_kmh, **changes, "mode": mode}
+        if within_km is not None:
+            changes = {**changes, "within_km": within_km}
         config = dataclasses.replace(config, **changes) if changes else config
         if isinstance(profiles, str):
             profiles = tuple(p.name for p in parse_profiles(profiles))
+        if hours is None and at:
+            hours = HoursOptions(at=(at,) if isinstance(at, str) else tuple(at))
         result, table = compute_coverage(
-            self.communities, self.centres, self.network, config=config, gates=self.gates,
+            self.communities, self.centres, self.network_for(config.mode), config=config,
+            gates=self.gates, mode_column=mode_column, network_for=self.network_for, hours=hours,
             groups=None if groups is None else tuple(groups), profiles=tuple(profiles),
             capacity=None if capacity is None and not equity else CapacityOptions(
                 column=capacity, unit=capacity_unit, decay=decay, crowded_below=crowded_below,
@@ -341,6 +391,8 @@ class StudyArea:
         mip_gap: float = 0.0,
         lp_bound: bool = False,
         demand: str | None = None,
+        mode: str | None = None,
+        at: tuple[str, ...] | str = (),
         **changes: Any,
     ) -> Siting:
         """Choose new centre sites (``circle site``): ``add=K`` or ``cover_all=True``.
@@ -365,6 +417,10 @@ class StudyArea:
             Also solve the LP relaxation for a tighter bound, ``--lp-bound``.
         demand
             Count this key group's column instead of the population, ``--demand``.
+        mode
+            Travel mode, ``--mode`` (its network and speed, as for `coverage`).
+        at
+            Only the centres open at these times serve, ``--at``.
         **changes
             Fields of `config` to change, e.g. ``thresholds_min=(5,)``.
 
@@ -372,16 +428,23 @@ class StudyArea:
         -------
         Siting
         """
+        from ..coverage.rural import open_centres
         from ..siting.site import site_new_centres
 
+        if mode is not None:
+            changes = {"walk_speed_kmh": get_mode(mode).speed_kmh, **changes, "mode": mode}
         config = dataclasses.replace(config, **changes) if changes else config
         if candidates is None:
             candidates = self.candidates()
+        centres = self.centres
+        if at:
+            centres = open_centres(centres, HoursOptions(at=(at,) if isinstance(at, str) else
+                                                         tuple(at)))[0]
         result = site_new_centres(
             self.communities,
-            self.centres,
+            centres,
             candidates,
-            self.network,
+            self.network_for(config.mode),
             add=add,
             cover_all=cover_all,
             config=config,

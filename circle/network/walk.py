@@ -443,7 +443,9 @@ def _distinct_edges(
     hw: np.ndarray,
     flags: np.ndarray,
     ow: np.ndarray | None = None,
-) -> tuple[np.ndarray, ...]:
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None
+]:
     """Edges (low end, high end, length, way, highway, flags, one-way) without self-loops, the
     shortest of parallel edges kept (with every direction the parallel edges allow)."""
     a, b = np.minimum(u, v), np.maximum(u, v)

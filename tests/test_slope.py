@@ -61,6 +61,22 @@ def test_100m_edge_with_10m_rise_costs_tobler_each_way(tmp_path):
     assert len(info["sha256"]) == 64
 
 
+def test_a_one_way_street_stays_closed_uphill_and_downhill(tmp_path):
+    """A bike network's one-way street (issue 22) keeps its closed direction under slope costs;
+    the open direction costs Tobler's uphill figure (written out above)."""
+    from circle.network.load import with_oneway_costs
+
+    cell = 5.0
+    xs = X0 - 50 + cell * (np.arange(60) + 0.5)
+    z = np.tile(0.1 * (xs - X0), (20, 1))
+    dem = write_dem(tmp_path / "plane.tif", z, crs=CRS, west=X0 - 50, north=Y0 + 50, cell=cell)
+    xy = np.array([[0, 0], [100, 0]], float) + np.array([X0, Y0])
+    one_way = network_from_arrays(xy, [0], [1], crs=CRS, min_component_m=0, edge_oneway=[1])
+    net, _ = with_dem(with_oneway_costs(one_way), dem)
+    assert net.edge_fw_m[0] == pytest.approx(100 * tobler_speed(0) / tobler_speed(0.1), abs=1e-9)
+    assert np.isinf(net.edge_bw_m[0])
+
+
 def test_a_crest_costs_both_climbs():
     """Sampled along the edge, not only at its ends: up 5 m and down 5 m is not flat."""
     net = _edge_100m()

@@ -107,4 +107,6 @@ def test_cli_group_columns(cli_runner, communities_with_groups, tmp_path):
     assert res.exit_code == 1 and "no group column 'retirees'" in res.output
     res = cli_runner([*map(str, args[:3]), "--out", str(tmp_path)])
     table = pd.read_csv(tmp_path / "coverage.csv")
-    assert list(table.columns[-len(GROUPS) :]) == list(GROUPS)
+    # the group columns in their order, then issue 22's station_inside (polygon communities)
+    assert list(table.columns[-len(GROUPS) - 1 : -1]) == list(GROUPS)
+    assert table.columns[-1] == "station_inside"

@@ -100,6 +100,10 @@ def test_real_network_snapping_and_cache_roundtrip(bundled, tmp_path):
     assert (back.csr != fresh.csr).nnz == 0
     assert back.csr.indices.dtype == np.int32
     np.testing.assert_array_equal(back.component, fresh.component)
+    # the snapping index comes back built (not rebuilt) and snaps as shapely's STRtree does
+    assert "edge_points" in back.__dict__
+    np.testing.assert_array_equal(snap_points(back, xy, max_snap_m=60.0).edge,
+                                  strtree_edges(net, xy, 60.0))
 
 
 def test_uncovered_ranking_matches_a_pandas_sort(line_network):

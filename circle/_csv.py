@@ -99,6 +99,13 @@ def _needs_apostrophe(value: str) -> bool:
 
 
 def _any_text(column: pd.Series, test: Callable[[str], bool]) -> bool:
-    """Whether `test` holds for a text cell of `column` (one pass in plain Python: a third of
-    the time of ``Series.map`` on a coverage table)."""
+    """Whether `test` holds for a text cell of `column`: in bulk on a string column (Arrow),
+    else in one plain pass (a third of the time of ``Series.map``)."""
+    if pd.api.types.is_string_dtype(column.dtype) and not pd.api.types.is_object_dtype(column):
+        found = (
+            column.str.match(_FORMULA.pattern)
+            if test is _needs_apostrophe
+            else column.str.contains("\r", regex=False)
+        )
+        return bool(found.fillna(False).any())
     return any(isinstance(v, str) and test(v) for v in column.to_numpy(dtype=object))

@@ -127,14 +127,19 @@ def test_the_csv_writers_bulk_check_finds_the_cells_neutralise_changes():
     characters: the writer's one-pass check picks exactly the cells `neutralise` changes."""
     import itertools
 
-    from circle._csv import _any_text, _needs_apostrophe
+    from circle._csv import _any_text, _has_cr, _needs_apostrophe
 
     chars = ["=", "+", "-", "@", "\t", "\r", "'", "a", " ", "它"]
     for n in (0, 1, 2, 3):
         for cells in itertools.product(chars, repeat=n):
             value = "".join(cells)
-            column = pd.Series([1.5, None, value], dtype=object)
-            assert _any_text(column, _needs_apostrophe) == (neutralise(value) is not value)
+            changed = neutralise(value) is not value
+            assert _any_text(pd.Series([1.5, None, value], dtype=object), _needs_apostrophe) \
+                == changed
+            assert _any_text(pd.Series(["x", None, value], dtype="str"), _needs_apostrophe) \
+                == changed
+            for dtype in (object, "str"):
+                assert _any_text(pd.Series(["x", value], dtype=dtype), _has_cr) == ("\r" in value)
 
 
 def test_csv_cells_are_neutralised_and_quoted(tmp_path):

@@ -379,6 +379,7 @@ def _mapped_npz(path: Path) -> dict[str, np.ndarray]:
                 a = np.frombuffer(f.read(nbytes), dtype, count=nbytes // dtype.itemsize)
                 a = a.reshape(shape, order=order)
             else:
-                a = np.memmap(f, dtype, "r", offset, shape, order=order)
+                # a plain ndarray over the map: indexing a np.memmap makes memmaps, slowly
+                a = np.memmap(f, dtype, "r", offset, shape, order=order).view(np.ndarray)
             out[info.filename[: -len(".npy")]] = a
     return out

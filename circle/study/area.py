@@ -329,6 +329,7 @@ class StudyArea:
         mip_gap: float = 0.0,
         lp_bound: bool = False,
         demand: str | None = None,
+        memory_budget_gb: float | None = None,
         **changes: Any,
     ) -> Siting:
         """Choose new centre sites (``circle site``): ``add=K`` or ``cover_all=True``.
@@ -353,6 +354,9 @@ class StudyArea:
             Also solve the LP relaxation for a tighter bound, ``--lp-bound``.
         demand
             Count this key group's column instead of the population, ``--demand``.
+        memory_budget_gb
+            Memory the reach sets may take, ``--memory-budget-gb`` (see
+            `circle.siting.site_new_centres`).
         **changes
             Fields of `config` to change, e.g. ``thresholds_min=(5,)``.
 
@@ -378,6 +382,7 @@ class StudyArea:
             mip_gap=mip_gap,
             lp_bound=lp_bound,
             demand=demand,
+            memory_budget_gb=memory_budget_gb,
         )
         return Siting(result, self)
 

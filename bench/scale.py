@@ -78,7 +78,8 @@ def _spawn_measured(cmd: list[str], env: dict) -> tuple[float, float]:
                          capture_output=True, text=True)
     code, wall, peak = json.loads(out.stdout.strip().splitlines()[-1])
     if code != 0:
-        raise RuntimeError(f"{' '.join(cmd[:6])}...: exit {code}: {out.stderr[-800:]}")
+        msg = f"{' '.join(cmd[:6])}...: exit {code}: {out.stderr[-800:]}"
+        raise RuntimeError(msg)
     return wall, peak
 
 
@@ -279,7 +280,66 @@ def case_helsinki(spec: dict, repeat: int) -> dict:
     }
 
 
-CASES = {"warm": case_warm, "cold": case_cold, "helsinki": case_helsinki}
+def _site_inputs(spec: dict, n_candidates: int, n_communities: int) -> tuple[str, str]:
+    """Generated candidate sites (points) and communities for `circle site` (reused)."""
+    import geopandas as gpd
+    import shapely
+
+    from bench.generate import random_layers
+    from circle.network.load import network_from_osm
+
+    folder = WORK / f"site-{spec['side']}-{n_candidates}-{n_communities}"
+    cands, comms = folder / "candidates.parquet", folder / "communities.parquet"
+    if not cands.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        net = network_from_osm(spec["pbf"])
+        sites, communities = random_layers(net, n_candidates, n_communities, seed=230)
+        communities.to_crs("EPSG:4326").to_parquet(comms)
+        sites = gpd.GeoDataFrame({"id": [f"s{i + 1}" for i in range(len(sites))]},
+                                 geometry=shapely.points(shapely.get_coordinates(sites.geometry)),
+                                 crs=sites.crs)
+        sites.to_crs("EPSG:4326").to_parquet(cands)
+    return str(cands), str(comms)
+
+
+def _site_command(spec: dict, cands: str, comms: str, out: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "circle", "-q", "site", "--network", spec["pbf"],
+            "--centres", spec["centres"], "--communities", comms, "--candidates", cands,
+            "--add", "50", "--solver", "greedy", "--out", out, "--overwrite", *extra]
+
+
+def case_site(spec: dict, repeat: int) -> dict:
+    """`circle site`: 100,000 candidates and 200,000 communities, within a memory budget; and
+    on a smaller case the budgeted answer against the unbudgeted one."""
+    os.environ["CIRCLE_CACHE_DIR"] = spec["cache"]
+    env = _env(Path(spec["cache"]))
+    n_cand, n_comm = spec.get("candidates", 100_000), spec.get("site_communities", 200_000)
+    cands, comms = _site_inputs(spec, n_cand, n_comm)
+    budget = str(spec.get("budget_gb", 8))
+    with tempfile.TemporaryDirectory(prefix="circle-site-") as out:
+        wall, peak = _spawn_measured(
+            _site_command(spec, cands, comms, out, "--memory-budget-gb", budget), env
+        )
+        summary = json.loads((Path(out) / "summary.json").read_text())
+    small_c, small_m = _site_inputs(spec, 5_000, 20_000)
+    answers = []
+    for extra in ((), ("--memory-budget-gb", "0.0005")):
+        with tempfile.TemporaryDirectory(prefix="circle-site-") as out:
+            _spawn_measured(_site_command(spec, small_c, small_m, out, *extra), env)
+            answers.append((Path(out) / "proposals.csv").read_bytes())
+    return {
+        "candidates": n_cand, "communities": n_comm, "budget_gb": float(budget),
+        "site_s": wall, "site_peak_mb": peak,
+        "objective": summary.get("solver", {}).get("objective"),
+        "small_case_budgeted_equals_unbudgeted": answers[0] == answers[1],
+        "small_case": "5,000 candidates, 20,000 communities, budget 0.0005 GB vs none",
+        "command": "circle -q site --network <pbf> --centres <csv> --communities <parquet> "
+                   f"--candidates <parquet> --add 50 --solver greedy --memory-budget-gb {budget} "
+                   "--out <dir> --overwrite",
+    }
+
+
+CASES = {"warm": case_warm, "cold": case_cold, "helsinki": case_helsinki, "site": case_site}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,9 +360,9 @@ def main(argv: list[str] | None = None) -> int:
                "load_before": os.getloadavg(), "cases": []}
     specs = []
     cases = args.cases.split(",")
-    if {"warm", "cold"} & set(cases):
+    if {"warm", "cold", "site"} & set(cases):
         specs = [prepare(int(s)) for s in args.sides.split(",") if s]
-    todo = [(c, s) for s in specs for c in cases if c in ("warm", "cold")]
+    todo = [(c, s) for s in specs for c in cases if c in ("warm", "cold", "site")]
     if "helsinki" in cases:
         todo.append(("helsinki", {"side": 0}))
     for case, spec in todo:

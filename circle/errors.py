@@ -7,13 +7,13 @@ __all__ = [
     "CircleWarning",
     "ConfigError",
     "InputDataError",
+    "MemoryBudgetError",
     "MissingDependencyError",
     "NetworkError",
     "OutputError",
     "PartFailedError",
     "ReproducibilityError",
     "SolverError",
-    "MemoryBudgetError",
 ]
 
 

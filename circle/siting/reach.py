@@ -14,6 +14,7 @@ import logging
 import numpy as np
 import scipy.sparse as sp
 
+from .._progress import bar
 from ..errors import MemoryBudgetError
 from ..network._fastpath import bounded_reach
 from ..network.engine import BOUNDARY_TOLERANCE_M, expand_members, node_members
@@ -113,14 +114,16 @@ def reach_pattern(
         targets = _Targets(tgt, t_leg, on_t, limit_m + BOUNDARY_TOLERANCE_M)
         # the first block: 256 sources, fewer under a small budget (a ball holds ~10**3 pairs)
         lo, step = 0, int(min(256, max(16, budget.pairs_per_block // 1000)))
-        while lo < src.size:
-            hi = min(src.size, lo + step)
-            cols, counts[lo:hi] = _block(graph, src, s_leg, lo, hi, targets)
-            blocks.append(cols)
-            budget.check(int(counts[:hi].sum()), "the reach sets")
-            per_source = max(cols.size / (hi - lo), 1.0)
-            step = int(min(max(budget.pairs_per_block / per_source, 16), 1 << 16))
-            lo = hi
+        with bar("reach sets", total=src.size, unit="sites") as shown:
+            while lo < src.size:
+                hi = min(src.size, lo + step)
+                cols, counts[lo:hi] = _block(graph, src, s_leg, lo, hi, targets)
+                blocks.append(cols)
+                shown.update(hi - lo)
+                budget.check(int(counts[:hi].sum()), "the reach sets")
+                per_source = max(cols.size / (hi - lo), 1.0)
+                step = int(min(max(budget.pairs_per_block / per_source, 16), 1 << 16))
+                lo = hi
     nnz = int(counts.sum())
     itype = np.int32 if nnz < 2**31 - 1 and tgt.size < 2**31 - 1 else np.int64
     indptr = np.zeros(src.size + 1, itype)

@@ -11,6 +11,7 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pyproj
@@ -305,7 +306,7 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
     for name in sorted(arrays):
         a = arrays[name]
         crc = zlib.crc32(f"{name}:{a.dtype.str}:{a.shape}\n".encode(), crc)
-        crc = zlib.crc32(np.ascontiguousarray(a).reshape(-1).view(np.uint8), crc)
+        crc = zlib.crc32(np.ascontiguousarray(a).reshape(-1).view(np.uint8).data, crc)
     return f"crc32:{crc:08x}"
 
 
@@ -374,12 +375,13 @@ def _mapped_npz(path: Path) -> dict[str, np.ndarray]:
             if offset + nbytes > info.header_offset + 30 + name_len + extra_len + info.file_size:
                 msg = f"{info.filename} is shorter than its header says"
                 raise ValueError(msg)
-            order = "F" if fortran else "C"
+            order: Literal["F", "C"] = "F" if fortran else "C"
             if nbytes < _MAP_MIN_BYTES:
                 a = np.frombuffer(f.read(nbytes), dtype, count=nbytes // dtype.itemsize)
                 a = a.reshape(shape, order=order)
             else:
                 # a plain ndarray over the map: indexing a np.memmap makes memmaps, slowly
-                a = np.memmap(f, dtype, "r", offset, shape, order=order).view(np.ndarray)
+                mapped = np.memmap(f, dtype=dtype, mode="r", offset=offset, shape=shape, order=order)
+                a = mapped.view(np.ndarray)
             out[info.filename[: -len(".npy")]] = a
     return out

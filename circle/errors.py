@@ -7,6 +7,7 @@ __all__ = [
     "CircleWarning",
     "ConfigError",
     "InputDataError",
+    "MemoryBudgetError",
     "MissingDependencyError",
     "NetworkError",
     "OutputError",
@@ -46,6 +47,10 @@ class ReproducibilityError(CircleError):
 
 class MissingDependencyError(CircleError, ImportError):
     """An optional feature needs packages that are not installed (the message names the extra)."""
+
+
+class MemoryBudgetError(CircleError, MemoryError):
+    """A run would need more memory than the budget it was given (the message says how much)."""
 
 
 class PartFailedError(CircleError, RuntimeError):

@@ -122,6 +122,26 @@ def test_neutralise_is_undone_by_restore(value):
         assert neutralise(value) == "'" + value
 
 
+def test_the_csv_writers_bulk_check_finds_the_cells_neutralise_changes():
+    """Every text of up to three characters from the formula starts, an apostrophe and plain
+    characters: the writer's one-pass check picks exactly the cells `neutralise` changes."""
+    import itertools
+
+    from circle._csv import _any_text, _has_cr, _needs_apostrophe
+
+    chars = ["=", "+", "-", "@", "\t", "\r", "'", "a", " ", "它"]
+    for n in (0, 1, 2, 3):
+        for cells in itertools.product(chars, repeat=n):
+            value = "".join(cells)
+            changed = neutralise(value) is not value
+            assert _any_text(pd.Series([1.5, None, value], dtype=object), _needs_apostrophe) \
+                == changed
+            assert _any_text(pd.Series(["x", None, value], dtype="str"), _needs_apostrophe) \
+                == changed
+            for dtype in (object, "str"):
+                assert _any_text(pd.Series(["x", value], dtype=dtype), _has_cr) == ("\r" in value)
+
+
 def test_csv_cells_are_neutralised_and_quoted(tmp_path):
     table = pd.DataFrame(
         {"name": ["=cmd|' /C calc'!A0", "a\rb", "ok"], "walk_min": [-1.5, 2.0, 3.0]}

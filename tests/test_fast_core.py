@@ -6,8 +6,11 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from circle import load_network
+from circle._validate import natural_key, natural_order
 from circle.config import DEFAULT_CONFIG
 from circle.coverage.core import CoverageResult, summarise
 from circle.network.load import _load_npz, _save_npz
@@ -101,6 +104,10 @@ def test_real_network_snapping_and_cache_roundtrip(bundled, tmp_path):
     assert (back.csr != fresh.csr).nnz == 0
     assert back.csr.indices.dtype == np.int32
     np.testing.assert_array_equal(back.component, fresh.component)
+    # the snapping index comes back built (not rebuilt) and snaps as shapely's STRtree does
+    assert "edge_points" in back.__dict__
+    np.testing.assert_array_equal(snap_points(back, xy, max_snap_m=60.0).edge,
+                                  strtree_edges(net, xy, 60.0))
 
 
 def test_uncovered_ranking_matches_a_pandas_sort(line_network):
@@ -122,3 +129,18 @@ def test_uncovered_ranking_matches_a_pandas_sort(line_network):
     # by hand: 900; then the three 50s by natural id (a, c2, c10); unknown last (c1, c20)
     assert got == ["b7", "a", "c2", "c10", "c1", "c20"]
     assert summarise(result, top=2)["uncovered"][1]["population"] == 50.0
+
+
+_ID_PARTS = st.sampled_from(["r", "c", "社区", "", "a-", "1", "0", "9", "12", "007", "١", "１", "\x00"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_ID_PARTS, max_size=4).map("".join), max_size=30))
+def test_natural_order_sorts_as_natural_key(ids):
+    """Ids of one shape (prefix + ASCII number, ordered in bulk) and any others (key by key):
+    the order of ``sorted(..., key=natural_key)``, ties in their order."""
+    expected = sorted(range(len(ids)), key=lambda i: natural_key(ids[i]))
+    assert natural_order(ids).tolist() == expected
+    shaped = [f"{p}{n}" for p, n in zip(["r", "社区", ""] * 10, range(len(ids), 0, -1))]
+    expected = sorted(range(len(shaped)), key=lambda i: natural_key(shaped[i]))
+    assert natural_order(shaped).tolist() == expected

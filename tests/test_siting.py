@@ -545,3 +545,33 @@ def test_combined_candidate_sources_must_keep_ids_unique():
     assert len(both) == 4 and both.crs.to_epsg() == 4326
     with pytest.raises(InputDataError, match=r"duplicate ids \['big'\]"):
         site_new_centres(communities, centres, both, net, add=1)
+
+
+def test_a_memory_budget_splits_the_reach_sets_into_blocks_and_keeps_the_answer(
+    helsinki, bundled, monkeypatch
+):
+    """The bundled extract with grid candidates: a budget so small that the candidates are
+    searched 16 at a time gives the same reach sets, proposals and table as no budget; a budget
+    below the reach sets' size stops the run, saying how much they need."""
+    from circle.errors import MemoryBudgetError
+    from circle.siting import reach as reach_module
+
+    net, centres, communities = helsinki
+    candidates = candidates_on_grid(net, spacing_m=150.0)
+    free = site_new_centres(communities, centres, candidates, net, add=3)
+    pairs_kept = free.reach.nnz
+    blocks = []
+    block = reach_module._block
+    monkeypatch.setattr(reach_module, "_block",
+                        lambda *a, **k: blocks.append(a[4] - a[3]) or block(*a, **k))
+    gb = pairs_kept * reach_module.KEPT_BYTES_PER_PAIR * 1.01 / 1e9
+    tight = site_new_centres(communities, centres, candidates, net, add=3, memory_budget_gb=gb)
+    assert len(blocks) > 3 and max(blocks) < len(candidates)
+    assert (tight.reach != free.reach).nnz == 0
+    pd.testing.assert_frame_equal(tight.proposals, free.proposals)
+    pd.testing.assert_frame_equal(tight.communities, free.communities)
+    with pytest.raises(MemoryBudgetError, match="over the memory budget"):
+        site_new_centres(communities, centres, candidates, net, add=3,
+                         memory_budget_gb=gb / 2)
+    with pytest.raises(ConfigError, match="memory_budget_gb"):
+        site_new_centres(communities, centres, candidates, net, add=3, memory_budget_gb=0)

@@ -67,7 +67,10 @@ _CLI_HELP = (
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
     """The `circle` group: logging for every command (the help is `_CLI_HELP`)."""
+    from .. import _progress
+
     _setup_logging(verbose, quiet)
+    _progress.enable(quiet == 0)  # bars only on a terminal's stderr, and not under -q
     ctx.obj = {"verbose": verbose, "quiet": quiet}
 
 

@@ -111,6 +111,14 @@ Examples:
     "the greedy's own bounds are always given)."),
 )
 @click.option(
+    "--memory-budget-gb",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="GB",
+    help=_h("Memory the reach sets (which community each candidate site reaches) may take: "
+    "the candidates are searched in blocks sized to it, and the run stops with a message "
+    "before it would take more. Default: no limit. The answer does not depend on it."),
+)
+@click.option(
     "--demand",
     metavar="COLUMN",
     help=_h("Count the people of this key group (a count column of the communities, e.g. "
@@ -189,6 +197,7 @@ def site(
     time_limit_s: float,
     mip_gap: float,
     lp_bound: bool,
+    memory_budget_gb: float | None,
     demand: str | None,
     model: str | None,
     capacity_column: str | None,
@@ -242,7 +251,8 @@ def site(
         return
     outcome = run_siting(
         job, sources, add=add, cover_all=cover_all, solver=solver, time_limit_s=time_limit_s,
-        mip_gap=mip_gap, lp_bound=lp_bound, demand=demand, stage=progress.stage,
+        mip_gap=mip_gap, lp_bound=lp_bound, demand=demand, memory_budget_gb=memory_budget_gb,
+        stage=progress.stage,
     )
     _write_siting(outcome, out, to_db, progress, overwrite=overwrite, if_exists=if_exists,
                   with_map=with_map, lang=lang, csv_header=csv_header)

@@ -4,6 +4,7 @@ numbers."""
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._validate import natural_key
+from .._validate import natural_key, natural_order
 from ..config import DEFAULT_CONFIG, CircleConfig, get_profile, profile_for_speed
 from ..io.population import POPULATION_NONE
 from ..network.datum_check import check_datum
@@ -491,9 +492,7 @@ def summarise(result: CoverageResult, *, top: int | None = None) -> dict:
     groups = group_coverage(t, result.groups).to_dict("records")
     ranked = _ranked_uncovered(t)
     gap_groups = result.groups if groups else ()
-    uncovered = [
-        _gap(r, gap_groups) for _, r in (ranked if top is None else ranked.head(top)).iterrows()
-    ]
+    uncovered = _gaps(ranked if top is None else ranked.head(top), gap_groups)
     statuses = t["status"].value_counts()
     profile = get_profile(cfg.walk_profile) if cfg.walk_profile else profile_for_speed(
         cfg.walk_speed_kmh
@@ -591,22 +590,40 @@ def _ranked_uncovered(t: gpd.GeoDataFrame) -> pd.DataFrame:
     """The uncovered communities, largest population first (then by id)."""
     unc = pd.DataFrame(t.loc[~t["covered"]].drop(columns="geometry"))
     unc["_pop"] = unc["population"].fillna(-1)
-    unc["_key"] = unc["community_id"].map(natural_key)
+    rank = np.empty(len(unc), np.int64)
+    rank[natural_order(unc["community_id"].tolist())] = np.arange(len(unc))
+    unc["_key"] = rank
     return unc.sort_values(["_pop", "_key"], ascending=[False, True], kind="stable")
 
 
-def _gap(r: pd.Series, groups: tuple[str, ...]) -> dict:
-    """An uncovered community as the summary lists it (`r`: a row of `_ranked_uncovered`)."""
-    return {
-        "community_id": r["community_id"],
-        "name": r["name"],
-        "population": _rounded(r["population"]),
-        "walk_min": _rounded(r["walk_min"], 2),
-        "status": r["status"],
-        "nearest_centre_id": r["nearest_centre_id"],
-        **({"via_gate": r["via_gate"]} if r["via_gate"] else {}),
-        **({"groups": {g: _rounded(r[g]) for g in groups}} if groups else {}),
-    }
+def _gaps(ranked: pd.DataFrame, groups: tuple[str, ...]) -> list[dict]:
+    """The uncovered communities as the summary lists them, built from whole columns."""
+    text = {c: ranked[c].tolist() for c in ("community_id", "name", "status", "nearest_centre_id")}
+    via = ranked["via_gate"].tolist()
+    pop, walk = _rounded_column(ranked["population"]), _rounded_column(ranked["walk_min"], 2)
+    counts = {g: _rounded_column(ranked[g]) for g in groups}
+    out = []
+    for i in range(len(ranked)):
+        row = {
+            "community_id": text["community_id"][i],
+            "name": text["name"][i],
+            "population": pop[i],
+            "walk_min": walk[i],
+            "status": text["status"][i],
+            "nearest_centre_id": text["nearest_centre_id"][i],
+        }
+        if via[i]:
+            row["via_gate"] = via[i]
+        if groups:
+            row["groups"] = {g: counts[g][i] for g in groups}
+        out.append(row)
+    return out
+
+
+def _rounded_column(column: pd.Series, digits: int = 1) -> list:
+    """`_rounded` of every value of a numeric column."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return [round(x, digits) if math.isfinite(x) else None for x in values.tolist()]
 
 
 def _by_area(
@@ -639,7 +656,7 @@ def _by_area(
                 "population_covered": cov_pop,
                 "population_share": _share(cov_pop, total),
                 "uncovered": n - n_cov,
-                "worst_gaps": [_gap(r, groups) for _, r in gaps.iterrows()],
+                "worst_gaps": _gaps(gaps, groups),
             }
         )
     group_rows = []

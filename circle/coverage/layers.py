@@ -8,7 +8,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from .._validate import natural_key, validate_layer
+from .._validate import natural_order, validate_layer
 from ..config import CircleConfig
 from ..errors import InputDataError, NetworkError
 from ..network.snap import Snapped, snap_points
@@ -46,8 +46,7 @@ def prepare_layer(
         raise InputDataError(msg)
     checked, repaired = validate_layer(layer, kind=kind, source=source, row_label=row_label)
     checked = checked.to_crs(network.crs)
-    keys = [natural_key(i) for i in checked["id"].tolist()]
-    order = sorted(range(len(keys)), key=keys.__getitem__)
+    order = natural_order(checked["id"].tolist())
     checked = checked.iloc[order].reset_index(drop=True)
     checked.attrs.update(layer.attrs)
     pts = shapely.point_on_surface(checked.geometry.values)

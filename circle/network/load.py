@@ -7,17 +7,29 @@ import json
 import logging
 import os
 import re
+import struct
+import zipfile
+import zlib
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pyproj
+import scipy
 import scipy.sparse as sp
+from scipy.spatial import KDTree
 
 from ..config import get_mode
 from ..errors import InputDataError
 from ..io.datums import local_utm_crs
 from ..io.osm import OSM_SUFFIXES, read_walk_ways
-from .walk import WalkNetwork, network_from_arrays, network_from_graph, with_edge_costs
+from .walk import (
+    EdgePoints,
+    WalkNetwork,
+    network_from_arrays,
+    network_from_graph,
+    with_edge_costs,
+)
 
 __all__ = ["cache_dir", "file_sha256", "load_network", "network_from_osm"]
 
@@ -26,8 +38,9 @@ logger = logging.getLogger(__name__)
 #: bump when the cached arrays, their provenance or the walk filter change, so old caches are
 #: not reused (2: provenance gained the newest way edit; 3: compact types, CSR and components;
 #: 4: a checksum over the arrays; 5: per-edge OSM tag flags for surface snapping and profiles;
-#: 6: one network per travel mode, the bike network's one-way directions)
-CACHE_VERSION = 6
+#: 6: one network per travel mode, the bike network's one-way directions; 7: memory-mapped,
+#: CRC-32, the snapping index stored)
+CACHE_VERSION = 7
 
 
 def network_from_osm(
@@ -259,12 +272,15 @@ def file_sha256(path: Path) -> str:
 
 
 def _save_npz(net: WalkNetwork, target: Path) -> None:
-    """Write the network's arrays, its CSR and component labels (compact dtypes, uncompressed)."""
+    """Write the network's arrays, its CSR, component labels and snapping index (compact dtypes,
+    uncompressed, so that `_load_npz` can map them)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     small = net.n_nodes < np.iinfo(np.int32).max
     highways, highway_code = np.unique(net.edge_highway.astype(str), return_inverse=True)
     csr = net.csr
+    index = net.edge_points
+    tree, tree_meta = _tree_arrays(index.tree)
     arrays = dict(
         node_ids=net.node_ids,
         xy=net.xy,
@@ -279,8 +295,15 @@ def _save_npz(net: WalkNetwork, target: Path) -> None:
         csr_data=csr.data,
         component=net.component,
         **({} if net.edge_flags is None else {"edge_flags": net.edge_flags}),
-        meta=np.array(json.dumps({"crs": net.crs, "source": net.source})),
         **({} if net.edge_oneway is None else {"edge_oneway": net.edge_oneway}),
+        sample_edge=index.edge.astype(np.int32) if small else index.edge,
+        **tree,
+        meta=np.array(
+            json.dumps(
+                {"crs": net.crs, "source": net.source, "sample_reach_m": index.reach_m,
+                 "tree": tree_meta}
+            )
+        ),
     )
     try:
         with open(tmp, "wb") as f:
@@ -292,21 +315,57 @@ def _save_npz(net: WalkNetwork, target: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _tree_arrays(tree: KDTree) -> tuple[dict[str, np.ndarray], dict]:
+    """The snapping index's KD-tree as arrays (its pickling state: the built tree, so loading
+    does not rebuild it) and the rest of that state, with the scipy version that wrote it."""
+    arrays, meta = {}, []
+    for k, item in enumerate(tree.__getstate__()):
+        if isinstance(item, np.ndarray):
+            name = f"tree_{k}"
+            arrays[name] = item.view(np.uint8) if item.dtype == "S1" else item
+            meta.append({"array": name, "bytes": item.dtype == "S1"})
+        else:
+            meta.append({"value": item})
+    return arrays, {"scipy": scipy.__version__, "state": meta}
+
+
+def _tree_from(z: dict[str, np.ndarray], meta: dict) -> KDTree | None:
+    """The KD-tree `_tree_arrays` stored; None when another scipy version wrote it (its pickling
+    state is scipy's own business): the network then builds its index when first used."""
+    if meta["scipy"] != scipy.__version__:
+        return None
+    state = []
+    for item in meta["state"]:
+        if "array" in item:
+            a = z[item["array"]]
+            state.append(a.view("S1") if item["bytes"] else a)
+        else:
+            state.append(item["value"])
+    tree = KDTree.__new__(KDTree)
+    tree.__setstate__(tuple(state))
+    return tree
+
+
 def _checksum(arrays: dict[str, np.ndarray]) -> str:
-    """sha256 over every array's name, dtype, shape and bytes (in name order)."""
-    h = hashlib.sha256()
+    """CRC-32 over every array's name, dtype, shape and bytes (in name order).
+
+    It guards against damage (a truncated, emptied or partly overwritten file, a flipped bit):
+    CRC-32 detects every error burst up to 32 bits and misses other damage with a chance of
+    2**-32, at several GB/s, without copying the arrays. It is no defence against someone who
+    rewrites the cache on purpose; neither was the sha256 stored next to the arrays it covers.
+    """
+    crc = 0
     for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        h.update(f"{name}:{a.dtype.str}:{a.shape}\n".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
+        a = arrays[name]
+        crc = zlib.crc32(f"{name}:{a.dtype.str}:{a.shape}\n".encode(), crc)
+        crc = zlib.crc32(np.ascontiguousarray(a).reshape(-1).view(np.uint8).data, crc)
+    return f"crc32:{crc:08x}"
 
 
 def _load_npz(path: Path) -> WalkNetwork:
-    """Read a network written by `_save_npz`, checking its checksum; no graph or spatial
-    structure is rebuilt."""
-    with np.load(path, allow_pickle=False) as npz:
-        z = {name: npz[name] for name in npz.files}
+    """Read a network written by `_save_npz`, its arrays memory-mapped, checking its checksum;
+    no graph or spatial structure is rebuilt."""
+    z = _mapped_npz(path)
     if str(z.pop("checksum", "")) != _checksum(z):
         msg = "its checksum does not match its contents"
         raise ValueError(msg)
@@ -330,4 +389,53 @@ def _load_npz(path: Path) -> WalkNetwork:
         (z["csr_data"], z["csr_indices"], z["csr_indptr"]), shape=(n, n)
     )
     net.__dict__["component"] = z["component"]
+    tree = _tree_from(z, meta["tree"])
+    if tree is not None:
+        edge = z["sample_edge"].astype(np.int64)
+        net.__dict__["edge_points"] = EdgePoints(tree, edge, meta["sample_reach_m"])
     return net
+
+
+#: arrays smaller than this are read; larger ones memory-mapped
+_MAP_MIN_BYTES = 1 << 16
+
+
+def _mapped_npz(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an uncompressed .npz, the large ones memory-mapped read-only (pages are
+    read when used and shared with other processes reading the same cache)."""
+    out = {}
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as f:
+        for info in zf.infolist():
+            if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
+                msg = f"unexpected member {info.filename}"
+                raise ValueError(msg)
+            f.seek(info.header_offset)
+            local = f.read(30)
+            if local[:4] != b"PK\x03\x04":
+                msg = f"no local header for {info.filename}"
+                raise ValueError(msg)
+            name_len, extra_len = struct.unpack("<HH", local[26:30])
+            f.seek(info.header_offset + 30 + name_len + extra_len)
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            if dtype.hasobject:
+                msg = f"{info.filename} holds Python objects"
+                raise ValueError(msg)
+            offset = f.tell()
+            nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+            if offset + nbytes > info.header_offset + 30 + name_len + extra_len + info.file_size:
+                msg = f"{info.filename} is shorter than its header says"
+                raise ValueError(msg)
+            order: Literal["F", "C"] = "F" if fortran else "C"
+            if nbytes < _MAP_MIN_BYTES:
+                a = np.frombuffer(f.read(nbytes), dtype, count=nbytes // dtype.itemsize)
+                a = a.reshape(shape, order=order)
+            else:
+                # a plain ndarray over the map: indexing a np.memmap makes memmaps, slowly
+                mapped = np.memmap(f, dtype=dtype, mode="r", offset=offset, shape=shape, order=order)
+                a = mapped.view(np.ndarray)
+            out[info.filename[: -len(".npy")]] = a
+    return out

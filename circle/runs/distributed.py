@@ -29,6 +29,7 @@ import numpy as np
 import shapely
 
 from .._extras import require
+from .._progress import iterate
 from ..config import CircleConfig
 from ..coverage.core import CoverageResult, finish_coverage, prepare_coverage
 from ..errors import CircleError, ConfigError, PartFailedError
@@ -240,7 +241,7 @@ def _execute(
     if done and progress:
         progress(done, total, f"{done} parts already complete in {manifest.folder}")
     if client is None:
-        for t in todo:
+        for t in iterate(todo, "parts", unit="parts"):
             try:
                 result = _run_task(t.network_path, t.points, t.limit_m)
             except Exception as err:
@@ -264,7 +265,8 @@ def _execute(
         for t in todo
     }
     try:
-        for future in distributed.as_completed(futures):
+        for future in iterate(distributed.as_completed(futures), "parts", total=len(futures),
+                              unit="parts"):
             t = futures[future]
             try:
                 result = future.result()
@@ -300,7 +302,7 @@ def _prepare_parts(
     parts = [parts[i] for i in used]
     part_of = np.searchsorted(np.array(used), part_of)
     cuts = []
-    for part in parts:
+    for part in iterate(parts, "cutting the network into parts", unit="parts"):
         sub, edges = cut_network(network, part.cut_bounds(halo))
         cuts.append((save_part_network(sub, folder), edges))
     logger.info(

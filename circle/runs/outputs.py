@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._progress import iterate
 from ..io.outputs import atomic_output_dir
 
 __all__ = ["MANIFEST_NAME", "Files", "text_files", "write_result_folder"]
@@ -79,7 +80,7 @@ def write_result_folder(
     names = [name for part in parts for name in part.names]
     names += [MANIFEST_NAME] if manifest is not None else []
     with atomic_output_dir(out_dir, names, overwrite=overwrite) as staging:
-        for part in parts:
+        for part in iterate(parts, "writing", unit="parts"):
             part.write(staging)
         if manifest is not None:
             text = json.dumps(manifest(staging), indent=2, ensure_ascii=False) + "\n"

@@ -52,6 +52,7 @@ def run_siting(
     mip_gap: float = 0.0,
     lp_bound: bool = False,
     demand: str | None = None,
+    memory_budget_gb: float | None = None,
     stage: Stage | None = None,
 ) -> SitingOutcome:
     """Read the job's study area, gather the candidate sites and choose new sites among them.
@@ -62,7 +63,7 @@ def run_siting(
         The inputs and the run parameters (``job.config``; the circle is its largest band).
     sources
         Where the candidate sites come from.
-    add, cover_all, solver, time_limit_s, mip_gap, lp_bound, demand
+    add, cover_all, solver, time_limit_s, mip_gap, lp_bound, demand, memory_budget_gb
         As for `circle.siting.site_new_centres`.
     stage
         A context-manager factory called with a description of each step (progress messages).
@@ -91,6 +92,7 @@ def run_siting(
             mip_gap=mip_gap,
             lp_bound=lp_bound,
             demand=demand,
+            memory_budget_gb=memory_budget_gb,
         )
     return SitingOutcome(result, inputs.network, inputs.centres, candidates)
 

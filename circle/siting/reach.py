@@ -14,16 +14,53 @@ import logging
 import numpy as np
 import scipy.sparse as sp
 
+from .._progress import bar
+from ..errors import MemoryBudgetError
 from ..network._fastpath import bounded_reach
 from ..network.engine import BOUNDARY_TOLERANCE_M, expand_members, node_members
 from ..network.snap import SearchGraph
 
-__all__ = ["pattern", "reach_pattern", "select_columns"]
+__all__ = ["ReachBudget", "pattern", "reach_pattern", "select_columns"]
 
 logger = logging.getLogger(__name__)
 
 #: reached pairs per block of candidates (the block's working arrays take ~100 bytes per pair)
 PAIRS_PER_BLOCK = 1_000_000
+#: bytes of a block's working arrays per reached pair (measured: ~100)
+BLOCK_BYTES_PER_PAIR = 100
+#: bytes per reached pair of the reach sets kept (int32 column + bool)
+KEPT_BYTES_PER_PAIR = 5
+
+
+class ReachBudget:
+    """How much memory the reach sets may take: the blocks are sized to a tenth of it, and the
+    build stops with `MemoryBudgetError` once the pairs kept would exceed it.
+
+    Parameters
+    ----------
+    memory_gb
+        The budget in GB (10**9 bytes); None: blocks of `PAIRS_PER_BLOCK` pairs, no limit.
+    """
+
+    def __init__(self, memory_gb: float | None = None) -> None:
+        self.memory_gb = memory_gb
+        if memory_gb is None:
+            self.pairs_per_block = PAIRS_PER_BLOCK
+        else:
+            block = memory_gb * 1e9 / 10 / BLOCK_BYTES_PER_PAIR
+            self.pairs_per_block = int(max(1.0, min(block, PAIRS_PER_BLOCK)))
+
+    def check(self, pairs: int, what: str) -> None:
+        """Raise `MemoryBudgetError` when `pairs` kept pairs exceed the budget."""
+        if self.memory_gb is None or pairs * KEPT_BYTES_PER_PAIR <= self.memory_gb * 1e9:
+            return
+        msg = (
+            f"{what} hold more than {pairs:,} walkable (site, community) pairs, "
+            f"{pairs * KEPT_BYTES_PER_PAIR / 1e9:.3g} GB at {KEPT_BYTES_PER_PAIR} bytes each, "
+            f"over the memory budget of {self.memory_gb:g} GB: raise --memory-budget-gb, or "
+            "give fewer candidate sites (e.g. a coarser --candidates-grid-m)"
+        )
+        raise MemoryBudgetError(msg)
 
 
 def reach_pattern(
@@ -33,6 +70,8 @@ def reach_pattern(
     target_nodes: np.ndarray,
     target_snap_m: np.ndarray,
     limit_m: float,
+    *,
+    budget: ReachBudget | None = None,
 ) -> sp.csr_array:
     """Every (source, target) pair whose walk is within `limit_m`, as a boolean sparse matrix.
 
@@ -50,12 +89,20 @@ def reach_pattern(
         Node and access leg of each target (node -1: off the network, never reached).
     limit_m
         The longest walk counted, metres.
+    budget
+        Sizes the blocks and bounds the pairs kept (default: `ReachBudget()`, no bound).
 
     Returns
     -------
     scipy.sparse.csr_array
         Shape (sources, targets), bool, int32 indices (int64 beyond 2**31 pairs), sorted.
+
+    Raises
+    ------
+    MemoryBudgetError
+        The pairs found so far already exceed `budget`.
     """
+    budget = budget or ReachBudget()
     src = np.asarray(source_nodes, np.int64)
     tgt = np.asarray(target_nodes, np.int64)
     s_leg = np.asarray(source_snap_m, np.float64)
@@ -65,14 +112,18 @@ def reach_pattern(
     blocks: list[np.ndarray] = []
     if on_t.size and (src >= 0).any():
         targets = _Targets(tgt, t_leg, on_t, limit_m + BOUNDARY_TOLERANCE_M)
-        lo, step = 0, 256
-        while lo < src.size:
-            hi = min(src.size, lo + step)
-            cols, counts[lo:hi] = _block(graph, src, s_leg, lo, hi, targets)
-            blocks.append(cols)
-            per_source = max(cols.size / (hi - lo), 1.0)
-            step = int(min(max(PAIRS_PER_BLOCK / per_source, 16), 1 << 16))
-            lo = hi
+        # the first block: 256 sources, fewer under a small budget (a ball holds ~10**3 pairs)
+        lo, step = 0, int(min(256, max(16, budget.pairs_per_block // 1000)))
+        with bar("reach sets", total=src.size, unit="sites") as shown:
+            while lo < src.size:
+                hi = min(src.size, lo + step)
+                cols, counts[lo:hi] = _block(graph, src, s_leg, lo, hi, targets)
+                blocks.append(cols)
+                shown.update(hi - lo)
+                budget.check(int(counts[:hi].sum()), "the reach sets")
+                per_source = max(cols.size / (hi - lo), 1.0)
+                step = int(min(max(budget.pairs_per_block / per_source, 16), 1 << 16))
+                lo = hi
     nnz = int(counts.sum())
     itype = np.int32 if nnz < 2**31 - 1 and tgt.size < 2**31 - 1 else np.int64
     indptr = np.zeros(src.size + 1, itype)
@@ -138,15 +189,18 @@ def _block(graph, src, s_leg, lo: int, hi: int, targets: _Targets):
     return t[order].astype(np.int32 if targets.n < 2**31 - 1 else np.int64), counts
 
 
-def select_columns(matrix: sp.csr_array, columns: np.ndarray) -> sp.csr_array:
-    """``matrix[:, columns]`` (increasing `columns`) of a boolean CSR matrix, a block of rows at
-    a time: no temporary as long as all its entries, indices of the same integer type."""
+def select_columns(
+    matrix: sp.csr_array, columns: np.ndarray, *, pairs_per_block: int = PAIRS_PER_BLOCK
+) -> sp.csr_array:
+    """``matrix[:, columns]`` (increasing `columns`) of a boolean CSR matrix, a block of rows
+    (about `pairs_per_block` entries) at a time: no temporary as long as all its entries,
+    indices of the same integer type."""
     n_rows, n_cols = matrix.shape
     remap = np.full(n_cols, -1, np.int64)
     remap[columns] = np.arange(columns.size)
     indptr = np.zeros(n_rows + 1, matrix.indptr.dtype)
     parts = []
-    step = max(1, int(n_rows * PAIRS_PER_BLOCK / max(matrix.nnz, 1)))
+    step = max(1, int(n_rows * pairs_per_block / max(matrix.nnz, 1)))
     for lo in range(0, n_rows, step):
         hi = min(n_rows, lo + step)
         a, b = int(matrix.indptr[lo]), int(matrix.indptr[hi])

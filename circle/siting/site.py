@@ -30,7 +30,7 @@ from ..errors import ConfigError, InputDataError
 from ..network.snap import build_search_graph, snap_points
 from ..network.walk import WalkNetwork
 from .greedy import lazy_greedy
-from .reach import reach_pattern, select_columns
+from .reach import ReachBudget, reach_pattern, select_columns
 from .result import SitingResult
 from .solve import solve
 from .tables import (
@@ -61,6 +61,7 @@ def site_new_centres(
     demand: str | None = None,
     mip_gap: float = 0.0,
     lp_bound: bool = False,
+    memory_budget_gb: float | None = None,
 ) -> SitingResult:
     """Choose new centre sites among candidates; the existing centres stay.
 
@@ -111,19 +112,26 @@ def site_new_centres(
         Also bound the optimum by the LP relaxation (HiGHS interior point) within the time
         left; the MILP then gets what is left after it. Off by default: the greedy's own
         bounds cost nothing and the MILP has its own.
+    memory_budget_gb
+        Memory (GB) the reach sets may take: the candidates are searched in blocks sized to a
+        tenth of it, and the run stops with `circle.errors.MemoryBudgetError` (naming the size
+        needed) once the (site, community) pairs kept, 5 bytes each, would exceed it. None
+        (default): blocks of about 10**6 pairs, no limit. The answer does not depend on it.
 
     Returns
     -------
     SitingResult
     """
     _check_request(add, cover_all, solver, time_limit_s, mip_gap)
+    _check_budget(memory_budget_gb)
+    budget = ReachBudget(memory_budget_gb)
     demand = None if demand == "population" else demand
     before, cand, cand_xy, cand_snap, sources = before_and_candidates(
         communities, centres, candidates, network, config, demand, add
     )
     table = before.table
-    reach, comm_snap = _reach_sets(table, cand_snap, network, config)
-    objective, open_idx, A, values = _covering_problem(reach, table, demand, cover_all)
+    reach, comm_snap = _reach_sets(table, cand_snap, network, config, budget)
+    objective, open_idx, A, values = _covering_problem(reach, table, demand, cover_all, budget)
     chosen, info = solve(
         A, values, add=add, cover_all=cover_all, solver=solver, time_limit_s=time_limit_s,
         mip_gap=mip_gap, lp_bound=bool(lp_bound),
@@ -149,7 +157,7 @@ def site_new_centres(
     )
 
 
-def _reach_sets(table, cand_snap, network, config):
+def _reach_sets(table, cand_snap, network, config, budget: ReachBudget):
     """Which community each candidate reaches within the threshold walk; the snapped
     communities."""
     comm_xy = shapely.get_coordinates(shapely.point_on_surface(table.geometry.values))
@@ -159,18 +167,19 @@ def _reach_sets(table, cand_snap, network, config):
     graph = build_search_graph(network, cand_snap, comm_snap)
     cand_nodes, comm_nodes = graph.point_node
     reach = reach_pattern(
-        graph, cand_nodes, cand_snap.snap_m, comm_nodes, comm_snap.snap_m, config.max_walk_m
+        graph, cand_nodes, cand_snap.snap_m, comm_nodes, comm_snap.snap_m, config.max_walk_m,
+        budget=budget,
     )
     return reach, comm_snap
 
 
-def _covering_problem(reach, table, demand: str | None, cover_all: bool):
+def _covering_problem(reach, table, demand: str | None, cover_all: bool, budget: ReachBudget):
     """What "most" counts, the uncovered communities, their reach sets (candidates x uncovered
     communities) and the greedy's gains: (objective, tie-break), communities first for set
     covering."""
     objective, weight = _objective(table, demand)
     open_idx = np.flatnonzero(~table["covered"].to_numpy(bool))
-    A = select_columns(reach, open_idx)
+    A = select_columns(reach, open_idx, pairs_per_block=budget.pairs_per_block)
     count = np.ones(open_idx.size)
     w_open = count if weight is None else weight[open_idx]
     return objective, open_idx, A, ((count, w_open) if cover_all else (w_open, count))
@@ -273,3 +282,14 @@ def _check_request(add, cover_all: bool, solver: str, time_limit_s: float, mip_g
         problems.append(f"`mip_gap` (--mip-gap) must be a number >= 0, got {mip_gap!r}")
     if problems:
         raise ConfigError("; ".join(problems))
+
+
+def _check_budget(memory_budget_gb) -> None:
+    if memory_budget_gb is not None and not (
+        isinstance(memory_budget_gb, (int, float))
+        and not isinstance(memory_budget_gb, bool)
+        and math.isfinite(memory_budget_gb)
+        and memory_budget_gb > 0
+    ):
+        msg = f"`memory_budget_gb` (--memory-budget-gb) must be > 0, got {memory_budget_gb!r}"
+        raise ConfigError(msg)

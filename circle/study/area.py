@@ -393,6 +393,7 @@ class StudyArea:
         demand: str | None = None,
         mode: str | None = None,
         at: tuple[str, ...] | str = (),
+        memory_budget_gb: float | None = None,
         **changes: Any,
     ) -> Siting:
         """Choose new centre sites (``circle site``): ``add=K`` or ``cover_all=True``.
@@ -421,6 +422,9 @@ class StudyArea:
             Travel mode, ``--mode`` (its network and speed, as for `coverage`).
         at
             Only the centres open at these times serve, ``--at``.
+        memory_budget_gb
+            Memory the reach sets may take, ``--memory-budget-gb`` (see
+            `circle.siting.site_new_centres`).
         **changes
             Fields of `config` to change, e.g. ``thresholds_min=(5,)``.
 
@@ -453,6 +457,7 @@ class StudyArea:
             mip_gap=mip_gap,
             lp_bound=lp_bound,
             demand=demand,
+            memory_budget_gb=memory_budget_gb,
         )
         return Siting(result, self)
 

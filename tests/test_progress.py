@@ -1,0 +1,63 @@
+"""Progress bars (issue 23): on a terminal's stderr after a second, never under -q or in pipes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+SCRIPT = """
+import sys, time
+from circle import _progress
+_progress.enable(sys.argv[1] == "on")
+for _ in _progress.iterate(range(3), "testing", unit="steps"):
+    time.sleep(0.4)
+print("done")
+"""
+
+
+def _run(on: str, *, tty: bool) -> tuple[str, str]:
+    """stdout and stderr of the script, stderr on a pseudo-terminal or a pipe."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if not tty:
+        res = subprocess.run([sys.executable, "-c", SCRIPT, on], capture_output=True,
+                             text=True, env=env, check=True)
+        return res.stdout, res.stderr
+    import fcntl
+    import struct
+    import termios
+
+    leader, follower = os.openpty()
+    # a new pseudo-terminal is 0 columns wide: give it a real terminal's 80
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    try:
+        res = subprocess.run([sys.executable, "-c", SCRIPT, on], stdout=subprocess.PIPE,
+                             stderr=follower, text=True, env=env, check=True)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal's other side is closed: all read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    return res.stdout, b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_bar_shows_on_a_terminal_after_a_second_and_nowhere_else():
+    out, err = _run("on", tty=True)
+    assert out == "done\n" and "circle: testing" in err and "steps" in err
+    out, err = _run("off", tty=True)  # -q
+    assert out == "done\n" and err == ""
+    out, err = _run("on", tty=False)  # a pipe, a log file, a test's captured stderr
+    assert out == "done\n" and err == ""

@@ -76,8 +76,10 @@ def test_metadata_files_and_fields():
 
 def test_base_install_is_lean_and_extras_complete():
     base = " ".join(PYPROJECT["project"]["dependencies"])
-    # matplotlib is in the base install: every --out run draws report.pdf's map (issue 19)
-    for heavy in ("rasterio", "pyarrow", "tqdm"):
+    # matplotlib is in the base install: every --out run draws report.pdf's map (issue 19); so is
+    # tqdm (pure Python, no dependencies): every command's progress bars (issue 23)
+    assert "tqdm" in base
+    for heavy in ("rasterio", "pyarrow"):
         assert heavy not in base
     assert "matplotlib" in base
     extras = PYPROJECT["project"]["optional-dependencies"]

@@ -192,8 +192,11 @@ def _with_leaves(csr: sp.csr_array, targets: np.ndarray, weights: np.ndarray) ->
     n, k = csr.shape[0], targets.size
     fits = max(n, csr.nnz) + k < np.iinfo(csr.indices.dtype).max
     itype = csr.indices.dtype if fits else np.int64
-    indptr = np.concatenate([csr.indptr, csr.indptr[-1] + np.arange(1, k + 1)]).astype(itype)
-    indices = np.concatenate([csr.indices, targets]).astype(itype)
+    # each part in the final dtype first: no network-sized int64 temporary
+    indptr = np.concatenate(
+        [csr.indptr.astype(itype, copy=False), (csr.indptr[-1] + np.arange(1, k + 1)).astype(itype)]
+    )
+    indices = np.concatenate([csr.indices.astype(itype, copy=False), targets.astype(itype)])
     data = np.concatenate([csr.data, weights])
     return sp.csr_array((data, indices, indptr), shape=(n + k, n + k))
 

@@ -435,7 +435,6 @@ def build_search_graph(network: WalkNetwork, *groups: Snapped) -> SearchGraph:
         leaf_b=leaf[1],
         leaf_m=leaf[2],
     )
-    csr = None
     if leaf[2] is None and not graph.directed:
         csr = _split_csr(network, spot_edge, spot_off)
         if csr is None:

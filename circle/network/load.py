@@ -413,7 +413,9 @@ def _load_npz(path: Path) -> WalkNetwork:
     net.__dict__["component"] = z["component"]
     tree = _tree_from(z, meta["tree"])
     if tree is not None:
-        edge = z["sample_edge"].astype(np.int64)
+        # as stored (int32 on networks that fit): only used to index the edges, so mapped
+        # rather than copied
+        edge = z["sample_edge"]
         net.__dict__["edge_points"] = EdgePoints(tree, edge, meta["sample_reach_m"])
     return net
 

@@ -237,7 +237,7 @@ def _nearest_edges(
     best[has] = np.minimum.reduceat(dist, starts)
     lowest = np.full(len(p), -1, np.int64)
     lowest[has] = np.minimum.reduceat(
-        np.where(dist == best[pts], edges, np.iinfo(np.int64).max), starts
+        np.where(dist == best[pts], edges, np.int64(np.iinfo(np.int64).max)), starts
     )
     best[order], lowest[order] = best.copy(), lowest.copy()  # back in the points' order
     within = np.flatnonzero(best <= max_snap_m)

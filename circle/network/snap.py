@@ -347,18 +347,22 @@ class SearchGraph:
         return self._piece_arrays[2]
 
     @cached_property
-    def pieces_ab_m(self) -> np.ndarray | None:
-        net = self.network
-        if not self.directed or net.edge_fw_m is None:
-            return None
-        return _share(net.edge_fw_m, net.edge_length_m, self._piece_arrays[3], self.pieces_length_m)
+    def _piece_costs(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        net, (_, _, length, edge) = self.network, self._piece_arrays
+        if net.edge_fw_m is None or net.edge_bw_m is None:
+            return None, None
+        return (
+            _share(net.edge_fw_m, net.edge_length_m, edge, length),
+            _share(net.edge_bw_m, net.edge_length_m, edge, length),
+        )
 
-    @cached_property
+    @property
+    def pieces_ab_m(self) -> np.ndarray | None:
+        return self._piece_costs[0]
+
+    @property
     def pieces_ba_m(self) -> np.ndarray | None:
-        net = self.network
-        if not self.directed or net.edge_bw_m is None:
-            return None
-        return _share(net.edge_bw_m, net.edge_length_m, self._piece_arrays[3], self.pieces_length_m)
+        return self._piece_costs[1]
 
     @cached_property
     def reverse_csr(self) -> sp.csr_array:

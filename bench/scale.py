@@ -53,6 +53,10 @@ def _env(cache: Path) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env["CIRCLE_CACHE_DIR"] = str(cache)
+    # compiled modules kept, as in an installed package (pip compiles them): without this, a
+    # PYTHONDONTWRITEBYTECODE environment makes every command compile circle anew (~0.3 s)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(WORK / "pycache")
     return env
 
 
@@ -173,6 +177,7 @@ def _in_process(spec: dict, repeat: int) -> float:
 
     from circle import coverage_report, read_layer
     from circle.network.load import load_network
+    from circle.report.coverage import coverage_table_for_output
     from circle.report.csvfiles import write_csv
 
     times = []
@@ -180,9 +185,58 @@ def _in_process(spec: dict, repeat: int) -> float:
         t = time.perf_counter()
         net = load_network(spec["pbf"])
         result = coverage_report(read_layer(spec["communities"]), read_layer(spec["centres"]), net)
-        write_csv(result.table, io.BytesIO())
+        # the table --out - writes (no geometry)
+        write_csv(coverage_table_for_output(result, geometry=False), io.BytesIO())
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def case_stages(spec: dict, repeat: int) -> dict:
+    """Where a warm run's time and memory go: the command's steps one by one in a fresh
+    process (seconds, and RSS after each step / the peak so far, MB)."""
+    import io
+
+    t0 = time.perf_counter()
+    from circle import read_layer
+    from circle.config import DEFAULT_CONFIG as C
+    from circle.coverage.core import check_datum, finish_coverage, prepare_coverage
+    from circle.network.engine import nearest_centres
+    from circle.network.load import load_network
+    from circle.network.snap import build_search_graph
+    from circle.report.coverage import coverage_table_for_output
+    from circle.report.csvfiles import write_csv
+
+    os.environ["CIRCLE_CACHE_DIR"] = spec["cache"]
+    rows, last = [], [t0]
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        rss = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        rows.append([name, round(now - last[0], 3), round(rss / 2**20), round(_peak_mb())])
+        last[0] = time.perf_counter()
+
+    step("imports")
+    net = load_network(spec["pbf"])
+    step("load the cached network")
+    comm, cent = read_layer(spec["communities"]), read_layer(spec["centres"])
+    step("read the layers")
+    prepared = prepare_coverage(comm, cent, net)
+    step("validate + datum check + snap")
+    ss, cs = prepared.centre_snap, prepared.targets
+    graph = build_search_graph(net, ss, cs)
+    step("search graph")
+    nearest = nearest_centres(graph, graph.point_node[0], ss.snap_m, graph.point_node[1],
+                              cs.snap_m, limit_m=C.search_limit_m)
+    step("search")
+    del graph
+    result = finish_coverage(prepared, nearest, net)
+    step("table")
+    write_csv(coverage_table_for_output(result, geometry=False), io.BytesIO())
+    step("CSV")
+    for layer in (prepared.communities, prepared.centres):  # its share of the step above
+        check_datum(layer, net)
+    step("(of validate + datum check + snap: the datum check, again)")
+    return {"stages": rows}
 
 
 def _bare_pyosmium(path: str) -> int:
@@ -339,7 +393,8 @@ def case_site(spec: dict, repeat: int) -> dict:
     }
 
 
-CASES = {"warm": case_warm, "cold": case_cold, "helsinki": case_helsinki, "site": case_site}
+CASES = {"warm": case_warm, "cold": case_cold, "helsinki": case_helsinki, "site": case_site,
+         "stages": case_stages}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -360,9 +415,10 @@ def main(argv: list[str] | None = None) -> int:
                "load_before": os.getloadavg(), "cases": []}
     specs = []
     cases = args.cases.split(",")
-    if {"warm", "cold", "site"} & set(cases):
+    sized = ("warm", "cold", "site", "stages")
+    if set(sized) & set(cases):
         specs = [prepare(int(s)) for s in args.sides.split(",") if s]
-    todo = [(c, s) for s in specs for c in cases if c in ("warm", "cold", "site")]
+    todo = [(c, s) for s in specs for c in cases if c in sized]
     if "helsinki" in cases:
         todo.append(("helsinki", {"side": 0}))
     for case, spec in todo:

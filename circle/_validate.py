@@ -208,7 +208,7 @@ def validate_layer(layer: gpd.GeoDataFrame, *, kind: str, source: str, row_label
         raise InputDataError(msg)
     layer, repaired = _repair_polygons(layer, geom, polys, source, row_label)
     # text columns
-    layer["name"] = layer["name"].map(_text) if "name" in layer.columns else ""
+    layer["name"] = _texts(layer["name"]) if "name" in layer.columns else ""
     if kind != "communities":
         if "type" in layer.columns:
             layer["type"] = _centre_types(layer["type"], source)
@@ -254,7 +254,11 @@ def _nul_problems(layer: gpd.GeoDataFrame, row_label: str) -> list[str]:
     problems = []
     for column in ("id", "name", "type"):
         if column in layer.columns:
-            nul = layer[column].map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy(bool)
+            values = layer[column]
+            if isinstance(values.dtype, pd.StringDtype):  # in bulk
+                nul = values.str.contains("\x00", regex=False).fillna(False).to_numpy(bool)
+            else:
+                nul = values.map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy(bool)
             if nul.any():
                 problems.append(
                     f"a NUL character in {column!r} in {_rows(nul, row_label)}; remove it "
@@ -268,7 +272,7 @@ def _id_problems(raw: pd.Series, row_label: str) -> tuple[list[str], pd.Series]:
     problems = []
     if raw.isna().any():
         problems.append(f"missing id in {_rows(raw.isna().to_numpy(), row_label)}")
-    ids = raw.map(id_text)
+    ids = _id_texts(raw)
     dup = ids.duplicated(keep=False) & raw.notna()
     if dup.any():
         values = sorted(set(ids[dup]), key=natural_key)[:_MAX_LISTED]
@@ -348,6 +352,33 @@ def id_text(value) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def _id_texts(raw: pd.Series) -> pd.Series:
+    """``raw.map(id_text)``; a text column without a value that begins or ends with white space
+    (Python's: `str.isspace`) as it is, without a call per row."""
+    if _nan_text(raw):
+        ends = pd.concat([raw.str[:1], raw.str[-1:]]).dropna().unique()
+        if not any(c.isspace() for c in ends):
+            return raw.copy()
+    return raw.map(id_text)
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    """``values.map(_text)``; a text column in bulk (missing values become "")."""
+    if _nan_text(values):
+        return values.fillna("")
+    return values.map(_text)
+
+
+def _nan_text(values: pd.Series) -> bool:
+    # pandas' default text dtype ("str"), whose missing value is NaN (as `_text` expects), with
+    # at least one value (`map` gives an empty or all-missing column another dtype)
+    return (
+        isinstance(values.dtype, pd.StringDtype)
+        and values.dtype.na_value is np.nan
+        and bool(values.notna().any())
+    )
 
 
 def _text(value) -> str:

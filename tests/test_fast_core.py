@@ -14,8 +14,8 @@ from circle._validate import natural_key, natural_order
 from circle.config import DEFAULT_CONFIG
 from circle.coverage.core import CoverageResult, summarise
 from circle.network.load import _load_npz, _save_npz
-from circle.network.snap import snap_points
-from circle.network.walk import network_from_arrays
+from circle.network.snap import build_search_graph, snap_points
+from circle.network.walk import network_from_arrays, symmetric_csr
 
 from .conftest import CRS
 from .test_engine import random_street_network
@@ -144,3 +144,22 @@ def test_natural_order_sorts_as_natural_key(ids):
     shaped = [f"{p}{n}" for p, n in zip(["r", "社区", ""] * 10, range(len(ids), 0, -1))]
     expected = sorted(range(len(shaped)), key=lambda i: natural_key(shaped[i]))
     assert natural_order(shaped).tolist() == expected
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_search_graph_csr_is_the_csr_of_its_pieces(seed):
+    """The search graph's CSR (the network's own, changed in the rows that splits touch)
+    against the straightforward one: `symmetric_csr` over every piece, built anew."""
+    rng = np.random.default_rng(seed)
+    net = random_street_network(rng, int(rng.integers(20, 300)))
+    e = rng.integers(0, net.n_edges, 30)
+    a, b = net.xy[net.edge_u[e]], net.xy[net.edge_v[e]]
+    xy = np.vstack([rng.uniform(-300, 2300, (200, 2)), a, b, (a + b) / 2, (a + b) / 2])
+    groups = [snap_points(net, xy[:40], max_snap_m=300.0), snap_points(net, xy, max_snap_m=300.0)]
+    graph = build_search_graph(net, *groups)
+    expected = symmetric_csr(graph.pieces_a, graph.pieces_b, graph.pieces_length_m,
+                             graph.n_nodes)
+    for name in ("indptr", "indices", "data"):
+        got, want = getattr(graph.csr, name), getattr(expected, name)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

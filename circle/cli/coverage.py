@@ -492,14 +492,12 @@ def _write(
 
 def _write_stdout(outcome: JobOutcome, csv_header: str) -> None:
     """--out -: the coverage table (coverage.csv's bytes) on standard output."""
-    import pandas as pd
-
     from ..report.coverage import coverage_table_for_output, write_csv
 
-    table = coverage_table_for_output(outcome.result)
+    table = coverage_table_for_output(outcome.result, geometry=False)
     sys.stdout.flush()
     stream = sys.stdout.buffer  # click.get_binary_stream is deprecated from click 8.5
-    write_csv(pd.DataFrame(table.drop(columns="geometry")), stream, header=csv_header)
+    write_csv(table, stream, header=csv_header)
     stream.flush()
 
 

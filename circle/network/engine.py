@@ -81,6 +81,7 @@ def reach_from_centres(
     centre_snap_m: np.ndarray,
     *,
     limit_m: float = np.inf,
+    nodes: np.ndarray | None = None,
 ) -> NodeReach:
     """Walk from the nearest centre to every node, in ONE multi-source Dijkstra with a cutoff.
 
@@ -102,6 +103,9 @@ def reach_from_centres(
         Node and access leg of each centre (node -1: centre not usable, ignored).
     limit_m
         Nodes farther than this are not searched (walk ``inf``).
+    nodes
+        Only these nodes' walks, in this order (the same values as for every node, without
+        the passes over the whole network); default every node.
 
     Returns
     -------
@@ -109,8 +113,9 @@ def reach_from_centres(
     """
     centre_nodes = np.asarray(centre_nodes, np.int64)
     n = graph.n_nodes
-    walk = np.full(n, np.inf)
-    nearest = np.full(n, -1, np.int64)
+    size = n if nodes is None else len(nodes)
+    walk = np.full(size, np.inf)
+    nearest = np.full(size, -1, np.int64)
     usable = np.flatnonzero(centre_nodes >= 0)
     if usable.size == 0:
         return NodeReach(walk, nearest)
@@ -129,7 +134,7 @@ def reach_from_centres(
         return_predecessors=True,
         limit=limit_m + _LEAF_OFFSET_M + TIE_TOLERANCE_M,
     )
-    dist, source = dist[:n], source[:n]
+    dist, source = (dist[:n], source[:n]) if nodes is None else (dist[nodes], source[nodes])
     reached = np.isfinite(dist)
     rank = usable[np.where(reached, source - n, 0)]
     w = dist - _LEAF_OFFSET_M - rank * tie_step
@@ -172,13 +177,13 @@ def nearest_centres(
     nearest = np.full(target_nodes.size, -1, np.int64)
     if target_nodes.size == 0 or not (np.asarray(centre_nodes) >= 0).any():
         return NearestResult(walk, nearest)
-    reach = reach_from_centres(graph, centre_nodes, centre_snap_m, limit_m=limit_m)
     on = target_nodes >= 0
     tn = target_nodes[on]
-    w = reach.walk_m[tn] + np.asarray(target_snap_m, np.float64)[on]
+    reach = reach_from_centres(graph, centre_nodes, centre_snap_m, limit_m=limit_m, nodes=tn)
+    w = reach.walk_m + np.asarray(target_snap_m, np.float64)[on]
     w = np.where(w <= limit_m, w, np.inf)
     walk[on] = w
-    nearest[on] = np.where(np.isfinite(w), reach.centre[tn], -1)
+    nearest[on] = np.where(np.isfinite(w), reach.centre, -1)
     return NearestResult(walk, nearest)
 
 
@@ -192,8 +197,11 @@ def _with_leaves(csr: sp.csr_array, targets: np.ndarray, weights: np.ndarray) ->
     n, k = csr.shape[0], targets.size
     fits = max(n, csr.nnz) + k < np.iinfo(csr.indices.dtype).max
     itype = csr.indices.dtype if fits else np.int64
-    indptr = np.concatenate([csr.indptr, csr.indptr[-1] + np.arange(1, k + 1)]).astype(itype)
-    indices = np.concatenate([csr.indices, targets]).astype(itype)
+    # each part in the final dtype first: no network-sized int64 temporary
+    indptr = np.concatenate(
+        [csr.indptr.astype(itype, copy=False), (csr.indptr[-1] + np.arange(1, k + 1)).astype(itype)]
+    )
+    indices = np.concatenate([csr.indices.astype(itype, copy=False), targets.astype(itype)])
     data = np.concatenate([csr.data, weights])
     return sp.csr_array((data, indices, indptr), shape=(n + k, n + k))
 

@@ -55,12 +55,19 @@ ATTRIBUTION = "Map data © OpenStreetMap contributors (ODbL 1.0)"
 _DECIMALS = {"walk_m": 1, "walk_min": 2, "snap_m": 1, "population": 1}
 
 
-def coverage_table_for_output(result: CoverageResult) -> gpd.GeoDataFrame:
-    """The per-community table as written to files: WGS84, rounded, stable column order."""
+def coverage_table_for_output(
+    result: CoverageResult, *, geometry: bool = True
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """The per-community table as written to files: WGS84, rounded, stable column order;
+    without `geometry`, a plain table without the geometry column (for CSV and sheets: nothing
+    is reprojected)."""
     area = [AREA_COLUMN] if AREA_COLUMN in result.table.columns else []
     rural = [c for c in RURAL_COLUMNS if c in result.table.columns]  # issue 22
     columns = [*COLUMNS[:2], *area, *COLUMNS[2:], *result.groups, *rural]
-    t = result.table.to_crs("EPSG:4326")[[*columns, "geometry"]].copy()
+    if geometry:
+        t = result.table.to_crs("EPSG:4326")[[*columns, "geometry"]].copy()
+    else:
+        t = pd.DataFrame(result.table[columns]).copy()
     for col, digits in _DECIMALS.items():
         t[col] = t[col].round(digits)
     t["covered"] = t["covered"].astype(bool)

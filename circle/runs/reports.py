@@ -101,7 +101,7 @@ def coverage_report_files(
 
     def write(folder: Path) -> None:
         summary = _read_json(folder, "summary.json")
-        table = pd.DataFrame(coverage_table_for_output(result).drop(columns="geometry"))
+        table = coverage_table_for_output(result, geometry=False)
         write_workbook(coverage_sheets(summary, table, lang=lang), folder / WORKBOOK_FILE)
         bands = _bands(network, centres, result)
         png = static_map_png(result, isochrones=bands, network=network, lang=lang, dpi=PDF_MAP_DPI)

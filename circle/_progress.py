@@ -9,11 +9,11 @@ logs, pipes and captured stderr get none) and only once its step has run for a s
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["bar", "enable", "iterate"]
+__all__ = ["bar", "enable", "iterate", "steps"]
 
 T = TypeVar("T")
 
@@ -35,9 +35,13 @@ class _Silent:
     def update(self, n: float = 1) -> None:
         """Nothing to show."""
 
+    def set_postfix_str(self, s: str = "", refresh: bool = True) -> None:
+        """Nothing to show."""
+
 
 @contextmanager
-def bar(desc: str, *, total: float | None = None, unit: str = "it") -> Iterator[Any]:
+def bar(desc: str, *, total: float | None = None, unit: str = "it", mininterval_s: float = 0.1
+        ) -> Iterator[Any]:
     """A progress bar for a step of `total` units; ``.update(n)`` advances it.
 
     Parameters
@@ -48,6 +52,8 @@ def bar(desc: str, *, total: float | None = None, unit: str = "it") -> Iterator[
         Units in the step (None: a counter without an end).
     unit
         Name of a unit, e.g. ``"sites"``.
+    mininterval_s
+        Redraw at most this often (seconds).
     """
     if not _ENABLED:
         yield _Silent()
@@ -56,7 +62,7 @@ def bar(desc: str, *, total: float | None = None, unit: str = "it") -> Iterator[
 
     # disable=None: no bar unless stderr is a terminal
     with tqdm(total=total, desc=f"circle: {desc}", unit=unit, file=sys.stderr, disable=None,
-              leave=False, delay=DELAY_S, dynamic_ncols=True) as b:
+              leave=False, delay=DELAY_S, dynamic_ncols=True, mininterval=mininterval_s) as b:
         yield b
 
 
@@ -68,4 +74,32 @@ def iterate(items: Iterable[T], desc: str, *, total: int | None = None, unit: st
     with bar(desc, total=total, unit=unit) as b:
         for item in items:
             yield item
+            b.update(1)
+
+
+@contextmanager
+def steps(desc: str, names: tuple[str, ...]) -> Iterator[Callable[[str], None]]:
+    """A bar over the named steps of one job (see `bar`): call ``start(name)`` as each step
+    begins; the bar counts the steps done and names the one running.
+
+    Parameters
+    ----------
+    desc
+        The job, e.g. ``"coverage"``.
+    names
+        Its steps in order, e.g. ``("snapping", "searching", "table")``.
+    """
+    # a few updates: each one drawn (once the job has run `DELAY_S`)
+    with bar(desc, total=len(names), unit="steps", mininterval_s=0) as b:
+        started = 0
+
+        def start(name: str) -> None:
+            nonlocal started
+            if started:
+                b.update(1)  # the step before is done; shown once the job has run a second
+            started += 1
+            b.set_postfix_str(name, refresh=False)
+
+        yield start
+        if started:
             b.update(1)

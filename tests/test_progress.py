@@ -21,11 +21,11 @@ print("done")
 """
 
 
-def _run(on: str, *, tty: bool) -> tuple[str, str]:
+def _run(on: str, *, tty: bool, script: str = SCRIPT) -> tuple[str, str]:
     """stdout and stderr of the script, stderr on a pseudo-terminal or a pipe."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     if not tty:
-        res = subprocess.run([sys.executable, "-c", SCRIPT, on], capture_output=True,
+        res = subprocess.run([sys.executable, "-c", script, on], capture_output=True,
                              text=True, env=env, check=True)
         return res.stdout, res.stderr
     import fcntl
@@ -36,7 +36,7 @@ def _run(on: str, *, tty: bool) -> tuple[str, str]:
     # a new pseudo-terminal is 0 columns wide: give it a real terminal's 80
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     try:
-        res = subprocess.run([sys.executable, "-c", SCRIPT, on], stdout=subprocess.PIPE,
+        res = subprocess.run([sys.executable, "-c", script, on], stdout=subprocess.PIPE,
                              stderr=follower, text=True, env=env, check=True)
         os.close(follower)
         chunks = []
@@ -61,3 +61,26 @@ def test_a_bar_shows_on_a_terminal_after_a_second_and_nowhere_else():
     assert out == "done\n" and err == ""
     out, err = _run("on", tty=False)  # a pipe, a log file, a test's captured stderr
     assert out == "done\n" and err == ""
+
+
+COVERAGE = """
+import sys
+from circle import _progress, coverage_report, load_network, read_layer
+_progress.enable(sys.argv[1] == "on")
+_progress.DELAY_S = 0  # the bundled run takes under a second: show its bar at once
+net = load_network("data/helsinki_centre.osm.pbf")
+r = coverage_report(read_layer("data/helsinki_communities.geojson"),
+                    read_layer("data/helsinki_centres.geojson"), net)
+print(int(r.table["covered"].sum()))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_coverage_run_shows_its_steps_on_a_terminal(monkeypatch):
+    monkeypatch.chdir(REPO)
+    out, err = _run("on", tty=True, script=COVERAGE)
+    quiet_out, quiet_err = _run("off", tty=True, script=COVERAGE)
+    assert out == quiet_out and int(out) > 0  # the bar changes nothing but stderr
+    assert "circle: coverage" in err and "3/3" in err and quiet_err == ""
+    # the step running is named while it runs
+    assert "searching" in err and "table" in err

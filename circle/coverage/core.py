@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._progress import steps
 from .._validate import natural_key, natural_order
 from ..config import DEFAULT_CONFIG, CircleConfig, get_profile, profile_for_speed
 from ..io.population import POPULATION_NONE
@@ -268,26 +269,30 @@ def coverage_report(
     if engine not in ("scipy", "networkx"):
         msg = f"`engine` must be 'scipy' or 'networkx', got {engine!r}"
         raise ValueError(msg)
-    prepared = prepare_coverage(
-        communities, centres, network, config=config, gates=gates, groups=groups
-    )
-    cent_snap, targets = prepared.centre_snap, prepared.targets
-    if engine == "scipy":
-        graph = build_search_graph(network, cent_snap, targets)
-        cent_nodes, target_nodes = graph.point_node
-        nearest = nearest_centres(
-            graph,
-            cent_nodes,
-            cent_snap.snap_m,
-            target_nodes,
-            targets.snap_m,
-            limit_m=config.search_limit_m,
+    with steps("coverage", ("snapping", "searching", "table")) as start:
+        start("snapping")
+        prepared = prepare_coverage(
+            communities, centres, network, config=config, gates=gates, groups=groups
         )
-    else:
-        nearest = nearest_centres_networkx(
-            network, cent_snap, targets, limit_m=config.search_limit_m
-        )
-    return finish_coverage(prepared, nearest, network, config=config)
+        cent_snap, targets = prepared.centre_snap, prepared.targets
+        start("searching")
+        if engine == "scipy":
+            graph = build_search_graph(network, cent_snap, targets)
+            cent_nodes, target_nodes = graph.point_node
+            nearest = nearest_centres(
+                graph,
+                cent_nodes,
+                cent_snap.snap_m,
+                target_nodes,
+                targets.snap_m,
+                limit_m=config.search_limit_m,
+            )
+        else:
+            nearest = nearest_centres_networkx(
+                network, cent_snap, targets, limit_m=config.search_limit_m
+            )
+        start("table")
+        return finish_coverage(prepared, nearest, network, config=config)
 
 
 def finish_coverage(

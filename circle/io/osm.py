@@ -219,7 +219,9 @@ class RawWays:
 
 
 
-def _check_osm_path(path: Path) -> None:
+def _check_osm_path(path: Path, *, content: bool = True) -> None:
+    """Refuse a missing file or a name that is no OSM file's; with `content`, a file past the
+    budgets or with duplicate node ids (`circle.io._pbf_guard`, `circle.io._limits`)."""
     if not path.exists():
         msg = f"{path}: file not found; give an existing .osm, .osm.bz2 or .osm.pbf file"
         raise InputDataError(msg)
@@ -229,6 +231,8 @@ def _check_osm_path(path: Path) -> None:
             "(or .graphml for a saved osmnx graph)"
         )
         raise InputDataError(msg)
+    if not content:
+        return
     if path.name.lower().endswith(".pbf"):
         check_pbf_strings(path)
     else:
@@ -370,9 +374,12 @@ def read_walk_ways(path: str | Path, mode: str = "walk") -> WalkWays:
     WalkWays
     """
     path = Path(path)
-    _check_osm_path(path)
-    raw = _read_native(path, mode) if path.name.lower().endswith(".pbf") else None
+    pbf = path.name.lower().endswith(".pbf")
+    _check_osm_path(path, content=not pbf)
+    raw = _read_native(path, mode) if pbf else None  # it checks the contents as it goes
     if raw is None:
+        if pbf:
+            check_pbf_strings(path)
         raw = _read_pyosmium(path, mode)
     if not raw.sizes.size:
         kind = "walkable" if mode == "walk" else "cyclable"

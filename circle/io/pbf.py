@@ -23,6 +23,7 @@ numba compiles the decoder on the first read of a process and caches the machine
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,7 +31,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from ._pbf_guard import _all_fields, _fields
+from ._pbf_guard import PbfGuard, _all_fields, _fields
 from .osm import RawWays
 
 __all__ = ["read_pbf_ways"]
@@ -115,7 +116,7 @@ def _delta_sint64(buf, start, end, out, at):
     pos, acc, n = start, np.int64(0), 0
     while pos < end:
         v, pos = _varint(buf, pos, end)
-        if pos < 0:
+        if pos < 0 or at + n >= out.size:
             return -1
         acc += _zigzag(v)
         out[at + n] = acc
@@ -178,11 +179,14 @@ def _group_parts(buf, groups):
     n_dense = n_ways = 0
     for g in range(groups.shape[0]):
         pos, end = groups[g, 0], groups[g, 1]
+        first_dense = n_dense
         while pos < end:
             number, wire, _, start, pos = _field(buf, pos, end)
             if pos < 0 or number == 1 or ((number == 2 or number == 3) and wire != 2):
                 return dense[:0], ways[:0], 1
             if number == 2:
+                if n_dense > first_dense:  # a second dense message in the group
+                    return dense[:0], ways[:0], 1
                 spans = np.zeros(6, dtype=np.int64)
                 sub = start
                 while sub < pos:
@@ -421,20 +425,25 @@ def read_pbf_ways(path: Path, keys: tuple[str, ...], judge: Judge) -> RawWays | 
     -------
     RawWays or None
     """
+    guard = PbfGuard(path)
     try:
         reader = _Reader(keys, judge)
-        for data in _blocks(path):
-            reader.block(np.frombuffer(data, dtype=np.uint8))
+        for block, data in _blocks(path):
+            reader.block(block, data, guard)
+        guard.done(reader.node_ids)
         return reader.result()
     except _Unsupported:
         return None
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
-    """The decompressed data blocks of the file, after checking its header block."""
+def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
+    """The decompressed data blocks of the file, numbered from its first block, after
+    checking its header block."""
     with open(path, "rb") as f:
         first = True
-        while size := f.read(4):
+        for block in itertools.count():
+            if not (size := f.read(4)):
+                return
             header_size = int.from_bytes(size, "big")
             if len(size) < 4 or header_size > _MAX_HEADER:
                 raise _Unsupported
@@ -456,7 +465,7 @@ def _blocks(path: Path) -> Iterator[bytes]:
             elif kind != b"OSMData" or first:
                 raise _Unsupported
             else:
-                yield data
+                yield block, data
             first = False
 
 
@@ -499,7 +508,9 @@ class _Reader:
         self.newest = 0
         self.seen_ways = False
 
-    def block(self, buf: np.ndarray) -> None:
+    def block(self, block: int, data: bytes, guard: PbfGuard) -> None:
+        """Decode one data block and hand it to the `guard`."""
+        buf = np.frombuffer(data, dtype=np.uint8)
         ok, table, gran, date_gran, lat_off, lon_off, groups = _block_header(buf)
         if not ok or gran <= 0 or date_gran != 1000:
             raise _Unsupported
@@ -507,11 +518,14 @@ class _Reader:
         dense, msgs, status = _group_parts(buf, groups)
         if not ok or status:
             raise _Unsupported
+        ids, x, y, ok = _dense_nodes(buf, dense, gran, lat_off, lon_off)
+        if not ok:
+            raise _Unsupported
+        guard.block(block, data, [ids])
         if dense.shape[0]:
             if self.seen_ways:  # nodes after ways: pyosmium would find them missing
                 raise _Unsupported
-            ids, x, y, ok = _dense_nodes(buf, dense, gran, lat_off, lon_off)
-            if not ok or np.any(np.abs(x) > _MAX_X) or np.any(np.abs(y) > _MAX_Y):
+            if np.any(np.abs(x) > _MAX_X) or np.any(np.abs(y) > _MAX_Y):
                 raise _Unsupported  # out of range: pyosmium's error
             self.node_ids.append(ids)
             self.node_x.append(x.astype(np.int32))

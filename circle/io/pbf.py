@@ -478,8 +478,8 @@ def _decompress(blob: bytes) -> bytes:
         raise _Unsupported  # lzma, lz4, zstd: libosmium decides
     if set(fields) - {2, 3}:
         raise _Unsupported
-    try:
-        data = zlib.decompress(packed, bufsize=max(raw_size, 1))
+    try:  # at most the size libosmium allows: no zip bomb expands in memory
+        data = zlib.decompressobj().decompress(packed, _MAX_BLOB)
     except zlib.error as err:
         raise _Unsupported from err
     if len(data) != raw_size:

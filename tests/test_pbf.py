@@ -86,9 +86,11 @@ def _blob(kind: bytes, data: bytes) -> bytes:
 
 
 def write_pbf(path: Path, nodes, ways, *, granularity=100, lat_offset=0, lon_offset=0,
-              features=("OsmSchema-V0.6", "DenseNodes"), ways_first=False) -> Path:
+              features=("OsmSchema-V0.6", "DenseNodes"), ways_first=False,
+              one_block=False) -> Path:
     """A .osm.pbf file: `nodes` (id, lat, lon in units of `granularity` nanodegrees) in one
-    dense block, `ways` (id, refs, tags, timestamp) in another."""
+    dense block, `ways` (id, refs, tags, timestamp) in another (or both in one block, as two
+    groups)."""
     strings = [""]
 
     def s(text: str) -> int:
@@ -111,6 +113,9 @@ def write_pbf(path: Path, nodes, ways, *, granularity=100, lat_offset=0, lon_off
     way_block = _blob(b"OSMData", table + _ld(2, way_msgs) + tail)
     header = _blob(b"OSMHeader", b"".join(_ld(4, f.encode()) for f in features))
     body = way_block + node_block if ways_first else node_block + way_block
+    if one_block:
+        groups = [_ld(2, way_msgs), _ld(2, _ld(2, dense))]
+        body = _blob(b"OSMData", table + b"".join(groups[::-1 if not ways_first else 1]) + tail)
     path.write_bytes(header + body)
     return path
 
@@ -129,10 +134,11 @@ WAYS = [
 ]
 
 
+@pytest.mark.parametrize("one_block", [False, True])
 @pytest.mark.parametrize("mode", ["walk", "bike"])
-def test_native_reader_gives_pyosmium_runs_on_a_clipped_extract(tmp_path, mode):
+def test_native_reader_gives_pyosmium_runs_on_a_clipped_extract(tmp_path, mode, one_block):
     path = write_pbf(tmp_path / "cut.osm.pbf", NODES, WAYS, granularity=1000,
-                     lat_offset=-123_456_789, lon_offset=987_654_321)
+                     lat_offset=-123_456_789, lon_offset=987_654_321, one_block=one_block)
     raw = assert_same_as_pyosmium(path, mode)
     assert raw.cut == (2 if mode == "walk" else 1)  # way 11 (and 15) run out of the file
     # the first node: libosmium's int32((c * 1000 + offset) / 100), C++ division
@@ -140,8 +146,10 @@ def test_native_reader_gives_pyosmium_runs_on_a_clipped_extract(tmp_path, mode):
     assert raw.lon[0] == lon / 1e7 and lon < 0
 
 
-def test_nodes_after_ways_fall_back_to_pyosmium(tmp_path):
-    path = write_pbf(tmp_path / "late.osm.pbf", NODES, WAYS, ways_first=True)
+@pytest.mark.parametrize("one_block", [False, True])
+def test_nodes_after_ways_fall_back_to_pyosmium(tmp_path, one_block):
+    path = write_pbf(tmp_path / "late.osm.pbf", NODES, WAYS, ways_first=True,
+                     one_block=one_block)
     assert osm._read_native(path, "walk") is None
     # pyosmium meets every way before its nodes: none is walkable
     with pytest.raises(InputDataError, match="no walkable ways"):

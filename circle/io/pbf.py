@@ -173,7 +173,8 @@ def _string_table(buf, start, end):
 @_jit
 def _group_parts(buf, groups):
     """The dense-node arrays (ids, lat, lon ranges) and the way messages of the groups;
-    ``status`` 0 fine, 1 something to leave to libosmium (non-dense nodes, odd fields)."""
+    ``status`` 0 fine, 1 something to leave to libosmium (non-dense nodes, nodes after ways,
+    odd fields)."""
     dense = np.empty((groups.shape[0], 6), dtype=np.int64)
     ways = np.empty((buf.size // 2 + 1, 2), dtype=np.int64)
     n_dense = n_ways = 0
@@ -185,7 +186,7 @@ def _group_parts(buf, groups):
             if pos < 0 or number == 1 or ((number == 2 or number == 3) and wire != 2):
                 return dense[:0], ways[:0], 1
             if number == 2:
-                if n_dense > first_dense:  # a second dense message in the group
+                if n_dense > first_dense or n_ways:  # a second dense message, or after ways
                     return dense[:0], ways[:0], 1
                 spans = np.zeros(6, dtype=np.int64)
                 sub = start
@@ -460,7 +461,8 @@ def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
             data = _decompress(blob)
             if kind == b"OSMHeader" and first:
                 features = {f.decode("utf-8", "replace") for f in _all_fields(data, 4)}
-                if not features <= _FEATURES:
+                optional = {f.decode("utf-8", "replace") for f in _all_fields(data, 5)}
+                if not features <= _FEATURES or "LocationsOnWays" in optional:
                     raise _Unsupported
             elif kind != b"OSMData" or first:
                 raise _Unsupported

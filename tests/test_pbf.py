@@ -168,7 +168,7 @@ def test_negative_node_ids_fall_back_to_pyosmium(tmp_path):
     ways = [(w, [-r for r in refs], tags, t) for w, refs, tags, t in WAYS]
     path = write_pbf(tmp_path / "josm.osm.pbf", sorted(nodes), ways)
     assert osm._read_native(path, "walk") is None
-    with pytest.raises(InputDataError, match="node -9[5-9], which is not in the file"):
+    with pytest.raises(InputDataError, match=r"node -9[5-9], which is not in the file"):
         read_walk_ways(path)
 
 
@@ -177,3 +177,41 @@ def test_repeated_node_ids_are_refused_by_the_native_reader(tmp_path):
     path = write_pbf(tmp_path / "twice.osm.pbf", nodes, WAYS)
     with pytest.raises(InputDataError, match="node id 3 appears more than once"):
         osm.read_walk_ways(path)
+
+
+def _rewritten(source: Path, target: Path, options: str) -> Path:
+    """`source` written again by libosmium as a .osm.pbf file with writer `options`."""
+    import osmium
+
+    writer = osmium.SimpleWriter(osmium.io.File(str(target), f"pbf,{options}"), overwrite=True)
+    try:
+        for obj in osmium.FileProcessor(str(source)):
+            writer.add(obj)
+    finally:
+        writer.close()
+    return target
+
+
+AGUASCALIENTES = HELSINKI.with_name("aguascalientes.osm.bz2")
+
+
+@pytest.mark.parametrize(
+    "options", ["pbf_compression=zlib", "pbf_compression=none,add_metadata=false"]
+)
+def test_native_reader_gives_the_xml_files_network_west_of_greenwich(tmp_path, options):
+    pbf = _rewritten(AGUASCALIENTES, tmp_path / "ags.osm.pbf", options)
+    raw = assert_same_as_pyosmium(pbf, "walk")
+    assert (raw.lon < 0).all()
+    xml, native = read_walk_ways(AGUASCALIENTES), read_walk_ways(pbf)
+    for f in ("node_ids", "lonlat", "seg_u", "seg_v", "seg_way", "seg_highway", "seg_flags"):
+        assert np.array_equal(getattr(xml, f), getattr(native, f)), f
+    assert (native.newest_edit is None) == ("add_metadata=false" in options)
+
+
+def test_other_compressions_fall_back_to_pyosmium(tmp_path):
+    try:
+        pbf = _rewritten(AGUASCALIENTES, tmp_path / "lz4.osm.pbf", "pbf_compression=lz4")
+    except Exception as err:  # a libosmium built without lz4
+        pytest.skip(f"no lz4 in this libosmium ({err})")
+    assert osm._read_native(pbf, "walk") is None
+    assert np.array_equal(read_walk_ways(pbf).node_ids, read_walk_ways(AGUASCALIENTES).node_ids)

@@ -218,7 +218,6 @@ class RawWays:
     negative: set[int] = field(default_factory=set)
 
 
-
 def _check_osm_path(path: Path, *, content: bool = True) -> None:
     """Refuse a missing file or a name that is no OSM file's; with `content`, a file past the
     budgets or with duplicate node ids (`circle.io._pbf_guard`, `circle.io._limits`)."""

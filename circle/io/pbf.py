@@ -49,7 +49,7 @@ _MAX_X, _MAX_Y = 1_800_000_000, 900_000_000
 _YEAR_1971 = 365 * 86400
 
 
-class _Unsupported(Exception):
+class _NotExactError(Exception):
     """Something this reader does not reproduce exactly: read the file with pyosmium."""
 
 
@@ -433,7 +433,7 @@ def read_pbf_ways(path: Path, keys: tuple[str, ...], judge: Judge) -> RawWays | 
             reader.block(block, data, guard)
         guard.done(reader.node_ids)
         return reader.result()
-    except _Unsupported:
+    except _NotExactError:
         return None
 
 
@@ -447,25 +447,25 @@ def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
                 return
             header_size = int.from_bytes(size, "big")
             if len(size) < 4 or header_size > _MAX_HEADER:
-                raise _Unsupported
+                raise _NotExactError
             header = f.read(header_size)
             fields = _fields(header)
             kind, blob_size = fields.get(1), fields.get(3)
             if len(header) < header_size or not isinstance(blob_size, int):
-                raise _Unsupported
+                raise _NotExactError
             if blob_size > _MAX_BLOB:
-                raise _Unsupported
+                raise _NotExactError
             blob = f.read(blob_size)
             if len(blob) < blob_size:
-                raise _Unsupported
+                raise _NotExactError
             data = _decompress(blob)
             if kind == b"OSMHeader" and first:
                 features = {f.decode("utf-8", "replace") for f in _all_fields(data, 4)}
                 optional = {f.decode("utf-8", "replace") for f in _all_fields(data, 5)}
                 if not features <= _FEATURES or "LocationsOnWays" in optional:
-                    raise _Unsupported
+                    raise _NotExactError
             elif kind != b"OSMData" or first:
-                raise _Unsupported
+                raise _NotExactError
             else:
                 yield block, data
             first = False
@@ -477,15 +477,15 @@ def _decompress(blob: bytes) -> bytes:
     if isinstance(raw, bytes) and len(fields) == 1:
         return raw
     if not isinstance(packed, bytes) or not isinstance(raw_size, int) or raw_size > _MAX_BLOB:
-        raise _Unsupported  # lzma, lz4, zstd: libosmium decides
+        raise _NotExactError  # lzma, lz4, zstd: libosmium decides
     if set(fields) - {2, 3}:
-        raise _Unsupported
+        raise _NotExactError
     try:  # at most the size libosmium allows: no zip bomb expands in memory
         data = zlib.decompressobj().decompress(packed, _MAX_BLOB)
     except zlib.error as err:
-        raise _Unsupported from err
+        raise _NotExactError from err
     if len(data) != raw_size:
-        raise _Unsupported
+        raise _NotExactError
     return data
 
 
@@ -515,20 +515,20 @@ class _Reader:
         buf = np.frombuffer(data, dtype=np.uint8)
         ok, table, gran, date_gran, lat_off, lon_off, groups = _block_header(buf)
         if not ok or gran <= 0 or date_gran != 1000:
-            raise _Unsupported
+            raise _NotExactError
         spans, ok = _string_table(buf, table[0], table[1])
         dense, msgs, status = _group_parts(buf, groups)
         if not ok or status:
-            raise _Unsupported
+            raise _NotExactError
         ids, x, y, ok = _dense_nodes(buf, dense, gran, lat_off, lon_off)
         if not ok:
-            raise _Unsupported
+            raise _NotExactError
         guard.block(block, data, [ids])
         if dense.shape[0]:
             if self.seen_ways:  # nodes after ways: pyosmium would find them missing
-                raise _Unsupported
+                raise _NotExactError
             if np.any(np.abs(x) > _MAX_X) or np.any(np.abs(y) > _MAX_Y):
-                raise _Unsupported  # out of range: pyosmium's error
+                raise _NotExactError  # out of range: pyosmium's error
             self.node_ids.append(ids)
             self.node_x.append(x.astype(np.int32))
             self.node_y.append(y.astype(np.int32))
@@ -536,7 +536,7 @@ class _Reader:
             self.seen_ways = True
             ok, fields, rows, refs, offsets = _ways(buf, msgs, spans, self.keys_blob, self.keys_off)
             if not ok:
-                raise _Unsupported
+                raise _NotExactError
             self._keep(buf, spans, fields, rows, refs, offsets)
 
     def _keep(self, buf, spans, fields, rows, refs, offsets) -> None:
@@ -549,7 +549,7 @@ class _Reader:
         for i, row in enumerate(distinct.tolist()):
             values = tuple(None if s < 0 else _text(buf, spans, s) for s in row)
             if values not in self.verdicts:
-                tags = {k: v for k, v in zip(self.keys, values) if v is not None}
+                tags = {k: v for k, v in zip(self.keys, values, strict=True) if v is not None}
                 self.verdicts[values] = self.judge(tags)
             found = self.verdicts[values]
             if found is None:
@@ -563,7 +563,7 @@ class _Reader:
             return
         stamps = fields[kept, 7]
         if stamps.min() < 0 or stamps.max() >= 2**32:
-            raise _Unsupported
+            raise _NotExactError
         self.newest = max(self.newest, int(stamps.max()))
         counts = np.diff(offsets)
         self.way_refs.append(refs[np.repeat(kept, counts)])
@@ -576,10 +576,10 @@ class _Reader:
             order = np.argsort(ids, kind="stable")
             ids, x, y = ids[order], x[order], y[order]
             if np.any(ids[1:] == ids[:-1]):
-                raise _Unsupported  # a repeated node: the guard refuses it
+                raise _NotExactError  # a repeated node: the guard refuses it
         refs = _joined(self.way_refs, np.int64)
         if refs.size and refs.min() < 0:
-            raise _Unsupported  # JOSM-drawn nodes: the pyosmium reader locates them
+            raise _NotExactError  # JOSM-drawn nodes: the pyosmium reader locates them
         sizes = _joined(self.way_sizes, np.int64)
         attrs = np.concatenate(self.way_attrs) if self.way_attrs else np.zeros((0, 4), np.int64)
         at = np.minimum(np.searchsorted(ids, refs), max(ids.size - 1, 0))
@@ -589,9 +589,7 @@ class _Reader:
         names = np.array(list(self.highways), dtype=object)
         way = attrs[run_way]
         newest = (
-            _dt.datetime.fromtimestamp(self.newest, _dt.timezone.utc)
-            if self.newest >= _YEAR_1971
-            else None
+            _dt.datetime.fromtimestamp(self.newest, _dt.UTC) if self.newest >= _YEAR_1971 else None
         )
         return RawWays(
             ids=refs[keep],
@@ -616,4 +614,4 @@ def _text(buf: np.ndarray, spans: np.ndarray, s: int) -> str:
     try:
         return buf[spans[s, 0] : spans[s, 1]].tobytes().decode("utf-8")
     except UnicodeDecodeError as err:
-        raise _Unsupported from err
+        raise _NotExactError from err

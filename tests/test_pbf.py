@@ -215,3 +215,13 @@ def test_other_compressions_fall_back_to_pyosmium(tmp_path):
         pytest.skip(f"no lz4 in this libosmium ({err})")
     assert osm._read_native(pbf, "walk") is None
     assert np.array_equal(read_walk_ways(pbf).node_ids, read_walk_ways(AGUASCALIENTES).node_ids)
+
+
+def test_texts_libosmium_refuses_as_too_long_fall_back_to_its_error(tmp_path):
+    ways = [*WAYS, (20, [1, 2], {"highway": "residential", "name": "x" * 1025}, 0)]
+    path = write_pbf(tmp_path / "long.osm.pbf", NODES, ways)
+    assert osm._read_native(path, "walk") is None
+    with pytest.raises(InputDataError, match="overlong string"):
+        read_walk_ways(path)
+    ways[-1][2]["name"] = "x" * 1024  # libosmium's longest
+    assert_same_as_pyosmium(write_pbf(tmp_path / "ok.osm.pbf", NODES, ways), "walk")

@@ -41,6 +41,8 @@ _jit = numba.njit(cache=True, nogil=True)
 #: libosmium's limits (osmium/io/detail/pbf.hpp), as `circle.io._pbf_guard`
 _MAX_HEADER = 64 * 1024
 _MAX_BLOB = 32 * 1024 * 1024
+#: libosmium's longest string in a block's string table (osmium::max_osm_string_length)
+_MAX_STRING = 256 * 4
 #: the features of the header block this reader understands
 _FEATURES = {"OsmSchema-V0.6", "DenseNodes"}
 #: libosmium's valid coordinates in 1e-7 degrees (osmium::Location::valid)
@@ -158,12 +160,13 @@ def _block_header(buf):
 
 @_jit
 def _string_table(buf, start, end):
-    """Start and end of every string of the table in ``buf[start:end]``; None when odd."""
+    """Start and end of every string of the table in ``buf[start:end]``, and False when the
+    table is odd or holds a string libosmium refuses as too long."""
     spans = np.empty(((end - start) // 2 + 1, 2), dtype=np.int64)
     n, pos = 0, start
     while pos < end:
         number, wire, _, s, pos = _field(buf, pos, end)
-        if pos < 0 or number != 1 or wire != 2:
+        if pos < 0 or number != 1 or wire != 2 or pos - s > _MAX_STRING:
             return spans[:0], False
         spans[n, 0], spans[n, 1] = s, pos
         n += 1

@@ -455,7 +455,7 @@ def highway_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(values)
     except TypeError:  # unhashable values (lists)
         codes, uniques = np.zeros(0, np.intp), np.array([None])
-    plain = uniques.size == 0 or (
+    plain = values.size == 0 or (
         all(type(u) is str and not u.endswith("\0") for u in uniques) and codes.min() >= 0
     )
     if not plain:  # other objects (None, numbers, lists): numpy's own text of each

@@ -175,8 +175,9 @@ def test_negative_node_ids_fall_back_to_pyosmium(tmp_path):
 def test_repeated_node_ids_are_refused_by_the_native_reader(tmp_path):
     nodes = [*NODES, (3, 0, 0)]  # unsorted, node 3 twice
     path = write_pbf(tmp_path / "twice.osm.pbf", nodes, WAYS)
-    with pytest.raises(InputDataError, match="node id 3 appears more than once"):
-        osm.read_walk_ways(path)
+    for read in (osm._read_native, read_walk_ways):  # the native reader's checks, the guard's
+        with pytest.raises(InputDataError, match="node id 3 appears more than once"):
+            read(path, "walk")
 
 
 def _rewritten(source: Path, target: Path, options: str) -> Path:

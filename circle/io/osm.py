@@ -25,6 +25,7 @@ from ._pbf_guard import check_pbf_strings, duplicate_nodes
 from .waytags import way_flags
 
 __all__ = [
+    "NATIVE_PBF_MIN_BYTES",
     "OSM_SUFFIXES",
     "RawWays",
     "WalkWays",
@@ -357,9 +358,9 @@ def read_walk_ways(path: str | Path, mode: str = "walk") -> WalkWays:
 
     Ways are kept when they pass osmnx's ``walk`` filter (``bike`` filter for the modes
     ``bike`` and ``ebike``). Ways cut by the extract's bounding box (referencing nodes that are
-    not in the file) keep their runs of present nodes. An .osm.pbf file is decoded natively
-    (`circle.io.pbf`), any other (or a .pbf that reader leaves to pyosmium) through pyosmium;
-    both give the same arrays.
+    not in the file) keep their runs of present nodes. An .osm.pbf file of at least
+    `NATIVE_PBF_MIN_BYTES` is decoded natively (`circle.io.pbf`), any other (or a .pbf that
+    reader leaves to pyosmium) through pyosmium; both give the same arrays.
 
     Parameters
     ----------
@@ -373,11 +374,11 @@ def read_walk_ways(path: str | Path, mode: str = "walk") -> WalkWays:
     WalkWays
     """
     path = Path(path)
-    pbf = path.name.lower().endswith(".pbf")
-    _check_osm_path(path, content=not pbf)
-    raw = _read_native(path, mode) if pbf else None  # it checks the contents as it goes
+    native = path.name.lower().endswith(".pbf") and _size(path) >= NATIVE_PBF_MIN_BYTES
+    _check_osm_path(path, content=not native)
+    raw = _read_native(path, mode) if native else None  # it checks the contents as it goes
     if raw is None:
-        if pbf:
+        if native:
             check_pbf_strings(path)
         raw = _read_pyosmium(path, mode)
     if not raw.sizes.size:
@@ -411,6 +412,18 @@ def read_walk_ways(path: str | Path, mode: str = "walk") -> WalkWays:
         newest_edit=raw.newest.strftime("%Y-%m-%dT%H:%M:%SZ") if raw.newest else None,
         seg_oneway=np.repeat(raw.run_oneway, sizes - 1) if mode != "walk" else None,
     )
+
+
+#: .osm.pbf files from this size on are decoded natively (`circle.io.pbf`); a smaller file is
+#: read by pyosmium in less time than loading the compiled decoder takes (about 0.3 s)
+NATIVE_PBF_MIN_BYTES = 2 << 20
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # missing: `_check_osm_path` says so
+        return 0
 
 
 def _read_pyosmium(path: Path, mode: str) -> RawWays:

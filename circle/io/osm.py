@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import array
 import datetime
-import functools
 import logging
 import math
 import re
@@ -459,40 +458,7 @@ def _read_native(path: Path, mode: str) -> RawWays | None:
         from .pbf import read_pbf_ways
     except ImportError:  # numba missing
         return None
-    bike = mode != "walk"
-
-    def judge(tags: dict[str, str]) -> tuple[str, int, int] | None:
-        if not (is_bikeable(tags) if bike else is_walkable(tags)):
-            return None
-        return tags["highway"], way_flags(tags), oneway_of(tags) if bike else 0
-
-    return read_pbf_ways(path, _keys_read(), judge)
-
-
-class _KeyLog(dict):
-    """Tags that log the keys looked up (a ``highway`` way with no other tag)."""
-
-    def __init__(self) -> None:
-        super().__init__(highway="")
-        self.read: list[str] = []
-
-    def get(self, key, default=None):
-        self.read.append(key)
-        return super().get(key, default)
-
-    def __contains__(self, key) -> bool:
-        self.read.append(key)
-        return super().__contains__(key)
-
-
-@functools.cache
-def _keys_read() -> tuple[str, ...]:
-    """Every tag key the filters read (``highway`` first): the native reader judges each
-    distinct combination of their values once. Logged from the filters themselves, which read
-    every key for a ``highway`` way with no other tag."""
-    log = _KeyLog()
-    is_walkable(log), is_bikeable(log), way_flags(log), oneway_of(log)
-    return ("highway", *dict.fromkeys(k for k in log.read if k != "highway"))
+    return read_pbf_ways(path, mode)
 
 
 def _locate_negative(path: Path, node_ids: np.ndarray, lonlat: np.ndarray, wanted: set[int]):

@@ -23,6 +23,7 @@ numba compiles the decoder on the first read of a process and caches the machine
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import itertools
 import zlib
 from collections.abc import Callable, Iterator
@@ -32,7 +33,8 @@ import numba
 import numpy as np
 
 from ._pbf_guard import PbfGuard, _all_fields, _fields
-from .osm import RawWays
+from .osm import RawWays, is_bikeable, is_walkable, oneway_of
+from .waytags import way_flags
 
 __all__ = ["read_pbf_ways"]
 
@@ -413,31 +415,66 @@ def _runs(refs, offsets, present):
 Judge = Callable[[dict[str, str]], "tuple[str, int, int] | None"]
 
 
-def read_pbf_ways(path: Path, keys: tuple[str, ...], judge: Judge) -> RawWays | None:
-    """The kept ways of an .osm.pbf file, or None when the file needs pyosmium.
+def read_pbf_ways(path: Path, mode: str = "walk") -> RawWays | None:
+    """The runs of the ways of an .osm.pbf file that pass the mode's filter, as
+    `circle.io.osm`'s pyosmium handler gives them, or None when the file needs pyosmium.
+
+    The file's contents are checked as it is read (`circle.io._pbf_guard.PbfGuard`: texts,
+    budgets, duplicate node ids), with the same errors as `check_pbf_strings`.
 
     Parameters
     ----------
     path
-        An .osm.pbf file (already checked by `circle.io._pbf_guard.check_pbf_strings`).
-    keys
-        Every tag key `judge` reads, ``"highway"`` first (ways without it are never kept).
-    judge
-        The verdict on a way's tags (restricted to `keys`).
+        An .osm.pbf file.
+    mode
+        ``"walk"``, ``"bike"`` or ``"ebike"`` (`circle.config.MODES`).
 
     Returns
     -------
     RawWays or None
     """
+    bike = mode != "walk"
+
+    def judge(tags: dict[str, str]) -> tuple[str, int, int] | None:
+        if not (is_bikeable(tags) if bike else is_walkable(tags)):
+            return None
+        return tags["highway"], way_flags(tags), oneway_of(tags) if bike else 0
+
     guard = PbfGuard(path)
     try:
-        reader = _Reader(keys, judge)
+        reader = _Reader(_keys_read(), judge)
         for block, data in _blocks(path):
             reader.block(block, data, guard)
         guard.done(reader.node_ids)
         return reader.result()
     except _NotExactError:
         return None
+
+
+class _KeyLog(dict):
+    """Tags that log the keys looked up (a ``highway`` way with no other tag)."""
+
+    def __init__(self) -> None:
+        super().__init__(highway="")
+        self.read: list[str] = []
+
+    def get(self, key, default=None):
+        self.read.append(key)
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self.read.append(key)
+        return super().__contains__(key)
+
+
+@functools.cache
+def _keys_read() -> tuple[str, ...]:
+    """Every tag key the filters read (``highway`` first): each distinct combination of their
+    values is judged once. Logged from the filters themselves, which read every key for a
+    ``highway`` way with no other tag."""
+    log = _KeyLog()
+    is_walkable(log), is_bikeable(log), way_flags(log), oneway_of(log)
+    return ("highway", *dict.fromkeys(k for k in log.read if k != "highway"))
 
 
 def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:

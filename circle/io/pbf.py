@@ -14,10 +14,13 @@ reproduce exactly gives ``None`` and the caller reads the file with pyosmium ins
 compressions than raw and zlib, required features beyond ``OsmSchema-V0.6`` and
 ``DenseNodes`` (history files, locations on ways), non-dense nodes, nodes after ways, negative
 node ids on a kept way, coordinates out of range, a date granularity other than 1000 ms, tag
-text that is not UTF-8, and any framing or protobuf oddity (libosmium then reports it).
+text that is not UTF-8, a text longer than libosmium's 1,024 bytes, and any framing or protobuf
+oddity in what it decodes (libosmium then reports it). What it does not decode (relations,
+metadata, node tags) it does not check either: a file corrupt only there, which libosmium
+refuses, is read.
 
-numba compiles the decoder on the first read of a process and caches the machine code
-(``cache=True``, as `circle.network._fastpath`).
+numba compiles the decoder on the first read of an installation and caches the machine code
+(``cache=True``, as `circle.network._fastpath`); later processes load it (about 0.3 s).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from ._pbf_guard import PbfGuard, _all_fields, _fields
+from ._pbf_guard import _MAX_BLOB, _MAX_HEADER, PbfGuard, _all_fields, _fields
 from .osm import RawWays, is_bikeable, is_walkable, oneway_of
 from .waytags import way_flags
 
@@ -40,9 +43,6 @@ __all__ = ["read_pbf_ways"]
 
 _jit = numba.njit(cache=True, nogil=True)
 
-#: libosmium's limits (osmium/io/detail/pbf.hpp), as `circle.io._pbf_guard`
-_MAX_HEADER = 64 * 1024
-_MAX_BLOB = 32 * 1024 * 1024
 #: libosmium's longest string in a block's string table (osmium::max_osm_string_length)
 _MAX_STRING = 256 * 4
 #: the features of the header block this reader understands

@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import InputDataError
 from ._limits import MAX_OSM_NODES_ENV, ByteBudget, max_osm_nodes
 
-__all__ = ["check_pbf_strings", "duplicate_nodes"]
+__all__ = ["PbfGuard", "check_pbf_strings", "duplicate_nodes"]
 
 #: libosmium's limits (osmium/io/detail/pbf.hpp): larger values are refused by libosmium itself
 _MAX_HEADER = 64 * 1024
@@ -49,30 +49,53 @@ def check_pbf_strings(path: Path) -> None:
     path
         An .osm.pbf file.
     """
-    budget = ByteBudget(path, b"")
-    node_limit = max_osm_nodes()
-    nodes = 0
-    last = None
-    ordered = True
+    guard = PbfGuard(path)
     for block, data in _data_blocks(path):
-        budget.total += len(data)
-        budget.feed(b"")
-        _check_strings(path, data, block)
-        for ids in _dense_ids(data):
-            nodes += ids.size
-            if ordered and ids.size:
-                ordered = bool(np.all(ids[1:] > ids[:-1])) and (last is None or ids[0] > last)
-                last = int(ids[-1])
-        if nodes > node_limit:
+        guard.block(block, data, _dense_ids(data))
+    if not guard.ordered:  # not sorted by id (every OSM writer sorts): a second pass
+        _check_unique(path, [ids for _, data in _data_blocks(path) for ids in _dense_ids(data)])
+
+
+class PbfGuard:
+    """The checks of `check_pbf_strings`, block after block, for a reader that decodes the
+    blocks itself (`circle.io.pbf`): it gives each block's dense node ids, then calls `done`
+    with all of them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.budget = ByteBudget(path, b"")
+        self.node_limit = max_osm_nodes()
+        self.nodes = 0
+        self.last: int | None = None
+        #: whether the node ids seen so far rise strictly
+        self.ordered = True
+
+    def block(self, block: int, data: bytes, dense_ids: list[np.ndarray]) -> None:
+        """Check block number `block` (counted from the file's first block), decompressed."""
+        self.budget.total += len(data)
+        self.budget.feed(b"")
+        _check_strings(self.path, data, block)
+        for ids in dense_ids:
+            self.nodes += ids.size
+            if self.ordered and ids.size:
+                self.ordered = bool(np.all(ids[1:] > ids[:-1])) and (
+                    self.last is None or ids[0] > self.last
+                )
+                self.last = int(ids[-1])
+        if self.nodes > self.node_limit:
+            limit = self.node_limit
             msg = (
-                f"{path}: more than {node_limit:,} nodes (by block {block}); circle reads "
-                f"at most {node_limit:,} nodes per OSM file (about 16 bytes of memory "
+                f"{self.path}: more than {limit:,} nodes (by block {block}); circle reads "
+                f"at most {limit:,} nodes per OSM file (about 16 bytes of memory "
                 f"each). Cut the extract to the study area (osmium extract), or raise "
                 f"the limit with {MAX_OSM_NODES_ENV}=N"
             )
             raise InputDataError(msg)
-    if not ordered:  # not sorted by id (every OSM writer sorts): a second pass, all ids kept
-        _check_unique(path, [ids for _, data in _data_blocks(path) for ids in _dense_ids(data)])
+
+    def done(self, all_ids: list[np.ndarray]) -> None:
+        """Refuse a node id given twice (checked only when the ids do not rise)."""
+        if not self.ordered:
+            _check_unique(self.path, all_ids)
 
 
 def _data_blocks(path: Path):

@@ -4,10 +4,11 @@ features."""
 from __future__ import annotations
 
 import array
+import datetime
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ from ._pbf_guard import check_pbf_strings, duplicate_nodes
 from .waytags import way_flags
 
 __all__ = [
+    "NATIVE_PBF_MIN_BYTES",
     "OSM_SUFFIXES",
+    "RawWays",
     "WalkWays",
     "is_bikeable",
     "is_walkable",
@@ -183,7 +186,41 @@ class WalkWays:
     seg_oneway: np.ndarray | None = None
 
 
-def _check_osm_path(path: Path) -> None:
+@dataclass
+class RawWays:
+    """The runs of present nodes of the kept ways, flat (one entry per node of a run), as
+    `circle.io.osm` assembles them into `circle.io.osm.WalkWays`.
+
+    Attributes
+    ----------
+    ids, lon, lat
+        Node id and WGS84 coordinates of every node of every run, run after run.
+    sizes, run_way, run_highway, run_flags, run_oneway
+        Per run: its number of nodes, OSM way id, ``highway`` value, tag flags, direction.
+    cut
+        Ways cut by the extract's edge.
+    newest
+        The newest edit among the kept ways (UTC), None without timestamps.
+    negative
+        Negative node ids still to be located (JOSM files, pyosmium reader only).
+    """
+
+    ids: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    sizes: np.ndarray
+    run_way: np.ndarray
+    run_highway: np.ndarray
+    run_flags: np.ndarray
+    run_oneway: np.ndarray
+    cut: int
+    newest: datetime.datetime | None
+    negative: set[int] = field(default_factory=set)
+
+
+def _check_osm_path(path: Path, *, content: bool = True) -> None:
+    """Refuse a missing file or a name that is no OSM file's; with `content`, a file past the
+    budgets or with duplicate node ids (`circle.io._pbf_guard`, `circle.io._limits`)."""
     if not path.exists():
         msg = f"{path}: file not found; give an existing .osm, .osm.bz2 or .osm.pbf file"
         raise InputDataError(msg)
@@ -193,6 +230,8 @@ def _check_osm_path(path: Path) -> None:
             "(or .graphml for a saved osmnx graph)"
         )
         raise InputDataError(msg)
+    if not content:
+        return
     if path.name.lower().endswith(".pbf"):
         check_pbf_strings(path)
     else:
@@ -318,7 +357,9 @@ def read_walk_ways(path: str | Path, mode: str = "walk") -> WalkWays:
 
     Ways are kept when they pass osmnx's ``walk`` filter (``bike`` filter for the modes
     ``bike`` and ``ebike``). Ways cut by the extract's bounding box (referencing nodes that are
-    not in the file) keep their runs of present nodes.
+    not in the file) keep their runs of present nodes. An .osm.pbf file of at least
+    `NATIVE_PBF_MIN_BYTES` is decoded natively (`circle.io.pbf`), any other (or a .pbf that
+    reader leaves to pyosmium) through pyosmium; both give the same arrays.
 
     Parameters
     ----------
@@ -332,17 +373,14 @@ def read_walk_ways(path: str | Path, mode: str = "walk") -> WalkWays:
     WalkWays
     """
     path = Path(path)
-    _check_osm_path(path)
-    handler = _WalkHandler(mode)
-    try:
-        handler.apply_file(
-            str(path), locations=True, filters=[osmium.filter.KeyFilter("highway")]
-        )
-    except _OSM_READ_ERRORS as err:
-        raise _read_error(path, err) from err
-    if handler.bad_location is not None:
-        raise _location_error(path, *handler.bad_location)
-    if not handler.run_nodes:
+    native = path.name.lower().endswith(".pbf") and _size(path) >= NATIVE_PBF_MIN_BYTES
+    _check_osm_path(path, content=not native)
+    raw = _read_native(path, mode) if native else None  # it checks the contents as it goes
+    if raw is None:
+        if native:
+            check_pbf_strings(path)
+        raw = _read_pyosmium(path, mode)
+    if not raw.sizes.size:
         kind = "walkable" if mode == "walk" else "cyclable"
         msg = (
             f"{path}: no {kind} ways (OSM highway=* ways passing osmnx's "
@@ -350,13 +388,12 @@ def read_walk_ways(path: str | Path, mode: str = "walk") -> WalkWays:
             "is this the street network of the study area?"
         )
         raise InputDataError(msg)
-    flat = np.frombuffer(handler.ids, dtype=np.int64)
+    flat = raw.ids
     node_ids, first_seen, pos = np.unique(flat, return_index=True, return_inverse=True)
-    lon, lat = np.frombuffer(handler.lon), np.frombuffer(handler.lat)
-    lonlat = np.column_stack([lon[first_seen], lat[first_seen]])
-    if handler.negative:
-        _locate_negative(path, node_ids, lonlat, handler.negative)
-    sizes = np.array(handler.run_nodes, dtype=np.int64)
+    lonlat = np.column_stack([raw.lon[first_seen], raw.lat[first_seen]])
+    if raw.negative:
+        _locate_negative(path, node_ids, lonlat, raw.negative)
+    sizes = raw.sizes
     ends = np.cumsum(sizes)
     not_first = np.ones(flat.size, dtype=bool)
     not_first[ends - sizes] = False  # every node but the first of a run ends a segment
@@ -367,17 +404,61 @@ def read_walk_ways(path: str | Path, mode: str = "walk") -> WalkWays:
         lonlat=lonlat,
         seg_u=pos[not_last],
         seg_v=pos[not_first],
-        seg_way=np.repeat(np.array(handler.run_way, dtype=np.int64), sizes - 1),
-        seg_highway=np.repeat(np.array(handler.run_highway, dtype=object), sizes - 1),
-        seg_flags=np.repeat(np.array(handler.run_flags, dtype=np.uint8), sizes - 1),
-        cut_ways=handler.cut,
-        newest_edit=handler.newest.strftime("%Y-%m-%dT%H:%M:%SZ") if handler.newest else None,
-        seg_oneway=(
-            np.repeat(np.array(handler.run_oneway, dtype=np.int8), sizes - 1)
-            if handler.bike
-            else None
-        ),
+        seg_way=np.repeat(raw.run_way, sizes - 1),
+        seg_highway=np.repeat(raw.run_highway, sizes - 1),
+        seg_flags=np.repeat(raw.run_flags, sizes - 1),
+        cut_ways=raw.cut,
+        newest_edit=raw.newest.strftime("%Y-%m-%dT%H:%M:%SZ") if raw.newest else None,
+        seg_oneway=np.repeat(raw.run_oneway, sizes - 1) if mode != "walk" else None,
     )
+
+
+#: .osm.pbf files from this size on are decoded natively (`circle.io.pbf`); a smaller file is
+#: read by pyosmium in less time than loading the compiled decoder takes (about 0.3 s)
+NATIVE_PBF_MIN_BYTES = 2 << 20
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # missing: `_check_osm_path` says so
+        return 0
+
+
+def _read_pyosmium(path: Path, mode: str) -> RawWays:
+    """The runs of the kept ways, read by pyosmium (`_WalkHandler`)."""
+    handler = _WalkHandler(mode)
+    try:
+        handler.apply_file(
+            str(path), locations=True, filters=[osmium.filter.KeyFilter("highway")]
+        )
+    except _OSM_READ_ERRORS as err:
+        raise _read_error(path, err) from err
+    if handler.bad_location is not None:
+        raise _location_error(path, *handler.bad_location)
+    return RawWays(
+        ids=np.frombuffer(handler.ids, dtype=np.int64),
+        lon=np.frombuffer(handler.lon),
+        lat=np.frombuffer(handler.lat),
+        sizes=np.array(handler.run_nodes, dtype=np.int64),
+        run_way=np.array(handler.run_way, dtype=np.int64),
+        run_highway=np.array(handler.run_highway, dtype=object),
+        run_flags=np.array(handler.run_flags, dtype=np.uint8),
+        run_oneway=np.array(handler.run_oneway, dtype=np.int8),
+        cut=handler.cut,
+        newest=handler.newest,
+        negative=handler.negative,
+    )
+
+
+def _read_native(path: Path, mode: str) -> RawWays | None:
+    """The runs of the kept ways decoded by `circle.io.pbf`; None when that reader leaves the
+    file to pyosmium (or numba is missing)."""
+    try:
+        from .pbf import read_pbf_ways
+    except ImportError:  # numba missing
+        return None
+    return read_pbf_ways(path, mode)
 
 
 def _locate_negative(path: Path, node_ids: np.ndarray, lonlat: np.ndarray, wanted: set[int]):

@@ -26,6 +26,7 @@ from ..io.osm import OSM_SUFFIXES, read_walk_ways
 from .walk import (
     EdgePoints,
     WalkNetwork,
+    highway_codes,
     network_from_arrays,
     network_from_graph,
     with_edge_costs,
@@ -277,7 +278,7 @@ def _save_npz(net: WalkNetwork, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     small = net.n_nodes < np.iinfo(np.int32).max
-    highways, highway_code = np.unique(net.edge_highway.astype(str), return_inverse=True)
+    highways, highway_code = highway_codes(net.edge_highway)
     csr = net.csr
     index = net.edge_points
     tree, tree_meta = _tree_arrays(index.tree)

@@ -417,7 +417,7 @@ def network_from_arrays(
         edge_v=new_pos[b],
         edge_length_m=length,
         edge_way=way,
-        edge_highway=hw.astype(str).astype(object),
+        edge_highway=_as_text(hw),
         crs=crs,
         source=source,
         edge_flags=None if edge_flags is None else flags,
@@ -433,6 +433,44 @@ def network_from_arrays(
     )
     return net
 
+
+def highway_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values.astype(str), return_inverse=True)``: the distinct texts (sorted) and
+    each value's position among them, in one hash pass when the values are texts (a network's
+    highway values: a few distinct among millions) instead of a sort of millions of texts.
+
+    Parameters
+    ----------
+    values
+        A 1-D object array.
+
+    Returns
+    -------
+    names, codes
+    """
+    import pandas as pd
+
+    values = np.asarray(values, dtype=object)
+    try:
+        codes, uniques = pd.factorize(values)
+    except TypeError:  # unhashable values (lists)
+        codes, uniques = np.zeros(0, np.intp), np.array([None])
+    plain = values.size == 0 or (
+        all(type(u) is str and not u.endswith("\0") for u in uniques) and codes.min() >= 0
+    )
+    if not plain:  # other objects (None, numbers, lists): numpy's own text of each
+        return np.unique(values.astype(str), return_inverse=True)
+    texts = np.array(list(uniques), dtype=str)
+    order = np.argsort(texts, kind="stable")
+    rank = np.empty(order.size, dtype=np.intp)
+    rank[order] = np.arange(order.size)
+    return texts[order], rank[codes]
+
+
+def _as_text(values: np.ndarray) -> np.ndarray:
+    """The values as Python texts (``values.astype(str).astype(object)``)."""
+    names, codes = highway_codes(values)
+    return names.astype(object)[codes]
 
 
 def _distinct_edges(
@@ -452,7 +490,7 @@ def _distinct_edges(
     length = np.hypot(*(xy[b] - xy[a]).T)
     keep = a != b
     a, b, length, way, hw = a[keep], b[keep], length[keep], way[keep], hw[keep]
-    order = np.lexsort((way, length, b, a))  # shortest parallel edge first; ties by way id
+    order = _pair_order(a, b, length, way)  # shortest parallel edge first; ties by way id
     a, b, length, way, hw = a[order], b[order], length[order], way[order], hw[order]
     flags = flags[keep][order]
     first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
@@ -466,6 +504,27 @@ def _distinct_edges(
         np.logical_or.at(bw, group, ow <= 0)
         ow = np.where(fw & bw, 0, np.where(fw, 1, -1)).astype(np.int8)
     return a[first], b[first], length[first], way[first], hw[first], flags[first], ow
+
+
+def _pair_order(a: np.ndarray, b: np.ndarray, length: np.ndarray, way: np.ndarray) -> np.ndarray:
+    """``np.lexsort((way, length, b, a))``, fast: one stable sort of the pairs, then the few
+    parallel edges (same pair) ordered by length, way and position among themselves."""
+    if a.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    span = int(b.max()) + 1
+    if int(a.max()) >= np.iinfo(np.int64).max // span:
+        return np.lexsort((way, length, b, a))
+    key = a * span + b
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    same = ordered[1:] == ordered[:-1]
+    if same.any():
+        tied = np.zeros(order.size, dtype=bool)
+        tied[1:] |= same
+        tied[:-1] |= same
+        at = order[tied]  # groups of parallel edges, in pair order, each in position order
+        order[tied] = at[np.lexsort((at, way[at], length[at], key[at]))]
+    return order
 
 
 def _without_fragments(

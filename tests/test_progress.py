@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,11 +77,36 @@ print(int(r.table["covered"].sum()))
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-def test_a_coverage_run_shows_its_steps_on_a_terminal(monkeypatch):
+def test_a_coverage_run_shows_its_steps_on_a_terminal(monkeypatch, tmp_path):
     monkeypatch.chdir(REPO)
+    monkeypatch.setenv("CIRCLE_CACHE_DIR", str(tmp_path))  # the first run builds the network
     out, err = _run("on", tty=True, script=COVERAGE)
     quiet_out, quiet_err = _run("off", tty=True, script=COVERAGE)
     assert out == quiet_out and int(out) > 0  # the bar changes nothing but stderr
     assert "circle: coverage" in err and "3/3" in err and quiet_err == ""
     # the step running is named while it runs
     assert "searching" in err and "table" in err
+    assert "circle: network" in err and "building" in err
+
+
+READING = """
+import sys
+from pathlib import Path
+from circle import _progress
+from circle.io.pbf import read_pbf_ways
+_progress.enable(sys.argv[1] == "on")
+_progress.DELAY_S = 0
+print(read_pbf_ways(Path("data/helsinki_centre.osm.pbf")).ids.size)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_the_native_reader_shows_the_bytes_read(monkeypatch):
+    monkeypatch.chdir(REPO)
+    out, err = _run("on", tty=True, script=READING)
+    quiet_out, quiet_err = _run("off", tty=True, script=READING)
+    assert out == quiet_out and int(out) > 0 and quiet_err == ""
+    size = (REPO / "data" / "helsinki_centre.osm.pbf").stat().st_size
+    assert "circle: reading helsinki_centre.osm.pbf" in err
+    # the bar counts the file's bytes
+    assert re.search(rf"\b\d+/{size} ", err), err[-300:]

@@ -35,6 +35,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from .._progress import bar
 from ._pbf_guard import _MAX_BLOB, _MAX_HEADER, PbfGuard, _all_fields, _fields
 from .osm import RawWays, is_bikeable, is_walkable, oneway_of
 from .waytags import way_flags
@@ -443,8 +444,9 @@ def read_pbf_ways(path: Path, mode: str = "walk") -> RawWays | None:
     guard = PbfGuard(path)
     try:
         reader = _Reader(_keys_read(), judge)
-        for block, data in _blocks(path):
-            reader.block(block, data, guard)
+        with bar(f"reading {path.name}", total=path.stat().st_size, unit="B") as read:
+            for block, data in _blocks(path, read.update):
+                reader.block(block, data, guard)
         guard.done(reader.node_ids)
         return reader.result()
     except _NotExactError:
@@ -477,9 +479,9 @@ def _keys_read() -> tuple[str, ...]:
     return ("highway", *dict.fromkeys(k for k in log.read if k != "highway"))
 
 
-def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
+def _blocks(path: Path, advance: Callable[[int], object]) -> Iterator[tuple[int, bytes]]:
     """The decompressed data blocks of the file, numbered from its first block, after
-    checking its header block."""
+    checking its header block; ``advance(n)`` is told the bytes of each block read."""
     with open(path, "rb") as f:
         first = True
         for block in itertools.count():
@@ -499,6 +501,7 @@ def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
             if len(blob) < blob_size:
                 raise _NotExactError
             data = _decompress(blob)
+            advance(4 + header_size + blob_size)
             if kind == b"OSMHeader" and first:
                 features = {f.decode("utf-8", "replace") for f in _all_fields(data, 4)}
                 optional = {f.decode("utf-8", "replace") for f in _all_fields(data, 5)}

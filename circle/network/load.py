@@ -19,6 +19,7 @@ import scipy
 import scipy.sparse as sp
 from scipy.spatial import KDTree
 
+from .._progress import steps
 from ..config import get_mode
 from ..errors import InputDataError
 from ..io.datums import local_utm_crs
@@ -96,34 +97,39 @@ def network_from_osm(
                 reason,
             )
 
-    ways = read_walk_ways(path, network_type)
-    lon, lat = ways.lonlat[:, 0], ways.lonlat[:, 1]
-    if crs is None:
-        crs = local_utm_crs(float((lon.min() + lon.max()) / 2), float((lat.min() + lat.max()) / 2))
-    x, y = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
-    source = {
-        "file": path.name,
-        "sha256": digest,
-        "ways_cut_by_extract_edge": ways.cut_ways,
-        "min_component_m": min_component_m,
-        "newest_way_edit": ways.newest_edit,
-        **({} if network_type == "walk" else {"network_type": network_type}),
-    }
-    net = network_from_arrays(
-        np.column_stack([x, y]),
-        ways.seg_u,
-        ways.seg_v,
-        crs=crs,
-        node_ids=ways.node_ids,
-        edge_way=ways.seg_way,
-        edge_highway=ways.seg_highway,
-        min_component_m=min_component_m,
-        source=source,
-        edge_flags=ways.seg_flags,
-        edge_oneway=ways.seg_oneway,
-    )
-    if use_cache:
-        _save_cache(net, cached)
+    with steps("network", ("reading", "building", "saving the cache")) as start:
+        start("reading")
+        ways = read_walk_ways(path, network_type)
+        start("building")
+        lon, lat = ways.lonlat[:, 0], ways.lonlat[:, 1]
+        if crs is None:
+            mid_lon, mid_lat = (lon.min() + lon.max()) / 2, (lat.min() + lat.max()) / 2
+            crs = local_utm_crs(float(mid_lon), float(mid_lat))
+        x, y = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+        source = {
+            "file": path.name,
+            "sha256": digest,
+            "ways_cut_by_extract_edge": ways.cut_ways,
+            "min_component_m": min_component_m,
+            "newest_way_edit": ways.newest_edit,
+            **({} if network_type == "walk" else {"network_type": network_type}),
+        }
+        net = network_from_arrays(
+            np.column_stack([x, y]),
+            ways.seg_u,
+            ways.seg_v,
+            crs=crs,
+            node_ids=ways.node_ids,
+            edge_way=ways.seg_way,
+            edge_highway=ways.seg_highway,
+            min_component_m=min_component_m,
+            source=source,
+            edge_flags=ways.seg_flags,
+            edge_oneway=ways.seg_oneway,
+        )
+        start("saving the cache")
+        if use_cache:
+            _save_cache(net, cached)
     return with_oneway_costs(net)
 
 
